@@ -1,0 +1,182 @@
+"""Every setting, read from the environment (a `.env` file may supply it).
+
+A malformed or missing value raises `ConfigError` naming the variable; each
+process turns that into one line on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import isodate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FIELDS_FILE = ROOT / "shared" / "data" / "fields.yaml"
+
+
+class ConfigError(Exception):
+    def __init__(self, variable: str, problem: str):
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    kafka_bootstrap_servers: tuple[str, ...]
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_security: str
+    mail_from: str
+    public_base_url: str
+    secret_key: str
+    auth_mode: str
+    trusted_proxies: tuple = ()
+    api_tokens: dict = field(default_factory=dict)
+    fields_file: Path = DEFAULT_FIELDS_FILE
+    response_timeout: timedelta = timedelta(hours=72)
+    min_lead_time: timedelta = timedelta(hours=12)
+    intake_port: int = 8000
+    matcher_port: int = 8001
+    notifier_port: int = 8002
+    bind_host: str = "127.0.0.1"
+    topic_prefix: str = ""
+    topic_partitions: int = 3
+    log_level: str = "INFO"
+
+
+def parse_duration(variable: str, raw: str) -> timedelta:
+    text = raw.strip()
+    try:
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            value = timedelta(seconds=float(text))
+        else:
+            value = isodate.parse_duration(text)
+    except (ValueError, isodate.ISO8601Error):
+        raise ConfigError(variable, f"{raw!r} is not an ISO-8601 duration or a number of seconds")
+    if not isinstance(value, timedelta):
+        raise ConfigError(variable, f"{raw!r} uses months or years; give days, hours or seconds")
+    if value < timedelta(0):
+        raise ConfigError(variable, f"{raw!r} is negative")
+    return value
+
+
+def parse_port(variable: str, raw: str) -> int:
+    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(variable, f"{raw!r} is not a TCP port (1-65535)")
+    return int(raw)
+
+
+def parse_database_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or "host=" in parts.query):
+        raise ConfigError("DATABASE_URL", f"{raw!r} is not a postgresql://user@host:port/db URL")
+    return raw
+
+
+def parse_bootstrap(raw: str) -> tuple[str, ...]:
+    servers = tuple(s.strip() for s in raw.split(",") if s.strip())
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError("KAFKA_BOOTSTRAP_SERVERS", f"{server!r} is not host:port")
+    if not servers:
+        raise ConfigError("KAFKA_BOOTSTRAP_SERVERS", "is empty")
+    return servers
+
+
+def parse_base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("PUBLIC_BASE_URL", f"{raw!r} is not an http(s) URL")
+    return raw.rstrip("/")
+
+
+def parse_proxies(raw: str) -> tuple:
+    try:
+        return tuple(ipaddress.ip_network(p.strip()) for p in raw.split(",") if p.strip())
+    except ValueError as exc:
+        raise ConfigError("TRUSTED_PROXIES", str(exc))
+
+
+def parse_tokens(raw: str) -> dict:
+    """API_TOKENS: comma-separated `token=identity[:group+group]` pairs."""
+    tokens = {}
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        token, sep, who = item.partition("=")
+        if not sep or len(token) < 16 or not who:
+            raise ConfigError("API_TOKENS", "expected token=identity pairs, tokens of 16+ characters")
+        identity, _, groups = who.partition(":")
+        tokens[token] = (identity, tuple(g for g in groups.split("+") if g))
+    return tokens
+
+
+def _get(env, name, default=None, required=False):
+    value = env.get(name)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(name, "is required but not set")
+        return default
+    return value
+
+
+def load(env=None) -> Settings:
+    """Build the settings from `env` (default: os.environ after `.env`)."""
+    if env is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(ROOT / ".env", override=False)
+        env = os.environ
+    auth_mode = _get(env, "AUTH_MODE", "dev")
+    if auth_mode not in ("dev", "proxy"):
+        raise ConfigError("AUTH_MODE", f"{auth_mode!r} is not one of dev, proxy")
+    security = _get(env, "SMTP_SECURITY", "none")
+    if security not in ("none", "starttls", "ssl"):
+        raise ConfigError("SMTP_SECURITY", f"{security!r} is not one of none, starttls, ssl")
+    fields_file = Path(_get(env, "FIELDS_FILE", str(DEFAULT_FIELDS_FILE)))
+    if not fields_file.is_file():
+        raise ConfigError("FIELDS_FILE", f"{fields_file} is not a readable file")
+    partitions = _get(env, "TOPIC_PARTITIONS", "3")
+    if not partitions.isdigit() or int(partitions) < 1:
+        raise ConfigError("TOPIC_PARTITIONS", f"{partitions!r} is not a positive whole number")
+    settings = Settings(
+        database_url=parse_database_url(_get(env, "DATABASE_URL", required=True)),
+        kafka_bootstrap_servers=parse_bootstrap(_get(env, "KAFKA_BOOTSTRAP_SERVERS", required=True)),
+        smtp_host=_get(env, "SMTP_HOST", "127.0.0.1"),
+        smtp_port=parse_port("SMTP_PORT", _get(env, "SMTP_PORT", "1025")),
+        smtp_user=_get(env, "SMTP_USER", ""),
+        smtp_password=_get(env, "SMTP_PASSWORD", ""),
+        smtp_security=security,
+        mail_from=_get(env, "MAIL_FROM", "Entretiens réseau <no-reply@matchmaker.local>"),
+        public_base_url=parse_base_url(_get(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")),
+        secret_key=_get(env, "SECRET_KEY", required=True),
+        auth_mode=auth_mode,
+        trusted_proxies=parse_proxies(_get(env, "TRUSTED_PROXIES", "127.0.0.1/32")),
+        api_tokens=parse_tokens(_get(env, "API_TOKENS", "")),
+        fields_file=fields_file,
+        response_timeout=parse_duration("RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")),
+        min_lead_time=parse_duration("MIN_LEAD_TIME", _get(env, "MIN_LEAD_TIME", "PT12H")),
+        intake_port=parse_port("INTAKE_PORT", _get(env, "INTAKE_PORT", "8000")),
+        matcher_port=parse_port("MATCHER_PORT", _get(env, "MATCHER_PORT", "8001")),
+        notifier_port=parse_port("NOTIFIER_PORT", _get(env, "NOTIFIER_PORT", "8002")),
+        bind_host=_get(env, "BIND_HOST", "127.0.0.1"),
+        topic_prefix=_get(env, "TOPIC_PREFIX", ""),
+        topic_partitions=int(partitions),
+        log_level=_get(env, "LOG_LEVEL", "INFO").upper(),
+    )
+    if len(settings.secret_key) < 16:
+        raise ConfigError("SECRET_KEY", "must be at least 16 characters")
+    from shared import fields
+
+    try:
+        fields.load_taxonomy(settings.fields_file)
+    except fields.TaxonomyError as exc:
+        raise ConfigError("FIELDS_FILE", str(exc))
+    return settings

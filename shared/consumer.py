@@ -1,0 +1,185 @@
+"""The consumer loop: at-least-once from Kafka, exactly-once in effect.
+
+For each message: parse and validate the envelope; in one database
+transaction, insert (consumer, event_id) into `inbox` and run the handler
+(a duplicate insert means "already done": skip); commit; then commit the
+Kafka offset. A message that cannot be parsed, or whose handler keeps
+failing, is recorded in `dead_letters` and copied to `<topic>.dlq` through
+the outbox, in one transaction, and the loop goes on. A database that is
+down is waited for, never blamed on the message. `stop()` lets the message
+in hand finish, commits its offset and returns.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+import psycopg
+from kafka.structs import OffsetAndMetadata
+from psycopg.types.json import Jsonb
+
+from shared import events, kafka, metrics, outbox, topics
+from shared.logs import correlation
+from shared.topics import Names
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[psycopg.Connection, events.Event, outbox.Outbox], None]
+
+
+@dataclass
+class Delivery:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list
+
+
+class Consumer:
+    def __init__(self, *, name: str, service: str, topics_: list[str], handlers: dict[str, Handler],
+                 pool, bootstrap, names: Names, max_attempts: int = 3, retry_base_s: float = 0.2):
+        self.name = name
+        self.service = service
+        self.topics = topics_
+        self.handlers = handlers
+        self.pool = pool
+        self.bootstrap = bootstrap
+        self.names = names
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._kafka = None
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> "Consumer":
+        self._thread = threading.Thread(target=self.run, name=f"consumer-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        self.stopping.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                self._kafka = kafka.consumer(self.bootstrap, self.names(self.name),
+                                             [self.names(t) for t in self.topics])
+                self._loop()
+                backoff = 0.5
+            except Exception as exc:
+                log.warning("consumer %s: %s; retrying in %.1fs", self.name, exc, backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                if self._kafka is not None:
+                    try:
+                        self._kafka.close(autocommit=False)
+                    except Exception:
+                        pass
+                    self._kafka = None
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            batches = self._kafka.poll(timeout_ms=500, max_records=200)
+            for tp, records in batches.items():
+                last = None
+                for record in records:
+                    delivery = Delivery(self.names.logical(record.topic), record.partition, record.offset,
+                                        record.key, record.value, list(record.headers or []))
+                    if not self.process(delivery):
+                        break  # stopping while the database is down: leave it uncommitted
+                    last = record.offset
+                    if self.stopping.is_set():
+                        break
+                if last is not None:
+                    self._kafka.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
+                if self.stopping.is_set():
+                    return
+
+    # -- one message -----------------------------------------------------
+    def process(self, d: Delivery) -> bool:
+        """Handle one delivery to completion; False only if stopped before it was done."""
+        try:
+            event = events.parse(d.value)
+        except events.InvalidEvent as exc:
+            return self._dead_letter(d, "invalid", str(exc))
+        handler = self.handlers.get(event.event_type)
+        if handler is None:
+            metrics.events_consumed.labels(self.name, event.event_type, "ignored").inc()
+            return True
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with correlation(event.correlation_id), metrics.handler_seconds.labels(
+                        self.name, event.event_type).time():
+                    done = self._handle(event, handler, d)
+                metrics.events_consumed.labels(self.name, event.event_type,
+                                               "handled" if done else "duplicate").inc()
+                return True
+            except psycopg.OperationalError as exc:
+                log.warning("consumer %s: database unavailable (%s); waiting", self.name, exc)
+                attempt -= 1  # not the message's fault
+                if self.stopping.wait(1.0):
+                    return False
+            except Exception as exc:
+                log.warning("consumer %s: %s %s failed (attempt %d/%d): %s", self.name, event.event_type,
+                            event.event_id, attempt, self.max_attempts, exc)
+                if attempt >= self.max_attempts:
+                    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                    return self._dead_letter(d, "handler-failed", detail)
+                self.stopping.wait(self.retry_base_s * 2 ** (attempt - 1))
+
+    def _handle(self, event: events.Event, handler: Handler, d: Delivery) -> bool:
+        with self.pool.connection() as conn, conn.transaction():
+            fresh = conn.execute(
+                "INSERT INTO inbox (consumer, event_id, topic, event_type) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (self.name, event.event_id, d.topic, event.event_type),
+            ).rowcount
+            if not fresh:
+                return False
+            handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id))
+            return True
+
+    def _dead_letter(self, d: Delivery, reason: str, error: str) -> bool:
+        log.error("consumer %s: dead-lettering %s[%d]@%d: %s: %s", self.name, d.topic, d.partition,
+                  d.offset, reason, error)
+        original = {k: v.decode("utf-8", "replace") for k, v in d.headers}
+        headers = {
+            **original,
+            "dlq_reason": reason,
+            "dlq_error": error[:1000],
+            "dlq_consumer": self.name,
+            "dlq_original_topic": d.topic,
+            "dlq_original_partition": str(d.partition),
+            "dlq_original_offset": str(d.offset),
+        }
+        key = d.key.decode("utf-8", "replace") if d.key is not None else None
+        while True:
+            try:
+                with self.pool.connection() as conn, conn.transaction():
+                    new = conn.execute(
+                        "INSERT INTO dead_letters (consumer, topic, partition, \"offset\", key, value, headers,"
+                        " reason, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING",
+                        (self.name, d.topic, d.partition, d.offset, key, d.value or b"", Jsonb(original),
+                         reason, error),
+                    ).rowcount
+                    if new:
+                        outbox.add_raw(conn, self.service, topics.dlq(d.topic), key, d.value or b"", headers)
+                metrics.dead_letters.labels(self.name, d.topic, reason).inc()
+                return True
+            except psycopg.OperationalError as exc:
+                log.warning("consumer %s: database unavailable (%s); waiting", self.name, exc)
+                if self.stopping.wait(1.0):
+                    return False

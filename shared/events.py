@@ -1,0 +1,253 @@
+"""The event envelope and one marshmallow schema per event of the contract.
+
+Every Kafka value is a UTF-8 JSON envelope::
+
+    {"event_id": "uuid", "event_type": "IntroRequested", "schema_version": 1,
+     "occurred_at": "2026-11-26T09:00:00+00:00", "correlation_id": "uuid",
+     "producer": "intake", "payload": {...}}
+
+with the headers `event_type`, `event_id` and `correlation_id`. Payloads are
+validated when produced (`build`, unknown keys refused) and when consumed
+(`parse`, unknown keys ignored so that producers may add fields).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+SCHEMA_VERSION = 1
+
+
+class Window(Schema):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+
+
+class WeeklySlot(Schema):
+    day = fields.String(required=True, validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+
+
+class Person(Schema):
+    name = fields.String(required=True)
+    email = fields.Email(required=True)
+
+
+class IntroRequested(Schema):
+    request_id = fields.UUID(required=True)
+    requester = fields.Nested(Person, required=True)
+    field = fields.String(required=True)
+    goal = fields.String(required=True)
+    format = fields.String(required=True)
+    duration_minutes = fields.Integer(required=True)
+    languages = fields.List(fields.String(), required=True)
+    site = fields.String(allow_none=True, load_default=None)
+    timezone = fields.String(required=True)
+    related_ok = fields.Boolean(required=True)
+    availability = fields.List(fields.Nested(Window), required=True)
+    referrer = fields.Nested(Person, allow_none=True, load_default=None)
+    preferred_host = fields.UUID(allow_none=True, load_default=None)
+    locale = fields.String(load_default="fr")
+
+
+class IntroCancelled(Schema):
+    request_id = fields.UUID(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    cancelled_by = fields.String(required=True)
+
+
+class RequesterForgotten(Schema):
+    request_id = fields.UUID(required=True)
+
+
+class HostProfileChanged(Schema):
+    host_id = fields.UUID(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    fields_ = fields.List(fields.String(), required=True, data_key="fields")
+    languages = fields.List(fields.String(), required=True)
+    formats = fields.List(fields.String(), required=True)
+    site = fields.String(allow_none=True, load_default=None)
+    timezone = fields.String(required=True)
+    durations = fields.List(fields.Integer(), required=True)
+    monthly_capacity = fields.Integer(required=True)
+    weekly_availability = fields.List(fields.Nested(WeeklySlot), required=True)
+    unavailable = fields.List(fields.Nested(Window), required=True)
+    active = fields.Boolean(required=True)
+    locale = fields.String(load_default="fr")
+
+
+class HostForgotten(Schema):
+    host_id = fields.UUID(required=True)
+
+
+class MatchAccepted(Schema):
+    match_id = fields.UUID(required=True)
+    request_id = fields.UUID(required=True)
+    host_id = fields.UUID(required=True)
+    location = fields.String(allow_none=True, load_default=None)
+    note = fields.String(allow_none=True, load_default=None)
+
+
+class MatchDeclined(Schema):
+    match_id = fields.UUID(required=True)
+    request_id = fields.UUID(required=True)
+    host_id = fields.UUID(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
+class MatchProposed(Schema):
+    match_id = fields.UUID(required=True)
+    request_id = fields.UUID(required=True)
+    host_id = fields.UUID(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    format = fields.String(required=True)
+    exact_field = fields.Boolean(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    score = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class MatchExpired(Schema):
+    match_id = fields.UUID(required=True)
+    request_id = fields.UUID(required=True)
+    host_id = fields.UUID(required=True)
+
+
+class RequestWaitlisted(Schema):
+    request_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+
+
+class RequestUnmatched(Schema):
+    request_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+
+
+class NotificationSent(Schema):
+    notification_id = fields.UUID(required=True)
+    request_id = fields.UUID(allow_none=True, load_default=None)
+    kind = fields.String(required=True)
+    recipient = fields.Email(required=True)
+    message_id = fields.String(required=True)
+
+
+class NotificationFailed(Schema):
+    notification_id = fields.UUID(required=True)
+    request_id = fields.UUID(allow_none=True, load_default=None)
+    kind = fields.String(required=True)
+    recipient = fields.Email(required=True)
+    error = fields.String(required=True)
+
+
+PAYLOADS: dict[str, type[Schema]] = {
+    cls.__name__: cls
+    for cls in (
+        IntroRequested, IntroCancelled, RequesterForgotten, HostProfileChanged, HostForgotten,
+        MatchAccepted, MatchDeclined, MatchProposed, MatchExpired, RequestWaitlisted,
+        RequestUnmatched, NotificationSent, NotificationFailed,
+    )
+}
+
+
+class Envelope(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True, validate=validate.OneOf(sorted(PAYLOADS)))
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True)
+    correlation_id = fields.UUID(required=True)
+    producer = fields.String(required=True)
+    payload = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: uuid.UUID
+    event_type: str
+    occurred_at: datetime
+    correlation_id: uuid.UUID
+    producer: str
+    payload: dict
+    schema_version: int = SCHEMA_VERSION
+
+    def to_bytes(self) -> bytes:
+        body = {
+            "event_id": str(self.event_id),
+            "event_type": self.event_type,
+            "schema_version": self.schema_version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "correlation_id": str(self.correlation_id),
+            "producer": self.producer,
+            "payload": PAYLOADS[self.event_type]().dump(self.payload),
+        }
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "event_type": self.event_type,
+            "event_id": str(self.event_id),
+            "correlation_id": str(self.correlation_id),
+        }
+
+
+def json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class InvalidEvent(Exception):
+    """A message that is not a valid envelope or payload: it goes to the DLQ."""
+
+
+def build(event_type: str, payload: dict, *, producer: str, correlation_id=None) -> Event:
+    """Validate `payload` (as JSON-ready data or Python values) and wrap it."""
+    schema = PAYLOADS[event_type]()
+    try:
+        loaded = schema.load(json.loads(json.dumps(payload, default=json_default)), unknown=RAISE)
+    except ValidationError as exc:
+        raise ValueError(f"invalid {event_type} payload: {exc.messages}") from exc
+    return Event(
+        event_id=uuid.uuid4(),
+        event_type=event_type,
+        occurred_at=datetime.now(timezone.utc),
+        correlation_id=uuid.UUID(str(correlation_id)) if correlation_id else uuid.uuid4(),
+        producer=producer,
+        payload=loaded,
+    )
+
+
+def parse(raw: bytes | None) -> Event:
+    """Decode and validate a Kafka value; raise InvalidEvent saying why."""
+    if raw is None:
+        raise InvalidEvent("empty message")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidEvent(f"not UTF-8 JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidEvent("envelope is not a JSON object")
+    try:
+        env = Envelope().load(body)
+        payload = PAYLOADS[env["event_type"]]().load(env["payload"], unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid envelope or payload: {exc.messages}") from exc
+    return Event(
+        event_id=env["event_id"],
+        event_type=env["event_type"],
+        occurred_at=env["occurred_at"],
+        correlation_id=env["correlation_id"],
+        producer=env["producer"],
+        payload=payload,
+        schema_version=env["schema_version"],
+    )

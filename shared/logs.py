@@ -1,0 +1,51 @@
+"""Structured JSON logs, one object a line, carrying the correlation id."""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+current_correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+
+@contextlib.contextmanager
+def correlation(correlation_id):
+    token = current_correlation.set(str(correlation_id) if correlation_id else None)
+    try:
+        yield
+    finally:
+        current_correlation.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        cid = current_correlation.get()
+        if cid:
+            entry["correlation_id"] = cid
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("kafka", "waitress"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,141 @@
+"""The outbox relay: publishes a producer's outbox rows to Kafka, in order.
+
+One relay per writer process runs in a thread; a session advisory lock per
+producer name lets only one of them publish at a time, so rows go out in
+`id` order (same key, same partition, same order). It wakes on the outbox's
+NOTIFY, polls every second anyway, and backs off while the broker or the
+database is down, then catches up.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import psycopg
+
+from shared import kafka, metrics
+from shared.db import connect
+from shared.topics import Names
+
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(self, database_url: str, producer_name: str, bootstrap, names: Names,
+                 batch_size: int = 500, poll_seconds: float = 1.0):
+        self.database_url = database_url
+        self.producer_name = producer_name
+        self.bootstrap = bootstrap
+        self.names = names
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self._producer = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "Relay":
+        self._thread = threading.Thread(target=self.run, name=f"relay-{self.producer_name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        if self._thread:
+            self._thread.join(timeout)
+        self._drop_producer()
+
+    def run(self) -> None:
+        backoff = 0.2
+        while not self.stopping.is_set():
+            try:
+                self._serve()
+                backoff = 0.2
+            except Exception as exc:  # broker or database down: wait and retry
+                log.warning("outbox relay %s: %s; retrying in %.1fs", self.producer_name, exc, backoff)
+                self._drop_producer()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def _serve(self) -> None:
+        with connect(self.database_url, autocommit=True) as conn:
+            conn.execute("LISTEN outbox")
+            lock = f"outbox-relay:{self.producer_name}"
+            while not self.stopping.is_set():
+                got = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (lock,)).fetchone()
+                if got["ok"]:
+                    break
+                self._wait(conn)
+            while not self.stopping.is_set():
+                if self.publish_batch(conn) < self.batch_size:
+                    self._wait(conn)
+
+    def _wait(self, conn: psycopg.Connection) -> None:
+        for _ in conn.notifies(timeout=self.poll_seconds, stop_after=1):
+            pass
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=0)
+            except Exception:
+                pass
+            self._producer = None
+
+    def _kafka(self):
+        if self._producer is None:
+            self._producer = kafka.producer(self.bootstrap)
+        return self._producer
+
+    def publish_batch(self, conn: psycopg.Connection) -> int:
+        rows = conn.execute(
+            "SELECT id, topic, key, value, headers FROM outbox"
+            " WHERE producer = %s AND published_at IS NULL ORDER BY id LIMIT %s",
+            (self.producer_name, self.batch_size),
+        ).fetchall()
+        backlog = conn.execute(
+            "SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
+            (self.producer_name,),
+        ).fetchone()["n"] if len(rows) == self.batch_size else len(rows)
+        metrics.outbox_backlog.labels(self.producer_name).set(backlog)
+        if not rows:
+            return 0
+        producer = self._kafka()
+        futures = []
+        for row in rows:
+            headers = [(k, str(v).encode("utf-8")) for k, v in row["headers"].items()]
+            futures.append(producer.send(
+                self.names(row["topic"]), key=row["key"].encode("utf-8"),
+                value=bytes(row["value"]), headers=headers,
+            ))
+        producer.flush(timeout=30)
+        done = []
+        failure = None
+        for row, future in zip(rows, futures):
+            try:
+                future.get(timeout=0)
+            except Exception as exc:
+                failure = exc
+                break
+            done.append(row["id"])
+            metrics.outbox_published.labels(self.producer_name, row["topic"]).inc()
+        if done:
+            conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
+        metrics.outbox_backlog.labels(self.producer_name).set(max(backlog - len(done), 0))
+        if failure is not None:
+            raise RuntimeError(f"publish failed after {len(done)} of {len(rows)} rows: {failure}")
+        return len(rows)
+
+
+def wait_published(database_url: str, producer: str, deadline_s: float = 30) -> None:
+    """Block until the producer's outbox is empty (used by tools and tests)."""
+    end = time.monotonic() + deadline_s
+    with connect(database_url, autocommit=True) as conn:
+        while time.monotonic() < end:
+            n = conn.execute("SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
+                             (producer,)).fetchone()["n"]
+            if n == 0:
+                return
+            time.sleep(0.05)
+    raise TimeoutError(f"outbox of {producer} not drained in {deadline_s}s")
+

@@ -1,0 +1,55 @@
+"""Every Kafka topic, its single writer, and the events it carries."""
+from __future__ import annotations
+
+INTRO_REQUESTS = "intro-requests"
+HOST_PROFILES = "host-profiles"
+HOST_RESPONSES = "host-responses"
+MATCHES = "matches"
+NOTIFICATIONS = "notifications"
+
+WRITERS = {
+    INTRO_REQUESTS: "intake",
+    HOST_PROFILES: "intake",
+    HOST_RESPONSES: "intake",
+    MATCHES: "matcher",
+    NOTIFICATIONS: "notifier",
+}
+
+EVENTS = {
+    INTRO_REQUESTS: ("IntroRequested", "IntroCancelled", "RequesterForgotten"),
+    HOST_PROFILES: ("HostProfileChanged", "HostForgotten"),
+    HOST_RESPONSES: ("MatchAccepted", "MatchDeclined"),
+    MATCHES: ("MatchProposed", "MatchExpired", "RequestWaitlisted", "RequestUnmatched"),
+    NOTIFICATIONS: ("NotificationSent", "NotificationFailed"),
+}
+
+ALL = tuple(WRITERS)
+
+
+def dlq(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def topic_of(event_type: str) -> str:
+    for topic, events in EVENTS.items():
+        if event_type in events:
+            return topic
+    raise KeyError(event_type)
+
+
+class Names:
+    """Physical topic names: the contract's names behind an optional prefix
+    (tests use a fresh prefix each, so they never see each other's messages)."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+
+    def __call__(self, logical: str) -> str:
+        return f"{self.prefix}{logical}"
+
+    def logical(self, physical: str) -> str:
+        return physical[len(self.prefix):] if physical.startswith(self.prefix) else physical
+
+    def all(self, with_dlq: bool = True) -> list[str]:
+        names = [self(t) for t in ALL]
+        return names + [dlq(n) for n in names] if with_dlq else names
