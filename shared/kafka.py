@@ -38,7 +38,8 @@ def consumer(bootstrap, group_id: str, topics, **overrides) -> KafkaConsumer:
     )
     config.update(overrides)
     c = KafkaConsumer(**config)
-    c.subscribe(list(topics))
+    if topics:
+        c.subscribe(list(topics))
     return c
 
 

@@ -47,5 +47,7 @@ def setup(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("kafka", "waitress"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # kafka-python logs every failed reconnect as an error; our own loops say
+    # once, as a warning, what is down and that they retry.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL if root.level > logging.DEBUG else logging.DEBUG)
+    logging.getLogger("waitress").setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,5 @@
+"""make bench: every benchmark, each printing its own figures."""
+from bench import pipeline
+
+if __name__ == "__main__":
+    pipeline.main()

@@ -1,0 +1,39 @@
+"""Throwaway PostgreSQL and Kafka servers for a benchmark run."""
+from __future__ import annotations
+
+import contextlib
+import socket
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+from devstack.kafka import Broker
+from devstack.postgres import Postgres
+from shared.migrations import migrate
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def servers():
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
+        broker = Broker(Path(tmp) / "kafka", port=free_port(), controller_port=free_port()).start()
+        try:
+            yield pg, broker
+        finally:
+            broker.stop()
+            pg.stop()
+
+
+def fresh_database(pg, name: str) -> str:
+    with psycopg.connect(pg.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate(pg.url(name))
+    return pg.url(name)
