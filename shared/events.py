@@ -59,6 +59,10 @@ class IntroCancelled(Schema):
     request_id = fields.UUID(required=True)
     reason = fields.String(allow_none=True, load_default=None)
     cancelled_by = fields.String(required=True)
+    # the live match the cancellation ended, if any
+    match_id = fields.UUID(allow_none=True, load_default=None)
+    host_id = fields.UUID(allow_none=True, load_default=None)
+    match_status = fields.String(allow_none=True, load_default=None)
 
 
 class RequesterForgotten(Schema):
@@ -129,6 +133,12 @@ class RequestUnmatched(Schema):
     reason = fields.String(required=True)
 
 
+class RequestCompleted(Schema):
+    request_id = fields.UUID(required=True)
+    match_id = fields.UUID(required=True)
+    host_id = fields.UUID(required=True)
+
+
 class NotificationSent(Schema):
     notification_id = fields.UUID(required=True)
     request_id = fields.UUID(allow_none=True, load_default=None)
@@ -150,7 +160,7 @@ PAYLOADS: dict[str, type[Schema]] = {
     for cls in (
         IntroRequested, IntroCancelled, RequesterForgotten, HostProfileChanged, HostForgotten,
         MatchAccepted, MatchDeclined, MatchProposed, MatchExpired, RequestWaitlisted,
-        RequestUnmatched, NotificationSent, NotificationFailed,
+        RequestUnmatched, RequestCompleted, NotificationSent, NotificationFailed,
     )
 }
 

@@ -19,7 +19,7 @@ EVENTS = {
     INTRO_REQUESTS: ("IntroRequested", "IntroCancelled", "RequesterForgotten"),
     HOST_PROFILES: ("HostProfileChanged", "HostForgotten"),
     HOST_RESPONSES: ("MatchAccepted", "MatchDeclined"),
-    MATCHES: ("MatchProposed", "MatchExpired", "RequestWaitlisted", "RequestUnmatched"),
+    MATCHES: ("MatchProposed", "MatchExpired", "RequestWaitlisted", "RequestUnmatched", "RequestCompleted"),
     NOTIFICATIONS: ("NotificationSent", "NotificationFailed"),
 }
 
