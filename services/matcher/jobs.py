@@ -1,0 +1,60 @@
+"""The matcher's periodic jobs. Each takes its rows with FOR UPDATE SKIP
+LOCKED, so several matcher processes may run them at once."""
+from __future__ import annotations
+
+from services.matcher import repository as repo
+from services.matcher.matching import Matcher
+from shared.outbox import Outbox
+
+
+class Jobs:
+    def __init__(self, pool, matcher: Matcher):
+        self.pool = pool
+        self.matcher = matcher
+
+    def expire(self, limit: int = 100) -> int:
+        """Proposals past their deadline: expired, and the request goes to its next host."""
+        done = 0
+        now = self.matcher.clock()
+        with self.pool.connection() as conn, conn.transaction():
+            freed = set()
+            for match in repo.due_expiries(conn, now, limit):
+                request = repo.lock_request(conn, match["request_id"], skip_locked=True)
+                if request is None:
+                    continue  # being answered or cancelled right now: next run
+                repo.expire_match(conn, match["id"], now)
+                Outbox(conn, "matcher", request["correlation_id"]).emit("MatchExpired", request["id"], {
+                    "match_id": match["id"], "request_id": request["id"], "host_id": match["host_id"]})
+                if request["status"] == "proposed":
+                    repo.set_status(conn, request["id"], "submitted", "invitation expired", now)
+                    self.matcher.match(conn, request["id"], skip_locked=True)
+                freed.update(repo.host_fields(conn, match["host_id"]))
+                done += 1
+            if freed:
+                self.matcher.retry_waiting(conn, host_fields=sorted(freed))
+        return done
+
+    def retry(self) -> dict:
+        """Every waiting request again, jointly (a new month may have freed capacity)."""
+        with self.pool.connection() as conn, conn.transaction():
+            return self.matcher.retry_waiting(conn)
+
+    def give_up(self) -> int:
+        """Waiting requests whose windows have all passed: unmatched."""
+        now = self.matcher.clock()
+        with self.pool.connection() as conn, conn.transaction():
+            rows = repo.passed_requests(conn, now, self.matcher.lead)
+            for row in rows:
+                self.matcher.match(conn, row["id"], skip_locked=True)
+            return len(rows)
+
+    def complete(self) -> int:
+        """Confirmed requests whose meeting is over: completed."""
+        now = self.matcher.clock()
+        with self.pool.connection() as conn, conn.transaction():
+            rows = repo.finished_meetings(conn, now)
+            for row in rows:
+                repo.set_status(conn, row["request_id"], "completed", None, now)
+                Outbox(conn, "matcher", row["correlation_id"]).emit("RequestCompleted", row["request_id"], {
+                    "request_id": row["request_id"], "match_id": row["match_id"], "host_id": row["host_id"]})
+            return len(rows)

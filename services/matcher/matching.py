@@ -1,0 +1,199 @@
+"""The matcher's use cases: match one request, retry the waiting ones together,
+and book a proposal so that no host is ever overbooked.
+
+Every function runs inside the caller's transaction and writes its events
+through the outbox in that same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+import psycopg
+
+from services.matcher import assignment, ranking, repository as repo
+from services.matcher import slots
+from services.matcher.model import MAX_ATTEMPTS, Calendar, Host, Request, refusal
+from shared.fields import Taxonomy
+from shared.outbox import Outbox
+
+PRODUCER = "matcher"
+RETRY_BATCH = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Matcher:
+    taxonomy: Taxonomy
+    response_timeout: timedelta
+    lead: timedelta
+    clock: Callable[[], datetime] = utc_now
+
+    # -- the fields a request may take, and the requests a host may serve ----------
+    def related(self, field: str) -> set[str]:
+        return self.taxonomy.related(field) if field in self.taxonomy else set()
+
+    def served_by(self, host_fields: list[str]) -> tuple[list[str], list[str]]:
+        """(fields served exactly, fields served as related) by a host with `host_fields`."""
+        exact = set(host_fields)
+        related = {f for f in self.taxonomy.fields if self.related(f) & exact} - exact
+        return sorted(exact), sorted(related)
+
+    # -- one request -------------------------------------------------------------
+    def match(self, conn: psycopg.Connection, request_id, *, skip_locked: bool = False) -> str:
+        """Propose the best host for a waiting request; else waitlist or give up.
+        Returns what happened: proposed, waitlisted, unmatched or skipped. With
+        `skip_locked`, a request or host another transaction holds is passed over."""
+        row = repo.lock_request(conn, request_id, skip_locked)
+        if row is None or row["status"] not in ("submitted", "waitlisted"):
+            return "skipped"
+        return self._match_row(conn, row, skip_locked=skip_locked)
+
+    def _match_row(self, conn, row, proposals=None, method: str = "single", skip_locked: bool = False) -> str:
+        now = self.clock()
+        request = Request.from_row(row)
+        if self.give_up(conn, row, request, now):
+            return "unmatched"
+        if proposals is None:
+            proposals = self.rank(conn, request, now)
+        for position, proposal in enumerate(proposals):
+            if self.book(conn, row, request, proposal, now, {"rank": position, "method": method}, skip_locked):
+                return "proposed"
+        self.waitlist(conn, row, "no available host" if row["attempts"] == 0 else "no other available host", now)
+        return "waitlisted"
+
+    def give_up(self, conn, row, request: Request, now: datetime) -> bool:
+        if slots.windows_passed(request.windows, request.duration, now + self.lead):
+            reason = "availability windows have passed"
+        elif row["attempts"] >= MAX_ATTEMPTS:
+            reason = f"no host accepted after {MAX_ATTEMPTS} proposals"
+        else:
+            return False
+        repo.set_status(conn, row["id"], "unmatched", reason, now)
+        self._outbox(conn, row).emit("RequestUnmatched", row["id"], {"request_id": row["id"], "reason": reason})
+        return True
+
+    def waitlist(self, conn, row, reason: str, now: datetime) -> None:
+        if row["status"] == "waitlisted":
+            return
+        repo.set_status(conn, row["id"], "waitlisted", reason, now)
+        self._outbox(conn, row).emit("RequestWaitlisted", row["id"], {"request_id": row["id"], "reason": reason})
+
+    def rank(self, conn, request: Request, now: datetime) -> list[ranking.Proposal]:
+        excluded = repo.excluded_hosts(conn, request.id)
+        related = self.related(request.field) if request.related_ok else set()
+        fields = [request.field, *sorted(related)]
+        calendars: dict = {}
+
+        def candidates():
+            offset = 0
+            while True:
+                page = repo.candidate_page(conn, request, fields, excluded, offset)
+                hosts = [Host.from_row(r) for r in page]
+                calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
+                yield from hosts
+                if len(page) < repo.PAGE:
+                    return
+                offset += len(page)
+
+        return ranking.rank(request, candidates(), calendars, related=related, excluded=excluded,
+                            now=now, lead=self.lead)
+
+    # -- booking -----------------------------------------------------------------
+    def book(self, conn, row, request: Request, proposal: ranking.Proposal, now: datetime, extra: dict,
+             skip_locked: bool = False) -> bool:
+        """Under a lock on the host, with its meetings read afresh: find the slot
+        again, check the month's capacity, write the match and its event. False
+        if the host can no longer take it (a concurrent booking won); its lock is
+        then released with the savepoint. With `skip_locked`, a host another
+        transaction holds is passed over rather than waited for (batches never
+        wait, so they cannot deadlock each other)."""
+        try:
+            with conn.transaction():
+                fresh = repo.lock_host(conn, proposal.host.id, skip_locked)
+                if fresh is None:
+                    raise psycopg.Rollback()
+                host = Host.from_row(fresh)
+                related = self.related(request.field) if request.related_ok else set()
+                if refusal(host, request, related, set()):
+                    raise psycopg.Rollback()
+                calendar = repo.calendars(conn, [host.id], now)[host.id]
+                final = ranking.propose(host, request, calendar, now=now, not_before=now + self.lead)
+                if final is None or repo.live_in_month(conn, host.id, final.month) >= host.monthly_capacity:
+                    raise psycopg.Rollback()
+                expires_at = now + self.response_timeout
+                score = {**final.score, **extra}
+                match_id = repo.insert_match(conn, request_id=row["id"], proposal=final, fmt=request.format,
+                                             expires_at=expires_at, score=score)
+                repo.mark_proposed(conn, row["id"], host.id, now)
+                self._outbox(conn, row).emit("MatchProposed", row["id"], {
+                    "match_id": match_id, "request_id": row["id"], "host_id": host.id, "start": final.start,
+                    "end": final.end, "format": request.format, "exact_field": final.exact,
+                    "expires_at": expires_at, "score": score})
+                return True
+            return False
+        except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation):
+            return False
+
+    # -- several requests at once -----------------------------------------------------
+    def retry_waiting(self, conn, *, host_fields: list[str] | None = None, limit: int = RETRY_BATCH) -> dict:
+        """Retry waiting requests (those a host with `host_fields` could serve, or
+        all), assigning them jointly. Returns counts per outcome."""
+        if host_fields is None:
+            rows = repo.waiting_requests(conn, limit=limit)
+        else:
+            exact, related = self.served_by(host_fields)
+            rows = repo.waiting_requests(conn, fields=exact, related_fields=related, limit=limit)
+        return self.assign(conn, rows)
+
+    def assign(self, conn, rows: list[dict]) -> dict:
+        """Match locked waiting requests together: book the joint plan first,
+        then let every request left try its own proposals one at a time."""
+        now = self.clock()
+        outcome: dict = {}
+        live = []
+        for row in rows:
+            request = Request.from_row(row)
+            if self.give_up(conn, row, request, now):
+                _count(outcome, "unmatched")
+            else:
+                live.append((row, request))
+        options = {row["id"]: self.rank(conn, request, now) for row, request in live}
+        requests = {row["id"]: request for row, request in live}
+        remaining = {(p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
+                     for props in options.values() for p in props}
+        booked_calendars: dict = {}
+
+        def reslot(key, proposal, planned):
+            host = proposal.host
+            if host.id not in booked_calendars:
+                booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[host.id]
+            calendar = Calendar(list(booked_calendars[host.id].meetings), dict(booked_calendars[host.id].per_month))
+            for start, end, month in planned:
+                calendar.add(start, end, month)
+            return ranking.propose(host, requests[key], calendar, now=now, not_before=now + self.lead)
+
+        chosen = assignment.plan([row["id"] for row, _ in live], options, remaining, reslot)
+        left = []
+        for row, request in live:
+            proposal = chosen.chosen.get(row["id"])
+            rank = next((i for i, p in enumerate(options[row["id"]]) if proposal and p.host.id == proposal.host.id), 0)
+            if proposal and self.book(conn, row, request, proposal, now, {"rank": rank, "method": chosen.method},
+                                      skip_locked=True):
+                _count(outcome, "proposed")
+            else:
+                left.append(row)
+        for row in left:
+            _count(outcome, self._match_row(conn, row, options[row["id"]], method="single", skip_locked=True))
+        return outcome
+
+    def _outbox(self, conn, row) -> Outbox:
+        return Outbox(conn, PRODUCER, row["correlation_id"])
+
+
+def _count(outcome: dict, what: str) -> None:
+    outcome[what] = outcome.get(what, 0) + 1

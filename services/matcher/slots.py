@@ -1,0 +1,178 @@
+"""The earliest meeting slot a host and a requester share.
+
+Pure functions on aware datetimes. The host's weekly availability is wall
+time in the host's zone: each weekly entry is turned into real instants day
+by day with `zoneinfo`, so a DST change moves it the way a wall clock does.
+An entry whose end is "24:00", or not after its start, runs into the next day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STEP = timedelta(minutes=15)  # slots start on a quarter hour when they can
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Weekly:
+    weekday: int  # 0 = Monday
+    start: time
+    end: time
+    overnight: bool  # the end is on the next day
+
+
+def parse_weekly(entries: Iterable[dict]) -> tuple[Weekly, ...]:
+    out = []
+    for e in entries:
+        start = _clock(e["start"])
+        if e["end"] == "24:00":
+            end, overnight = time(0, 0), True
+        else:
+            end = _clock(e["end"])
+            overnight = end <= start
+        out.append(Weekly(DAYS.index(e["day"]), start, end, overnight))
+    return tuple(sorted(out, key=lambda w: (w.weekday, w.start)))
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def parse_windows(entries: Iterable[dict]) -> tuple[tuple[datetime, datetime], ...]:
+    """[{"start": iso, "end": iso}] → sorted (start, end) pairs in UTC."""
+    out = []
+    for e in entries:
+        s, t = _instant(e["start"]), _instant(e["end"])
+        if t > s:
+            out.append((s, t))
+    return tuple(sorted(out))
+
+
+def _instant(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC)
+
+
+def month_of(instant: datetime, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m")
+
+
+def next_month_start(instant: datetime, tz: ZoneInfo) -> datetime:
+    local = instant.astimezone(tz)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=tz).astimezone(UTC)
+
+
+def weekly_occurrences(weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime,
+                       end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The host's available intervals (UTC) that touch [start, end), in order,
+    adjacent or overlapping ones merged."""
+    if not weekly:
+        return
+    by_day: dict[int, list[Weekly]] = {}
+    for w in weekly:
+        by_day.setdefault(w.weekday, []).append(w)
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date()
+    pending = None
+    while day <= last:
+        for w in by_day.get(day.weekday(), ()):
+            s = datetime.combine(day, w.start, tzinfo=tz).astimezone(UTC)
+            e = datetime.combine(day + timedelta(days=1) if w.overnight else day, w.end,
+                                 tzinfo=tz).astimezone(UTC)
+            if e <= start or s >= end or e <= s:
+                continue
+            if pending and s <= pending[1]:
+                pending = (pending[0], max(pending[1], e))
+                continue
+            if pending:
+                yield pending
+            pending = (s, e)
+        day += timedelta(days=1)
+    if pending:
+        yield pending
+
+
+def subtract(interval: tuple[datetime, datetime],
+             blocked: list[tuple[datetime, datetime]]) -> Iterator[tuple[datetime, datetime]]:
+    """`interval` less the sorted `blocked` intervals."""
+    s, e = interval
+    for bs, be in blocked:
+        if be <= s:
+            continue
+        if bs >= e:
+            break
+        if bs > s:
+            yield (s, bs)
+        s = max(s, be)
+        if s >= e:
+            return
+    if s < e:
+        yield (s, e)
+
+
+def _align(t: datetime) -> datetime:
+    rest = (t - _EPOCH) % STEP
+    return t if not rest else t + (STEP - rest)
+
+
+def fit(free: tuple[datetime, datetime], duration: timedelta, tz: ZoneInfo,
+        full_months: set[str]) -> datetime | None:
+    """The earliest start of `duration` inside `free` in a month with room."""
+    s, e = free
+    while s + duration <= e:
+        month = month_of(s, tz)
+        if month in full_months:
+            s = next_month_start(s, tz)
+            continue
+        aligned = _align(s)
+        if aligned + duration <= e and month_of(aligned, tz) == month:
+            return aligned
+        return s
+    return None
+
+
+def earliest_slot(*, requester_windows, weekly: tuple[Weekly, ...], tz: ZoneInfo, blocked,
+                  duration: timedelta, not_before: datetime,
+                  full_months: set[str] = frozenset()) -> tuple[datetime, datetime] | None:
+    """The earliest [start, end) of `duration` that lies in a requester window and
+    a weekly entry of the host, outside `blocked` (time off and other meetings),
+    starting no earlier than `not_before`, in a month where the host has room."""
+    windows = [(max(s, not_before), e) for s, e in requester_windows if e - max(s, not_before) >= duration]
+    if not windows:
+        return None
+    blocked = sorted(blocked)
+    horizon = (windows[0][0], max(e for _, e in windows))
+    for hs, he in weekly_occurrences(weekly, tz, *horizon):
+        best = None
+        for ws, we in windows:
+            s, e = max(hs, ws), min(he, we)
+            if e - s < duration or (best and s >= best):
+                continue
+            for piece in subtract((s, e), blocked):
+                start = fit(piece, duration, tz, full_months)
+                if start is not None:
+                    best = start if best is None else min(best, start)
+                    break
+        if best is not None:
+            return best, best + duration
+    return None
+
+
+def windows_passed(requester_windows, duration: timedelta, not_before: datetime) -> bool:
+    return not any(e - max(s, not_before) >= duration for s, e in requester_windows)
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+__all__ = ["Weekly", "parse_weekly", "parse_windows", "month_of", "next_month_start", "weekly_occurrences",
+           "subtract", "fit", "earliest_slot", "windows_passed", "zone", "UTC", "date"]
