@@ -50,6 +50,10 @@ class Settings:
     topic_prefix: str = ""
     topic_partitions: int = 3
     log_level: str = "INFO"
+    max_open_requests: int = 3
+    submissions_per_hour: int = 10
+    horizon_days: int = 60
+    max_body_bytes: int = 65536
 
 
 def parse_duration(variable: str, raw: str) -> timedelta:
@@ -118,6 +122,12 @@ def parse_tokens(raw: str) -> dict:
     return tokens
 
 
+def parse_count(variable: str, raw: str, minimum: int = 1) -> int:
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise ConfigError(variable, f"{raw!r} is not a whole number >= {minimum}")
+    return int(raw)
+
+
 def _get(env, name, default=None, required=False):
     value = env.get(name)
     if value is None or value == "":
@@ -143,9 +153,6 @@ def load(env=None) -> Settings:
     fields_file = Path(_get(env, "FIELDS_FILE", str(DEFAULT_FIELDS_FILE)))
     if not fields_file.is_file():
         raise ConfigError("FIELDS_FILE", f"{fields_file} is not a readable file")
-    partitions = _get(env, "TOPIC_PARTITIONS", "3")
-    if not partitions.isdigit() or int(partitions) < 1:
-        raise ConfigError("TOPIC_PARTITIONS", f"{partitions!r} is not a positive whole number")
     settings = Settings(
         database_url=parse_database_url(_get(env, "DATABASE_URL", required=True)),
         kafka_bootstrap_servers=parse_bootstrap(_get(env, "KAFKA_BOOTSTRAP_SERVERS", required=True)),
@@ -168,7 +175,11 @@ def load(env=None) -> Settings:
         notifier_port=parse_port("NOTIFIER_PORT", _get(env, "NOTIFIER_PORT", "8002")),
         bind_host=_get(env, "BIND_HOST", "127.0.0.1"),
         topic_prefix=_get(env, "TOPIC_PREFIX", ""),
-        topic_partitions=int(partitions),
+        topic_partitions=parse_count("TOPIC_PARTITIONS", _get(env, "TOPIC_PARTITIONS", "3")),
+        max_open_requests=parse_count("MAX_OPEN_REQUESTS", _get(env, "MAX_OPEN_REQUESTS", "3")),
+        submissions_per_hour=parse_count("SUBMISSIONS_PER_HOUR", _get(env, "SUBMISSIONS_PER_HOUR", "10")),
+        horizon_days=parse_count("REQUEST_HORIZON_DAYS", _get(env, "REQUEST_HORIZON_DAYS", "60")),
+        max_body_bytes=parse_count("MAX_BODY_BYTES", _get(env, "MAX_BODY_BYTES", "65536"), 1024),
         log_level=_get(env, "LOG_LEVEL", "INFO").upper(),
     )
     if len(settings.secret_key) < 16:

@@ -1,9 +1,78 @@
-"""The intake web application: intranet pages, JSON API, ops dashboard."""
-from flask import Flask
+"""The intake web application: intranet pages, JSON API, email-link pages."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from services.intake import commands, identity, validation
+from services.intake.i18n import locale, t, translate_errors
+from shared.fields import load_taxonomy
+
+csrf = CSRFProtect()
+
+CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method", 413: "too_large"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/ops/api/")) or request.accept_mimetypes.best == "application/json"
+
+
+def error(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
 
 
 def create_app(rt) -> Flask:
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = rt.settings.secret_key
+    app.config.update(
+        SECRET_KEY=rt.settings.secret_key,
+        MAX_CONTENT_LENGTH=rt.settings.max_body_bytes,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
     app.extensions["runtime"] = rt
+    app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
+    csrf.init_app(app)
+
+    from services.intake import api, links, openapi, pages
+
+    csrf.exempt(api.bp)  # identity comes from headers or tokens, not from a cookie
+    app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(links.bp)
+    register_errors(app)
+    app.jinja_env.globals.update(t=t, locale=locale, current_user=identity.current, tz=ZoneInfo)
     return app
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(identity.Unauthenticated)
+    def unauthenticated(_exc):
+        return error(401, "unauthenticated", t("unauthenticated"))
+
+    @app.errorhandler(identity.Forbidden)
+    def forbidden(_exc):
+        return error(403, "forbidden", t("forbidden"))
+
+    @app.errorhandler(commands.Refused)
+    def refused(exc):
+        return error(exc.status, exc.code, t(exc.code, **exc.values))
+
+    @app.errorhandler(validation.Invalid)
+    @app.errorhandler(commands.Invalid422)
+    def invalid(exc):
+        return jsonify(errors=translate_errors(exc.errors, locale())), 422
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return error(400, "csrf", t("csrf"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        code = CODES.get(exc.code)
+        return error(exc.code, code or exc.name.lower().replace(" ", "_"), t(code) if code else exc.description)

@@ -1,0 +1,211 @@
+"""The intranet pages: server-rendered, usable without JavaScript, fr/en."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+
+from services.intake import commands, identity, queries, validation
+from services.intake.i18n import locale, translate_errors
+from shared.statuses import DAYS, FORMATS
+
+bp = Blueprint("pages", __name__)
+
+COMMON_LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl", "ar", "zh")
+WINDOW_ROWS = 3
+DAY_RANGES = 2
+TIME_OFF_ROWS = 2
+
+
+def rt():
+    return current_app.extensions["runtime"]
+
+
+@bp.after_app_request
+def remember_language(response):
+    chosen = request.args.get("lang")
+    if chosen in ("fr", "en"):
+        response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@bp.get("/")
+def home():
+    return render_template("pages/home.html")
+
+
+@bp.route("/dev/login", methods=["GET", "POST"])
+def dev_login():
+    if rt().settings.auth_mode != "dev":
+        abort(404)
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        if identity.EMAIL.match(email):
+            session["dev_user"] = email
+            session["dev_groups"] = [g.strip() for g in request.form.get("groups", "").split(",") if g.strip()]
+            return redirect(request.args.get("next") or url_for("pages.home"))
+    return render_template("pages/dev_login.html")
+
+
+def _local_iso(date: str, time: str, tz: str) -> str | None:
+    if not date or not time:
+        return None
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:
+        zone = ZoneInfo("UTC")
+    try:
+        return datetime.fromisoformat(f"{date}T{time}").replace(tzinfo=zone).isoformat()
+    except ValueError:
+        return f"{date}T{time}"  # left for the validator to refuse
+
+
+def request_body(form) -> dict:
+    tz = form.get("timezone", "").strip()
+    windows = []
+    for i in range(WINDOW_ROWS):
+        day = form.get(f"win-{i}-date", "").strip()
+        if day:
+            windows.append({"start": _local_iso(day, form.get(f"win-{i}-start", ""), tz),
+                            "end": _local_iso(day, form.get(f"win-{i}-end", ""), tz)})
+    referrer = None
+    if form.get("referrer_name") or form.get("referrer_email"):
+        referrer = {"name": form.get("referrer_name", "").strip(), "email": form.get("referrer_email", "").strip()}
+    duration = form.get("duration_minutes", "")
+    return {
+        "name": form.get("name", "").strip(), "field": form.get("field", ""), "goal": form.get("goal", "").strip(),
+        "format": form.get("format", ""), "duration_minutes": int(duration) if duration.isdigit() else duration,
+        "languages": form.getlist("languages"), "site": form.get("site", "").strip() or None, "timezone": tz,
+        "related_ok": form.get("related_ok") == "on", "availability": windows, "referrer": referrer,
+        "preferred_host": form.get("preferred_host", "").strip() or None,
+    }
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@identity.login_required
+def new_request():
+    taxonomy = current_app.extensions["taxonomy"]
+    if request.method == "GET":
+        return render_template("pages/request_form.html", form={}, errors={}, taxonomy=taxonomy,
+                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS)
+    body = request_body(request.form)
+    try:
+        data = validation.load_request(body, taxonomy, horizon_days=rt().settings.horizon_days)
+        with rt().pool.connection() as conn:
+            commands.submit_request(conn, identity.current(), data, settings=rt().settings, locale=locale(),
+                                    idempotency_key=request.form.get("form_id") or None,
+                                    body_hash=str(sorted(request.form.items(multi=True))))
+    except (validation.Invalid, commands.Invalid422) as exc:
+        errors = translate_errors(exc.errors, locale())
+        return render_template("pages/request_form.html", form=request.form, errors=errors, taxonomy=taxonomy,
+                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS), 422
+    flash("request_sent")
+    return redirect(url_for("pages.my_requests"))
+
+
+@bp.get("/requests")
+@identity.login_required
+def my_requests():
+    with rt().pool.connection() as conn:
+        items = queries.list_requests(conn, identity.current().email)
+    return render_template("pages/requests.html", items=[queries.request_view(r, m) for r, m in items])
+
+
+@bp.post("/requests/<request_id>/cancel")
+@identity.login_required
+def cancel(request_id):
+    from services.intake.api import parse_id
+
+    with rt().pool.connection() as conn:
+        commands.cancel_request(conn, identity.current(), parse_id(request_id), None)
+    return redirect(url_for("pages.my_requests"))
+
+
+def host_body(form) -> dict:
+    weekly = []
+    for day in DAYS:
+        for k in range(DAY_RANGES):
+            start, end = form.get(f"{day}-{k}-start", "").strip(), form.get(f"{day}-{k}-end", "").strip()
+            if start or end:
+                weekly.append({"day": day, "start": start, "end": end})
+    tz = form.get("timezone", "").strip()
+    off = []
+    for i in range(TIME_OFF_ROWS):
+        start, end = form.get(f"off-{i}-start", "").strip(), form.get(f"off-{i}-end", "").strip()
+        if start or end:
+            off.append({"start": _local_iso(start, "00:00", tz), "end": _local_iso(end, "23:59", tz)})
+    capacity = form.get("monthly_capacity", "")
+    return {
+        "name": form.get("name", "").strip(), "fields": form.getlist("fields"),
+        "languages": form.getlist("languages"), "formats": form.getlist("formats"),
+        "site": form.get("site", "").strip() or None, "timezone": tz,
+        "durations": [int(d) for d in form.getlist("durations") if d.isdigit()],
+        "monthly_capacity": int(capacity) if capacity.isdigit() else capacity,
+        "weekly_availability": weekly, "unavailable": off, "active": form.get("active") == "on",
+    }
+
+
+def host_form_values(row) -> dict:
+    if not row:
+        return {}
+    values = {"name": row["name"], "site": row["site"] or "", "timezone": row["timezone"],
+              "monthly_capacity": str(row["monthly_capacity"]), "active": "on" if row["active"] else ""}
+    seen = {}
+    for slot in row["weekly_availability"]:
+        k = seen.get(slot["day"], 0)
+        seen[slot["day"]] = k + 1
+        values[f"{slot['day']}-{k}-start"], values[f"{slot['day']}-{k}-end"] = slot["start"], slot["end"]
+    return values
+
+
+@bp.route("/host", methods=["GET", "POST"])
+@identity.login_required
+def host_profile():
+    taxonomy = current_app.extensions["taxonomy"]
+    ctx = dict(taxonomy=taxonomy, days=DAYS, ranges=DAY_RANGES, off_rows=TIME_OFF_ROWS,
+               languages=COMMON_LANGUAGES, formats=FORMATS, durations=validation.DURATIONS)
+    if request.method == "GET":
+        with rt().pool.connection() as conn:
+            row = queries.host_by_email(conn, identity.current().email)
+        lists = {"fields": row["fields"], "languages": row["languages"], "formats": row["formats"],
+                 "durations": [str(d) for d in row["durations"]]} if row else {}
+        return render_template("pages/host_form.html", form=host_form_values(row), lists=lists, errors={}, **ctx)
+    body = host_body(request.form)
+    lists = {k: request.form.getlist(k) for k in ("fields", "languages", "formats", "durations")}
+    try:
+        data = validation.load_host(body, taxonomy)
+        with rt().pool.connection() as conn:
+            commands.put_host(conn, identity.current(), data, locale=locale())
+    except validation.Invalid as exc:
+        return render_template("pages/host_form.html", form=request.form, lists=lists,
+                               errors=translate_errors(exc.errors, locale()), **ctx), 422
+    flash("profile_saved")
+    return redirect(url_for("pages.host_profile"))
+
+
+@bp.get("/invitations")
+@identity.login_required
+def invitations():
+    with rt().pool.connection() as conn:
+        rows = queries.invitations(conn, identity.current().email)
+    return render_template("pages/invitations.html", items=rows)
+
+
+@bp.post("/invitations/<match_id>/<action>")
+@identity.login_required
+def answer(match_id, action):
+    from services.intake.api import parse_id
+
+    with rt().pool.connection() as conn:
+        if action == "accept":
+            data = validation.load_simple(validation.AcceptIn, {"location": request.form.get("location") or None,
+                                                                 "note": request.form.get("note") or None})
+            commands.accept_match(conn, identity.current(), parse_id(match_id), data["location"], data["note"])
+        elif action == "decline":
+            data = validation.load_simple(validation.DeclineIn, {"reason": request.form.get("reason") or None})
+            commands.decline_match(conn, identity.current(), parse_id(match_id), data["reason"])
+        else:
+            abort(404)
+    return redirect(url_for("pages.invitations"))

@@ -1,0 +1,99 @@
+"""Bad input: a clear 4xx naming the field, in the caller's language, and nothing written."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.intake.conftest import user
+from tests.integration.intake.helpers import count, future, host_body, request_body
+
+CAMILLE = user("camille.durand@example.com")
+start = future(3)
+
+BAD_REQUESTS = [
+    ("unknown key", {"colour": "blue"}, "colour"),
+    ("missing name", {"name": None}, "name"),
+    ("empty name", {"name": ""}, "name"),
+    ("huge goal", {"goal": "x" * 5000}, "goal"),
+    ("unknown field", {"field": "astrology"}, "field"),
+    ("bad format", {"format": "carrier-pigeon"}, "format"),
+    ("duration not offered", {"duration_minutes": 90}, "duration_minutes"),
+    ("duration as text", {"duration_minutes": "30"}, "duration_minutes"),
+    ("language not ISO 639-1", {"languages": ["french"]}, "languages"),
+    ("no language", {"languages": []}, "languages"),
+    ("too many languages", {"languages": ["fr", "en", "de", "es", "it", "pt", "nl", "ar", "zh", "ja", "ko"]},
+     "languages"),
+    ("time zone not IANA", {"timezone": "Paris/France"}, "timezone"),
+    ("in person without site", {"format": "in_person", "site": None}, "site"),
+    ("no window", {"availability": []}, "availability"),
+    ("window without offset", {"availability": [{"start": "2030-01-01T10:00:00", "end": "2030-01-01T12:00:00"}]},
+     "availability"),
+    ("window reversed", {"availability": [{"start": (start + timedelta(hours=2)).isoformat(),
+                                           "end": start.isoformat()}]}, "availability"),
+    ("window shorter than the meeting", {"availability": [{"start": start.isoformat(),
+                                                           "end": (start + timedelta(minutes=20)).isoformat()}]},
+     "availability"),
+    ("window beyond the horizon", {"availability": [{"start": future(90).isoformat(),
+                                                     "end": future(90, 2).isoformat()}]}, "availability"),
+    ("bad referrer email", {"referrer": {"name": "Jean", "email": "not-an-email"}}, "referrer"),
+    ("preferred host not a uuid", {"preferred_host": "nathalie"}, "preferred_host"),
+    ("unknown preferred host", {"preferred_host": "00000000-0000-4000-8000-000000000000"}, "preferred_host"),
+]
+
+
+@pytest.mark.parametrize("overrides,field", [b[1:] for b in BAD_REQUESTS], ids=[b[0] for b in BAD_REQUESTS])
+def test_bad_request_body_is_422_naming_the_field_and_writes_nothing(client, database_url, overrides, field):
+    response = client.post("/api/v1/requests", json=request_body(**overrides), headers=CAMILLE)
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]
+    assert count(database_url, "SELECT count(*) FROM requests") == 0
+    assert count(database_url, "SELECT count(*) FROM outbox") == 0
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"', b"null"])
+def test_body_that_is_not_an_object_is_422(client, database_url, raw):
+    response = client.post("/api/v1/requests", data=raw, headers={**CAMILLE, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert count(database_url, "SELECT count(*) FROM requests") == 0
+
+
+BAD_HOSTS = [
+    ("unknown field", {"fields": ["astrology"]}, "fields"),
+    ("duplicate fields", {"fields": ["management", "management"]}, "fields"),
+    ("capacity negative", {"monthly_capacity": -1}, "monthly_capacity"),
+    ("capacity absurd", {"monthly_capacity": 500}, "monthly_capacity"),
+    ("bad day", {"weekly_availability": [{"day": "someday", "start": "09:00", "end": "10:00"}]},
+     "weekly_availability"),
+    ("bad time", {"weekly_availability": [{"day": "mon", "start": "25:00", "end": "10:00"}]},
+     "weekly_availability"),
+    ("empty slot", {"weekly_availability": [{"day": "mon", "start": "10:00", "end": "10:00"}]},
+     "weekly_availability"),
+    ("duration not offered", {"durations": [15]}, "durations"),
+    ("in person without site", {"site": None}, "site"),
+    ("time off reversed", {"unavailable": [{"start": future(5).isoformat(), "end": future(4).isoformat()}]},
+     "unavailable"),
+]
+
+
+@pytest.mark.parametrize("overrides,field", [b[1:] for b in BAD_HOSTS], ids=[b[0] for b in BAD_HOSTS])
+def test_bad_host_profile_is_422_and_writes_nothing(client, database_url, overrides, field):
+    response = client.put("/api/v1/hosts/me", json=host_body(**overrides), headers=CAMILLE)
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]
+    assert count(database_url, "SELECT count(*) FROM hosts") == 0
+    assert count(database_url, "SELECT count(*) FROM outbox") == 0
+
+
+def test_errors_speak_french_when_asked(client):
+    response = client.post("/api/v1/requests", json=request_body(timezone="Nowhere/Land", colour="x"),
+                           headers=user("camille.durand@example.com", lang="fr-FR,fr;q=0.9"))
+    assert response.status_code == 422
+    assert response.json["errors"]["timezone"] == ["Fuseau horaire IANA inconnu."]
+    assert response.json["errors"]["colour"] == ["Champ inconnu."]
+
+
+def test_other_errors_speak_french_too(client):
+    response = client.get("/api/v1/requests", headers={"Accept-Language": "fr"})
+    assert response.status_code == 401
+    assert response.json["error"]["message"].startswith("Connectez-vous")
