@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install kafka-jars bench demo migrate clean
+.PHONY: run test install kafka-jars java browser bench demo migrate clean
 
 run: install kafka-jars
 	$(PY) -m devstack run
 
-test: install kafka-jars
+test: install kafka-jars browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install kafka-jars
@@ -24,8 +24,20 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-kafka-jars: install
+kafka-jars: install java
 	@$(PY) -m devstack fetch-kafka
+
+# Kafka needs Java 17+ and Maven (both on our machines; installed where missing and we may).
+java:
+	@command -v java >/dev/null && command -v mvn >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	    else echo "Kafka needs Java 17+ and Maven: sudo apt-get install openjdk-17-jre-headless maven"; fi; }
+
+# The browser tests drive Debian's Chromium; install it where we may.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	    else echo "browser tests need chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; fi; }
 
 migrate: install
 	$(PY) -m shared.migrations

@@ -89,7 +89,8 @@ def new_request():
     taxonomy = current_app.extensions["taxonomy"]
     if request.method == "GET":
         return render_template("pages/request_form.html", form={}, errors={}, taxonomy=taxonomy,
-                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS)
+                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
+                               chosen_languages=[locale()])
     body = request_body(request.form)
     try:
         data = validation.load_request(body, taxonomy, horizon_days=rt().settings.horizon_days)
@@ -100,7 +101,8 @@ def new_request():
     except (validation.Invalid, commands.Invalid422) as exc:
         errors = translate_errors(exc.errors, locale())
         return render_template("pages/request_form.html", form=request.form, errors=errors, taxonomy=taxonomy,
-                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS), 422
+                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
+                               chosen_languages=request.form.getlist("languages")), 422
     flash("request_sent")
     return redirect(url_for("pages.my_requests"))
 
