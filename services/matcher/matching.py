@@ -83,7 +83,7 @@ class Matcher:
         repo.set_status(conn, row["id"], "waitlisted", reason, now)
         self._outbox(conn, row).emit("RequestWaitlisted", row["id"], {"request_id": row["id"], "reason": reason})
 
-    def rank(self, conn, request: Request, now: datetime) -> list[ranking.Proposal]:
+    def rank(self, conn, request: Request, now: datetime, whole: bool = False) -> list[ranking.Proposal]:
         excluded = repo.excluded_hosts(conn, request.id)
         related = self.related(request.field) if request.related_ok else set()
         fields = [request.field, *sorted(related)]
@@ -101,7 +101,7 @@ class Matcher:
                 offset += len(page)
 
         return ranking.rank(request, candidates(), calendars, related=related, excluded=excluded,
-                            now=now, lead=self.lead)
+                            now=now, lead=self.lead, whole=whole)
 
     # -- booking -----------------------------------------------------------------
     def book(self, conn, row, request: Request, proposal: ranking.Proposal, now: datetime, extra: dict,
@@ -162,7 +162,7 @@ class Matcher:
                 _count(outcome, "unmatched")
             else:
                 live.append((row, request))
-        options = {row["id"]: self.rank(conn, request, now) for row, request in live}
+        options = {row["id"]: self.rank(conn, request, now, whole=True) for row, request in live}
         requests = {row["id"]: request for row, request in live}
         remaining = {(p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
                      for props in options.values() for p in props}

@@ -64,16 +64,18 @@ def propose(host: Host, request: Request, calendar: Calendar, *, now: datetime,
 
 
 def rank(request: Request, candidates: Iterable[Host], calendars: dict, *, related: set[str],
-         excluded: set, now: datetime, lead: timedelta, enough: int = ENOUGH) -> list[Proposal]:
+         excluded: set, now: datetime, lead: timedelta, enough: int = ENOUGH,
+         whole: bool = False) -> list[Proposal]:
     """Feasible proposals for `request`, best first. `candidates` come in the
-    fairness order; scanning stops after `enough` feasible ones, or at the first
-    candidate of a lower tier (related after exact, others after the preferred
-    host) once one is found."""
+    fairness order; scanning stops after `enough` feasible ones, or (unless
+    `whole`, as joint assignment wants alternatives) at the first candidate of a
+    lower tier (related after exact, others after the preferred host) once one
+    is found."""
     not_before = now + lead
     found: list[Proposal] = []
     best_tier = None
     for host in candidates:
-        if best_tier is not None and tier(host, request) > best_tier:
+        if not whole and best_tier is not None and tier(host, request) > best_tier:
             break
         if refusal(host, request, related, excluded):
             continue
