@@ -1,5 +1,12 @@
-"""make bench: every benchmark, each printing its own figures."""
-from bench import pipeline
+"""make bench: every benchmark, each printing its own figures.
+`python -m bench NAME...` runs only the named ones."""
+import sys
+
+from bench import intake, pipeline
+
+BENCHES = {"pipeline": pipeline.main, "intake": intake.main}
 
 if __name__ == "__main__":
-    pipeline.main()
+    for name in sys.argv[1:] or list(BENCHES):
+        BENCHES[name]()
+        print()

@@ -165,6 +165,11 @@ PAYLOADS: dict[str, type[Schema]] = {
 }
 
 
+def schema_of(event_type: str) -> Schema:
+    """One shared instance per payload schema: instantiating is costly, using is thread-safe."""
+    return _INSTANCES[event_type]
+
+
 class Envelope(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -176,6 +181,10 @@ class Envelope(Schema):
     correlation_id = fields.UUID(required=True)
     producer = fields.String(required=True)
     payload = fields.Dict(required=True)
+
+
+_ENVELOPE = Envelope()
+_INSTANCES = {name: cls() for name, cls in PAYLOADS.items()}
 
 
 @dataclass(frozen=True)
@@ -196,7 +205,7 @@ class Event:
             "occurred_at": self.occurred_at.isoformat(),
             "correlation_id": str(self.correlation_id),
             "producer": self.producer,
-            "payload": PAYLOADS[self.event_type]().dump(self.payload),
+            "payload": schema_of(self.event_type).dump(self.payload),
         }
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -222,7 +231,7 @@ class InvalidEvent(Exception):
 
 def build(event_type: str, payload: dict, *, producer: str, correlation_id=None) -> Event:
     """Validate `payload` (as JSON-ready data or Python values) and wrap it."""
-    schema = PAYLOADS[event_type]()
+    schema = schema_of(event_type)
     try:
         loaded = schema.load(json.loads(json.dumps(payload, default=json_default)), unknown=RAISE)
     except ValidationError as exc:
@@ -248,8 +257,8 @@ def parse(raw: bytes | None) -> Event:
     if not isinstance(body, dict):
         raise InvalidEvent("envelope is not a JSON object")
     try:
-        env = Envelope().load(body)
-        payload = PAYLOADS[env["event_type"]]().load(env["payload"], unknown=EXCLUDE)
+        env = _ENVELOPE.load(body)
+        payload = schema_of(env["event_type"]).load(env["payload"], unknown=EXCLUDE)
     except ValidationError as exc:
         raise InvalidEvent(f"invalid envelope or payload: {exc.messages}") from exc
     return Event(

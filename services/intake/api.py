@@ -76,9 +76,9 @@ def post_request():
         raise validation.Invalid({"Idempotency-Key": ["Length must be between 1 and 200."]})
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     with transaction() as conn:
-        row, _created = commands.submit_request(conn, who, data, settings=rt().settings, locale=locale(),
-                                                idempotency_key=key, body_hash=digest)
-        match = queries.live_match(conn, row["id"])
+        row, created = commands.submit_request(conn, who, data, settings=rt().settings, locale=locale(),
+                                               idempotency_key=key, body_hash=digest)
+        match = None if created else queries.live_match(conn, row["id"])
     response = jsonify(queries.request_view(row, match))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_request", request_id=row["id"])

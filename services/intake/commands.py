@@ -83,17 +83,18 @@ def submit_request(conn, who, data: dict, *, settings, locale: str, idempotency_
         "referrer": {"name": referrer["name"], "email": referrer["email"].lower()} if referrer else None,
         "preferred_host": data["preferred_host"], "locale": locale,
     }
-    event = outbox.emit("IntroRequested", request_id, payload)
-    row = conn.execute(
-        "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
-        " languages, site, timezone, related_ok, availability, referrer_name, referrer_email, preferred_host,"
-        " locale, correlation_id, idempotency_key, idempotency_hash)"
-        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING *",
-        (request_id, who.email, data["name"], data["field"], data["goal"], data["format"],
-         data["duration_minutes"], data["languages"], data["site"], data["timezone"], data["related_ok"],
-         _json(payload["availability"]), referrer["name"] if referrer else None,
-         payload["referrer"]["email"] if referrer else None, data["preferred_host"], locale,
-         event.correlation_id, idempotency_key, body_hash)).fetchone()
+    with conn.pipeline():  # both inserts in one round trip
+        event = outbox.emit("IntroRequested", request_id, payload)
+        row = conn.execute(
+            "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
+            " languages, site, timezone, related_ok, availability, referrer_name, referrer_email, preferred_host,"
+            " locale, correlation_id, idempotency_key, idempotency_hash)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING *",
+            (request_id, who.email, data["name"], data["field"], data["goal"], data["format"],
+             data["duration_minutes"], data["languages"], data["site"], data["timezone"], data["related_ok"],
+             _json(payload["availability"]), referrer["name"] if referrer else None,
+             payload["referrer"]["email"] if referrer else None, data["preferred_host"], locale,
+             event.correlation_id, idempotency_key, body_hash)).fetchone()
     return row, True
 
 

@@ -136,7 +136,11 @@ class CancelIn(Strict):
     reason = text(0, 1000, allow_none=True, load_default=None)
 
 
-def _load(schema: Schema, body) -> dict:
+_INSTANCES: dict[type, Schema] = {}
+
+
+def _load(schema_cls: type[Schema], body) -> dict:
+    schema = _INSTANCES.get(schema_cls) or _INSTANCES.setdefault(schema_cls, schema_cls())
     if not isinstance(body, dict):
         raise Invalid({"_schema": ["Invalid input type."]})
     try:
@@ -146,7 +150,7 @@ def _load(schema: Schema, body) -> dict:
 
 
 def load_request(body, taxonomy, *, now: datetime | None = None, horizon_days: int = 60) -> dict:
-    data = _load(RequestIn(), body)
+    data = _load(RequestIn, body)
     now = now or datetime.now(timezone.utc)
     errors: dict = {}
     if data["field"] not in taxonomy:
@@ -171,7 +175,7 @@ def load_request(body, taxonomy, *, now: datetime | None = None, horizon_days: i
 
 
 def load_host(body, taxonomy) -> dict:
-    data = _load(HostIn(), body)
+    data = _load(HostIn, body)
     unknown = [f for f in data["fields_"] if f not in taxonomy]
     if unknown:
         raise Invalid({"fields": {str(i): ["Unknown field of the taxonomy."]
@@ -180,4 +184,4 @@ def load_host(body, taxonomy) -> dict:
 
 
 def load_simple(schema_cls, body) -> dict:
-    return _load(schema_cls(), body if body is not None else {})
+    return _load(schema_cls, body if body is not None else {})
