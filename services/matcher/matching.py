@@ -86,19 +86,20 @@ class Matcher:
     def rank(self, conn, request: Request, now: datetime, whole: bool = False) -> list[ranking.Proposal]:
         excluded = repo.excluded_hosts(conn, request.id)
         related = self.related(request.field) if request.related_ok else set()
-        fields = [request.field, *sorted(related)]
         calendars: dict = {}
+        tiers = [(True, [request.field])] + ([(False, sorted(related))] if related else [])
 
-        def candidates():
-            offset = 0
-            while True:
-                page = repo.candidate_page(conn, request, fields, excluded, offset)
-                hosts = [Host.from_row(r) for r in page]
-                calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
-                yield from hosts
-                if len(page) < repo.PAGE:
-                    return
-                offset += len(page)
+        def candidates():  # exact-field hosts, then related ones, a page at a time
+            for exact, fields in tiers:
+                offset, size = 0, repo.PAGE
+                while True:  # pages grow fourfold: few round trips when nobody fits
+                    page = repo.candidate_page(conn, request, fields, excluded, offset, size, exact=exact)
+                    hosts = [Host.from_row(r) for r in page]
+                    calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
+                    yield from hosts
+                    if len(page) < size:
+                        break
+                    offset, size = offset + len(page), size * 4
 
         return ranking.rank(request, candidates(), calendars, related=related, excluded=excluded,
                             now=now, lead=self.lead, whole=whole)

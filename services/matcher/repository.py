@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 from services.matcher.model import Calendar
 
 LIVE = ("proposed", "accepted")
-PAGE = 48
+PAGE = 64
 
 _CANDIDATES = """
 SELECT h.* FROM hosts h
@@ -18,8 +18,8 @@ WHERE h.active AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AN
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
   AND (%(format)s <> 'in_person' OR h.site = %(site)s)
   AND NOT (h.id = ANY(%(excluded)s))
-ORDER BY (%(field)s = ANY(h.fields)) DESC, (h.id = %(preferred)s) IS TRUE DESC,
-         h.last_invited_at ASC NULLS FIRST, h.id
+  AND (%(field)s = ANY(h.fields)) = %(exact)s
+ORDER BY (h.id = %(preferred)s) IS TRUE DESC, h.last_invited_at ASC NULLS FIRST, h.id
 LIMIT %(limit)s OFFSET %(offset)s
 """
 
@@ -35,9 +35,12 @@ def excluded_hosts(conn, request_id) -> set:
     return {r["host_id"] for r in rows}
 
 
-def candidate_page(conn, request, fields: list[str], excluded: set, offset: int, limit: int = PAGE) -> list[dict]:
+def candidate_page(conn, request, fields: list[str], excluded: set, offset: int, limit: int = PAGE,
+                   exact: bool = True) -> list[dict]:
+    """Hosts that may take `request`, exact-field ones or (exact=False) related
+    ones, the preferred host first, then the least recently invited."""
     return conn.execute(_CANDIDATES, {
-        "fields": fields, "field": request.field, "duration": int(request.duration.total_seconds() // 60),
+        "fields": fields, "field": request.field, "exact": exact, "duration": int(request.duration.total_seconds() // 60),
         "format": request.format, "languages": list(request.languages), "email": request.requester_email,
         "site": request.site, "excluded": list(excluded), "preferred": request.preferred_host,
         "limit": limit, "offset": offset,
