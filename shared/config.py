@@ -54,6 +54,11 @@ class Settings:
     submissions_per_hour: int = 10
     horizon_days: int = 60
     max_body_bytes: int = 65536
+    notify_retry_base: timedelta = timedelta(seconds=30)
+    notify_max_attempts: int = 8
+    reminder_before: timedelta = timedelta(hours=24)
+    followup_after: timedelta = timedelta(hours=2)
+    smtp_timeout_s: float = 10.0
 
 
 def parse_duration(variable: str, raw: str) -> timedelta:
@@ -180,6 +185,11 @@ def load(env=None) -> Settings:
         submissions_per_hour=parse_count("SUBMISSIONS_PER_HOUR", _get(env, "SUBMISSIONS_PER_HOUR", "10")),
         horizon_days=parse_count("REQUEST_HORIZON_DAYS", _get(env, "REQUEST_HORIZON_DAYS", "60")),
         max_body_bytes=parse_count("MAX_BODY_BYTES", _get(env, "MAX_BODY_BYTES", "65536"), 1024),
+        notify_retry_base=parse_duration("NOTIFY_RETRY_BASE", _get(env, "NOTIFY_RETRY_BASE", "PT30S")),
+        notify_max_attempts=parse_count("NOTIFY_MAX_ATTEMPTS", _get(env, "NOTIFY_MAX_ATTEMPTS", "8")),
+        reminder_before=parse_duration("REMINDER_BEFORE", _get(env, "REMINDER_BEFORE", "PT24H")),
+        followup_after=parse_duration("FOLLOWUP_AFTER", _get(env, "FOLLOWUP_AFTER", "PT2H")),
+        smtp_timeout_s=parse_duration("SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")).total_seconds(),
         log_level=_get(env, "LOG_LEVEL", "INFO").upper(),
     )
     if len(settings.secret_key) < 16:

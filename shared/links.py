@@ -8,7 +8,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "email-link"
-ACTIONS = ("accept", "decline", "feedback")
+ACTIONS = ("accept", "decline", "useful", "not-useful")
 
 
 class BadLink(Exception):
@@ -21,24 +21,25 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
-def make_token(secret_key: str, action: str, match_id) -> str:
+def make_token(secret_key: str, action: str, match_id, who: str = "host") -> str:
     if action not in ACTIONS:
         raise ValueError(action)
-    return _serializer(secret_key).dumps({"a": action, "m": str(match_id)})
+    return _serializer(secret_key).dumps({"a": action, "m": str(match_id), "w": who})
 
 
-def read_token(secret_key: str, token: str, max_age_s: float) -> tuple[str, str]:
-    """Return (action, match_id), or raise BadLink."""
+def read_token(secret_key: str, token: str, max_age_s: float) -> tuple[str, str, str]:
+    """Return (action, match_id, who: "host" or "requester"), or raise BadLink."""
     try:
         data = _serializer(secret_key).loads(token, max_age=max_age_s)
     except SignatureExpired:
         raise BadLink("expired")
     except BadSignature:
         raise BadLink("invalid")
-    if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("m"), str):
+    if (not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("m"), str)
+            or data.get("w") not in ("host", "requester")):
         raise BadLink("invalid")
-    return data["a"], data["m"]
+    return data["a"], data["m"], data["w"]
 
 
-def url(base_url: str, secret_key: str, action: str, match_id) -> str:
-    return f"{base_url}/l/{make_token(secret_key, action, match_id)}"
+def url(base_url: str, secret_key: str, action: str, match_id, who: str = "host") -> str:
+    return f"{base_url}/l/{make_token(secret_key, action, match_id, who)}"

@@ -20,3 +20,6 @@ consumer_lag = Gauge(
 handler_seconds = Histogram(
     "event_handler_seconds", "Time to handle one event in its transaction", ["consumer", "event_type"],
 )
+emails = Counter(
+    "emails_total", "Emails handled by the notifier", ["kind", "outcome"],  # outcome: sent, retried, failed
+)

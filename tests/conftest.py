@@ -19,6 +19,8 @@ from shared.topics import Names
 from tests import infra
 from tests.support import base_env, free_port
 
+pytest_plugins = ["tests.fixtures_intake"]
+
 
 def pytest_report_header(config):
     return f"test infrastructure: {infra.mode()}"

@@ -1,4 +1,4 @@
-"""Intake's Flask app in-process, on the test's real database and topics."""
+"""Fixtures: intake's Flask app in-process, on the test's real database and topics."""
 from __future__ import annotations
 
 import uuid

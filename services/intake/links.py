@@ -15,14 +15,17 @@ from services.intake.identity import Identity
 from shared import links
 
 bp = Blueprint("links", __name__)
+FEEDBACK_MAX_AGE_S = 60 * 86400
 
 
 def _read(token: str):
     settings = current_app.extensions["runtime"].settings
-    max_age = (settings.response_timeout + timedelta(days=1)).total_seconds()
     try:
-        action, match_id = links.read_token(settings.secret_key, token, max_age)
-        return action, uuid.UUID(match_id)
+        action, match_id, who = links.read_token(settings.secret_key, token, FEEDBACK_MAX_AGE_S)
+        if action in ("accept", "decline"):  # answers expire with the invitation (plus a day's grace)
+            links.read_token(settings.secret_key, token,
+                             (settings.response_timeout + timedelta(days=1)).total_seconds())
+        return action, uuid.UUID(match_id), who
     except (links.BadLink, ValueError) as exc:
         reason = getattr(exc, "reason", "invalid")
         raise LinkProblem(reason)
@@ -41,7 +44,7 @@ def link_problem(exc):
 
 @bp.route("/l/<token>", methods=["GET", "POST"])
 def follow(token):
-    action, match_id = _read(token)
+    action, match_id, who = _read(token)
     pool = current_app.extensions["runtime"].pool
     with pool.connection() as conn:
         match = queries.match_for_host(conn, match_id)
@@ -49,6 +52,8 @@ def follow(token):
         raise LinkProblem("invalid")
     if request.method == "GET":
         return render_template("links/confirm.html", action=action, match=match, token=token)
+    if action in ("useful", "not-useful") and match["status"] != "accepted":
+        raise LinkProblem("invalid")
     host = Identity(match["host_email"], (), "link")
     form = request.form
     with pool.connection() as conn:
@@ -61,7 +66,10 @@ def follow(token):
                 data = validation.load_simple(validation.DeclineIn, {"reason": form.get("reason") or None})
                 commands.decline_match(conn, host, match_id, data["reason"])
             else:
-                raise LinkProblem("invalid")
+                conn.execute(
+                    "INSERT INTO feedback (match_id, respondent, useful) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (match_id, respondent) DO UPDATE SET useful = EXCLUDED.useful,"
+                    " answered_at = now()", (match_id, who, action == "useful"))
         except commands.Refused as exc:
             return render_template("links/done.html", action=action, match=match, refused=exc.code), 409
     return render_template("links/done.html", action=action, match=match, refused=None)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from shared import topics
-from tests.integration.intake.conftest import user
+from tests.fixtures_intake import user
 from tests.integration.intake.helpers import (count, drain, envelope, future, host_body, insert_match,
                                               request_body)
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.intake.conftest import user
+from tests.fixtures_intake import user
 from tests.integration.intake.helpers import count, future, host_body, request_body
 
 CAMILLE = user("camille.durand@example.com")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from shared import links
-from tests.integration.intake.conftest import user
+from tests.fixtures_intake import user
 from tests.integration.intake.helpers import count, future, host_body, insert_match, request_body
 
 CAMILLE = user("camille.durand@example.com")

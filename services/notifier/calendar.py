@@ -1,0 +1,40 @@
+"""The .ics part: METHOD:REQUEST on confirmation, METHOD:CANCEL with the same UID."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+
+def meeting_uid(match_id: str) -> str:
+    return f"match-{match_id}@matchmaker"
+
+
+def _person(email: str, name: str, role: str = "REQ-PARTICIPANT") -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = vText(name)
+    address.params["role"] = vText(role)
+    return address
+
+
+def invite(context: dict, method: str, summary: str) -> bytes:
+    match, host, requester = context["match"], context["host"], context["requester"]
+    cal = Calendar()
+    cal.add("prodid", "-//Entretiens reseau//matchmaker//FR")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    event = Event()
+    event.add("uid", meeting_uid(match["id"]))
+    event.add("dtstamp", datetime.now(timezone.utc))
+    event.add("dtstart", datetime.fromisoformat(match["start"]).astimezone(timezone.utc))
+    event.add("dtend", datetime.fromisoformat(match["end"]).astimezone(timezone.utc))
+    event.add("summary", summary)
+    event.add("sequence", 1 if method == "CANCEL" else 0)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    if match.get("location"):
+        event.add("location", match["location"])
+    event.add("organizer", _person(host["email"], host["name"], "CHAIR"))
+    event.add("attendee", _person(host["email"], host["name"], "CHAIR"), encode=1)
+    event.add("attendee", _person(requester["email"], requester["name"]), encode=1)
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,36 @@
+"""The notifier as a real process, a real SMTP server, intake in-process."""
+from __future__ import annotations
+
+import pytest
+
+from shared.relay import Relay
+from tests.smtp import SmtpServer
+from tests.support import ServiceProcess
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service_env(service_env, smtp):  # the root fixture, pointed at this test's SMTP server
+    return {**service_env, "SMTP_PORT": str(smtp.port), "NOTIFY_RETRY_BASE": "PT0.2S"}
+
+
+@pytest.fixture
+def notifier(service_env, log_dir):
+    process = ServiceProcess("notifier", service_env, log_dir).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def matcher_relay(runtime):
+    """Publishes what the tests write as the matcher would (the matcher is not under test here)."""
+    r = Relay(runtime.settings.database_url, "matcher", runtime.settings.kafka_bootstrap_servers,
+              runtime.names).start()
+    yield r
+    r.stop()
