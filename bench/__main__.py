@@ -2,9 +2,9 @@
 `python -m bench NAME...` runs only the named ones."""
 import sys
 
-from bench import intake, pipeline
+from bench import intake, matcher, pipeline
 
-BENCHES = {"pipeline": pipeline.main, "intake": intake.main}
+BENCHES = {"pipeline": pipeline.main, "intake": intake.main, "matcher": matcher.main}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(BENCHES):
