@@ -2,9 +2,10 @@
 `python -m bench NAME...` runs only the named ones."""
 import sys
 
-from bench import intake, matcher, pipeline
+from bench import intake, matcher, notifier, pipeline
 
-BENCHES = {"pipeline": pipeline.main, "intake": intake.main, "matcher": matcher.main}
+BENCHES = {"pipeline": pipeline.main, "intake": intake.main, "matcher": matcher.main,
+           "notifier": notifier.main}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(BENCHES):

@@ -1,0 +1,87 @@
+"""Emails per second to a local SMTP sink: the notifier's sender (ledger row
+locked, message composed from templates, sent over its reused connection,
+row marked sent with its NotificationSent outbox row) against plain smtplib
+sending the same rendered messages over one connection, in the same run."""
+from __future__ import annotations
+
+import smtplib
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+from aiosmtpd.controller import Controller
+
+from bench.infra import fresh_database, free_port
+from devstack.postgres import Postgres
+from services.notifier import ledger, render
+from services.notifier.sender import Sender
+from shared.db import connect, make_pool
+from shared.events import Event
+from tests.unit.notifier.test_render import CONTEXT
+
+N = 2000
+
+
+class Sink:
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+def queue(url: str, settings, n: int) -> None:
+    with connect(url) as conn, conn.transaction():
+        for i in range(n):
+            event = Event(uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {})
+            person = {**CONTEXT["to"], "email": f"person{i}@example.com"}
+            ledger.plan(conn, event=event, kind="invitation", person=person, context=CONTEXT, settings=settings)
+
+
+def main() -> None:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    with tempfile.TemporaryDirectory(prefix="bench-notifier-") as tmp:
+        pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
+        try:
+            url = fresh_database(pg, "notifier")
+            settings = SimpleNamespace(mail_from="Entretiens réseau <no-reply@matchmaker.local>", smtp_host="127.0.0.1",
+                                       smtp_port=port, smtp_security="none", smtp_user="", smtp_password="",
+                                       smtp_timeout_s=10, notify_max_attempts=8, notify_retry_base=None)
+            queue(url, settings, N)
+            with connect(url) as conn:
+                rows = conn.execute("SELECT * FROM notifications ORDER BY created_at").fetchall()
+            messages = [(render.compose(r, settings), r["recipient"]) for r in rows]
+
+            t = time.perf_counter()
+            client = smtplib.SMTP("127.0.0.1", port)
+            for message, recipient in messages:
+                client.send_message(message, to_addrs=[recipient])
+            client.quit()
+            plain = N / (time.perf_counter() - t)
+
+            pool = make_pool(url, name="bench")
+            pool.open(wait=True)
+            sender = Sender(pool, settings)
+            t = time.perf_counter()
+            while sender.drain():
+                pass
+            ours = N / (time.perf_counter() - t)
+            sender.smtp.close()
+            pool.close()
+        finally:
+            pg.stop()
+    controller.stop()
+    print(f"notifier benchmark: {N} invitations to a local SMTP sink")
+    print(f"  plain smtplib, pre-rendered, one connection  {plain:8.0f} emails/s")
+    print(f"  notifier sender (render + ledger + outbox)   {ours:8.0f} emails/s")
+    print(f"  ratio notifier / plain smtplib               {ours / plain:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
