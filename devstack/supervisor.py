@@ -109,6 +109,7 @@ def main() -> int:
             sink.start()
             infra.append(sink)
             env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_SECURITY"] = "127.0.0.1", "1025", "none"
+            env["MAIL_SINK_DIR"] = str(run_dir / "mail")  # the ops pages show what the sink holds
         for name in SERVICES:
             s = Supervised(name, [sys.executable, "-m", f"services.{name}"], env)
             s.start()

@@ -102,8 +102,15 @@ class Consumer:
                         break
                 if last is not None:
                     self._kafka.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
+                    self._record_lag(tp, last + 1)
                 if self.stopping.is_set():
                     return
+
+    def _record_lag(self, tp, position: int) -> None:
+        end = self._kafka.highwater(tp)
+        if end is not None:
+            metrics.consumer_lag.labels(self.name, self.names.logical(tp.topic), tp.partition).set(
+                max(end - position, 0))
 
     # -- one message -----------------------------------------------------
     def process(self, d: Delivery) -> bool:
@@ -183,3 +190,45 @@ class Consumer:
                 log.warning("consumer %s: database unavailable (%s); waiting", self.name, exc)
                 if self.stopping.wait(1.0):
                     return False
+
+
+def replay_dead_letters(consumer: Consumer, limit: int = 50) -> int:
+    """Replay the dead letters of `consumer` that ops asked to replay, each
+    once: the inbox keeps a replayed event from taking effect twice, and a
+    replay that fails again is recorded, not dead-lettered anew."""
+    done = 0
+    for _ in range(limit):
+        with consumer.pool.connection() as conn, conn.transaction():
+            row = conn.execute(
+                "SELECT * FROM dead_letters WHERE consumer = %s AND replay_requested_at IS NOT NULL"
+                " AND replayed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", (consumer.name,)).fetchone()
+            if row is None:
+                return done
+            result = _replay_one(consumer, conn, row)
+            conn.execute("UPDATE dead_letters SET replayed_at = now(), replay_result = %s WHERE id = %s",
+                         (result, row["id"]))
+            done += 1
+    return done
+
+
+def _replay_one(consumer: Consumer, conn, row) -> str:
+    try:
+        event = events.parse(bytes(row["value"]))
+    except events.InvalidEvent as exc:
+        return f"invalid: {exc}"[:1000]
+    handler = consumer.handlers.get(event.event_type)
+    if handler is None:
+        return "ignored: no handler"
+    try:
+        with conn.transaction():  # a savepoint: a failing handler leaves nothing behind
+            fresh = conn.execute(
+                "INSERT INTO inbox (consumer, event_id, topic, event_type) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING", (consumer.name, event.event_id, row["topic"], event.event_type)).rowcount
+            if not fresh:
+                return "duplicate: already handled"
+            with correlation(event.correlation_id):
+                handler(conn, event, outbox.Outbox(conn, consumer.service, event.correlation_id))
+    except Exception as exc:
+        return f"failed again: {exc}"[:1000]
+    metrics.events_consumed.labels(consumer.name, event.event_type, "replayed").inc()
+    return "handled"

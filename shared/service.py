@@ -9,6 +9,7 @@ finish the message in hand and commit, stop the rest, exit 0.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -21,7 +22,7 @@ from flask import Flask
 
 from shared import config, logs, migrations
 from shared import kafka as kafka_clients
-from shared.consumer import Consumer, Handler
+from shared.consumer import Consumer, Handler, replay_dead_letters
 from shared.db import make_pool
 from shared.health import Readiness, blueprint
 from shared.relay import Relay
@@ -105,7 +106,8 @@ def run(name: str, port_of: Callable[[config.Settings], int], wire: Callable[[Ru
             relay.start()
         for consumer in wiring.consumers:
             consumer.start()
-        for job in wiring.jobs:
+        replays = [Job(f"replay-{c.name}", 2.0, functools.partial(replay_dead_letters, c)) for c in wiring.consumers]
+        for job in wiring.jobs + replays:
             t = threading.Thread(target=_repeat, args=(job, stopping), name=f"job-{job.name}", daemon=True)
             t.start()
             threads.append(t)

@@ -25,6 +25,12 @@ EVENTS = {
 
 ALL = tuple(WRITERS)
 
+# Consumer groups (and inbox names) and the topics each reads.
+CONSUMERS = {
+    "matcher": (INTRO_REQUESTS, HOST_PROFILES, HOST_RESPONSES),
+    "notifier": (MATCHES, HOST_RESPONSES, INTRO_REQUESTS),
+}
+
 
 def dlq(topic: str) -> str:
     return f"{topic}.dlq"

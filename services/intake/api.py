@@ -35,6 +35,14 @@ def parse_id(value: str) -> uuid.UUID:
         raise commands.Refused(404, "not_found")
 
 
+def correlation_from_header():
+    """A caller (the intranet, say) may carry its own correlation id through."""
+    try:
+        return uuid.UUID(request.headers.get("X-Correlation-ID", ""))
+    except ValueError:
+        return None
+
+
 def transaction():
     """A pooled connection in a transaction: committed on success, rolled back on error."""
     return rt().pool.connection()
@@ -77,11 +85,13 @@ def post_request():
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     with transaction() as conn:
         row, created = commands.submit_request(conn, who, data, settings=rt().settings, locale=locale(),
-                                               idempotency_key=key, body_hash=digest)
+                                               idempotency_key=key, body_hash=digest,
+                                               correlation_id=correlation_from_header())
         match = None if created else queries.live_match(conn, row["id"])
     response = jsonify(queries.request_view(row, match))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_request", request_id=row["id"])
+    response.headers["X-Correlation-ID"] = str(row["correlation_id"])
     return response
 
 

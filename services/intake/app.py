@@ -37,14 +37,19 @@ def create_app(rt) -> Flask:
     app.extensions["runtime"] = rt
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
     csrf.init_app(app)
+    from services.intake.store_metrics import COLLECTOR
 
-    from services.intake import api, links, openapi, pages
+    COLLECTOR.pool = rt.pool
+
+    from services.intake import api, links, openapi, ops, pages
 
     csrf.exempt(api.bp)  # identity comes from headers or tokens, not from a cookie
+    csrf.exempt(ops.bp)  # JSON endpoints, same identity rules
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(ops.bp)
     register_errors(app)
     app.jinja_env.globals.update(t=t, locale=locale, current_user=identity.current, tz=ZoneInfo)
     return app

@@ -42,7 +42,7 @@ def _windows(windows) -> list[dict]:
 # -- requests ------------------------------------------------------------
 
 def submit_request(conn, who, data: dict, *, settings, locale: str, idempotency_key: str | None,
-                   body_hash: str) -> tuple[dict, bool]:
+                   body_hash: str, correlation_id=None) -> tuple[dict, bool]:
     """Insert a request and its IntroRequested; return (row, created)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"requester:{who.email}",))
     if idempotency_key:
@@ -71,7 +71,7 @@ def submit_request(conn, who, data: dict, *, settings, locale: str, idempotency_
         raise Refused(409, "too_many_open", n=settings.max_open_requests)
 
     request_id = uuid.uuid4()
-    outbox = Outbox(conn, PRODUCER)
+    outbox = Outbox(conn, PRODUCER, correlation_id)
     referrer = data["referrer"]
     payload = {
         "request_id": request_id,

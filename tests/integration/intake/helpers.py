@@ -51,7 +51,8 @@ def insert_match(database_url: str, request_id, host_id, *, status="proposed", e
             " score, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'video', true, %s, now() + %s)",
             (match_id, request_id, host_id, status, start, start + timedelta(minutes=30), start.strftime("%Y-%m"),
              Jsonb({}), expires_in))
-        conn.execute("UPDATE requests SET status = 'proposed' WHERE id = %s", (request_id,))
+        conn.execute("UPDATE requests SET status = 'proposed', proposed_at = coalesce(proposed_at, now())"
+                     " WHERE id = %s", (request_id,))
     return match_id
 
 
