@@ -51,6 +51,8 @@ def create_app(rt) -> Flask:
     app.register_blueprint(links.bp)
     app.register_blueprint(ops.bp)
     register_errors(app)
+    app.add_url_rule("/favicon.ico", "favicon",
+                     lambda: app.send_static_file("favicon.svg"))
     app.jinja_env.globals.update(t=t, locale=locale, current_user=identity.current, tz=ZoneInfo)
     return app
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kafka import TopicPartition
+from kafka.errors import CoordinatorNotAvailableError
 
 from shared import kafka as kafka_clients
 from shared import topics
@@ -12,7 +13,10 @@ def consumer_lag(bootstrap, names) -> list[dict]:
     reader = kafka_clients.consumer(bootstrap, None, [])
     try:
         groups = {names(g): g for g in topics.CONSUMERS}
-        committed = admin.list_group_offsets({g: None for g in groups})
+        try:
+            committed = admin.list_group_offsets({g: None for g in groups})
+        except CoordinatorNotAvailableError:  # no group has committed yet on this cluster
+            committed = {}
         partitions = []
         for group, logical in groups.items():
             for topic in topics.CONSUMERS[logical]:

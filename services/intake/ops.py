@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from services.intake.lag import consumer_lag
 from shared.statuses import REQUEST_STATUSES
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
+log = logging.getLogger(__name__)
 
 
 @bp.before_request
@@ -35,6 +37,7 @@ def _lag() -> list[dict] | dict:
     try:
         return consumer_lag(rt().settings.kafka_bootstrap_servers, rt().names)
     except Exception as exc:  # the dashboard still answers while the broker is down
+        log.warning("consumer lag unavailable: %r", exc)
         return {"error": f"Kafka unavailable: {type(exc).__name__}"}
 
 
