@@ -15,6 +15,10 @@ test: install kafka-jars browser
 bench: install kafka-jars
 	$(PY) -m bench
 
+# Against the service that `make run` started (in another terminal).
+demo: install
+	$(PY) -m devstack.demo
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
