@@ -58,3 +58,10 @@ def test_correlation_id_is_kept():
                      correlation_id=cid)
     assert e.correlation_id == cid
     assert events.parse(e.to_bytes()).occurred_at <= datetime.now(timezone.utc)
+
+
+def test_the_events_page_is_generated_from_the_schemas():
+    from shared import events_doc
+    from tests.support import ROOT
+
+    assert (ROOT / "docs" / "events.md").read_text() == events_doc.render()
