@@ -12,7 +12,6 @@ in hand finish, commits its offset and returns.
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
 from dataclasses import dataclass
 from typing import Callable
@@ -22,6 +21,7 @@ from kafka.structs import OffsetAndMetadata
 from psycopg.types.json import Jsonb
 
 from shared import events, kafka, metrics, outbox, topics
+from shared.background import Background
 from shared.logs import correlation
 from shared.topics import Names
 
@@ -40,9 +40,10 @@ class Delivery:
     headers: list
 
 
-class Consumer:
+class Consumer(Background):
     def __init__(self, *, name: str, service: str, topics_: list[str], handlers: dict[str, Handler],
                  pool, bootstrap, names: Names, max_attempts: int = 3, retry_base_s: float = 0.2):
+        super().__init__(f"consumer-{name}")
         self.name = name
         self.service = service
         self.topics = topics_
@@ -52,40 +53,18 @@ class Consumer:
         self.names = names
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
-        self.stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._kafka = None
 
-    # -- lifecycle -------------------------------------------------------
-    def start(self) -> "Consumer":
-        self._thread = threading.Thread(target=self.run, name=f"consumer-{self.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30) -> None:
-        self.stopping.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        backoff = 0.5
-        while not self.stopping.is_set():
+    def serve(self) -> None:
+        self._kafka = kafka.consumer(self.bootstrap, self.names(self.name), [self.names(t) for t in self.topics])
+        try:
+            self._loop()
+        finally:
             try:
-                self._kafka = kafka.consumer(self.bootstrap, self.names(self.name),
-                                             [self.names(t) for t in self.topics])
-                self._loop()
-                backoff = 0.5
-            except Exception as exc:
-                log.warning("consumer %s: %s; retrying in %.1fs", self.name, exc, backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                if self._kafka is not None:
-                    try:
-                        self._kafka.close(autocommit=False)
-                    except Exception:
-                        pass
-                    self._kafka = None
+                self._kafka.close(autocommit=False)
+            except Exception:
+                pass
+            self._kafka = None
 
     def _loop(self) -> None:
         while not self.stopping.is_set():

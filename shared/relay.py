@@ -8,56 +8,41 @@ database is down, then catches up.
 """
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
 import psycopg
 
 from shared import kafka, metrics
+from shared.background import Background
 from shared.db import connect
 from shared.topics import Names
 
-log = logging.getLogger(__name__)
 
 
-class Relay:
+class Relay(Background):
+    first_backoff_s = 0.2
+
     def __init__(self, database_url: str, producer_name: str, bootstrap, names: Names,
                  batch_size: int = 500, poll_seconds: float = 1.0):
+        super().__init__(f"relay-{producer_name}")
         self.database_url = database_url
         self.producer_name = producer_name
         self.bootstrap = bootstrap
         self.names = names
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self.stopping = threading.Event()
         self._producer = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "Relay":
-        self._thread = threading.Thread(target=self.run, name=f"relay-{self.producer_name}", daemon=True)
-        self._thread.start()
-        return self
 
     def stop(self, timeout: float = 10) -> None:
-        self.stopping.set()
-        if self._thread:
-            self._thread.join(timeout)
+        super().stop(timeout)
+
+    def after_failure(self) -> None:
         self._drop_producer()
 
-    def run(self) -> None:
-        backoff = 0.2
-        while not self.stopping.is_set():
-            try:
-                self._serve()
-                backoff = 0.2
-            except Exception as exc:  # broker or database down: wait and retry
-                log.warning("outbox relay %s: %s; retrying in %.1fs", self.producer_name, exc, backoff)
-                self._drop_producer()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+    def after_stop(self) -> None:
+        self._drop_producer()
 
-    def _serve(self) -> None:
+    def serve(self) -> None:
         with connect(self.database_url, autocommit=True) as conn:
             conn.execute("LISTEN outbox")
             lock = f"outbox-relay:{self.producer_name}"
