@@ -61,6 +61,11 @@ class Settings:
     smtp_timeout_s: float = 10.0
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only ("²".isdigit() is True, int("²") is not)."""
+    return re.fullmatch(r"[0-9]+", text.strip()) is not None
+
+
 def parse_duration(variable: str, raw: str) -> timedelta:
     text = raw.strip()
     try:
@@ -78,7 +83,7 @@ def parse_duration(variable: str, raw: str) -> timedelta:
 
 
 def parse_port(variable: str, raw: str) -> int:
-    if not raw.strip().isdigit() or not 0 < int(raw) < 65536:
+    if not is_number(raw) or not 0 < int(raw) < 65536:
         raise ConfigError(variable, f"{raw!r} is not a TCP port (1-65535)")
     return int(raw)
 
@@ -94,11 +99,18 @@ def parse_bootstrap(raw: str) -> tuple[str, ...]:
     servers = tuple(s.strip() for s in raw.split(",") if s.strip())
     for server in servers:
         host, _, port = server.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not is_number(port):
             raise ConfigError("KAFKA_BOOTSTRAP_SERVERS", f"{server!r} is not host:port")
     if not servers:
         raise ConfigError("KAFKA_BOOTSTRAP_SERVERS", "is empty")
     return servers
+
+
+def parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError("LOG_LEVEL", f"{raw!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return level
 
 
 def parse_base_url(raw: str) -> str:
@@ -128,7 +140,7 @@ def parse_tokens(raw: str) -> dict:
 
 
 def parse_count(variable: str, raw: str, minimum: int = 1) -> int:
-    if not raw.strip().isdigit() or int(raw) < minimum:
+    if not is_number(raw) or int(raw) < minimum:
         raise ConfigError(variable, f"{raw!r} is not a whole number >= {minimum}")
     return int(raw)
 
@@ -190,7 +202,7 @@ def load(env=None) -> Settings:
         reminder_before=parse_duration("REMINDER_BEFORE", _get(env, "REMINDER_BEFORE", "PT24H")),
         followup_after=parse_duration("FOLLOWUP_AFTER", _get(env, "FOLLOWUP_AFTER", "PT2H")),
         smtp_timeout_s=parse_duration("SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")).total_seconds(),
-        log_level=_get(env, "LOG_LEVEL", "INFO").upper(),
+        log_level=parse_log_level(_get(env, "LOG_LEVEL", "INFO")),
     )
     if len(settings.secret_key) < 16:
         raise ConfigError("SECRET_KEY", "must be at least 16 characters")

@@ -23,3 +23,6 @@ handler_seconds = Histogram(
 emails = Counter(
     "emails_total", "Emails handled by the notifier", ["kind", "outcome"],  # outcome: sent, retried, failed
 )
+proposals = Counter("proposals", "Invitations proposed by this matcher process", ["method"])
+expiries = Counter("expiries", "Invitations that expired unanswered (this matcher process)")
+host_answers = Counter("host_answers", "Invitations answered through this intake process", ["answer"])

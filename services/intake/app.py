@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from services.intake import commands, identity, validation
-from services.intake.i18n import locale, t, translate_errors
+from services.intake.i18n import locale, t, translate_errors, translate_message
 from shared.fields import load_taxonomy
 
 csrf = CSRFProtect()
@@ -35,6 +35,7 @@ def create_app(rt) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["runtime"] = rt
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
     csrf.init_app(app)
     from services.intake.store_metrics import COLLECTOR
@@ -73,7 +74,24 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(validation.Invalid)
     @app.errorhandler(commands.Invalid422)
     def invalid(exc):
-        return jsonify(errors=translate_errors(exc.errors, locale())), 422
+        errors = validation.flatten(translate_errors(exc.errors, locale()))
+        if wants_json():
+            return jsonify(errors=errors), 422
+        message = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        return render_template("error.html", status=422, message=message), 422
+
+    @app.before_request
+    def same_site_only():
+        """The JSON API and ops endpoints answer writes from this site or from
+        non-browser clients only: a browser always sends Origin on a cross-site
+        POST, so a form on another site cannot act with the user's identity."""
+        if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith(("/api/", "/ops/")):
+            return None
+        origin = request.headers.get("Origin")
+        allowed = {request.host_url.rstrip("/"), app.extensions["runtime"].settings.public_base_url}
+        if origin and origin.rstrip("/") not in allowed:
+            return error(403, "cross_site", translate_message("Cross-site request refused.", locale()))
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

@@ -10,6 +10,7 @@ import uuid
 
 from psycopg.types.json import Jsonb
 
+from shared import metrics
 from shared.events import json_default
 from shared.outbox import Outbox
 from shared.statuses import OPEN_REQUEST_STATUSES
@@ -143,10 +144,11 @@ def put_host(conn, who, data: dict, *, locale: str) -> tuple[dict, bool]:
         " timezone = EXCLUDED.timezone, durations = EXCLUDED.durations,"
         " monthly_capacity = EXCLUDED.monthly_capacity, weekly_availability = EXCLUDED.weekly_availability,"
         " unavailable = EXCLUDED.unavailable, active = EXCLUDED.active, locale = EXCLUDED.locale,"
-        " updated_at = now() RETURNING *",
+        " updated_at = now() RETURNING *, (xmax = 0) AS inserted",
         (host_id, who.email, data["name"], data["fields_"], data["languages"], data["formats"], data["site"],
          data["timezone"], data["durations"], data["monthly_capacity"], _json(weekly), _json(unavailable),
          data["active"], locale)).fetchone()
+    host_id = row["id"]  # a concurrent first save may have won the insert: its id stands
     Outbox(conn, PRODUCER).emit("HostProfileChanged", host_id, {
         "host_id": host_id, "email": who.email, "name": data["name"], "fields": data["fields_"],
         "languages": data["languages"], "formats": data["formats"], "site": data["site"],
@@ -154,16 +156,20 @@ def put_host(conn, who, data: dict, *, locale: str) -> tuple[dict, bool]:
         "monthly_capacity": data["monthly_capacity"], "weekly_availability": weekly,
         "unavailable": unavailable, "active": data["active"], "locale": locale,
     })
-    return row, existing is None
+    return row, row["inserted"]
 
 
 # -- the host's answer ---------------------------------------------------
 
 def _open_match(conn, who, match_id) -> dict:
+    # Request first, then match: the order cancel_request takes them in, so the two never deadlock.
+    owner = conn.execute("SELECT request_id FROM matches WHERE id = %s", (match_id,)).fetchone()
+    if owner is not None:
+        conn.execute("SELECT 1 FROM requests WHERE id = %s FOR UPDATE", (owner["request_id"],))
     row = conn.execute(
         "SELECT m.*, h.email AS host_email, r.correlation_id FROM matches m"
         " JOIN hosts h ON h.id = m.host_id JOIN requests r ON r.id = m.request_id"
-        " WHERE m.id = %s FOR UPDATE OF m, r", (match_id,)).fetchone()
+        " WHERE m.id = %s FOR UPDATE OF m", (match_id,)).fetchone()
     if row is None:
         raise Refused(404, "not_found")
     if row["host_email"] != who.email:
@@ -183,12 +189,14 @@ def accept_match(conn, who, match_id, location: str | None, note: str | None) ->
     Outbox(conn, PRODUCER, row["correlation_id"]).emit("MatchAccepted", row["request_id"], {
         "match_id": match_id, "request_id": row["request_id"], "host_id": row["host_id"],
         "location": location, "note": note})
+    metrics.host_answers.labels("accepted").inc()
     return row
 
 
 def decline_match(conn, who, match_id, reason: str | None) -> dict:
     row = _open_match(conn, who, match_id)
     _decline(conn, row, reason)
+    metrics.host_answers.labels("declined").inc()
     return row
 
 
@@ -204,6 +212,23 @@ def _decline(conn, row, reason) -> None:
 
 # -- personal data -------------------------------------------------------
 
+REDACT_OUTBOX = (
+    "UPDATE outbox SET value = convert_to(jsonb_set(convert_from(value, 'UTF8')::jsonb, '{payload}',"
+    " '{\"redacted\": true}')::text, 'UTF8') WHERE key = %s AND published_at IS NOT NULL AND event_id IS NOT NULL")
+REDACT_MAIL = ("UPDATE notifications SET recipient = 'forgotten@invalid', context = '{}',"
+               " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END WHERE ")
+
+
+def _scrub(conn, key: str, *, request_id=None, recipient: str | None = None) -> None:
+    """Published copies of the person's events keep their envelope, lose their payload;
+    mail about them or to them loses its content, and what was queued is cancelled."""
+    conn.execute(REDACT_OUTBOX, (key,))
+    if request_id is not None:
+        conn.execute(REDACT_MAIL + "request_id = %s", (request_id,))
+    if recipient is not None:
+        conn.execute(REDACT_MAIL + "recipient = %s", (recipient,))
+
+
 def forget_person(conn, who) -> dict:
     """Anonymise the caller's requests and remove their host profile."""
     counts = {"requests": 0, "host_profile": 0}
@@ -215,6 +240,7 @@ def forget_person(conn, who) -> dict:
             "UPDATE requests SET requester_email = %s, requester_name = '', goal = '', referrer_name = NULL,"
             " referrer_email = NULL, idempotency_key = NULL, updated_at = now() WHERE id = %s",
             (f"forgotten+{row['id']}@invalid", row["id"]))
+        _scrub(conn, str(row["id"]), request_id=row["id"], recipient=who.email)
         Outbox(conn, PRODUCER, row["correlation_id"]).emit("RequesterForgotten", row["id"],
                                                            {"request_id": row["id"]})
         counts["requests"] += 1
@@ -228,6 +254,7 @@ def forget_person(conn, who) -> dict:
             "UPDATE hosts SET email = %s, name = '', site = NULL, active = false, weekly_availability = '[]',"
             " unavailable = '[]', updated_at = now() WHERE id = %s",
             (f"forgotten+{host['id']}@invalid", host["id"]))
+        _scrub(conn, str(host["id"]), recipient=who.email)
         Outbox(conn, PRODUCER).emit("HostForgotten", host["id"], {"host_id": host["id"]})
         counts["host_profile"] = 1
     return counts

@@ -51,6 +51,8 @@ _FR = {
     "Too far ahead (at most {n} days).": "Trop lointain ({n} jours au plus).",
     "Needed for an in-person meeting.": "Nécessaire pour une rencontre en personne.",
     "Not a time of day (HH:MM).": "Heure invalide (HH:MM).",
+    "Must be between 2000 and 2100.": "Doit être compris entre 2000 et 2100.",
+    "Cross-site request refused.": "Requête provenant d'un autre site refusée.",
     "Start and end must differ.": "Le début et la fin doivent différer.",
     "Duplicate values.": "Valeurs en double.",
     "Must be one of the durations {list}.": "Doit être l'une des durées {list}.",

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import re
 from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, request, session
+from marshmallow import ValidationError, validate
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+_EMAIL = validate.Email()
+
+
+def valid_email(text: str) -> bool:
+    """What every part of the service can carry and mail: an ASCII address
+    that marshmallow's check (the one on events) accepts."""
+    if not text or len(text) > 254 or not text.isascii():
+        return False
+    try:
+        _EMAIL(text)
+    except ValidationError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ def _from_proxy(settings) -> Identity | None:
             return None
         if not any(remote in net for net in settings.trusted_proxies):
             return None
-    if not EMAIL.match(user) or len(user) > 254:
+    if not valid_email(user):
         return None
     groups = tuple(g.strip() for g in request.headers.get("X-Remote-Groups", "").split(",") if g.strip())
     return Identity(user.lower(), groups, "proxy")
@@ -56,7 +68,7 @@ def _from_token(settings) -> Identity | None:
     given = header[7:].strip()
     for token, (who, groups) in settings.api_tokens.items():
         if hmac.compare_digest(token.encode(), given.encode()):
-            return Identity(who.lower(), groups, "token")
+            return Identity(who.lower(), groups, "token") if valid_email(who) else None
     return None
 
 

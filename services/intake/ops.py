@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from services.intake import commands, identity, ops_queries, svg
 from services.intake.i18n import locale, t
 from services.intake.lag import consumer_lag
+from shared.config import is_number
 from shared.statuses import REQUEST_STATUSES
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
@@ -56,7 +57,7 @@ def requests_list():
         errors["status"] = [f"Must be one of: {', '.join(REQUEST_STATUSES)}."]
     if field and field not in current_app.extensions["taxonomy"]:
         errors["field"] = ["Unknown field of the taxonomy."]
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    if not is_number(page) or not 1 <= int(page) <= 100_000:
         errors["page"] = ["Not a valid integer."]
     if errors:
         return jsonify(errors=errors), 422

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
@@ -9,6 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 
 from services.intake import commands, identity, queries, validation
 from services.intake.i18n import locale, translate_errors
+from shared.config import is_number
 from shared.statuses import DAYS, FORMATS
 
 bp = Blueprint("pages", __name__)
@@ -42,11 +44,19 @@ def dev_login():
         abort(404)
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
-        if identity.EMAIL.match(email):
+        if identity.valid_email(email):
             session["dev_user"] = email
             session["dev_groups"] = [g.strip() for g in request.form.get("groups", "").split(",") if g.strip()]
-            return redirect(request.args.get("next") or url_for("pages.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("pages.home"))
     return render_template("pages/dev_login.html")
+
+
+def local_path(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no `//` or `/\\`."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def _local_iso(date: str, time: str, tz: str) -> str | None:
@@ -76,7 +86,7 @@ def request_body(form) -> dict:
     duration = form.get("duration_minutes", "")
     return {
         "name": form.get("name", "").strip(), "field": form.get("field", ""), "goal": form.get("goal", "").strip(),
-        "format": form.get("format", ""), "duration_minutes": int(duration) if duration.isdigit() else duration,
+        "format": form.get("format", ""), "duration_minutes": int(duration) if is_number(duration) else duration,
         "languages": form.getlist("languages"), "site": form.get("site", "").strip() or None, "timezone": tz,
         "related_ok": form.get("related_ok") == "on", "availability": windows, "referrer": referrer,
         "preferred_host": form.get("preferred_host", "").strip() or None,
@@ -99,7 +109,7 @@ def new_request():
                                     idempotency_key=request.form.get("form_id") or None,
                                     body_hash=str(sorted(request.form.items(multi=True))))
     except (validation.Invalid, commands.Invalid422) as exc:
-        errors = translate_errors(exc.errors, locale())
+        errors = validation.flatten(translate_errors(exc.errors, locale()))
         return render_template("pages/request_form.html", form=request.form, errors=errors, taxonomy=taxonomy,
                                rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
                                chosen_languages=request.form.getlist("languages")), 422
@@ -143,8 +153,8 @@ def host_body(form) -> dict:
         "name": form.get("name", "").strip(), "fields": form.getlist("fields"),
         "languages": form.getlist("languages"), "formats": form.getlist("formats"),
         "site": form.get("site", "").strip() or None, "timezone": tz,
-        "durations": [int(d) for d in form.getlist("durations") if d.isdigit()],
-        "monthly_capacity": int(capacity) if capacity.isdigit() else capacity,
+        "durations": [int(d) if is_number(d) else d for d in form.getlist("durations")],
+        "monthly_capacity": int(capacity) if is_number(capacity) else capacity,
         "weekly_availability": weekly, "unavailable": off, "active": form.get("active") == "on",
     }
 
@@ -182,7 +192,7 @@ def host_profile():
             commands.put_host(conn, identity.current(), data, locale=locale())
     except validation.Invalid as exc:
         return render_template("pages/host_form.html", form=request.form, lists=lists,
-                               errors=translate_errors(exc.errors, locale()), **ctx), 422
+                               errors=validation.flatten(translate_errors(exc.errors, locale())), **ctx), 422
     flash("profile_saved")
     return redirect(url_for("pages.host_profile"))
 

@@ -31,11 +31,14 @@ class StoreCollector:
         for status in REQUEST_STATUSES:
             requests.add_metric([status], counts.get(status, 0))
         yield requests
-        matches = CounterMetricFamily("matches", "Matches ever proposed, by where they stand now", labels=["status"])
+        matches = GaugeMetricFamily("matches", "Matches by where they stand now", labels=["status"])
         counts = {r["status"]: r["n"] for r in conn.execute("SELECT status, count(*) AS n FROM matches GROUP BY 1")}
         for status in MATCH_STATUSES:
             matches.add_metric([status], counts.get(status, 0))
         yield matches
+        proposed = CounterMetricFamily("matches_proposed", "Matches ever proposed (all matcher processes)")
+        proposed.add_metric([], sum(counts.values()))
+        yield proposed
         for name, column, text in (("time_to_proposal_seconds", "proposed_at", "Submission to first proposal"),
                                    ("time_to_confirmation_seconds", "confirmed_at", "Submission to confirmation")):
             yield self._histogram(conn, name, column, text)

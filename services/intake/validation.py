@@ -18,7 +18,9 @@ from shared.statuses import DAYS, FORMATS
 
 DURATIONS = (30, 45, 60)
 TIMEZONES = frozenset(available_timezones())
-TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")  # an end may be midnight, "24:00"
+START_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 class Invalid(Exception):
@@ -56,9 +58,14 @@ def languages_field():
                        validate=[validate.Length(1, 10), unique])
 
 
+def plausible(value: datetime):
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError("Must be between 2000 and 2100.")
+
+
 class Window(Strict):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = fields.AwareDateTime(required=True, validate=plausible)
+    end = fields.AwareDateTime(required=True, validate=plausible)
 
     @validates_schema
     def ordered(self, data, **_):
@@ -93,7 +100,7 @@ class RequestIn(Strict):
 
 class WeeklySlot(Strict):
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
-    start = fields.String(required=True, validate=validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM)."))
+    start = fields.String(required=True, validate=validate.Regexp(START_OF_DAY, error="Not a time of day (HH:MM)."))
     end = fields.String(required=True, validate=validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM)."))
 
     @validates_schema
@@ -137,6 +144,26 @@ class CancelIn(Strict):
 
 
 _INSTANCES: dict[type, Schema] = {}
+
+
+def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
+    """{"availability": {0: {"_schema": [m]}}} -> {"availability.0": [m]}: the
+    contract's `{"<field>": ["message", ...]}`, with a dotted path for nested fields."""
+    out: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            path = prefix if key == "_schema" and prefix else (f"{prefix}.{key}" if prefix else str(key))
+            for k, v in flatten(value, path).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        out[prefix or "_schema"] = list(errors)
+    elif isinstance(errors, list):
+        for item in errors:
+            for k, v in flatten(item, prefix).items():
+                out.setdefault(k, []).extend(v)
+    else:
+        out[prefix or "_schema"] = [str(errors)]
+    return out
 
 
 def _load(schema_cls: type[Schema], body) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.matcher import repository as repo
 from services.matcher.matching import Matcher
+from shared import metrics
 from shared.outbox import Outbox
 
 
@@ -25,6 +26,7 @@ class Jobs:
                 repo.expire_match(conn, match["id"], now)
                 Outbox(conn, "matcher", request["correlation_id"]).emit("MatchExpired", request["id"], {
                     "match_id": match["id"], "request_id": request["id"], "host_id": match["host_id"]})
+                metrics.expiries.inc()
                 if request["status"] == "proposed":
                     repo.set_status(conn, request["id"], "submitted", "invitation expired", now)
                     self.matcher.match(conn, request["id"], skip_locked=True)

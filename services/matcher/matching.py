@@ -6,6 +6,7 @@ through the outbox in that same transaction.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -15,10 +16,12 @@ import psycopg
 from services.matcher import assignment, ranking, repository as repo
 from services.matcher import slots
 from services.matcher.model import MAX_ATTEMPTS, Calendar, Host, Request, refusal
+from shared import metrics
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
 
 PRODUCER = "matcher"
+log = logging.getLogger(__name__)
 RETRY_BATCH = 200
 
 
@@ -94,7 +97,7 @@ class Matcher:
                 offset, size = 0, repo.PAGE
                 while True:  # pages grow fourfold: few round trips when nobody fits
                     page = repo.candidate_page(conn, request, fields, excluded, offset, size, exact=exact)
-                    hosts = [Host.from_row(r) for r in page]
+                    hosts = [h for h in map(_host_or_none, page) if h is not None]
                     calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
                     yield from hosts
                     if len(page) < size:
@@ -135,6 +138,7 @@ class Matcher:
                     "match_id": match_id, "request_id": row["id"], "host_id": host.id, "start": final.start,
                     "end": final.end, "format": request.format, "exact_field": final.exact,
                     "expires_at": expires_at, "score": score})
+                metrics.proposals.labels(extra.get("method", "single")).inc()
                 return True
             return False
         except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation):
@@ -157,6 +161,7 @@ class Matcher:
         now = self.clock()
         outcome: dict = {}
         live = []
+        repo.mark_retried(conn, [row["id"] for row in rows], now)
         for row in rows:
             request = Request.from_row(row)
             if self.give_up(conn, row, request, now):
@@ -194,6 +199,15 @@ class Matcher:
 
     def _outbox(self, conn, row) -> Outbox:
         return Outbox(conn, PRODUCER, row["correlation_id"])
+
+
+def _host_or_none(row: dict) -> Host | None:
+    """A profile that does not parse is passed over (and logged), never fatal to a match."""
+    try:
+        return Host.from_row(row)
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+        log.warning("host %s skipped: unreadable profile: %s", row.get("id"), exc)
+        return None
 
 
 def _count(outcome: dict, what: str) -> None:

@@ -15,12 +15,15 @@ The parts travel with the match (`matches.score`) for the dashboard.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
 from services.matcher import slots
 from services.matcher.model import Calendar, Host, Request, refusal, slot_for
+
+log = logging.getLogger(__name__)
 
 RECENT = timedelta(days=7)
 ENOUGH = 12  # feasible candidates gathered (in the fairness order) before ranking them
@@ -79,7 +82,11 @@ def rank(request: Request, candidates: Iterable[Host], calendars: dict, *, relat
             break
         if refusal(host, request, related, excluded):
             continue
-        proposal = propose(host, request, calendars.get(host.id) or Calendar(), now=now, not_before=not_before)
+        try:
+            proposal = propose(host, request, calendars.get(host.id) or Calendar(), now=now, not_before=not_before)
+        except (ValueError, OverflowError) as exc:  # a profile the slot finder cannot read: pass it over
+            log.warning("host %s skipped: %s", host.id, exc)
+            continue
         if proposal is not None:
             found.append(proposal)
             best_tier = min(best_tier or proposal.key[:2], proposal.key[:2])

@@ -80,7 +80,8 @@ def insert_match(conn, *, request_id, proposal, fmt: str, expires_at: datetime, 
 
 
 def mark_proposed(conn, request_id, host_id, now: datetime) -> None:
-    conn.execute("UPDATE requests SET status = 'proposed', status_reason = NULL, proposed_at = %s,"
+    conn.execute("UPDATE requests SET status = 'proposed', status_reason = NULL,"
+                 " proposed_at = coalesce(proposed_at, %s),"  # the first proposal: what ops measure
                  " attempts = attempts + 1, updated_at = %s WHERE id = %s", (now, now, request_id))
     conn.execute("UPDATE hosts SET last_invited_at = %s WHERE id = %s", (now, host_id))
 
@@ -100,8 +101,12 @@ def waiting_requests(conn, *, fields: list[str] | None = None, related_fields: l
     if fields is not None:
         sql += " AND (field = ANY(%s) OR (related_ok AND field = ANY(%s)))"
         params += [fields, related_fields or []]
-    sql += " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
+    sql += " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
     return conn.execute(sql, params + [limit]).fetchall()
+
+
+def mark_retried(conn, request_ids: list, now: datetime) -> None:
+    conn.execute("UPDATE requests SET retried_at = %s WHERE id = ANY(%s)", (now, list(request_ids)))
 
 
 def due_expiries(conn, now: datetime, limit: int = 100) -> list[dict]:

@@ -119,7 +119,12 @@ class Sender:
             outbox = Outbox(conn, self.producer, row["context"].get("correlation_id"))
             key = row["request_id"] or row["id"]
             try:
-                self.smtp.send(compose(row, self.settings), row["recipient"])
+                message = compose(row, self.settings)
+            except Exception as exc:  # a message that cannot be built never will be: fail it, go on
+                self._fail(conn, outbox, row, key, f"cannot compose: {type(exc).__name__}: {exc}")
+                return True
+            try:
+                self.smtp.send(message, row["recipient"])
             except Temporary as exc:
                 attempts = row["attempts"] + 1
                 if attempts >= self.settings.notify_max_attempts:

@@ -8,8 +8,10 @@ import pytest
 
 from shared import topics
 from tests.fixtures_intake import user
+from shared.db import connect
 from tests.integration.intake.helpers import (count, drain, envelope, future, host_body, insert_match,
                                               request_body)
+from tests.support import wait_for
 
 CAMILLE = user("camille.durand@example.com")
 NATHALIE = user("nathalie.renard@example.com")
@@ -257,4 +259,16 @@ def test_windows_are_checked_against_the_clock(client):
     response = client.post("/api/v1/requests", headers=CAMILLE, json=request_body(availability=[
         {"start": past.isoformat(), "end": (past + timedelta(hours=2)).isoformat()}]))
     assert response.status_code == 422
-    assert response.json["errors"]["availability"]["0"]["_schema"] == ["Must be in the future."]
+    assert response.json["errors"] == {"availability.0": ["Must be in the future."]}
+
+
+def test_deleted_personal_data_leaves_no_readable_copy(client, database_url, relay):
+    rid = client.post("/api/v1/requests", json=request_body(goal="Secret ambitions of Camille"),
+                      headers=CAMILLE).json["id"]
+    wait_for(lambda: count(database_url, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0, 30)
+    assert client.delete("/api/v1/me", headers=CAMILLE).status_code == 200
+    with connect(database_url) as conn:
+        values = [bytes(r["value"]) for r in conn.execute("SELECT value FROM outbox WHERE key = %s", (rid,))]
+    assert values and all(b"Secret ambitions" not in v and b"camille.durand" not in v for v in values)
+    timeline = client.get(f"/ops/api/requests/{rid}/timeline", headers=OPS).json["events"]
+    assert timeline[0]["event_type"] == "IntroRequested" and timeline[0]["payload"] == {"redacted": True}

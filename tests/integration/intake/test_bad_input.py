@@ -9,6 +9,12 @@ from tests.fixtures_intake import user
 from tests.integration.intake.helpers import count, future, host_body, request_body
 
 CAMILLE = user("camille.durand@example.com")
+
+
+def assert_names(errors: dict, field: str) -> None:
+    """The contract's shape: {"<field>": ["message", ...]}, nested fields as dotted paths."""
+    assert any(k == field or k.startswith(field + ".") for k in errors), errors
+    assert all(isinstance(v, list) and v and all(isinstance(m, str) for m in v) for v in errors.values()), errors
 start = future(3)
 
 BAD_REQUESTS = [
@@ -46,7 +52,7 @@ BAD_REQUESTS = [
 def test_bad_request_body_is_422_naming_the_field_and_writes_nothing(client, database_url, overrides, field):
     response = client.post("/api/v1/requests", json=request_body(**overrides), headers=CAMILLE)
     assert response.status_code == 422, response.json
-    assert field in response.json["errors"]
+    assert_names(response.json["errors"], field)
     assert count(database_url, "SELECT count(*) FROM requests") == 0
     assert count(database_url, "SELECT count(*) FROM outbox") == 0
 
@@ -80,7 +86,7 @@ BAD_HOSTS = [
 def test_bad_host_profile_is_422_and_writes_nothing(client, database_url, overrides, field):
     response = client.put("/api/v1/hosts/me", json=host_body(**overrides), headers=CAMILLE)
     assert response.status_code == 422, response.json
-    assert field in response.json["errors"]
+    assert_names(response.json["errors"], field)
     assert count(database_url, "SELECT count(*) FROM hosts") == 0
     assert count(database_url, "SELECT count(*) FROM outbox") == 0
 
@@ -97,3 +103,30 @@ def test_other_errors_speak_french_too(client):
     response = client.get("/api/v1/requests", headers={"Accept-Language": "fr"})
     assert response.status_code == 401
     assert response.json["error"]["message"].startswith("Connectez-vous")
+
+
+@pytest.mark.parametrize("identity", ["alice@corp", "ä@example.com", "a(b)@example.com", "not an email"])
+def test_an_identity_that_is_not_a_plain_email_is_401(client, database_url, identity):
+    assert client.post("/api/v1/requests", json=request_body(), headers={"X-Remote-User": identity}).status_code == 401
+    assert count(database_url, "SELECT count(*) FROM requests") == 0
+
+
+def test_a_cross_site_browser_post_is_refused(client, database_url):
+    response = client.post("/api/v1/requests", json=request_body(),
+                           headers={**CAMILLE, "Origin": "https://evil.example"})
+    assert response.status_code == 403 and response.json["error"]["code"] == "cross_site"
+    same_site = client.post("/api/v1/requests", json=request_body(), headers={**CAMILLE, "Origin": "http://localhost"})
+    assert same_site.status_code == 202
+    assert count(database_url, "SELECT count(*) FROM requests") == 1
+
+
+@pytest.mark.parametrize("slot", [{"day": "mon", "start": "24:00", "end": "10:00"}])
+def test_a_weekly_slot_cannot_start_at_midnight_of_the_next_day(client, slot):
+    response = client.put("/api/v1/hosts/me", json=host_body(weekly_availability=[slot]), headers=CAMILLE)
+    assert response.status_code == 422 and "weekly_availability.0.start" in response.json["errors"]
+
+
+def test_time_off_far_in_the_future_is_refused(client):
+    response = client.put("/api/v1/hosts/me", headers=CAMILLE, json=host_body(unavailable=[
+        {"start": "9999-12-31T23:30:00-01:00", "end": "9999-12-31T23:31:00-01:00"}]))
+    assert response.status_code == 422 and "unavailable.0.start" in response.json["errors"]

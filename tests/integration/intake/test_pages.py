@@ -137,3 +137,27 @@ def test_expired_link_is_410(client, settings, invitation, monkeypatch):
     later = itsdangerous.timed.time.time() + (settings.response_timeout + timedelta(days=2)).total_seconds()
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
     assert client.get(f"/l/{token}").status_code == 410
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example", "/\\evil.example", "javascript:x"])
+def test_dev_login_never_redirects_off_site(client, target):
+    token = csrf(client, "/dev/login", {})
+    response = client.post("/dev/login", query_string={"next": target},
+                           data={"csrf_token": token, "email": "someone@example.com"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_dev_login_follows_a_local_next(client):
+    token = csrf(client, "/dev/login", {})
+    response = client.post("/dev/login?next=/requests", data={"csrf_token": token, "email": "someone@example.com"})
+    assert response.headers["Location"] == "/requests"
+
+
+def test_an_overlong_answer_on_a_link_page_is_an_html_page(client, settings, invitation):
+    _, mid = invitation
+    token = links.make_token(settings.secret_key, "accept", mid)
+    page = client.get(f"/l/{token}").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/l/{token}", data={"csrf_token": csrf_token, "location": "x" * 600})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "location" in response.get_data(as_text=True)

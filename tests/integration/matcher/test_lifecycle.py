@@ -80,3 +80,13 @@ def test_joint_retry_matches_more_than_one_at_a_time_would(conn, matcher):
     assert matches(conn, strict)[0]["host_id"] == exact
     assert matches(conn, flexible)[0]["host_id"] == related
     assert matches(conn, flexible)[0]["score"]["method"] == "joint"
+
+
+def test_an_unreadable_host_profile_is_passed_over_not_fatal(conn, matcher):
+    broken = add_host(conn, emit=False, weekly=[{"day": d, "start": "24:00", "end": "23:00"}
+                                                for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")])
+    good = add_host(conn, emit=False)
+    matcher()
+    rid = add_request(conn)
+    proposal = wait_for(lambda: matches(conn, rid), 60, message="a proposal despite the broken profile")[0]
+    assert proposal["host_id"] == good and proposal["host_id"] != broken

@@ -226,3 +226,16 @@ def test_notifier_killed_mid_batch_sends_no_duplicate_after_restart(client, data
         second.stop()
     ids = [m["Message-ID"] for m in smtp.parsed()]
     assert len(ids) == len(set(ids)) == 12
+
+
+def test_a_message_that_cannot_be_built_fails_alone(client, database_url, smtp, flowing):
+    with connect(database_url) as conn:  # a row whose snapshot lacks what its template needs
+        conn.execute("INSERT INTO notifications (id, event_id, kind, recipient, context, message_id)"
+                     " VALUES (%s, %s, 'invitation', 'broken@example.com', '{\"to\": {}}', '<broken@x>')",
+                     (uuid.uuid4(), uuid.uuid4()))
+    client.post("/api/v1/requests", json=request_body(), headers=CAMILLE)
+    wait_for(lambda: smtp.to("camille.durand@example.com", "request_received"), 30, message="other mail still flows")
+    with connect(database_url) as conn:
+        row = conn.execute("SELECT status, last_error FROM notifications WHERE recipient = 'broken@example.com'"
+                           ).fetchone()
+    assert row["status"] == "failed" and row["last_error"].startswith("cannot compose")

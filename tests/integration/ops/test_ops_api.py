@@ -144,9 +144,15 @@ def test_metrics_parse_and_move(app, client, database_url):
     rid = client.post("/api/v1/requests", json=request_body(), headers=requester(1)).json["id"]
     assert metric(client, "requests", status="submitted") == before + 1
     insert_match(database_url, rid, host)
-    assert metric(client, "matches_total", status="proposed") == 1
+    assert metric(client, "matches", status="proposed") == 1
+    assert metric(client, "matches_proposed_total") == 1
+    answers = metric(client, "host_answers_total", answer="declined")
+    mid = client.get(f"/api/v1/requests/{rid}", headers=requester(1)).json["match"]["id"]
+    assert client.post(f"/api/v1/matches/{mid}/decline", headers=user("host@example.com")).status_code == 200
+    assert metric(client, "host_answers_total", answer="declined") == answers + 1
+    assert metric(client, "matches", status="proposed") == 0 and metric(client, "matches_proposed_total") == 1
     assert metric(client, "time_to_proposal_seconds_count") == 1
-    assert metric(client, "outbox_unpublished", producer="intake") == 2
+    assert metric(client, "outbox_unpublished", producer="intake") == 3  # request, host, decline
 
 
 def test_timeline_holds_every_event_of_a_request_in_order(client, database_url):
