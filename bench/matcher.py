@@ -114,7 +114,8 @@ def joint(url: str) -> dict:
                          for props in options.values() for p in props}
             order = [r["id"] for r in rows]
             t = time.perf_counter()
-            result = assignment.plan(order, options, remaining, lambda k, p, planned: None)
+            requests = {r["id"]: Request.from_row(r) for r in rows}
+            result = assignment.plan(order, options, remaining, m.reslotter(conn, requests, now))
             plan_s = time.perf_counter() - t
             t = time.perf_counter()
             outcome = m.assign(conn, rows)

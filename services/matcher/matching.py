@@ -172,16 +172,7 @@ class Matcher:
         requests = {row["id"]: request for row, request in live}
         remaining = {(p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
                      for props in options.values() for p in props}
-        booked_calendars: dict = {}
-
-        def reslot(key, proposal, planned):
-            host = proposal.host
-            if host.id not in booked_calendars:
-                booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[host.id]
-            calendar = Calendar(list(booked_calendars[host.id].meetings), dict(booked_calendars[host.id].per_month))
-            for start, end, month in planned:
-                calendar.add(start, end, month)
-            return ranking.propose(host, requests[key], calendar, now=now, not_before=now + self.lead)
+        reslot = self.reslotter(conn, requests, now)
 
         chosen = assignment.plan([row["id"] for row, _ in live], options, remaining, reslot)
         left = []
@@ -196,6 +187,22 @@ class Matcher:
         for row in left:
             _count(outcome, self._match_row(conn, row, options[row["id"]], method="single", skip_locked=True))
         return outcome
+
+    def reslotter(self, conn, requests: dict, now: datetime):
+        """For the planner: the slot a host would give `requests[key]` once the
+        meetings already planned for it in this batch are on its calendar."""
+        booked_calendars: dict = {}
+
+        def reslot(key, proposal, planned):
+            host = proposal.host
+            if host.id not in booked_calendars:
+                booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[host.id]
+            calendar = Calendar(list(booked_calendars[host.id].meetings), dict(booked_calendars[host.id].per_month))
+            for start, end, month in planned:
+                calendar.add(start, end, month)
+            return ranking.propose(host, requests[key], calendar, now=now, not_before=now + self.lead)
+
+        return reslot
 
     def _outbox(self, conn, row) -> Outbox:
         return Outbox(conn, PRODUCER, row["correlation_id"])
