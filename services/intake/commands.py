@@ -45,27 +45,32 @@ def _windows(windows) -> list[dict]:
 def submit_request(conn, who, data: dict, *, settings, locale: str, idempotency_key: str | None,
                    body_hash: str, correlation_id=None) -> tuple[dict, bool]:
     """Insert a request and its IntroRequested; return (row, created)."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"requester:{who.email}",))
-    if idempotency_key:
+    # One round trip: the server runs these in order, and under READ COMMITTED each
+    # statement sees what was committed when it starts, i.e. after the lock is held.
+    with conn.pipeline():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"requester:{who.email}",))
         existing = conn.execute(
             "SELECT * FROM requests WHERE requester_email = %s AND idempotency_key = %s",
-            (who.email, idempotency_key)).fetchone()
-        if existing:
-            if existing["idempotency_hash"] != body_hash:
-                raise Refused(409, "idempotency_conflict")
-            return existing, False
-    if data["preferred_host"] is not None:
+            (who.email, idempotency_key)) if idempotency_key else None
         host = conn.execute("SELECT email FROM hosts WHERE id = %s AND active",
-                            (data["preferred_host"],)).fetchone()
+                            (data["preferred_host"],)) if data["preferred_host"] is not None else None
+        counts = conn.execute(
+            "SELECT count(*) FILTER (WHERE status = ANY(%s)) AS open,"
+            " count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent"
+            " FROM requests WHERE requester_email = %s",
+            (list(OPEN_REQUEST_STATUSES), who.email))
+    existing = existing.fetchone() if existing is not None else None
+    if existing:
+        if existing["idempotency_hash"] != body_hash:
+            raise Refused(409, "idempotency_conflict")
+        return existing, False
+    if host is not None:
+        host = host.fetchone()
         if host is None:
             raise Invalid422({"preferred_host": ["Unknown host."]})
         if host["email"] == who.email:
             raise Invalid422({"preferred_host": ["You cannot ask yourself."]})
-    counts = conn.execute(
-        "SELECT count(*) FILTER (WHERE status = ANY(%s)) AS open,"
-        " count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent"
-        " FROM requests WHERE requester_email = %s",
-        (list(OPEN_REQUEST_STATUSES), who.email)).fetchone()
+    counts = counts.fetchone()
     if counts["recent"] >= settings.submissions_per_hour:
         raise Refused(429, "rate_limited")
     if counts["open"] >= settings.max_open_requests:
