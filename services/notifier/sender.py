@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from services.notifier.render import compose
 from shared import metrics
+from shared.logs import correlation
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -111,42 +112,50 @@ class Sender:
 
     def send_one(self) -> bool:
         with self.pool.connection() as conn, conn.transaction():
-            row = conn.execute(
-                "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
-                " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED").fetchone()
-            if row is None:
-                return False
-            outbox = Outbox(conn, self.producer, row["context"].get("correlation_id"))
-            key = row["request_id"] or row["id"]
-            try:
-                message = compose(row, self.settings)
-            except Exception as exc:  # a message that cannot be built never will be: fail it, go on
-                self._fail(conn, outbox, row, key, f"cannot compose: {type(exc).__name__}: {exc}")
-                return True
-            try:
-                self.smtp.send(message, row["recipient"])
-            except Temporary as exc:
-                attempts = row["attempts"] + 1
-                if attempts >= self.settings.notify_max_attempts:
-                    self._fail(conn, outbox, row, key, f"gave up after {attempts} attempts: {exc}")
-                else:
-                    conn.execute("UPDATE notifications SET attempts = %s, last_error = %s, due_at = now() + %s"
-                                 " WHERE id = %s", (attempts, str(exc)[:1000], backoff(self.settings, attempts),
-                                                     row["id"]))
-                    metrics.emails.labels(row["kind"], "retried").inc()
-                    log.warning("mail %s to %s deferred (attempt %d): %s", row["kind"], row["recipient"],
-                                attempts, exc)
-                return True
-            except Permanent as exc:
-                self._fail(conn, outbox, row, key, str(exc))
-                return True
-            conn.execute("UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1"
-                         " WHERE id = %s", (row["id"],))
-            outbox.emit("NotificationSent", key, {
-                "notification_id": row["id"], "request_id": row["request_id"], "kind": row["kind"],
-                "recipient": row["recipient"], "message_id": row["message_id"]})
-            metrics.emails.labels(row["kind"], "sent").inc()
+            return self._send_next(conn)
+
+    def _send_next(self, conn) -> bool:
+        row = conn.execute(
+            "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
+            " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED").fetchone()
+        if row is None:
+            return False
+        cid = row["context"].get("correlation_id")
+        outbox = Outbox(conn, self.producer, cid)
+        with correlation(cid):
+            return self._deliver(conn, outbox, row)
+
+    def _deliver(self, conn, outbox, row) -> bool:
+        key = row["request_id"] or row["id"]
+        try:
+            message = compose(row, self.settings)
+        except Exception as exc:  # a message that cannot be built never will be: fail it, go on
+            self._fail(conn, outbox, row, key, f"cannot compose: {type(exc).__name__}: {exc}")
             return True
+        try:
+            self.smtp.send(message, row["recipient"])
+        except Temporary as exc:
+            attempts = row["attempts"] + 1
+            if attempts >= self.settings.notify_max_attempts:
+                self._fail(conn, outbox, row, key, f"gave up after {attempts} attempts: {exc}")
+            else:
+                conn.execute("UPDATE notifications SET attempts = %s, last_error = %s, due_at = now() + %s"
+                             " WHERE id = %s", (attempts, str(exc)[:1000], backoff(self.settings, attempts),
+                                                 row["id"]))
+                metrics.emails.labels(row["kind"], "retried").inc()
+                log.warning("mail %s to %s deferred (attempt %d): %s", row["kind"], row["recipient"],
+                            attempts, exc)
+            return True
+        except Permanent as exc:
+            self._fail(conn, outbox, row, key, str(exc))
+            return True
+        conn.execute("UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1"
+                     " WHERE id = %s", (row["id"],))
+        outbox.emit("NotificationSent", key, {
+            "notification_id": row["id"], "request_id": row["request_id"], "kind": row["kind"],
+            "recipient": row["recipient"], "message_id": row["message_id"]})
+        metrics.emails.labels(row["kind"], "sent").inc()
+        return True
 
     def _fail(self, conn, outbox, row, key, error: str) -> None:
         conn.execute("UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = %s"
