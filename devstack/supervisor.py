@@ -95,20 +95,23 @@ def main() -> int:
             infra.append(pg)
             pg.start()
             env["DATABASE_URL"] = pg.url()
-            say(f"PostgreSQL ready at {pg.url()} in {time.monotonic() - t:.1f}s (log {pg.log_file})")
+            say(f"PostgreSQL ready at {pg.url()} in {time.monotonic() - t:.1f}s (pid {pg.process.pid}, log {pg.log_file})")
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             t = time.monotonic()
-            broker = Broker(run_dir / "kafka", port=9092, controller_port=9093)
+            broker = Broker(run_dir / "kafka", port=int(env.get("EMBEDDED_KAFKA_PORT", "9092")),
+                            controller_port=int(env.get("EMBEDDED_KAFKA_CONTROLLER_PORT", "9093")))
             infra.append(broker)
             broker.start()
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-            say(f"Kafka ready at {broker.bootstrap} in {time.monotonic() - t:.1f}s (log {broker.log_file})")
+            say(f"Kafka ready at {broker.bootstrap} in {time.monotonic() - t:.1f}s (pid {broker.process.pid},"
+                f" log {broker.log_file})")
         if not env.get("SMTP_HOST"):
+            sink_port = env.get("MAIL_SINK_PORT", "1025")
             sink = Supervised("mail sink", [sys.executable, "-m", "devstack.mailsink", "--folder",
-                                            str(run_dir / "mail"), "--port", "1025"], env)
+                                            str(run_dir / "mail"), "--port", sink_port], env)
             sink.start()
             infra.append(sink)
-            env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_SECURITY"] = "127.0.0.1", "1025", "none"
+            env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_SECURITY"] = "127.0.0.1", sink_port, "none"
             env["MAIL_SINK_DIR"] = str(run_dir / "mail")  # the ops pages show what the sink holds
         for name in SERVICES:
             s = Supervised(name, [sys.executable, "-m", f"services.{name}"], env)
