@@ -47,12 +47,17 @@ def user(email: str, *groups: str, lang: str = "en") -> dict:
     return headers
 
 
-@pytest.fixture
-def relay(runtime):
-    r = Relay(runtime.settings.database_url, "intake", runtime.settings.kafka_bootstrap_servers,
+def running_relay(runtime, producer: str):
+    """The outbox relay of `producer`, publishing to this test's topics."""
+    r = Relay(runtime.settings.database_url, producer, runtime.settings.kafka_bootstrap_servers,
               runtime.names).start()
     yield r
     r.stop()
+
+
+@pytest.fixture
+def relay(runtime):
+    yield from running_relay(runtime, "intake")
 
 
 @pytest.fixture

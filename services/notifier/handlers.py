@@ -54,21 +54,16 @@ def build(settings):
                           "links": rc.feedback_links(settings, match["id"], role)},
                  due_at=followup_at, **ids)
 
-    def on_waitlisted(conn, event, _outbox):
-        request = rc.request_row(conn, event.payload["request_id"])
-        if request is None or request["status"] != "waitlisted":
-            return
-        plan(conn, event=event, kind="waitlisted", person=rc.requester(request),
-             context={"request": rc.request_part(request), "reason": event.payload["reason"]},
-             settings=settings, request_id=request["id"])
-
-    def on_unmatched(conn, event, _outbox):
-        request = rc.request_row(conn, event.payload["request_id"])
-        if request is None:
-            return
-        plan(conn, event=event, kind="unmatched", person=rc.requester(request),
-             context={"request": rc.request_part(request), "reason": event.payload["reason"]},
-             settings=settings, request_id=request["id"])
+    def with_reason(kind: str, only_if_status: str | None = None):
+        """Waitlisted or unmatched: the requester hears why."""
+        def handler(conn, event, _outbox):
+            request = rc.request_row(conn, event.payload["request_id"])
+            if request is None or (only_if_status and request["status"] != only_if_status):
+                return  # gone, or already matched since: nothing stale is sent
+            plan(conn, event=event, kind=kind, person=rc.requester(request),
+                 context={"request": rc.request_part(request), "reason": event.payload["reason"]},
+                 settings=settings, request_id=request["id"])
+        return handler
 
     def on_cancelled(conn, event, _outbox):
         request = rc.request_row(conn, event.payload["request_id"])
@@ -98,8 +93,8 @@ def build(settings):
         "IntroRequested": on_intro_requested,
         "MatchProposed": on_match_proposed,
         "MatchAccepted": on_match_accepted,
-        "RequestWaitlisted": on_waitlisted,
-        "RequestUnmatched": on_unmatched,
+        "RequestWaitlisted": with_reason("waitlisted", only_if_status="waitlisted"),
+        "RequestUnmatched": with_reason("unmatched"),
         "IntroCancelled": on_cancelled,
         "RequesterForgotten": on_forgotten,
     }

@@ -1,4 +1,5 @@
 """The three services as real processes against the real broker and database."""
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -23,27 +24,18 @@ def test_all_three_processes_become_ready_and_serve_metrics(service_env, log_dir
             p.stop()
 
 
-def test_process_with_database_down_runs_but_is_not_ready(service_env, log_dir):
-    env = dict(service_env, DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere")
-    p = ServiceProcess("matcher", env, log_dir).start(wait_ready=False)
-    try:
-        assert wait_for(lambda: requests.get(p.url + "/healthz", timeout=2).status_code == 200, 30)
-        response = requests.get(p.url + "/readyz", timeout=5)
-        assert response.status_code == 503
-        assert response.json()["down"] == ["database"]
-        assert p.process.poll() is None
-    finally:
-        p.stop()
-
-
-def test_process_with_broker_down_runs_but_is_not_ready(service_env, log_dir):
-    env = dict(service_env, KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}")
-    p = ServiceProcess("notifier", env, log_dir).start(wait_ready=False)
+@pytest.mark.parametrize("service,variable,value,down", [
+    ("matcher", "DATABASE_URL", "postgresql://postgres@127.0.0.1:{port}/nowhere", "database"),
+    ("notifier", "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:{port}", "kafka"),
+])
+def test_process_with_a_dependency_down_runs_but_is_not_ready(service_env, log_dir, service, variable, value, down):
+    env = dict(service_env, **{variable: value.format(port=free_port())})
+    p = ServiceProcess(service, env, log_dir).start(wait_ready=False)
     try:
         assert wait_for(lambda: requests.get(p.url + "/healthz", timeout=2).status_code == 200, 30)
         response = requests.get(p.url + "/readyz", timeout=15)
         assert response.status_code == 503
-        assert response.json()["down"] == ["kafka"]
+        assert response.json()["down"] == [down]
         assert p.process.poll() is None
     finally:
         p.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.relay import Relay
+from tests.fixtures_intake import running_relay
 from tests.smtp import SmtpServer
 from tests.support import ServiceProcess
 
@@ -30,7 +30,4 @@ def notifier(service_env, log_dir):
 @pytest.fixture
 def matcher_relay(runtime):
     """Publishes what the tests write as the matcher would (the matcher is not under test here)."""
-    r = Relay(runtime.settings.database_url, "matcher", runtime.settings.kafka_bootstrap_servers,
-              runtime.names).start()
-    yield r
-    r.stop()
+    yield from running_relay(runtime, "matcher")
