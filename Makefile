@@ -34,13 +34,13 @@ kafka-jars: install java
 # Kafka needs Java 17+ and Maven (both on our machines; installed where missing and we may).
 java:
 	@command -v java >/dev/null && command -v mvn >/dev/null || \
-	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends openjdk-17-jre-headless maven >/dev/null; \
 	    else echo "Kafka needs Java 17+ and Maven: sudo apt-get install openjdk-17-jre-headless maven"; fi; }
 
 # The browser tests drive Debian's Chromium; install it where we may.
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends chromium chromium-driver >/dev/null; \
 	    else echo "browser tests need chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; fi; }
 
 migrate: install

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import requests
 
+from devstack import proc
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,11 +55,15 @@ class ServiceProcess:
 
     def start(self, wait_ready: bool = True) -> "ServiceProcess":
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], env=self.env, cwd=ROOT,
-                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = proc.popen([sys.executable, "-m", f"services.{self.name}"], env=self.env, cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=False)
         log.close()
         if wait_ready:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except BaseException:
+                self.kill()  # never leave a half-started service behind
+                raise
         return self
 
     def wait_ready(self, timeout_s: float = 60) -> None:

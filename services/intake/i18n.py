@@ -52,6 +52,7 @@ _FR = {
     "Needed for an in-person meeting.": "Nécessaire pour une rencontre en personne.",
     "Not a time of day (HH:MM).": "Heure invalide (HH:MM).",
     "Must be between 2000 and 2100.": "Doit être compris entre 2000 et 2100.",
+    "Contains control characters.": "Contient des caractères de contrôle.",
     "Cross-site request refused.": "Requête provenant d'un autre site refusée.",
     "Start and end must differ.": "Le début et la fin doivent différer.",
     "Duplicate values.": "Valeurs en double.",

@@ -34,8 +34,17 @@ class Strict(Schema):
         unknown = RAISE
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: str):
+    """Tabs and line breaks pass (a goal has paragraphs); NUL and other control characters do not."""
+    if CONTROL.search(value):
+        raise ValidationError("Contains control characters.")
+
+
 def text(lo: int, hi: int, **kw):
-    return fields.String(validate=validate.Length(lo, hi), **kw)
+    return fields.String(validate=[validate.Length(lo, hi), printable], **kw)
 
 
 def language(value):

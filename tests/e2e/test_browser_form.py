@@ -48,7 +48,7 @@ def test_request_form_in_chromium_shows_a_french_error_then_submits(browser, ser
         browser.get(f"{base}/dev/login?lang=fr")
         browser.find_element(By.ID, "email").send_keys("camille.durand@example.com")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(lambda: browser.current_url.rstrip("/") == base, 10, message="signed in")
+        wait_for(lambda: browser.current_url.rstrip("/") == base, 30, message="signed in")
 
         browser.get(f"{base}/requests/new")
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
@@ -59,7 +59,7 @@ def test_request_form_in_chromium_shows_a_french_error_then_submits(browser, ser
         fill(browser, "win-0-start", "14:00")
         fill(browser, "win-0-end", "14:15")  # shorter than the 30 minutes asked
         browser.find_element(By.ID, "submit").click()
-        wait_for(lambda: browser.find_elements(By.ID, "form-errors"), 10, message="the error summary")
+        wait_for(lambda: browser.find_elements(By.ID, "form-errors"), 30, message="the error summary")
         page = browser.find_element(By.TAG_NAME, "main").text
         assert "Veuillez corriger les champs signalés" in page
         assert "Plus court que la durée demandée." in page
@@ -67,7 +67,7 @@ def test_request_form_in_chromium_shows_a_french_error_then_submits(browser, ser
 
         fill(browser, "win-0-end", "17:00")
         browser.find_element(By.ID, "submit").click()
-        wait_for(lambda: browser.current_url.endswith("/requests"), 10, message="the list of requests")
+        wait_for(lambda: browser.current_url.endswith("/requests"), 30, message="the list of requests")
         assert "Envoyée" in browser.find_element(By.TAG_NAME, "main").text
         check_stored_and_published(service_env, names)
     finally:

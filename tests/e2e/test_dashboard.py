@@ -25,10 +25,10 @@ def test_dashboard_draws_its_charts_without_console_errors(browser, service_env,
         browser.find_element(By.ID, "email").send_keys("ops.person@example.com")
         browser.find_element(By.ID, "groups").send_keys("ops")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(lambda: browser.current_url.rstrip("/") == base, 10, message="signed in")
+        wait_for(lambda: browser.current_url.rstrip("/") == base, 30, message="signed in")
 
         browser.get(f"{base}/ops")
-        charts = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "svg.chart"), 10, message="charts")
+        charts = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "svg.chart"), 30, message="charts")
         assert len(charts) >= 5
         funnel = browser.find_element(By.ID, "chart-funnel")
         assert len(funnel.find_elements(By.TAG_NAME, "rect")) == 4

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from tests.integration.matcher.world import (add_host, add_request, cancel, days_ahead, decline, events, matches,
-                                             status)
+                                             mid_month_morning, status)
 from tests.support import wait_for
 
 
@@ -48,7 +48,7 @@ def test_waitlisted_request_is_matched_when_a_host_appears(conn, matcher):
 def test_cancelled_request_frees_capacity_for_a_waiting_one(conn, matcher):
     host = add_host(conn, capacity=1, emit=False)
     matcher()
-    window = days_ahead(2, 2.1)  # two and a half hours: one month, room for both meetings
+    window = mid_month_morning()  # two and a half hours in one month: room for both meetings
     first = add_request(conn, availability=window)
     wait_for(lambda: status(conn, first) == "proposed", 60, message="first proposed")
     second = add_request(conn, availability=window)
@@ -70,7 +70,7 @@ def test_joint_retry_matches_more_than_one_at_a_time_would(conn, matcher):
     exact = add_host(conn, fields_=("strategy",), capacity=1, emit=False)
     related = add_host(conn, fields_=("consulting",), capacity=1, emit=False)
     # the older request prefers the exact host but could take the related one; the younger takes exact only
-    window = days_ahead(2, 2.1)
+    window = mid_month_morning()
     flexible = add_request(conn, field="strategy", availability=window, status="waitlisted", emit=False)
     strict = add_request(conn, field="strategy", related_ok=False, availability=window, status="waitlisted",
                          emit=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
 
@@ -23,6 +24,17 @@ ALL_WEEK = [{"day": d, "start": "00:00", "end": "24:00"} for d in ("mon", "tue",
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def mid_month_morning(hours: float = 2.5) -> list[dict]:
+    """A window at 10:00 Paris, at least two days ahead, on a day of the month
+    no later than the 25th: every slot in it falls in one month."""
+    paris = ZoneInfo("Europe/Paris")
+    day = (now() + timedelta(days=2)).astimezone(paris).date()
+    while day.day > 25:
+        day += timedelta(days=1)
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=paris)
+    return [{"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}]
 
 
 def days_ahead(start_days: float = 2, end_days: float = 9) -> list[dict]:
