@@ -13,6 +13,7 @@ from shared.languages import ISO_639_1
 
 TAXONOMY = load_taxonomy(DEFAULT_FIELDS_FILE)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
                            max_leaves=12)
@@ -30,8 +31,9 @@ def valid_requests(draw):
                         "end": (start + length).astimezone(offset).isoformat()})
     fmt = draw(st.sampled_from(["video", "phone", "in_person"]))
     return {
-        "name": draw(st.text(min_size=1, max_size=120)), "field": draw(st.sampled_from(sorted(TAXONOMY.fields))),
-        "goal": draw(st.text(min_size=3, max_size=300)), "format": fmt, "duration_minutes": duration,
+        "name": draw(st.text(PRINTABLE, min_size=1, max_size=120)),
+        "field": draw(st.sampled_from(sorted(TAXONOMY.fields))),
+        "goal": draw(st.text(PRINTABLE, min_size=3, max_size=300)), "format": fmt, "duration_minutes": duration,
         "languages": draw(st.lists(st.sampled_from(sorted(ISO_639_1)), min_size=1, max_size=10, unique=True)),
         "site": "Lyon" if fmt == "in_person" else None,
         "timezone": draw(st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"])),
@@ -97,3 +99,14 @@ def test_time_of_day_accepts_only_hh_mm(text):
     if ok:
         hours, minutes = text.split(":")
         assert (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59) or text == "24:00"
+
+
+@given(valid_requests(), st.sampled_from([chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)]))
+def test_a_control_character_in_free_text_is_refused(body, char):
+    body["goal"] = body["goal"] + char
+    try:
+        validation.load_request(body, TAXONOMY, now=NOW)
+    except validation.Invalid as exc:
+        assert "goal" in exc.errors
+    else:
+        raise AssertionError(f"accepted {char!r}")
