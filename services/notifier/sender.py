@@ -68,6 +68,9 @@ class Smtp:
             if self.conn is None:
                 self.conn = self._open()
             refused = self.conn.send_message(message, to_addrs=[recipient])
+        except smtplib.SMTPAuthenticationError as exc:  # our settings, not this message: keep it, retry
+            self.close()
+            raise Temporary(f"SMTP authentication failed ({exc.smtp_code}); check SMTP_USER and SMTP_PASSWORD")
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise (Permanent if code >= 500 else Temporary)(f"{code} {text!r}")
