@@ -114,11 +114,18 @@ class Postgres:
                 raise PostgresSetupError(f"postgres exited with {self.process.returncode}; see {self.log_file}")
             try:
                 with psycopg.connect(self.url("postgres"), connect_timeout=2):
-                    return
+                    if self._owns_data_dir():  # not another server still holding the port
+                        return
             except psycopg.OperationalError as exc:
                 last = exc
-                time.sleep(0.1)
+            time.sleep(0.1)
         raise PostgresSetupError(f"postgres not ready after {timeout_s}s: {last}")
+
+    def _owns_data_dir(self) -> bool:
+        try:
+            return int((self.workdir / "data" / "postmaster.pid").read_text().split()[0]) == self.process.pid
+        except (OSError, ValueError, IndexError):
+            return False
 
     def _ensure_database(self) -> None:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:

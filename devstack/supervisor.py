@@ -14,6 +14,7 @@ broker and the database, and leaves no process behind.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import signal
@@ -68,6 +69,12 @@ def main() -> int:
     load_dotenv(ROOT / ".env", override=False)
     run_dir = Path(os.environ.get("RUN_DIR", ROOT / ".run"))
     run_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(run_dir / ".lock", "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"another `make run` is using {run_dir}; stop it first (or set RUN_DIR)", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", secret_key(run_dir))
     env["PYTHONUNBUFFERED"] = "1"

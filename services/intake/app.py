@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import psycopg
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from services.intake import commands, identity, validation
@@ -13,7 +15,7 @@ from shared.fields import load_taxonomy
 
 csrf = CSRFProtect()
 
-CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method", 413: "too_large"}
+CODES = {503: "unavailable", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method", 413: "too_large"}
 
 
 def wants_json() -> bool:
@@ -92,6 +94,12 @@ def register_errors(app: Flask) -> None:
         if origin and origin.rstrip("/") not in allowed:
             return error(403, "cross_site", translate_message("Cross-site request refused.", locale()))
         return None
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_down(exc):
+        app.logger.warning("database unavailable: %s", exc)
+        return error(503, "unavailable", t("unavailable"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):

@@ -104,6 +104,8 @@ TEXT = {
     "not_proposed": {"en": "This invitation is no longer open.", "fr": "Cette invitation n'est plus ouverte."},
     "self_preferred": {"en": "You cannot ask yourself.", "fr": "Vous ne pouvez pas vous choisir vous-même."},
     "method": {"en": "Method not allowed.", "fr": "Méthode non autorisée."},
+    "unavailable": {"en": "The service is briefly unavailable; try again in a moment.",
+                    "fr": "Le service est momentanément indisponible ; réessayez dans un instant."},
     "csrf": {"en": "The form expired; reload the page and try again.",
              "fr": "Le formulaire a expiré ; rechargez la page et réessayez."},
 }

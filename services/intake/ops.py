@@ -147,27 +147,37 @@ def dashboard():
                      if v["monthly_capacity"] or v["open_requests"]), key=lambda x: -x[2])[:15]
     charts = {
         "funnel": svg.bars(t("ops_funnel"), [(t("status_" + k), v) for k, v in s["funnel"].items()]),
-        "times": svg.bars(t("ops_times"), [
-            (f"{t('ops_to_proposal')} p50", _hours(s["time_to_proposal_s"]["p50"])),
-            (f"{t('ops_to_proposal')} p95", _hours(s["time_to_proposal_s"]["p95"])),
-            (f"{t('ops_to_confirmation')} p50", _hours(s["time_to_confirmation_s"]["p50"])),
-            (f"{t('ops_to_confirmation')} p95", _hours(s["time_to_confirmation_s"]["p95"]))], unit=" h",
-            colour=svg.COLOURS[2]),
+        "times": times_chart(s),
         "supply": svg.paired(t("ops_supply_demand"), demand, (t("ops_capacity"), t("ops_open_requests"))),
         "waitlist": svg.bars(t("ops_waitlist"), [(label(k), v) for k, v in s["waitlist_by_field"].items()],
                              colour=svg.COLOURS[1]),
         "utilisation": svg.bars(t("ops_utilisation"), [
             (h["name"], round(100 * h["booked"] / max(h["capacity"], 1))) for h in s["host_utilisation"][:15]],
             unit=" %", colour=svg.COLOURS[3]),
-        "lag": svg.bars(t("ops_lag"), [(f"{r['group']} {r['topic']}[{r['partition']}]", r["lag"])
-                                       for r in lag] if isinstance(lag, list) else [], colour=svg.COLOURS[4]),
+        "lag": svg.bars(t("ops_lag"), lag_by_topic(lag) if isinstance(lag, list) else [], colour=svg.COLOURS[4]),
     }
     return render_template("ops/dashboard.html", s=s, charts=charts, backlog=backlog, dead=dead, failed=failed,
                            lag=lag, mail_sink=mail_folder() is not None)
 
 
-def _hours(seconds):
-    return round(seconds / 3600, 2) if seconds is not None else 0
+def times_chart(s: dict):
+    """p50 and p95 to proposal and to confirmation, in the unit that reads best."""
+    values = [(f"{t(label)} {q}", s[key][q] or 0) for label, key in (("ops_to_proposal", "time_to_proposal_s"),
+                                                                     ("ops_to_confirmation", "time_to_confirmation_s"))
+              for q in ("p50", "p95")]
+    top = max(v for _, v in values)
+    divisor, unit = (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
+    return svg.bars(t("ops_times"), [(label, round(v / divisor, 1)) for label, v in values], unit=unit,
+                    colour=svg.COLOURS[2])
+
+
+def lag_by_topic(rows: list[dict]) -> list[tuple[str, int]]:
+    """The chart sums partitions; /ops/api/consumers keeps them apart."""
+    total: dict[str, int] = {}
+    for r in rows:
+        key = f"{r['group']} · {r['topic']}"
+        total[key] = total.get(key, 0) + r["lag"]
+    return list(total.items())
 
 
 def mail_folder() -> Path | None:

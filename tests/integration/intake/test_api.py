@@ -272,3 +272,22 @@ def test_deleted_personal_data_leaves_no_readable_copy(client, database_url, rel
     assert values and all(b"Secret ambitions" not in v and b"camille.durand" not in v for v in values)
     timeline = client.get(f"/ops/api/requests/{rid}/timeline", headers=OPS).json["events"]
     assert timeline[0]["event_type"] == "IntroRequested" and timeline[0]["payload"] == {"redacted": True}
+
+
+def test_a_database_that_is_down_gives_503_not_500(settings, names):
+    from psycopg_pool import ConnectionPool
+
+    from services.intake.app import create_app
+    from shared.health import Readiness
+    from shared.service import Runtime
+    from tests.support import free_port
+
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    pool = ConnectionPool(dead, min_size=1, max_size=1, open=False, timeout=1, reconnect_timeout=0)
+    pool.open(wait=False)
+    try:
+        app = create_app(Runtime("intake", settings, pool, names, Readiness(dead, settings.kafka_bootstrap_servers)))
+        response = app.test_client().get("/api/v1/requests", headers=CAMILLE)
+        assert response.status_code == 503 and response.json["error"]["code"] == "unavailable"
+    finally:
+        pool.close()
