@@ -28,13 +28,6 @@ def body() -> dict:
     return data if data is not None else {}
 
 
-def parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise commands.Refused(404, "not_found")
-
-
 def correlation_from_header():
     """A caller (the intranet, say) may carry its own correlation id through."""
     try:
@@ -107,7 +100,7 @@ def list_requests():
 @identity.login_required
 def get_request(request_id):
     with transaction() as conn:
-        row, match = queries.get_request(conn, parse_id(request_id))
+        row, match = queries.get_request(conn, commands.parse_id(request_id))
     who = identity.current()
     if row is None:
         raise commands.Refused(404, "not_found")
@@ -121,7 +114,7 @@ def get_request(request_id):
 def cancel_request(request_id):
     data = validation.load_simple(validation.CancelIn, body())
     with transaction() as conn:
-        row = commands.cancel_request(conn, identity.current(), parse_id(request_id), data["reason"])
+        row = commands.cancel_request(conn, identity.current(), commands.parse_id(request_id), data["reason"])
         match = queries.live_match(conn, row["id"])
     return jsonify(queries.request_view(row, match))
 
@@ -139,8 +132,8 @@ def list_invitations():
 def accept(match_id):
     data = validation.load_simple(validation.AcceptIn, body())
     with transaction() as conn:
-        commands.accept_match(conn, identity.current(), parse_id(match_id), data["location"], data["note"])
-        row = queries.match_for_host(conn, parse_id(match_id))
+        commands.accept_match(conn, identity.current(), commands.parse_id(match_id), data["location"], data["note"])
+        row = queries.match_for_host(conn, commands.parse_id(match_id))
     return jsonify(queries.invitation_view(row))
 
 
@@ -149,8 +142,8 @@ def accept(match_id):
 def decline(match_id):
     data = validation.load_simple(validation.DeclineIn, body())
     with transaction() as conn:
-        commands.decline_match(conn, identity.current(), parse_id(match_id), data["reason"])
-        row = queries.match_for_host(conn, parse_id(match_id))
+        commands.decline_match(conn, identity.current(), commands.parse_id(match_id), data["reason"])
+        row = queries.match_for_host(conn, commands.parse_id(match_id))
     return jsonify(queries.invitation_view(row))
 
 

@@ -74,7 +74,6 @@ def register_errors(app: Flask) -> None:
         return error(exc.status, exc.code, t(exc.code, **exc.values))
 
     @app.errorhandler(validation.Invalid)
-    @app.errorhandler(commands.Invalid422)
     def invalid(exc):
         errors = validation.flatten(translate_errors(exc.errors, locale()))
         if wants_json():

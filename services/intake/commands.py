@@ -10,6 +10,7 @@ import uuid
 
 from psycopg.types.json import Jsonb
 
+from services.intake.validation import Invalid
 from shared import metrics
 from shared.events import json_default
 from shared.outbox import Outbox
@@ -26,10 +27,12 @@ class Refused(Exception):
         self.values = values
 
 
-class Invalid422(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+def parse_id(value: str) -> uuid.UUID:
+    """An id from a URL; one that is not a UUID names nothing: 404."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Refused(404, "not_found")
 
 
 def _json(value):
@@ -67,9 +70,9 @@ def submit_request(conn, who, data: dict, *, settings, locale: str, idempotency_
     if host is not None:
         host = host.fetchone()
         if host is None:
-            raise Invalid422({"preferred_host": ["Unknown host."]})
+            raise Invalid({"preferred_host": ["Unknown host."]})
         if host["email"] == who.email:
-            raise Invalid422({"preferred_host": ["You cannot ask yourself."]})
+            raise Invalid({"preferred_host": ["You cannot ask yourself."]})
     counts = counts.fetchone()
     if counts["recent"] >= settings.submissions_per_hour:
         raise Refused(429, "rate_limited")
@@ -136,8 +139,7 @@ def _owned(row, who) -> None:
 # -- hosts ---------------------------------------------------------------
 
 def put_host(conn, who, data: dict, *, locale: str) -> tuple[dict, bool]:
-    existing = conn.execute("SELECT id FROM hosts WHERE email = %s FOR UPDATE", (who.email,)).fetchone()
-    host_id = existing["id"] if existing else uuid.uuid4()
+    host_id = uuid.uuid4()  # kept only if this is the first save: ON CONFLICT keeps the existing id
     weekly = data["weekly_availability"]
     unavailable = _windows(data["unavailable"])
     row = conn.execute(

@@ -5,7 +5,6 @@ import email
 import email.policy
 import logging
 import os
-import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
@@ -67,10 +66,7 @@ def requests_list():
 
 @bp.get("/api/requests/<request_id>/timeline")
 def timeline(request_id):
-    try:
-        rid = uuid.UUID(request_id)
-    except ValueError:
-        raise commands.Refused(404, "not_found")
+    rid = commands.parse_id(request_id)
     with _db() as conn:
         events = ops_queries.timeline(conn, rid)
     if events is None:
@@ -117,10 +113,7 @@ def failed_notifications():
 
 @bp.post("/api/notifications/<notification_id>/retry")
 def retry_notification(notification_id):
-    try:
-        nid = uuid.UUID(notification_id)
-    except ValueError:
-        raise commands.Refused(404, "not_found")
+    nid = commands.parse_id(notification_id)
     with _db() as conn:
         if not ops_queries.retry_notification(conn, nid):
             raise commands.Refused(404, "not_found")

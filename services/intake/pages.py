@@ -108,7 +108,7 @@ def new_request():
             commands.submit_request(conn, identity.current(), data, settings=rt().settings, locale=locale(),
                                     idempotency_key=request.form.get("form_id") or None,
                                     body_hash=str(sorted(request.form.items(multi=True))))
-    except (validation.Invalid, commands.Invalid422) as exc:
+    except validation.Invalid as exc:
         errors = validation.flatten(translate_errors(exc.errors, locale()))
         return render_template("pages/request_form.html", form=request.form, errors=errors, taxonomy=taxonomy,
                                rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
@@ -128,10 +128,8 @@ def my_requests():
 @bp.post("/requests/<request_id>/cancel")
 @identity.login_required
 def cancel(request_id):
-    from services.intake.api import parse_id
-
     with rt().pool.connection() as conn:
-        commands.cancel_request(conn, identity.current(), parse_id(request_id), None)
+        commands.cancel_request(conn, identity.current(), commands.parse_id(request_id), None)
     return redirect(url_for("pages.my_requests"))
 
 
@@ -208,16 +206,14 @@ def invitations():
 @bp.post("/invitations/<match_id>/<action>")
 @identity.login_required
 def answer(match_id, action):
-    from services.intake.api import parse_id
-
     with rt().pool.connection() as conn:
         if action == "accept":
             data = validation.load_simple(validation.AcceptIn, {"location": request.form.get("location") or None,
                                                                  "note": request.form.get("note") or None})
-            commands.accept_match(conn, identity.current(), parse_id(match_id), data["location"], data["note"])
+            commands.accept_match(conn, identity.current(), commands.parse_id(match_id), data["location"], data["note"])
         elif action == "decline":
             data = validation.load_simple(validation.DeclineIn, {"reason": request.form.get("reason") or None})
-            commands.decline_match(conn, identity.current(), parse_id(match_id), data["reason"])
+            commands.decline_match(conn, identity.current(), commands.parse_id(match_id), data["reason"])
         else:
             abort(404)
     return redirect(url_for("pages.invitations"))
