@@ -4,13 +4,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install kafka-jars java browser bench demo migrate clean
+.PHONY: run test lint format install kafka-jars java browser bench demo migrate clean
 
 run: install kafka-jars
 	$(PY) -m devstack run
 
-test: install kafka-jars browser
+test: lint kafka-jars browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff, configured in pyproject.toml: `make test` fails on a new violation.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 bench: install kafka-jars
 	$(PY) -m bench

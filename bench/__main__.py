@@ -1,11 +1,16 @@
 """make bench: every benchmark, each printing its own figures.
 `python -m bench NAME...` runs only the named ones."""
+
 import sys
 
 from bench import intake, matcher, notifier, pipeline
 
-BENCHES = {"pipeline": pipeline.main, "intake": intake.main, "matcher": matcher.main,
-           "notifier": notifier.main}
+BENCHES = {
+    "pipeline": pipeline.main,
+    "intake": intake.main,
+    "matcher": matcher.main,
+    "notifier": notifier.main,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(BENCHES):

@@ -1,4 +1,5 @@
 """Throwaway PostgreSQL and Kafka servers for a benchmark run."""
+
 from __future__ import annotations
 
 import contextlib
@@ -23,7 +24,9 @@ def free_port() -> int:
 def servers():
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
-        broker = Broker(Path(tmp) / "kafka", port=free_port(), controller_port=free_port()).start()
+        broker = Broker(
+            Path(tmp) / "kafka", port=free_port(), controller_port=free_port()
+        ).start()
         try:
             yield pg, broker
         finally:

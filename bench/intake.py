@@ -1,6 +1,7 @@
 """POST /api/v1/requests under gunicorn: throughput and latency of intake,
 as a ratio to a minimal Flask + marshmallow + psycopg app (bench/minimal_app.py)
 that inserts the same row and outbox row, measured in the same run."""
+
 from __future__ import annotations
 
 import http.client
@@ -13,10 +14,10 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.infra import fresh_database, free_port
+from bench.infra import free_port, fresh_database
 from devstack.postgres import Postgres
 
 REQUESTS = 3000
@@ -25,19 +26,52 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def body() -> bytes:
-    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
-    return json.dumps({
-        "name": "Camille Durand", "field": "management", "goal": "Discover the job before applying",
-        "format": "video", "duration_minutes": 30, "languages": ["fr"], "site": None, "timezone": "Europe/Paris",
-        "related_ok": True, "availability": [{"start": start.isoformat(),
-                                              "end": (start + timedelta(hours=3)).isoformat()}],
-        "referrer": None, "preferred_host": None}).encode()
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    return json.dumps(
+        {
+            "name": "Camille Durand",
+            "field": "management",
+            "goal": "Discover the job before applying",
+            "format": "video",
+            "duration_minutes": 30,
+            "languages": ["fr"],
+            "site": None,
+            "timezone": "Europe/Paris",
+            "related_ok": True,
+            "availability": [
+                {
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(hours=3)).isoformat(),
+                }
+            ],
+            "referrer": None,
+            "preferred_host": None,
+        }
+    ).encode()
 
 
 def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-                            cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -60,7 +94,10 @@ def load(port: int, n: int) -> tuple[float, list[float]]:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         for _ in counter:
-            headers = {"Content-Type": "application/json", "X-Remote-User": f"u{uuid.uuid4().hex[:12]}@example.com"}
+            headers = {
+                "Content-Type": "application/json",
+                "X-Remote-User": f"u{uuid.uuid4().hex[:12]}@example.com",
+            }
             t = time.perf_counter()
             conn.request("POST", "/api/v1/requests", body=payload, headers=headers)
             response = conn.getresponse()
@@ -89,16 +126,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
         try:
-            ours_db, base_db = fresh_database(pg, "ours"), fresh_database(pg, "baseline")
-            common = {**os.environ, "SECRET_KEY": "bench-secret-key-0123456789", "LOG_LEVEL": "WARNING",
-                      "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "OUTBOX_RELAY": "off",
-                      "MAX_OPEN_REQUESTS": "1000", "SUBMISSIONS_PER_HOUR": "1000"}
+            ours_db, base_db = (
+                fresh_database(pg, "ours"),
+                fresh_database(pg, "baseline"),
+            )
+            common = {
+                **os.environ,
+                "SECRET_KEY": "bench-secret-key-0123456789",
+                "LOG_LEVEL": "WARNING",
+                "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+                "OUTBOX_RELAY": "off",
+                "MAX_OPEN_REQUESTS": "1000",
+                "SUBMISSIONS_PER_HOUR": "1000",
+            }
             ours_port, base_port = free_port(), free_port()
-            ours = gunicorn("services.intake.wsgi:app", ours_port, {**common, "DATABASE_URL": ours_db})
-            base = gunicorn("bench.minimal_app:app", base_port, {**common, "DATABASE_URL": base_db})
+            ours = gunicorn(
+                "services.intake.wsgi:app",
+                ours_port,
+                {**common, "DATABASE_URL": ours_db},
+            )
+            base = gunicorn(
+                "bench.minimal_app:app", base_port, {**common, "DATABASE_URL": base_db}
+            )
             try:
                 results = {}
-                for rnd in range(2):  # interleaved rounds, warm-up included in neither figure
+                for _round in range(
+                    2
+                ):  # interleaved rounds, warm-up included in neither figure
                     for name, port in (("baseline", base_port), ("intake", ours_port)):
                         load(port, 200)
                         results.setdefault(name, []).append(load(port, REQUESTS // 2))
@@ -108,12 +162,19 @@ def main() -> None:
                     p.wait(10)
         finally:
             pg.stop()
-    merged = {k: (sum(r for r, _ in v) / len(v), [x for _, lat in v for x in lat]) for k, v in results.items()}
-    print(f"intake benchmark: POST /api/v1/requests, {REQUESTS} requests per app, {CLIENTS} clients, "
-          "gunicorn 2 workers x 4 threads")
+    merged = {
+        k: (sum(r for r, _ in v) / len(v), [x for _, lat in v for x in lat])
+        for k, v in results.items()
+    }
+    print(
+        f"intake benchmark: POST /api/v1/requests, {REQUESTS} requests per app, {CLIENTS} clients, "
+        "gunicorn 2 workers x 4 threads"
+    )
     print(describe("minimal Flask app (baseline)", *merged["baseline"]))
     print(describe("intake", *merged["intake"]))
-    print(f"  ratio intake / baseline throughput {merged['intake'][0] / merged['baseline'][0]:.2f} (aim: >= 0.8)")
+    print(
+        f"  ratio intake / baseline throughput {merged['intake'][0] / merged['baseline'][0]:.2f} (aim: >= 0.8)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,10 +3,10 @@
 and the same generated data through the `mentor-match` package (Hungarian
 algorithm, pure Python munkres) on what it can express: one field per person,
 one meeting per host, nobody paired with themself."""
+
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -36,18 +36,41 @@ def weekly(rnd):
     out = []
     for day in rnd.sample(DAYS, rnd.randint(1, 3)):
         h = rnd.randint(8, 16)
-        out.append({"day": day, "start": f"{h:02d}:00", "end": f"{h + rnd.randint(1, 3):02d}:00"})
+        out.append(
+            {
+                "day": day,
+                "start": f"{h:02d}:00",
+                "end": f"{h + rnd.randint(1, 3):02d}:00",
+            }
+        )
     return out
 
 
 def insert_hosts(conn, n: int, rnd) -> None:
-    with conn.cursor() as cur, cur.copy(
+    with (
+        conn.cursor() as cur,
+        cur.copy(
             "COPY hosts (id, email, name, fields, languages, formats, site, timezone, durations, monthly_capacity,"
-            " weekly_availability, unavailable) FROM STDIN") as copy:
+            " weekly_availability, unavailable) FROM STDIN"
+        ) as copy,
+    ):
         for i in range(n):
-            copy.write_row((uuid.uuid4(), f"host{i}@example.com", f"Host {i}", rnd.sample(SLUGS, rnd.randint(1, 2)),
-                            rnd.choice([["fr"], ["fr", "en"], ["en"]]), ["video", "phone"], "Paris",
-                            rnd.choice(ZONES), [30, 60], rnd.randint(1, 4), Jsonb(weekly(rnd)), Jsonb([])))
+            copy.write_row(
+                (
+                    uuid.uuid4(),
+                    f"host{i}@example.com",
+                    f"Host {i}",
+                    rnd.sample(SLUGS, rnd.randint(1, 2)),
+                    rnd.choice([["fr"], ["fr", "en"], ["en"]]),
+                    ["video", "phone"],
+                    "Paris",
+                    rnd.choice(ZONES),
+                    [30, 60],
+                    rnd.randint(1, 4),
+                    Jsonb(weekly(rnd)),
+                    Jsonb([]),
+                )
+            )
     conn.execute("ANALYZE hosts")
 
 
@@ -61,17 +84,38 @@ def insert_requests(conn, n: int, rnd, status: str = "submitted") -> list:
             "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
             " languages, timezone, related_ok, availability, status, correlation_id) VALUES"
             " (%s, %s, 'R', %s, 'g', 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
-            (rid, f"r-{rid.hex[:10]}@example.com", rnd.choice(SLUGS), rnd.choice([30, 60]), ["fr"],
-             rnd.random() < 0.7, Jsonb([{"start": start.isoformat(),
-                                         "end": (start + timedelta(days=rnd.uniform(0.5, 4))).isoformat()}]),
-             status, uuid.uuid4()))
+            (
+                rid,
+                f"r-{rid.hex[:10]}@example.com",
+                rnd.choice(SLUGS),
+                rnd.choice([30, 60]),
+                ["fr"],
+                rnd.random() < 0.7,
+                Jsonb(
+                    [
+                        {
+                            "start": start.isoformat(),
+                            "end": (
+                                start + timedelta(days=rnd.uniform(0.5, 4))
+                            ).isoformat(),
+                        }
+                    ]
+                ),
+                status,
+                uuid.uuid4(),
+            ),
+        )
         ids.append(rid)
     conn.commit()
     return ids
 
 
 def matcher() -> Matcher:
-    return Matcher(taxonomy=TAXONOMY, response_timeout=timedelta(hours=72), lead=timedelta(hours=12))
+    return Matcher(
+        taxonomy=TAXONOMY,
+        response_timeout=timedelta(hours=72),
+        lead=timedelta(hours=12),
+    )
 
 
 def per_request(url: str, hosts: int) -> dict:
@@ -91,8 +135,13 @@ def per_request(url: str, hosts: int) -> dict:
             outcomes[result] = outcomes.get(result, 0) + 1
         total = time.perf_counter() - t0
     latencies.sort()
-    return {"rate": len(ids) / total, "p50": latencies[len(ids) // 2] * 1000,
-            "p95": latencies[int(len(ids) * 0.95)] * 1000, "max": latencies[-1] * 1000, "outcomes": outcomes}
+    return {
+        "rate": len(ids) / total,
+        "p50": latencies[len(ids) // 2] * 1000,
+        "p95": latencies[int(len(ids) * 0.95)] * 1000,
+        "max": latencies[-1] * 1000,
+        "outcomes": outcomes,
+    }
 
 
 def joint(url: str) -> dict:
@@ -105,23 +154,39 @@ def joint(url: str) -> dict:
         with conn.transaction():
             from services.matcher import repository as repo
             from services.matcher.model import Request
+
             rows = repo.waiting_requests(conn, limit=1000)
             now = utc_now()
             t = time.perf_counter()
-            options = {r["id"]: m.rank(conn, Request.from_row(r), now, whole=True) for r in rows}
+            options = {
+                r["id"]: m.rank(conn, Request.from_row(r), now, whole=True)
+                for r in rows
+            }
             ranking_s = time.perf_counter() - t
-            remaining = {(p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
-                         for props in options.values() for p in props}
+            remaining = {
+                (p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
+                for props in options.values()
+                for p in props
+            }
             order = [r["id"] for r in rows]
             t = time.perf_counter()
             requests = {r["id"]: Request.from_row(r) for r in rows}
-            result = assignment.plan(order, options, remaining, m.reslotter(conn, requests, now))
+            result = assignment.plan(
+                order, options, remaining, m.reslotter(conn, requests, now)
+            )
             plan_s = time.perf_counter() - t
             t = time.perf_counter()
             outcome = m.assign(conn, rows)
             booked_s = time.perf_counter() - t
-    return {"requests": len(ids), "ranking_s": ranking_s, "plan_s": plan_s, "joint": result.joint_count,
-            "greedy": result.greedy_count, "full_retry_s": booked_s, "outcome": outcome}
+    return {
+        "requests": len(ids),
+        "ranking_s": ranking_s,
+        "plan_s": plan_s,
+        "joint": result.joint_count,
+        "greedy": result.greedy_count,
+        "full_retry_s": booked_s,
+        "outcome": outcome,
+    }
 
 
 @dataclass(frozen=True)
@@ -152,18 +217,42 @@ def versus_mentor_match(n: int = 800) -> dict:
     for h, f in enumerate(host_fields):
         by_field.setdefault(f, []).append(_Option(_Host(h)))
     options = {r: by_field.get(f, []) for r, f in enumerate(request_fields)}
-    result = assignment.plan(list(range(n)), options, {(h, "m"): 1 for h in range(n)}, lambda k, p, planned: None)
+    result = assignment.plan(
+        list(range(n)),
+        options,
+        {(h, "m"): 1 for h in range(n)},
+        lambda k, p, planned: None,
+    )
     ours_s = time.perf_counter() - t
 
-    mentors = [Mentor(grade=1, profession=f, email=f"h{i}@example.com") for i, f in enumerate(host_fields)]
-    mentees = [Mentee(grade=0, profession=f, email=f"r{i}@example.com") for i, f in enumerate(request_fields)]
-    rules = [[rl.Disqualify(lambda m: m.mentor.profession != m.mentee.profession),
-              rl.Generic({True: 10, False: 0}, lambda m: m.mentor.profession == m.mentee.profession)]]
+    mentors = [
+        Mentor(grade=1, profession=f, email=f"h{i}@example.com")
+        for i, f in enumerate(host_fields)
+    ]
+    mentees = [
+        Mentee(grade=0, profession=f, email=f"r{i}@example.com")
+        for i, f in enumerate(request_fields)
+    ]
+    rules = [
+        [
+            rl.Disqualify(lambda m: m.mentor.profession != m.mentee.profession),
+            rl.Generic(
+                {True: 10, False: 0},
+                lambda m: m.mentor.profession == m.mentee.profession,
+            ),
+        ]
+    ]
     t = time.perf_counter()
     process.process_data(mentors, mentees, rules)
     theirs_s = time.perf_counter() - t
     theirs = sum(1 for m in mentees for h in m.mentors if h.profession == m.profession)
-    return {"n": n, "ours_s": ours_s, "ours": len(result.chosen), "theirs_s": theirs_s, "theirs": theirs}
+    return {
+        "n": n,
+        "ours_s": ours_s,
+        "ours": len(result.chosen),
+        "theirs_s": theirs_s,
+        "theirs": theirs,
+    }
 
 
 def main() -> None:
@@ -173,22 +262,32 @@ def main() -> None:
         try:
             for hosts in SIZES:
                 r = per_request(fresh_database(pg, f"m{hosts}"), hosts)
-                print(f"  {hosts:>6} hosts, {REQUESTS_PER_SIZE} requests one at a time: {r['rate']:7.1f} requests/s,"
-                      f" latency p50 {r['p50']:6.2f} ms, p95 {r['p95']:6.2f} ms, max {r['max']:6.2f} ms,"
-                      f" outcomes {r['outcomes']}")
+                print(
+                    f"  {hosts:>6} hosts, {REQUESTS_PER_SIZE} requests one at a time: {r['rate']:7.1f} requests/s,"
+                    f" latency p50 {r['p50']:6.2f} ms, p95 {r['p95']:6.2f} ms, max {r['max']:6.2f} ms,"
+                    f" outcomes {r['outcomes']}"
+                )
             j = joint(fresh_database(pg, "joint"))
             print(f"  joint assignment, {j['requests']} waiting requests, 2000 hosts:")
             print(f"    ranking every request's candidates  {j['ranking_s']:7.3f} s")
-            print(f"    assignment (min-cost matching)      {j['plan_s']:7.3f} s"
-                  f"  joint {j['joint']} vs one-at-a-time {j['greedy']} requests served")
-            print(f"    whole retry (rank, plan, book)      {j['full_retry_s']:7.3f} s  outcomes {j['outcome']}")
+            print(
+                f"    assignment (min-cost matching)      {j['plan_s']:7.3f} s"
+                f"  joint {j['joint']} vs one-at-a-time {j['greedy']} requests served"
+            )
+            print(
+                f"    whole retry (rank, plan, book)      {j['full_retry_s']:7.3f} s  outcomes {j['outcome']}"
+            )
         finally:
             pg.stop()
     v = versus_mentor_match()
-    print(f"  versus mentor-match, {v['n']} requesters x {v['n']} hosts, field equality, one meeting per host:")
+    print(
+        f"  versus mentor-match, {v['n']} requesters x {v['n']} hosts, field equality, one meeting per host:"
+    )
     print(f"    ours         {v['ours_s']:8.3f} s  {v['ours']} matches")
     print(f"    mentor-match {v['theirs_s']:8.3f} s  {v['theirs']} matches")
-    print(f"    speed ratio  {v['theirs_s'] / v['ours_s']:8.1f} x   match difference {v['ours'] - v['theirs']:+d}")
+    print(
+        f"    speed ratio  {v['theirs_s'] / v['ours_s']:8.1f} x   match difference {v['ours'] - v['theirs']:+d}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The baseline for the intake benchmark: the least a Flask + marshmallow +
 psycopg app must do to take a request: validate, insert the row and its
 outbox row in one transaction, answer 202."""
+
 import json
 import os
 import uuid
@@ -51,9 +52,25 @@ def post_request():
             "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
             " languages, site, timezone, related_ok, availability, correlation_id)"
             " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            (rid, email, data["name"], data["field"], data["goal"], data["format"], data["duration_minutes"],
-             data["languages"], data.get("site"), data["timezone"], data.get("related_ok", True),
-             Jsonb(body["availability"]), cid))
-        conn.execute("INSERT INTO outbox (producer, topic, key, value, event_type, correlation_id)"
-                     " VALUES ('intake', 'intro-requests', %s, %s, 'IntroRequested', %s)", (str(rid), value, cid))
+            (
+                rid,
+                email,
+                data["name"],
+                data["field"],
+                data["goal"],
+                data["format"],
+                data["duration_minutes"],
+                data["languages"],
+                data.get("site"),
+                data["timezone"],
+                data.get("related_ok", True),
+                Jsonb(body["availability"]),
+                cid,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO outbox (producer, topic, key, value, event_type, correlation_id)"
+            " VALUES ('intake', 'intro-requests', %s, %s, 'IntroRequested', %s)",
+            (str(rid), value, cid),
+        )
     return jsonify(id=str(rid), status="submitted"), 202

@@ -2,6 +2,7 @@
 locked, message composed from templates, sent over its reused connection,
 row marked sent with its NotificationSent outbox row) against plain smtplib
 sending the same rendered messages over one connection, in the same run."""
+
 from __future__ import annotations
 
 import smtplib
@@ -13,7 +14,7 @@ from types import SimpleNamespace
 
 from aiosmtpd.controller import Controller
 
-from bench.infra import fresh_database, free_port
+from bench.infra import free_port, fresh_database
 from devstack.postgres import Postgres
 from services.notifier import ledger, render
 from services.notifier.sender import Sender
@@ -36,9 +37,18 @@ class Sink:
 def queue(url: str, settings, n: int) -> None:
     with connect(url) as conn, conn.transaction():
         for i in range(n):
-            event = Event(uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {})
+            event = Event(
+                uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {}
+            )
             person = {**CONTEXT["to"], "email": f"person{i}@example.com"}
-            ledger.plan(conn, event=event, kind="invitation", person=person, context=CONTEXT, settings=settings)
+            ledger.plan(
+                conn,
+                event=event,
+                kind="invitation",
+                person=person,
+                context=CONTEXT,
+                settings=settings,
+            )
 
 
 def main() -> None:
@@ -50,12 +60,22 @@ def main() -> None:
         pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
         try:
             url = fresh_database(pg, "notifier")
-            settings = SimpleNamespace(mail_from="Entretiens réseau <no-reply@matchmaker.local>", smtp_host="127.0.0.1",
-                                       smtp_port=port, smtp_security="none", smtp_user="", smtp_password="",
-                                       smtp_timeout_s=10, notify_max_attempts=8, notify_retry_base=None)
+            settings = SimpleNamespace(
+                mail_from="Entretiens réseau <no-reply@matchmaker.local>",
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_security="none",
+                smtp_user="",
+                smtp_password="",
+                smtp_timeout_s=10,
+                notify_max_attempts=8,
+                notify_retry_base=None,
+            )
             queue(url, settings, N)
             with connect(url) as conn:
-                rows = conn.execute("SELECT * FROM notifications ORDER BY created_at").fetchall()
+                rows = conn.execute(
+                    "SELECT * FROM notifications ORDER BY created_at"
+                ).fetchall()
             messages = [(render.compose(r, settings), r["recipient"]) for r in rows]
 
             t = time.perf_counter()

@@ -1,5 +1,6 @@
 """Events per second through outbox → relay → Kafka → consumer with inbox,
 against kafka-python's raw produce/consume rate on the same broker, same run."""
+
 from __future__ import annotations
 
 import time
@@ -17,7 +18,11 @@ N = 20_000
 def raw_rate(bootstrap, n: int) -> tuple[float, float]:
     topic = f"raw-{uuid.uuid4().hex[:8]}"
     kafka_clients.ensure_topics(bootstrap, [topic], 3)
-    value = b'{"event_type":"IntroCancelled","payload":{"request_id":"' + str(uuid.uuid4()).encode() + b'"}}'
+    value = (
+        b'{"event_type":"IntroCancelled","payload":{"request_id":"'
+        + str(uuid.uuid4()).encode()
+        + b'"}}'
+    )
     producer = kafka_clients.producer(bootstrap)
     t = time.perf_counter()
     for i in range(n):
@@ -39,7 +44,9 @@ def outbox_rate(url: str, bootstrap, n: int) -> float:
     pipeline.prepare(url)
     names = Names(f"b{uuid.uuid4().hex[:6]}-")
     kafka_clients.ensure_topics(bootstrap, names.all(), 3)
-    pipeline.write_events(url, n)  # written before the clock starts: we measure the pipe
+    pipeline.write_events(
+        url, n
+    )  # written before the clock starts: we measure the pipe
     relay = pipeline.make_relay(url, bootstrap, names)
     consumer = pipeline.make_consumer(url, bootstrap, names)
     t = time.perf_counter()

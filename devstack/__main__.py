@@ -1,4 +1,5 @@
 """python -m devstack {run,fetch-kafka}"""
+
 import sys
 
 USAGE = "usage: python -m devstack {run|fetch-kafka}"

@@ -1,4 +1,5 @@
 """A built-in SMTP sink: every message it receives is kept as an `.eml` file."""
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=1025)
     args = parser.parse_args()
     controller = start(Path(args.folder), args.host, args.port)
-    print(f"mail sink on {args.host}:{args.port}, keeping messages in {args.folder}", flush=True)
+    print(
+        f"mail sink on {args.host}:{args.port}, keeping messages in {args.folder}",
+        flush=True,
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

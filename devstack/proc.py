@@ -1,4 +1,5 @@
 """Child processes that die with their parent (Linux PR_SET_PDEATHSIG)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -12,7 +13,9 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(
+                _PR_SET_PDEATHSIG, signal.SIGTERM
+            )
         except OSError:
             pass
 
@@ -23,7 +26,9 @@ def popen(args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(args, preexec_fn=_die_with_parent, **kwargs)
 
 
-def terminate(process: subprocess.Popen | None, timeout_s: float = 15, sig=signal.SIGTERM) -> None:
+def terminate(
+    process: subprocess.Popen | None, timeout_s: float = 15, sig=signal.SIGTERM
+) -> None:
     """Ask a child to stop, then kill it (and its session) if it will not."""
     if process is None or process.poll() is not None:
         return

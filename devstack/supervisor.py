@@ -12,6 +12,7 @@ reset once it has run a minute); one that exits with status 2 (a bad setting)
 stops everything. Ctrl-C or SIGTERM stops the services, then the sink, the
 broker and the database, and leaves no process behind.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -73,7 +74,10 @@ def main() -> int:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        print(f"another `make run` is using {run_dir}; stop it first (or set RUN_DIR)", file=sys.stderr)
+        print(
+            f"another `make run` is using {run_dir}; stop it first (or set RUN_DIR)",
+            file=sys.stderr,
+        )
         return 1
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", secret_key(run_dir))
@@ -98,33 +102,62 @@ def main() -> int:
     try:
         if not env.get("DATABASE_URL"):
             t = time.monotonic()
-            pg = Postgres(run_dir / "postgres", port=int(env.get("EMBEDDED_POSTGRES_PORT", "55432")))
+            pg = Postgres(
+                run_dir / "postgres",
+                port=int(env.get("EMBEDDED_POSTGRES_PORT", "55432")),
+            )
             infra.append(pg)
             pg.start()
             env["DATABASE_URL"] = pg.url()
-            say(f"PostgreSQL ready at {pg.url()} in {time.monotonic() - t:.1f}s (pid {pg.process.pid}, log {pg.log_file})")
+            say(
+                f"PostgreSQL ready at {pg.url()} in {time.monotonic() - t:.1f}s (pid {pg.process.pid}, log {pg.log_file})"
+            )
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             t = time.monotonic()
-            broker = Broker(run_dir / "kafka", port=int(env.get("EMBEDDED_KAFKA_PORT", "9092")),
-                            controller_port=int(env.get("EMBEDDED_KAFKA_CONTROLLER_PORT", "9093")))
+            broker = Broker(
+                run_dir / "kafka",
+                port=int(env.get("EMBEDDED_KAFKA_PORT", "9092")),
+                controller_port=int(env.get("EMBEDDED_KAFKA_CONTROLLER_PORT", "9093")),
+            )
             infra.append(broker)
             broker.start()
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-            say(f"Kafka ready at {broker.bootstrap} in {time.monotonic() - t:.1f}s (pid {broker.process.pid},"
-                f" log {broker.log_file})")
+            say(
+                f"Kafka ready at {broker.bootstrap} in {time.monotonic() - t:.1f}s (pid {broker.process.pid},"
+                f" log {broker.log_file})"
+            )
         if not env.get("SMTP_HOST"):
             sink_port = env.get("MAIL_SINK_PORT", "1025")
-            sink = Supervised("mail sink", [sys.executable, "-m", "devstack.mailsink", "--folder",
-                                            str(run_dir / "mail"), "--port", sink_port], env)
+            sink = Supervised(
+                "mail sink",
+                [
+                    sys.executable,
+                    "-m",
+                    "devstack.mailsink",
+                    "--folder",
+                    str(run_dir / "mail"),
+                    "--port",
+                    sink_port,
+                ],
+                env,
+            )
             sink.start()
             infra.append(sink)
-            env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_SECURITY"] = "127.0.0.1", sink_port, "none"
-            env["MAIL_SINK_DIR"] = str(run_dir / "mail")  # the ops pages show what the sink holds
+            env["SMTP_HOST"], env["SMTP_PORT"], env["SMTP_SECURITY"] = (
+                "127.0.0.1",
+                sink_port,
+                "none",
+            )
+            env["MAIL_SINK_DIR"] = str(
+                run_dir / "mail"
+            )  # the ops pages show what the sink holds
         for name in SERVICES:
             s = Supervised(name, [sys.executable, "-m", f"services.{name}"], env)
             s.start()
             services.append(s)
-        say(f"intranet and API on {env.get('PUBLIC_BASE_URL', 'http://127.0.0.1:8000')}; Ctrl-C stops everything")
+        say(
+            f"intranet and API on {env.get('PUBLIC_BASE_URL', 'http://127.0.0.1:8000')}; Ctrl-C stops everything"
+        )
         return watch(services, stopping)
     finally:
         say("stopping")

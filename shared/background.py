@@ -1,4 +1,5 @@
 """A loop in a daemon thread that backs off and retries while what it needs is down."""
+
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,9 @@ class Background:
         self._thread: threading.Thread | None = None
 
     def start(self):
-        self._thread = threading.Thread(target=self.run, name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(
+            target=self.run, name=self.thread_name, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -3,6 +3,7 @@
 A malformed or missing value raises `ConfigError` naming the variable; each
 process turns that into one line on stderr and exit status 2.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -74,9 +75,13 @@ def parse_duration(variable: str, raw: str) -> timedelta:
         else:
             value = isodate.parse_duration(text)
     except (ValueError, isodate.ISO8601Error):
-        raise ConfigError(variable, f"{raw!r} is not an ISO-8601 duration or a number of seconds")
+        raise ConfigError(
+            variable, f"{raw!r} is not an ISO-8601 duration or a number of seconds"
+        ) from None
     if not isinstance(value, timedelta):
-        raise ConfigError(variable, f"{raw!r} uses months or years; give days, hours or seconds")
+        raise ConfigError(
+            variable, f"{raw!r} uses months or years; give days, hours or seconds"
+        )
     if value < timedelta(0):
         raise ConfigError(variable, f"{raw!r} is negative")
     return value
@@ -90,8 +95,12 @@ def parse_port(variable: str, raw: str) -> int:
 
 def parse_database_url(raw: str) -> str:
     parts = urlsplit(raw)
-    if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or "host=" in parts.query):
-        raise ConfigError("DATABASE_URL", f"{raw!r} is not a postgresql://user@host:port/db URL")
+    if parts.scheme not in ("postgresql", "postgres") or not (
+        parts.hostname or "host=" in parts.query
+    ):
+        raise ConfigError(
+            "DATABASE_URL", f"{raw!r} is not a postgresql://user@host:port/db URL"
+        )
     return raw
 
 
@@ -109,7 +118,9 @@ def parse_bootstrap(raw: str) -> tuple[str, ...]:
 def parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise ConfigError("LOG_LEVEL", f"{raw!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        raise ConfigError(
+            "LOG_LEVEL", f"{raw!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+        )
     return level
 
 
@@ -122,9 +133,11 @@ def parse_base_url(raw: str) -> str:
 
 def parse_proxies(raw: str) -> tuple:
     try:
-        return tuple(ipaddress.ip_network(p.strip()) for p in raw.split(",") if p.strip())
+        return tuple(
+            ipaddress.ip_network(p.strip()) for p in raw.split(",") if p.strip()
+        )
     except ValueError as exc:
-        raise ConfigError("TRUSTED_PROXIES", str(exc))
+        raise ConfigError("TRUSTED_PROXIES", str(exc)) from None
 
 
 def parse_tokens(raw: str) -> dict:
@@ -133,7 +146,9 @@ def parse_tokens(raw: str) -> dict:
     for item in filter(None, (p.strip() for p in raw.split(","))):
         token, sep, who = item.partition("=")
         if not sep or len(token) < 16 or not who:
-            raise ConfigError("API_TOKENS", "expected token=identity pairs, tokens of 16+ characters")
+            raise ConfigError(
+                "API_TOKENS", "expected token=identity pairs, tokens of 16+ characters"
+            )
         identity, _, groups = who.partition(":")
         tokens[token] = (identity, tuple(g for g in groups.split("+") if g))
     return tokens
@@ -166,42 +181,74 @@ def load(env=None) -> Settings:
         raise ConfigError("AUTH_MODE", f"{auth_mode!r} is not one of dev, proxy")
     security = _get(env, "SMTP_SECURITY", "none")
     if security not in ("none", "starttls", "ssl"):
-        raise ConfigError("SMTP_SECURITY", f"{security!r} is not one of none, starttls, ssl")
+        raise ConfigError(
+            "SMTP_SECURITY", f"{security!r} is not one of none, starttls, ssl"
+        )
     fields_file = Path(_get(env, "FIELDS_FILE", str(DEFAULT_FIELDS_FILE)))
     if not fields_file.is_file():
         raise ConfigError("FIELDS_FILE", f"{fields_file} is not a readable file")
     settings = Settings(
         database_url=parse_database_url(_get(env, "DATABASE_URL", required=True)),
-        kafka_bootstrap_servers=parse_bootstrap(_get(env, "KAFKA_BOOTSTRAP_SERVERS", required=True)),
+        kafka_bootstrap_servers=parse_bootstrap(
+            _get(env, "KAFKA_BOOTSTRAP_SERVERS", required=True)
+        ),
         smtp_host=_get(env, "SMTP_HOST", "127.0.0.1"),
         smtp_port=parse_port("SMTP_PORT", _get(env, "SMTP_PORT", "1025")),
         smtp_user=_get(env, "SMTP_USER", ""),
         smtp_password=_get(env, "SMTP_PASSWORD", ""),
         smtp_security=security,
-        mail_from=_get(env, "MAIL_FROM", "Entretiens réseau <no-reply@matchmaker.local>"),
-        public_base_url=parse_base_url(_get(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")),
+        mail_from=_get(
+            env, "MAIL_FROM", "Entretiens réseau <no-reply@matchmaker.local>"
+        ),
+        public_base_url=parse_base_url(
+            _get(env, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+        ),
         secret_key=_get(env, "SECRET_KEY", required=True),
         auth_mode=auth_mode,
         trusted_proxies=parse_proxies(_get(env, "TRUSTED_PROXIES", "127.0.0.1/32")),
         api_tokens=parse_tokens(_get(env, "API_TOKENS", "")),
         fields_file=fields_file,
-        response_timeout=parse_duration("RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")),
-        min_lead_time=parse_duration("MIN_LEAD_TIME", _get(env, "MIN_LEAD_TIME", "PT12H")),
+        response_timeout=parse_duration(
+            "RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")
+        ),
+        min_lead_time=parse_duration(
+            "MIN_LEAD_TIME", _get(env, "MIN_LEAD_TIME", "PT12H")
+        ),
         intake_port=parse_port("INTAKE_PORT", _get(env, "INTAKE_PORT", "8000")),
         matcher_port=parse_port("MATCHER_PORT", _get(env, "MATCHER_PORT", "8001")),
         notifier_port=parse_port("NOTIFIER_PORT", _get(env, "NOTIFIER_PORT", "8002")),
         bind_host=_get(env, "BIND_HOST", "127.0.0.1"),
         topic_prefix=_get(env, "TOPIC_PREFIX", ""),
-        topic_partitions=parse_count("TOPIC_PARTITIONS", _get(env, "TOPIC_PARTITIONS", "3")),
-        max_open_requests=parse_count("MAX_OPEN_REQUESTS", _get(env, "MAX_OPEN_REQUESTS", "3")),
-        submissions_per_hour=parse_count("SUBMISSIONS_PER_HOUR", _get(env, "SUBMISSIONS_PER_HOUR", "10")),
-        horizon_days=parse_count("REQUEST_HORIZON_DAYS", _get(env, "REQUEST_HORIZON_DAYS", "60")),
-        max_body_bytes=parse_count("MAX_BODY_BYTES", _get(env, "MAX_BODY_BYTES", "65536"), 1024),
-        notify_retry_base=parse_duration("NOTIFY_RETRY_BASE", _get(env, "NOTIFY_RETRY_BASE", "PT30S")),
-        notify_max_attempts=parse_count("NOTIFY_MAX_ATTEMPTS", _get(env, "NOTIFY_MAX_ATTEMPTS", "8")),
-        reminder_before=parse_duration("REMINDER_BEFORE", _get(env, "REMINDER_BEFORE", "PT24H")),
-        followup_after=parse_duration("FOLLOWUP_AFTER", _get(env, "FOLLOWUP_AFTER", "PT2H")),
-        smtp_timeout_s=parse_duration("SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")).total_seconds(),
+        topic_partitions=parse_count(
+            "TOPIC_PARTITIONS", _get(env, "TOPIC_PARTITIONS", "3")
+        ),
+        max_open_requests=parse_count(
+            "MAX_OPEN_REQUESTS", _get(env, "MAX_OPEN_REQUESTS", "3")
+        ),
+        submissions_per_hour=parse_count(
+            "SUBMISSIONS_PER_HOUR", _get(env, "SUBMISSIONS_PER_HOUR", "10")
+        ),
+        horizon_days=parse_count(
+            "REQUEST_HORIZON_DAYS", _get(env, "REQUEST_HORIZON_DAYS", "60")
+        ),
+        max_body_bytes=parse_count(
+            "MAX_BODY_BYTES", _get(env, "MAX_BODY_BYTES", "65536"), 1024
+        ),
+        notify_retry_base=parse_duration(
+            "NOTIFY_RETRY_BASE", _get(env, "NOTIFY_RETRY_BASE", "PT30S")
+        ),
+        notify_max_attempts=parse_count(
+            "NOTIFY_MAX_ATTEMPTS", _get(env, "NOTIFY_MAX_ATTEMPTS", "8")
+        ),
+        reminder_before=parse_duration(
+            "REMINDER_BEFORE", _get(env, "REMINDER_BEFORE", "PT24H")
+        ),
+        followup_after=parse_duration(
+            "FOLLOWUP_AFTER", _get(env, "FOLLOWUP_AFTER", "PT2H")
+        ),
+        smtp_timeout_s=parse_duration(
+            "SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")
+        ).total_seconds(),
         log_level=parse_log_level(_get(env, "LOG_LEVEL", "INFO")),
     )
     if len(settings.secret_key) < 16:
@@ -211,5 +258,5 @@ def load(env=None) -> Settings:
     try:
         fields.load_taxonomy(settings.fields_file)
     except fields.TaxonomyError as exc:
-        raise ConfigError("FIELDS_FILE", str(exc))
+        raise ConfigError("FIELDS_FILE", str(exc)) from None
     return settings

@@ -9,12 +9,13 @@ the outbox, in one transaction, and the loop goes on. A database that is
 down is waited for, never blamed on the message. `stop()` lets the message
 in hand finish, commits its offset and returns.
 """
+
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import psycopg
 from kafka.structs import OffsetAndMetadata
@@ -41,8 +42,19 @@ class Delivery:
 
 
 class Consumer(Background):
-    def __init__(self, *, name: str, service: str, topics_: list[str], handlers: dict[str, Handler],
-                 pool, bootstrap, names: Names, max_attempts: int = 3, retry_base_s: float = 0.2):
+    def __init__(
+        self,
+        *,
+        name: str,
+        service: str,
+        topics_: list[str],
+        handlers: dict[str, Handler],
+        pool,
+        bootstrap,
+        names: Names,
+        max_attempts: int = 3,
+        retry_base_s: float = 0.2,
+    ):
         super().__init__(f"consumer-{name}")
         self.name = name
         self.service = service
@@ -56,7 +68,9 @@ class Consumer(Background):
         self._kafka = None
 
     def serve(self) -> None:
-        self._kafka = kafka.consumer(self.bootstrap, self.names(self.name), [self.names(t) for t in self.topics])
+        self._kafka = kafka.consumer(
+            self.bootstrap, self.names(self.name), [self.names(t) for t in self.topics]
+        )
         try:
             self._loop()
         finally:
@@ -72,8 +86,14 @@ class Consumer(Background):
             for tp, records in batches.items():
                 last = None
                 for record in records:
-                    delivery = Delivery(self.names.logical(record.topic), record.partition, record.offset,
-                                        record.key, record.value, list(record.headers or []))
+                    delivery = Delivery(
+                        self.names.logical(record.topic),
+                        record.partition,
+                        record.offset,
+                        record.key,
+                        record.value,
+                        list(record.headers or []),
+                    )
                     if not self.process(delivery):
                         break  # stopping while the database is down: leave it uncommitted
                     last = record.offset
@@ -88,8 +108,9 @@ class Consumer(Background):
     def _record_lag(self, tp, position: int) -> None:
         end = self._kafka.highwater(tp)
         if end is not None:
-            metrics.consumer_lag.labels(self.name, self.names.logical(tp.topic), tp.partition).set(
-                max(end - position, 0))
+            metrics.consumer_lag.labels(
+                self.name, self.names.logical(tp.topic), tp.partition
+            ).set(max(end - position, 0))
 
     # -- one message -----------------------------------------------------
     def process(self, d: Delivery) -> bool:
@@ -106,22 +127,36 @@ class Consumer(Background):
         while True:
             attempt += 1
             try:
-                with correlation(event.correlation_id), metrics.handler_seconds.labels(
-                        self.name, event.event_type).time():
+                with (
+                    correlation(event.correlation_id),
+                    metrics.handler_seconds.labels(self.name, event.event_type).time(),
+                ):
                     done = self._handle(event, handler, d)
-                metrics.events_consumed.labels(self.name, event.event_type,
-                                               "handled" if done else "duplicate").inc()
+                metrics.events_consumed.labels(
+                    self.name, event.event_type, "handled" if done else "duplicate"
+                ).inc()
                 return True
             except psycopg.OperationalError as exc:
-                log.warning("consumer %s: database unavailable (%s); waiting", self.name, exc)
+                log.warning(
+                    "consumer %s: database unavailable (%s); waiting", self.name, exc
+                )
                 attempt -= 1  # not the message's fault
                 if self.stopping.wait(1.0):
                     return False
             except Exception as exc:
-                log.warning("consumer %s: %s %s failed (attempt %d/%d): %s", self.name, event.event_type,
-                            event.event_id, attempt, self.max_attempts, exc)
+                log.warning(
+                    "consumer %s: %s %s failed (attempt %d/%d): %s",
+                    self.name,
+                    event.event_type,
+                    event.event_id,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                )
                 if attempt >= self.max_attempts:
-                    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                    detail = "".join(
+                        traceback.format_exception_only(type(exc), exc)
+                    ).strip()
                     return self._dead_letter(d, "handler-failed", detail)
                 self.stopping.wait(self.retry_base_s * 2 ** (attempt - 1))
 
@@ -134,12 +169,21 @@ class Consumer(Background):
             ).rowcount
             if not fresh:
                 return False
-            handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id))
+            handler(
+                conn, event, outbox.Outbox(conn, self.service, event.correlation_id)
+            )
             return True
 
     def _dead_letter(self, d: Delivery, reason: str, error: str) -> bool:
-        log.error("consumer %s: dead-lettering %s[%d]@%d: %s: %s", self.name, d.topic, d.partition,
-                  d.offset, reason, error)
+        log.error(
+            "consumer %s: dead-lettering %s[%d]@%d: %s: %s",
+            self.name,
+            d.topic,
+            d.partition,
+            d.offset,
+            reason,
+            error,
+        )
         original = {k: v.decode("utf-8", "replace") for k, v in d.headers}
         headers = {
             **original,
@@ -155,18 +199,36 @@ class Consumer(Background):
             try:
                 with self.pool.connection() as conn, conn.transaction():
                     new = conn.execute(
-                        "INSERT INTO dead_letters (consumer, topic, partition, \"offset\", key, value, headers,"
+                        'INSERT INTO dead_letters (consumer, topic, partition, "offset", key, value, headers,'
                         " reason, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                         " ON CONFLICT DO NOTHING",
-                        (self.name, d.topic, d.partition, d.offset, key, d.value or b"", Jsonb(original),
-                         reason, error),
+                        (
+                            self.name,
+                            d.topic,
+                            d.partition,
+                            d.offset,
+                            key,
+                            d.value or b"",
+                            Jsonb(original),
+                            reason,
+                            error,
+                        ),
                     ).rowcount
                     if new:
-                        outbox.add_raw(conn, self.service, topics.dlq(d.topic), key, d.value or b"", headers)
+                        outbox.add_raw(
+                            conn,
+                            self.service,
+                            topics.dlq(d.topic),
+                            key,
+                            d.value or b"",
+                            headers,
+                        )
                 metrics.dead_letters.labels(self.name, d.topic, reason).inc()
                 return True
             except psycopg.OperationalError as exc:
-                log.warning("consumer %s: database unavailable (%s); waiting", self.name, exc)
+                log.warning(
+                    "consumer %s: database unavailable (%s); waiting", self.name, exc
+                )
                 if self.stopping.wait(1.0):
                     return False
 
@@ -180,12 +242,16 @@ def replay_dead_letters(consumer: Consumer, limit: int = 50) -> int:
         with consumer.pool.connection() as conn, conn.transaction():
             row = conn.execute(
                 "SELECT * FROM dead_letters WHERE consumer = %s AND replay_requested_at IS NOT NULL"
-                " AND replayed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", (consumer.name,)).fetchone()
+                " AND replayed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                (consumer.name,),
+            ).fetchone()
             if row is None:
                 return done
             result = _replay_one(consumer, conn, row)
-            conn.execute("UPDATE dead_letters SET replayed_at = now(), replay_result = %s WHERE id = %s",
-                         (result, row["id"]))
+            conn.execute(
+                "UPDATE dead_letters SET replayed_at = now(), replay_result = %s WHERE id = %s",
+                (result, row["id"]),
+            )
             done += 1
     return done
 
@@ -202,11 +268,17 @@ def _replay_one(consumer: Consumer, conn, row) -> str:
         with conn.transaction():  # a savepoint: a failing handler leaves nothing behind
             fresh = conn.execute(
                 "INSERT INTO inbox (consumer, event_id, topic, event_type) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING", (consumer.name, event.event_id, row["topic"], event.event_type)).rowcount
+                " ON CONFLICT DO NOTHING",
+                (consumer.name, event.event_id, row["topic"], event.event_type),
+            ).rowcount
             if not fresh:
                 return "duplicate: already handled"
             with correlation(event.correlation_id):
-                handler(conn, event, outbox.Outbox(conn, consumer.service, event.correlation_id))
+                handler(
+                    conn,
+                    event,
+                    outbox.Outbox(conn, consumer.service, event.correlation_id),
+                )
     except Exception as exc:
         return f"failed again: {exc}"[:1000]
     metrics.events_consumed.labels(consumer.name, event.event_type, "replayed").inc()

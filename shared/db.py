@@ -1,4 +1,5 @@
 """PostgreSQL access: one pool per process, plain SQL."""
+
 from __future__ import annotations
 
 import psycopg
@@ -6,7 +7,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 
-def make_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "app") -> ConnectionPool:
+def make_pool(
+    url: str, *, min_size: int = 1, max_size: int = 8, name: str = "app"
+) -> ConnectionPool:
     """A pool that opens lazily and keeps retrying while the server is down."""
     return ConnectionPool(
         url,

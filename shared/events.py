@@ -10,12 +10,13 @@ with the headers `event_type`, `event_id` and `correlation_id`. Payloads are
 validated when produced (`build`, unknown keys refused) and when consumed
 (`parse`, unknown keys ignored so that producers may add fields).
 """
+
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
@@ -28,7 +29,10 @@ class Window(Schema):
 
 
 class WeeklySlot(Schema):
-    day = fields.String(required=True, validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+    day = fields.String(
+        required=True,
+        validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+    )
     start = fields.String(required=True)
     end = fields.String(required=True)
 
@@ -158,9 +162,20 @@ class NotificationFailed(Schema):
 PAYLOADS: dict[str, type[Schema]] = {
     cls.__name__: cls
     for cls in (
-        IntroRequested, IntroCancelled, RequesterForgotten, HostProfileChanged, HostForgotten,
-        MatchAccepted, MatchDeclined, MatchProposed, MatchExpired, RequestWaitlisted,
-        RequestUnmatched, RequestCompleted, NotificationSent, NotificationFailed,
+        IntroRequested,
+        IntroCancelled,
+        RequesterForgotten,
+        HostProfileChanged,
+        HostForgotten,
+        MatchAccepted,
+        MatchDeclined,
+        MatchProposed,
+        MatchExpired,
+        RequestWaitlisted,
+        RequestUnmatched,
+        RequestCompleted,
+        NotificationSent,
+        NotificationFailed,
     )
 }
 
@@ -207,7 +222,9 @@ class Event:
             "producer": self.producer,
             "payload": schema_of(self.event_type).dump(self.payload),
         }
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
 
     def headers(self) -> dict[str, str]:
         return {
@@ -229,18 +246,24 @@ class InvalidEvent(Exception):
     """A message that is not a valid envelope or payload: it goes to the DLQ."""
 
 
-def build(event_type: str, payload: dict, *, producer: str, correlation_id=None) -> Event:
+def build(
+    event_type: str, payload: dict, *, producer: str, correlation_id=None
+) -> Event:
     """Validate `payload` (as JSON-ready data or Python values) and wrap it."""
     schema = schema_of(event_type)
     try:
-        loaded = schema.load(json.loads(json.dumps(payload, default=json_default)), unknown=RAISE)
+        loaded = schema.load(
+            json.loads(json.dumps(payload, default=json_default)), unknown=RAISE
+        )
     except ValidationError as exc:
         raise ValueError(f"invalid {event_type} payload: {exc.messages}") from exc
     return Event(
         event_id=uuid.uuid4(),
         event_type=event_type,
-        occurred_at=datetime.now(timezone.utc),
-        correlation_id=uuid.UUID(str(correlation_id)) if correlation_id else uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+        correlation_id=uuid.UUID(str(correlation_id))
+        if correlation_id
+        else uuid.uuid4(),
         producer=producer,
         payload=loaded,
     )

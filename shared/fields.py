@@ -1,4 +1,5 @@
 """The taxonomy of fields (`FIELDS_FILE`): load, validate, relate."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,10 @@ class Taxonomy:
         return out
 
     def as_list(self) -> list[dict]:
-        return [{"slug": f.slug, "label": f.label, "parent": f.parent} for f in self.fields.values()]
+        return [
+            {"slug": f.slug, "label": f.label, "parent": f.parent}
+            for f in self.fields.values()
+        ]
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -48,16 +52,24 @@ def load_taxonomy(path: Path) -> Taxonomy:
         text = Path(path).read_text(encoding="utf-8")
         raw = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"{path} does not load: {exc}".splitlines()[0])
+        raise TaxonomyError(f"{path} does not load: {exc}".splitlines()[0]) from None
     if not isinstance(raw, list) or not raw:
         raise TaxonomyError(f"{path} must hold a non-empty list of fields")
     fields = []
     for item in raw:
         if not isinstance(item, dict) or not SLUG.match(str(item.get("slug", ""))):
-            raise TaxonomyError(f"{path}: every field needs a slug of [a-z0-9-]: {item!r}")
+            raise TaxonomyError(
+                f"{path}: every field needs a slug of [a-z0-9-]: {item!r}"
+            )
         label = item.get("label")
-        if not isinstance(label, dict) or not label or not all(isinstance(v, str) for v in label.values()):
-            raise TaxonomyError(f"{path}: field {item['slug']} needs a label per language")
+        if (
+            not isinstance(label, dict)
+            or not label
+            or not all(isinstance(v, str) for v in label.values())
+        ):
+            raise TaxonomyError(
+                f"{path}: field {item['slug']} needs a label per language"
+            )
         fields.append(Field(item["slug"], label, item.get("parent")))
     slugs = [f.slug for f in fields]
     if len(set(slugs)) != len(slugs):

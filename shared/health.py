@@ -1,4 +1,5 @@
 """`/healthz`, `/readyz` and `/metrics`, the same on every process."""
+
 from __future__ import annotations
 
 import threading
@@ -64,7 +65,11 @@ def blueprint(readiness: Readiness, service: str) -> Blueprint:
     def readyz():
         state = readiness.check()
         down = {k: v for k, v in state.items() if v != "ok"}
-        body = {"status": "ready" if not down else "not ready", "service": service, "checks": state}
+        body = {
+            "status": "ready" if not down else "not ready",
+            "service": service,
+            "checks": state,
+        }
         if down:
             body["down"] = sorted(down)
         return jsonify(body), 200 if not down else 503

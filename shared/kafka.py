@@ -1,4 +1,5 @@
 """Kafka clients as every service configures them (kafka-python 3.x)."""
+
 from __future__ import annotations
 
 import logging
@@ -62,7 +63,10 @@ def ensure_topics(bootstrap, names, partitions: int) -> None:
         missing = [n for n in names if n not in existing]
         if missing:
             client.create_topics(
-                {n: {"num_partitions": partitions, "replication_factor": 1} for n in missing},
+                {
+                    n: {"num_partitions": partitions, "replication_factor": 1}
+                    for n in missing
+                },
                 raise_errors=False,
                 wait_for_metadata=True,
             )

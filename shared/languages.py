@@ -1,5 +1,7 @@
 """ISO 639-1 language codes."""
-ISO_639_1 = frozenset("""
+
+ISO_639_1 = frozenset(
+    """
 aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br
 bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es et
 eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht
@@ -10,4 +12,5 @@ oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se
 sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk
 tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo
 za zh zu
-""".split())
+""".split()
+)

@@ -3,6 +3,7 @@
 The notifier builds them, intake checks them; both share SECRET_KEY. A token
 names one action on one match, and stops working after its max age.
 """
+
 from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -32,14 +33,20 @@ def read_token(secret_key: str, token: str, max_age_s: float) -> tuple[str, str,
     try:
         data = _serializer(secret_key).loads(token, max_age=max_age_s)
     except SignatureExpired:
-        raise BadLink("expired")
+        raise BadLink("expired") from None
     except BadSignature:
-        raise BadLink("invalid")
-    if (not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("m"), str)
-            or data.get("w") not in ("host", "requester")):
+        raise BadLink("invalid") from None
+    if (
+        not isinstance(data, dict)
+        or data.get("a") not in ACTIONS
+        or not isinstance(data.get("m"), str)
+        or data.get("w") not in ("host", "requester")
+    ):
         raise BadLink("invalid")
     return data["a"], data["m"], data["w"]
 
 
-def url(base_url: str, secret_key: str, action: str, match_id, who: str = "host") -> str:
+def url(
+    base_url: str, secret_key: str, action: str, match_id, who: str = "host"
+) -> str:
     return f"{base_url}/l/{make_token(secret_key, action, match_id, who)}"

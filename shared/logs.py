@@ -1,4 +1,5 @@
 """Structured JSON logs, one object a line, carrying the correlation id."""
+
 from __future__ import annotations
 
 import contextlib
@@ -6,9 +7,11 @@ import contextvars
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-current_correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+current_correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
 
 
 @contextlib.contextmanager
@@ -27,7 +30,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -49,5 +54,7 @@ def setup(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # kafka-python logs every failed reconnect as an error; our own loops say
     # once, as a warning, what is down and that they retry.
-    logging.getLogger("kafka").setLevel(logging.CRITICAL if root.level > logging.DEBUG else logging.DEBUG)
+    logging.getLogger("kafka").setLevel(
+        logging.CRITICAL if root.level > logging.DEBUG else logging.DEBUG
+    )
     logging.getLogger("waitress").setLevel(max(logging.WARNING, root.level))

@@ -1,4 +1,5 @@
 """The transactional outbox: events are rows written with the change they report."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,19 +14,40 @@ def add(conn: psycopg.Connection, topic: str, key: str, event: events.Event) -> 
     conn.execute(
         "INSERT INTO outbox (producer, topic, key, value, headers, event_id, event_type, correlation_id)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (event.producer, topic, key, event.to_bytes(), Jsonb(event.headers()),
-         event.event_id, event.event_type, event.correlation_id),
+        (
+            event.producer,
+            topic,
+            key,
+            event.to_bytes(),
+            Jsonb(event.headers()),
+            event.event_id,
+            event.event_type,
+            event.correlation_id,
+        ),
     )
 
 
-def add_raw(conn: psycopg.Connection, producer: str, topic: str, key: str | None,
-            value: bytes, headers: dict[str, str]) -> None:
+def add_raw(
+    conn: psycopg.Connection,
+    producer: str,
+    topic: str,
+    key: str | None,
+    value: bytes,
+    headers: dict[str, str],
+) -> None:
     """An arbitrary message (a dead letter's original bytes, say)."""
     conn.execute(
         "INSERT INTO outbox (producer, topic, key, value, headers, event_id, event_type, correlation_id)"
         " VALUES (%s, %s, %s, %s, %s, NULL, %s, %s)",
-        (producer, topic, key or "", value, Jsonb(headers), headers.get("event_type"),
-         _uuid_or_none(headers.get("correlation_id"))),
+        (
+            producer,
+            topic,
+            key or "",
+            value,
+            Jsonb(headers),
+            headers.get("event_type"),
+            _uuid_or_none(headers.get("correlation_id")),
+        ),
     )
 
 
@@ -45,8 +67,12 @@ class Outbox:
         self.correlation_id = correlation_id
 
     def emit(self, event_type: str, key, payload: dict) -> events.Event:
-        event = events.build(event_type, payload, producer=self.producer,
-                             correlation_id=self.correlation_id)
+        event = events.build(
+            event_type,
+            payload,
+            producer=self.producer,
+            correlation_id=self.correlation_id,
+        )
         if self.correlation_id is None:
             self.correlation_id = event.correlation_id
         add(self.conn, topics.topic_of(event_type), str(key), event)

@@ -6,6 +6,7 @@ producer name lets only one of them publish at a time, so rows go out in
 NOTIFY, polls every second anyway, and backs off while the broker or the
 database is down, then catches up.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,12 +19,18 @@ from shared.db import connect
 from shared.topics import Names
 
 
-
 class Relay(Background):
     first_backoff_s = 0.2
 
-    def __init__(self, database_url: str, producer_name: str, bootstrap, names: Names,
-                 batch_size: int = 500, poll_seconds: float = 1.0):
+    def __init__(
+        self,
+        database_url: str,
+        producer_name: str,
+        bootstrap,
+        names: Names,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ):
         super().__init__(f"relay-{producer_name}")
         self.database_url = database_url
         self.producer_name = producer_name
@@ -47,7 +54,9 @@ class Relay(Background):
             conn.execute("LISTEN outbox")
             lock = f"outbox-relay:{self.producer_name}"
             while not self.stopping.is_set():
-                got = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (lock,)).fetchone()
+                got = conn.execute(
+                    "SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (lock,)
+                ).fetchone()
                 if got["ok"]:
                     break
                 self._wait(conn)
@@ -78,10 +87,14 @@ class Relay(Background):
             " WHERE producer = %s AND published_at IS NULL ORDER BY id LIMIT %s",
             (self.producer_name, self.batch_size),
         ).fetchall()
-        backlog = conn.execute(
-            "SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
-            (self.producer_name,),
-        ).fetchone()["n"] if len(rows) == self.batch_size else len(rows)
+        backlog = (
+            conn.execute(
+                "SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
+                (self.producer_name,),
+            ).fetchone()["n"]
+            if len(rows) == self.batch_size
+            else len(rows)
+        )
         metrics.outbox_backlog.labels(self.producer_name).set(backlog)
         if not rows:
             return 0
@@ -89,14 +102,18 @@ class Relay(Background):
         futures = []
         for row in rows:
             headers = [(k, str(v).encode("utf-8")) for k, v in row["headers"].items()]
-            futures.append(producer.send(
-                self.names(row["topic"]), key=row["key"].encode("utf-8"),
-                value=bytes(row["value"]), headers=headers,
-            ))
+            futures.append(
+                producer.send(
+                    self.names(row["topic"]),
+                    key=row["key"].encode("utf-8"),
+                    value=bytes(row["value"]),
+                    headers=headers,
+                )
+            )
         producer.flush(timeout=30)
         done = []
         failure = None
-        for row, future in zip(rows, futures):
+        for row, future in zip(rows, futures, strict=True):
             try:
                 future.get(timeout=0)
             except Exception as exc:
@@ -105,10 +122,16 @@ class Relay(Background):
             done.append(row["id"])
             metrics.outbox_published.labels(self.producer_name, row["topic"]).inc()
         if done:
-            conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
-        metrics.outbox_backlog.labels(self.producer_name).set(max(backlog - len(done), 0))
+            conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,)
+            )
+        metrics.outbox_backlog.labels(self.producer_name).set(
+            max(backlog - len(done), 0)
+        )
         if failure is not None:
-            raise RuntimeError(f"publish failed after {len(done)} of {len(rows)} rows: {failure}")
+            raise RuntimeError(
+                f"publish failed after {len(done)} of {len(rows)} rows: {failure}"
+            )
         return len(rows)
 
 
@@ -117,10 +140,11 @@ def wait_published(database_url: str, producer: str, deadline_s: float = 30) -> 
     end = time.monotonic() + deadline_s
     with connect(database_url, autocommit=True) as conn:
         while time.monotonic() < end:
-            n = conn.execute("SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
-                             (producer,)).fetchone()["n"]
+            n = conn.execute(
+                "SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
+                (producer,),
+            ).fetchone()["n"]
             if n == 0:
                 return
             time.sleep(0.05)
     raise TimeoutError(f"outbox of {producer} not drained in {deadline_s}s")
-

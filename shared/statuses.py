@@ -1,5 +1,14 @@
 """Statuses of the contract, in one place."""
-REQUEST_STATUSES = ("submitted", "proposed", "confirmed", "waitlisted", "unmatched", "cancelled", "completed")
+
+REQUEST_STATUSES = (
+    "submitted",
+    "proposed",
+    "confirmed",
+    "waitlisted",
+    "unmatched",
+    "cancelled",
+    "completed",
+)
 OPEN_REQUEST_STATUSES = ("submitted", "proposed", "confirmed", "waitlisted")
 MATCH_STATUSES = ("proposed", "accepted", "declined", "expired", "cancelled")
 LIVE_MATCH_STATUSES = ("proposed", "accepted")

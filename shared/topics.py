@@ -1,4 +1,5 @@
 """Every Kafka topic, its single writer, and the events it carries."""
+
 from __future__ import annotations
 
 INTRO_REQUESTS = "intro-requests"
@@ -19,7 +20,13 @@ EVENTS = {
     INTRO_REQUESTS: ("IntroRequested", "IntroCancelled", "RequesterForgotten"),
     HOST_PROFILES: ("HostProfileChanged", "HostForgotten"),
     HOST_RESPONSES: ("MatchAccepted", "MatchDeclined"),
-    MATCHES: ("MatchProposed", "MatchExpired", "RequestWaitlisted", "RequestUnmatched", "RequestCompleted"),
+    MATCHES: (
+        "MatchProposed",
+        "MatchExpired",
+        "RequestWaitlisted",
+        "RequestUnmatched",
+        "RequestCompleted",
+    ),
     NOTIFICATIONS: ("NotificationSent", "NotificationFailed"),
 }
 
@@ -54,7 +61,11 @@ class Names:
         return f"{self.prefix}{logical}"
 
     def logical(self, physical: str) -> str:
-        return physical[len(self.prefix):] if physical.startswith(self.prefix) else physical
+        return (
+            physical[len(self.prefix) :]
+            if physical.startswith(self.prefix)
+            else physical
+        )
 
     def all(self, with_dlq: bool = True) -> list[str]:
         names = [self(t) for t in ALL]

@@ -6,6 +6,7 @@ TEST_INFRA allows it, by testcontainers. Every test gets a fresh database
 (cloned from a migrated template) and a fresh topic prefix, so tests never
 see each other's rows or messages.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -46,7 +47,10 @@ def template_db(pg_server):
 def _throwaway_database(server, prefix: str, template: str | None = None):
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        conn.execute(
+            f'CREATE DATABASE "{name}"'
+            + (f' TEMPLATE "{template}"' if template else "")
+        )
     yield server.url(name)
     with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -104,4 +108,3 @@ def log_dir(tmp_path):
     d = tmp_path / "logs"
     d.mkdir()
     return d
-

@@ -1,4 +1,5 @@
 """Fixtures: intake's Flask app in-process, on the test's real database and topics."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +7,8 @@ import uuid
 import pytest
 
 from services.intake.app import create_app
-from shared import config, kafka as kafka_clients
+from shared import config
+from shared import kafka as kafka_clients
 from shared.db import make_pool
 from shared.health import Readiness
 from shared.relay import Relay
@@ -22,8 +24,13 @@ def settings(service_env):
 def runtime(settings, names):
     pool = make_pool(settings.database_url, name="intake-test", max_size=4)
     pool.open(wait=True)
-    rt = Runtime("intake", settings, pool, names,
-                 Readiness(settings.database_url, settings.kafka_bootstrap_servers))
+    rt = Runtime(
+        "intake",
+        settings,
+        pool,
+        names,
+        Readiness(settings.database_url, settings.kafka_bootstrap_servers),
+    )
     yield rt
     pool.close()
 
@@ -49,8 +56,12 @@ def user(email: str, *groups: str, lang: str = "en") -> dict:
 
 def running_relay(runtime, producer: str):
     """The outbox relay of `producer`, publishing to this test's topics."""
-    r = Relay(runtime.settings.database_url, producer, runtime.settings.kafka_bootstrap_servers,
-              runtime.names).start()
+    r = Relay(
+        runtime.settings.database_url,
+        producer,
+        runtime.settings.kafka_bootstrap_servers,
+        runtime.names,
+    ).start()
     yield r
     r.stop()
 
@@ -66,8 +77,11 @@ def topic_reader(runtime):
     readers = []
 
     def read(topic: str):
-        c = kafka_clients.consumer(runtime.settings.kafka_bootstrap_servers, f"reader-{uuid.uuid4()}",
-                                   [runtime.names(topic)])
+        c = kafka_clients.consumer(
+            runtime.settings.kafka_bootstrap_servers,
+            f"reader-{uuid.uuid4()}",
+            [runtime.names(topic)],
+        )
         readers.append(c)
         return c
 

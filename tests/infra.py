@@ -4,6 +4,7 @@ TEST_INFRA=local (the project starts real servers itself: embedded
 PostgreSQL, a Kafka broker from Maven Central jars), docker (testcontainers),
 or auto (the default: docker where an engine answers, else local).
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,15 +49,21 @@ def kafka(workdir: Path):
 
 
 def local_kafka(workdir: Path) -> Broker:
-    return Broker(workdir, port=free_port(), controller_port=free_port(), heap="512m").start()
+    return Broker(
+        workdir, port=free_port(), controller_port=free_port(), heap="512m"
+    ).start()
 
 
 class _DockerPostgres:
     def __init__(self):
         from testcontainers.postgres import PostgresContainer
 
-        self.container = PostgresContainer("postgres:16-alpine", username="postgres", password="postgres",
-                                           dbname="postgres").start()
+        self.container = PostgresContainer(
+            "postgres:16-alpine",
+            username="postgres",
+            password="postgres",
+            dbname="postgres",
+        ).start()
 
     def url(self, database: str) -> str:
         host = self.container.get_container_host_ip()
@@ -71,7 +78,9 @@ class _DockerKafka:
     def __init__(self):
         from testcontainers.kafka import KafkaContainer
 
-        self.container = KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
+        self.container = (
+            KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft().start()
+        )
         self.bootstrap = self.container.get_bootstrap_server()
 
     def stop(self):

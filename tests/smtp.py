@@ -1,5 +1,6 @@
 """A real SMTP server for tests (aiosmtpd) that records what it accepts and
 can be told how to answer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,9 @@ class Recorder:
         self.attempts = 0
         self.lock = threading.Lock()
         self.reply = None  # callable(attempt_number, envelope) -> "4xx/5xx ..." or None to accept
-        self.hold = None   # callable(attempt_number) -> True to hold this message until released
+        self.hold = (
+            None  # callable(attempt_number) -> True to hold this message until released
+        )
         self.held = threading.Event()
         self.release = threading.Event()
 
@@ -45,9 +48,11 @@ class SmtpServer:
     def __init__(self):
         self.port = free_port()
         self.recorder = Recorder()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.recorder, hostname="127.0.0.1", port=self.port
+        )
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
@@ -61,4 +66,9 @@ class SmtpServer:
         return [email.message_from_bytes(m, policy=email.policy.default) for m in raw]
 
     def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
-        return [m for m in self.parsed() if address in str(m["To"]) and (kind is None or m["X-Matchmaker-Kind"] == kind)]
+        return [
+            m
+            for m in self.parsed()
+            if address in str(m["To"])
+            and (kind is None or m["X-Matchmaker-Kind"] == kind)
+        ]

@@ -1,4 +1,5 @@
 """Helpers for tests: polling with a deadline, services as real processes."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,12 @@ from devstack import proc
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_for(predicate, timeout_s: float = 30, interval_s: float = 0.05, message: str = "condition"):
+def wait_for(
+    predicate,
+    timeout_s: float = 30,
+    interval_s: float = 0.05,
+    message: str = "condition",
+):
     """Poll `predicate` until it returns something truthy; fail after the deadline."""
     deadline = time.monotonic() + timeout_s
     last_exc = None
@@ -27,8 +33,10 @@ def wait_for(predicate, timeout_s: float = 30, interval_s: float = 0.05, message
         except Exception as exc:  # the thing polled may not be up yet
             last_exc = exc
         time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {message}" +
-                         (f" (last error: {last_exc!r})" if last_exc else ""))
+    raise AssertionError(
+        f"timed out after {timeout_s}s waiting for {message}"
+        + (f" (last error: {last_exc!r})" if last_exc else "")
+    )
 
 
 def free_port() -> int:
@@ -53,10 +61,16 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, wait_ready: bool = True) -> "ServiceProcess":
+    def start(self, wait_ready: bool = True) -> ServiceProcess:
         log = open(self.log_path, "ab")
-        self.process = proc.popen([sys.executable, "-m", f"services.{self.name}"], env=self.env, cwd=ROOT,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=False)
+        self.process = proc.popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=False,
+        )
         log.close()
         if wait_ready:
             try:
@@ -69,16 +83,22 @@ class ServiceProcess:
     def wait_ready(self, timeout_s: float = 60) -> None:
         def ready():
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited {self.process.returncode}: {self.log()[-2000:]}")
+                raise AssertionError(
+                    f"{self.name} exited {self.process.returncode}: {self.log()[-2000:]}"
+                )
             return requests.get(self.url + "/readyz", timeout=2).status_code == 200
 
         try:
             wait_for(ready, timeout_s, 0.1, f"{self.name} /readyz")
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\n--- {self.name} log ---\n{self.log()[-3000:]}") from None
+            raise AssertionError(
+                f"{exc}\n--- {self.name} log ---\n{self.log()[-3000:]}"
+            ) from None
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return (
+            self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        )
 
     def stop(self, timeout_s: float = 30) -> int | None:
         if self.process is None or self.process.poll() is not None:
@@ -97,7 +117,11 @@ class ServiceProcess:
 
 
 def base_env(**overrides) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "KAFKA_", "DATABASE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SMTP_", "KAFKA_", "DATABASE_"))
+    }
     env.update(
         SECRET_KEY="test-secret-key-0123456789abcdef",
         PYTHONUNBUFFERED="1",

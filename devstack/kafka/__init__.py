@@ -5,6 +5,7 @@
 fetch fast too); `Broker` formats its data folder, starts the JVM with its
 log in a file, waits until a client can talk to it, and stops it cleanly.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,15 +38,28 @@ def ensure_jars() -> Path:
         return libs
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise KafkaSetupError("Maven (mvn) is needed to fetch the Kafka broker's jars; install it (apt-get install maven)")
+        raise KafkaSetupError(
+            "Maven (mvn) is needed to fetch the Kafka broker's jars; install it (apt-get install maven)"
+        )
     libs.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [mvn, "-B", "-q", "-f", str(HERE / "pom.xml"), "dependency:copy-dependencies",
-         "-DincludeScope=runtime", f"-DoutputDirectory={libs}"],
-        capture_output=True, text=True,
+        [
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(HERE / "pom.xml"),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={libs}",
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
-        raise KafkaSetupError(f"mvn could not fetch the Kafka jars:\n{result.stdout}\n{result.stderr}")
+        raise KafkaSetupError(
+            f"mvn could not fetch the Kafka jars:\n{result.stdout}\n{result.stderr}"
+        )
     marker.write_text(VERSION)
     return libs
 
@@ -91,7 +105,13 @@ auto.create.topics.enable=true
 
 
 class Broker:
-    def __init__(self, workdir: Path, port: int = 9092, controller_port: int = 9093, heap: str = "512m"):
+    def __init__(
+        self,
+        workdir: Path,
+        port: int = 9092,
+        controller_port: int = 9093,
+        heap: str = "512m",
+    ):
         self.workdir = Path(workdir)
         self.port = port
         self.controller_port = controller_port
@@ -110,34 +130,66 @@ class Broker:
         self.workdir.mkdir(parents=True, exist_ok=True)
         data = self.workdir / "data"
         props = self.workdir / "server.properties"
-        props.write_text(PROPERTIES.format(port=self.port, controller_port=self.controller_port, data=data))
+        props.write_text(
+            PROPERTIES.format(
+                port=self.port, controller_port=self.controller_port, data=data
+            )
+        )
         if not (data / "meta.properties").exists():
             cp = f"{libs}/*"
-            cluster_id = subprocess.run([java(), "-cp", cp, "kafka.tools.StorageTool", "random-uuid"],
-                                        capture_output=True, text=True, check=True).stdout.strip()
+            cluster_id = subprocess.run(
+                [java(), "-cp", cp, "kafka.tools.StorageTool", "random-uuid"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
             result = subprocess.run(
-                [java(), "-Xmx256m", f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}", "-cp", cp,
-                 "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props), "-g"],
-                capture_output=True, text=True,
+                [
+                    java(),
+                    "-Xmx256m",
+                    f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}",
+                    "-cp",
+                    cp,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(props),
+                    "-g",
+                ],
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
-                raise KafkaSetupError(f"formatting Kafka storage failed: {result.stdout}{result.stderr}")
+                raise KafkaSetupError(
+                    f"formatting Kafka storage failed: {result.stdout}{result.stderr}"
+                )
         return props
 
     def command(self, libs: Path, props: Path) -> list[str]:
         return [
-            java(), "-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            java(),
+            "-Xms256m",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
             f"-Dkafka.logs.dir={self.workdir / 'logs'}",
             f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}",
-            "-cp", f"{libs}/*", "kafka.Kafka", str(props),
+            "-cp",
+            f"{libs}/*",
+            "kafka.Kafka",
+            str(props),
         ]
 
-    def start(self, timeout_s: float = 90) -> "Broker":
+    def start(self, timeout_s: float = 90) -> Broker:
         libs = ensure_jars()
         props = self._configure(libs)
         offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         log = open(self.log_file, "ab")
-        self.process = proc.popen(self.command(libs, props), stdout=log, stderr=subprocess.STDOUT)
+        self.process = proc.popen(
+            self.command(libs, props), stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         self.wait_ready(timeout_s, offset)
         return self
@@ -146,13 +198,17 @@ class Broker:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise KafkaSetupError(f"Kafka exited with {self.process.returncode}; see {self.log_file}")
+                raise KafkaSetupError(
+                    f"Kafka exited with {self.process.returncode}; see {self.log_file}"
+                )
             with open(self.log_file, "rb") as f:
                 f.seek(offset)
                 if b"Kafka Server started" in f.read() and _port_open(self.port):
                     return
             time.sleep(0.2)
-        raise KafkaSetupError(f"Kafka not ready after {timeout_s}s; see {self.log_file}")
+        raise KafkaSetupError(
+            f"Kafka not ready after {timeout_s}s; see {self.log_file}"
+        )
 
     def stop(self, timeout_s: float = 30) -> None:
         if self.process is None or self.process.poll() is not None:

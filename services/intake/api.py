@@ -1,4 +1,5 @@
 """The JSON API, `/api/v1`: translate HTTP into commands and queries."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,15 +72,28 @@ def get_host():
 def post_request():
     who = identity.current()
     raw = body()
-    data = validation.load_request(raw, taxonomy(), horizon_days=rt().settings.horizon_days)
+    data = validation.load_request(
+        raw, taxonomy(), horizon_days=rt().settings.horizon_days
+    )
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 200:
-        raise validation.Invalid({"Idempotency-Key": ["Length must be between 1 and 200."]})
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        raise validation.Invalid(
+            {"Idempotency-Key": ["Length must be between 1 and 200."]}
+        )
+    digest = hashlib.sha256(
+        json.dumps(raw, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
     with transaction() as conn:
-        row, created = commands.submit_request(conn, who, data, settings=rt().settings, locale=locale(),
-                                               idempotency_key=key, body_hash=digest,
-                                               correlation_id=correlation_from_header())
+        row, created = commands.submit_request(
+            conn,
+            who,
+            data,
+            settings=rt().settings,
+            locale=locale(),
+            idempotency_key=key,
+            body_hash=digest,
+            correlation_id=correlation_from_header(),
+        )
         match = None if created else queries.live_match(conn, row["id"])
     response = jsonify(queries.request_view(row, match))
     response.status_code = 202
@@ -114,7 +128,9 @@ def get_request(request_id):
 def cancel_request(request_id):
     data = validation.load_simple(validation.CancelIn, body())
     with transaction() as conn:
-        row = commands.cancel_request(conn, identity.current(), commands.parse_id(request_id), data["reason"])
+        row = commands.cancel_request(
+            conn, identity.current(), commands.parse_id(request_id), data["reason"]
+        )
         match = queries.live_match(conn, row["id"])
     return jsonify(queries.request_view(row, match))
 
@@ -132,7 +148,13 @@ def list_invitations():
 def accept(match_id):
     data = validation.load_simple(validation.AcceptIn, body())
     with transaction() as conn:
-        commands.accept_match(conn, identity.current(), commands.parse_id(match_id), data["location"], data["note"])
+        commands.accept_match(
+            conn,
+            identity.current(),
+            commands.parse_id(match_id),
+            data["location"],
+            data["note"],
+        )
         row = queries.match_for_host(conn, commands.parse_id(match_id))
     return jsonify(queries.invitation_view(row))
 
@@ -142,7 +164,9 @@ def accept(match_id):
 def decline(match_id):
     data = validation.load_simple(validation.DeclineIn, body())
     with transaction() as conn:
-        commands.decline_match(conn, identity.current(), commands.parse_id(match_id), data["reason"])
+        commands.decline_match(
+            conn, identity.current(), commands.parse_id(match_id), data["reason"]
+        )
         row = queries.match_for_host(conn, commands.parse_id(match_id))
     return jsonify(queries.invitation_view(row))
 

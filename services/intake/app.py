@@ -1,4 +1,5 @@
 """The intake web application: intranet pages, JSON API, email-link pages."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -15,11 +16,21 @@ from shared.fields import load_taxonomy
 
 csrf = CSRFProtect()
 
-CODES = {503: "unavailable", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method", 413: "too_large"}
+CODES = {
+    503: "unavailable",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method",
+    413: "too_large",
+}
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/ops/api/")) or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/ops/api/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def error(status: int, code: str, message: str):
@@ -54,9 +65,12 @@ def create_app(rt) -> Flask:
     app.register_blueprint(links.bp)
     app.register_blueprint(ops.bp)
     register_errors(app)
-    app.add_url_rule("/favicon.ico", "favicon",
-                     lambda: app.send_static_file("favicon.svg"))
-    app.jinja_env.globals.update(t=t, locale=locale, current_user=identity.current, tz=ZoneInfo)
+    app.add_url_rule(
+        "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
+    )
+    app.jinja_env.globals.update(
+        t=t, locale=locale, current_user=identity.current, tz=ZoneInfo
+    )
     return app
 
 
@@ -86,12 +100,21 @@ def register_errors(app: Flask) -> None:
         """The JSON API and ops endpoints answer writes from this site or from
         non-browser clients only: a browser always sends Origin on a cross-site
         POST, so a form on another site cannot act with the user's identity."""
-        if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith(("/api/", "/ops/")):
+        if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith(
+            ("/api/", "/ops/")
+        ):
             return None
         origin = request.headers.get("Origin")
-        allowed = {request.host_url.rstrip("/"), app.extensions["runtime"].settings.public_base_url}
+        allowed = {
+            request.host_url.rstrip("/"),
+            app.extensions["runtime"].settings.public_base_url,
+        }
         if origin and origin.rstrip("/") not in allowed:
-            return error(403, "cross_site", translate_message("Cross-site request refused.", locale()))
+            return error(
+                403,
+                "cross_site",
+                translate_message("Cross-site request refused.", locale()),
+            )
         return None
 
     @app.errorhandler(psycopg.OperationalError)
@@ -107,4 +130,8 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc):
         code = CODES.get(exc.code)
-        return error(exc.code, code or exc.name.lower().replace(" ", "_"), t(code) if code else exc.description)
+        return error(
+            exc.code,
+            code or exc.name.lower().replace(" ", "_"),
+            t(code) if code else exc.description,
+        )

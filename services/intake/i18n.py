@@ -1,4 +1,5 @@
 """French and English: the caller's language, and the words in it."""
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,7 @@ _FR = {
     "Length must be between {n} and {n}.": "La longueur doit être comprise entre {n} et {n}.",
     "Shorter than minimum length {n}.": "Plus court que la longueur minimale {n}.",
     "Longer than maximum length {n}.": "Plus long que la longueur maximale {n}.",
-    "Must be greater than or equal to {n} and less than or equal to {n}.":
-        "Doit être compris entre {n} et {n}.",
+    "Must be greater than or equal to {n} and less than or equal to {n}.": "Doit être compris entre {n} et {n}.",
     "Must be greater than or equal to {n}.": "Doit être supérieur ou égal à {n}.",
     "Unknown field of the taxonomy.": "Domaine inconnu de la taxonomie.",
     "Not an ISO 639-1 language code.": "Code de langue ISO 639-1 invalide.",
@@ -60,7 +60,9 @@ _FR = {
 }
 _PATTERNS = []
 for english, french in _FR.items():
-    pattern = re.escape(english).replace(r"\{n\}", r"(-?\d+)").replace(r"\{list\}", r"(.+?)")
+    pattern = (
+        re.escape(english).replace(r"\{n\}", r"(-?\d+)").replace(r"\{list\}", r"(.+?)")
+    )
     _PATTERNS.append((re.compile(f"^{pattern}$"), french))
 
 
@@ -72,7 +74,7 @@ def translate_message(message: str, lang: str) -> str:
         if m:
             out = french
             for value in m.groups():
-                out = re.sub(r"\{n\}|\{list\}", lambda _: value, out, count=1)
+                out = re.sub(r"\{n\}|\{list\}", lambda _, v=value: v, out, count=1)
             return out
     return message
 
@@ -87,27 +89,53 @@ def translate_errors(errors, lang: str):
 
 # Words of the pages and of the error bodies.
 TEXT = {
-    "unauthenticated": {"en": "Sign in through the company portal first.",
-                        "fr": "Connectez-vous d'abord via le portail de l'entreprise."},
+    "unauthenticated": {
+        "en": "Sign in through the company portal first.",
+        "fr": "Connectez-vous d'abord via le portail de l'entreprise.",
+    },
     "forbidden": {"en": "You may not do this.", "fr": "Vous ne pouvez pas faire cela."},
     "not_found": {"en": "Nothing here.", "fr": "Rien ici."},
-    "too_large": {"en": "The body is too large.", "fr": "Le contenu envoyé est trop volumineux."},
-    "bad_json": {"en": "The body is not a JSON object.", "fr": "Le contenu n'est pas un objet JSON."},
-    "too_many_open": {"en": "You already have {n} open requests; cancel one or wait for it to finish.",
-                      "fr": "Vous avez déjà {n} demandes en cours ; annulez-en une ou attendez qu'elle se termine."},
-    "rate_limited": {"en": "Too many submissions; try again later.",
-                     "fr": "Trop de demandes envoyées ; réessayez plus tard."},
-    "idempotency_conflict": {"en": "This Idempotency-Key was used with another body.",
-                             "fr": "Cette clé d'idempotence a déjà servi avec un autre contenu."},
-    "not_cancellable": {"en": "This request can no longer be cancelled.",
-                        "fr": "Cette demande ne peut plus être annulée."},
-    "not_proposed": {"en": "This invitation is no longer open.", "fr": "Cette invitation n'est plus ouverte."},
-    "self_preferred": {"en": "You cannot ask yourself.", "fr": "Vous ne pouvez pas vous choisir vous-même."},
+    "too_large": {
+        "en": "The body is too large.",
+        "fr": "Le contenu envoyé est trop volumineux.",
+    },
+    "bad_json": {
+        "en": "The body is not a JSON object.",
+        "fr": "Le contenu n'est pas un objet JSON.",
+    },
+    "too_many_open": {
+        "en": "You already have {n} open requests; cancel one or wait for it to finish.",
+        "fr": "Vous avez déjà {n} demandes en cours ; annulez-en une ou attendez qu'elle se termine.",
+    },
+    "rate_limited": {
+        "en": "Too many submissions; try again later.",
+        "fr": "Trop de demandes envoyées ; réessayez plus tard.",
+    },
+    "idempotency_conflict": {
+        "en": "This Idempotency-Key was used with another body.",
+        "fr": "Cette clé d'idempotence a déjà servi avec un autre contenu.",
+    },
+    "not_cancellable": {
+        "en": "This request can no longer be cancelled.",
+        "fr": "Cette demande ne peut plus être annulée.",
+    },
+    "not_proposed": {
+        "en": "This invitation is no longer open.",
+        "fr": "Cette invitation n'est plus ouverte.",
+    },
+    "self_preferred": {
+        "en": "You cannot ask yourself.",
+        "fr": "Vous ne pouvez pas vous choisir vous-même.",
+    },
     "method": {"en": "Method not allowed.", "fr": "Méthode non autorisée."},
-    "unavailable": {"en": "The service is briefly unavailable; try again in a moment.",
-                    "fr": "Le service est momentanément indisponible ; réessayez dans un instant."},
-    "csrf": {"en": "The form expired; reload the page and try again.",
-             "fr": "Le formulaire a expiré ; rechargez la page et réessayez."},
+    "unavailable": {
+        "en": "The service is briefly unavailable; try again in a moment.",
+        "fr": "Le service est momentanément indisponible ; réessayez dans un instant.",
+    },
+    "csrf": {
+        "en": "The form expired; reload the page and try again.",
+        "fr": "Le formulaire a expiré ; rechargez la page et réessayez.",
+    },
 }
 
 
@@ -118,8 +146,10 @@ def t(key: str, lang: str | None = None, **values) -> str:
 
 _PAGE_WORDS = {  # key: (English, French)
     "app_name": ("Network interviews", "Entretiens réseau"),
-    "home_intro": ("Meet an experienced colleague in the field you aim for, for 30 minutes to an hour.",
-                   "Rencontrez un collègue expérimenté du métier qui vous attire, de 30 minutes à une heure."),
+    "home_intro": (
+        "Meet an experienced colleague in the field you aim for, for 30 minutes to an hour.",
+        "Rencontrez un collègue expérimenté du métier qui vous attire, de 30 minutes à une heure.",
+    ),
     "nav_new": ("Ask for an interview", "Demander un entretien"),
     "nav_requests": ("My requests", "Mes demandes"),
     "nav_host": ("My host profile", "Mon profil d'hôte"),
@@ -129,8 +159,10 @@ _PAGE_WORDS = {  # key: (English, French)
     "signed_in_as": ("Signed in as", "Connecté en tant que"),
     "sign_in": ("Sign in", "Se connecter"),
     "dev_sign_in": ("Development sign-in", "Connexion de développement"),
-    "dev_sign_in_help": ("In development mode, say who you are; in production the company portal does it.",
-                         "En mode développement, indiquez qui vous êtes ; en production, le portail de l'entreprise s'en charge."),
+    "dev_sign_in_help": (
+        "In development mode, say who you are; in production the company portal does it.",
+        "En mode développement, indiquez qui vous êtes ; en production, le portail de l'entreprise s'en charge.",
+    ),
     "email": ("Email", "E-mail"),
     "groups": ("Groups (comma-separated)", "Groupes (séparés par des virgules)"),
     "your_name": ("Your name", "Votre nom"),
@@ -143,24 +175,39 @@ _PAGE_WORDS = {  # key: (English, French)
     "duration": ("Duration", "Durée"),
     "minutes": ("minutes", "minutes"),
     "languages": ("Languages", "Langues"),
-    "site": ("Site (for an in-person meeting)", "Site (pour une rencontre en personne)"),
+    "site": (
+        "Site (for an in-person meeting)",
+        "Site (pour une rencontre en personne)",
+    ),
     "timezone": ("Time zone", "Fuseau horaire"),
-    "related_ok": ("A host from a related field is fine", "Un hôte d'un métier voisin me convient"),
+    "related_ok": (
+        "A host from a related field is fine",
+        "Un hôte d'un métier voisin me convient",
+    ),
     "availability": ("When you are available", "Vos disponibilités"),
-    "availability_help": ("Give one or more windows; each must be at least as long as the meeting.",
-                          "Indiquez un ou plusieurs créneaux, chacun au moins aussi long que l'entretien."),
+    "availability_help": (
+        "Give one or more windows; each must be at least as long as the meeting.",
+        "Indiquez un ou plusieurs créneaux, chacun au moins aussi long que l'entretien.",
+    ),
     "date": ("Date", "Date"),
     "from": ("From", "De"),
     "to": ("To", "À"),
     "referrer": ("Who recommended this to you", "Qui vous l'a recommandé"),
     "referrer_name": ("Their name", "Son nom"),
     "referrer_email": ("Their email", "Son e-mail"),
-    "preferred_host": ("A host you would like to meet (optional, host id)",
-                       "Un hôte que vous aimeriez rencontrer (facultatif, identifiant)"),
+    "preferred_host": (
+        "A host you would like to meet (optional, host id)",
+        "Un hôte que vous aimeriez rencontrer (facultatif, identifiant)",
+    ),
     "submit_request": ("Send my request", "Envoyer ma demande"),
-    "fix_errors": ("Please correct the fields marked below.", "Veuillez corriger les champs signalés ci-dessous."),
-    "request_sent": ("Your request was sent. We will email you when a host is proposed.",
-                     "Votre demande est envoyée. Nous vous écrirons dès qu'un hôte sera proposé."),
+    "fix_errors": (
+        "Please correct the fields marked below.",
+        "Veuillez corriger les champs signalés ci-dessous.",
+    ),
+    "request_sent": (
+        "Your request was sent. We will email you when a host is proposed.",
+        "Votre demande est envoyée. Nous vous écrirons dès qu'un hôte sera proposé.",
+    ),
     "no_requests": ("You have no request yet.", "Vous n'avez encore aucune demande."),
     "status": ("Status", "Statut"),
     "status_submitted": ("Submitted", "Envoyée"),
@@ -177,15 +224,22 @@ _PAGE_WORDS = {  # key: (English, French)
     "when": ("When", "Quand"),
     "cancel": ("Cancel", "Annuler"),
     "cancel_request": ("Cancel this request", "Annuler cette demande"),
-    "host_profile_intro": ("Hosts meet colleagues who consider their field. You choose when and how often.",
-                           "Les hôtes rencontrent des collègues intéressés par leur métier. Vous choisissez quand et à quelle fréquence."),
+    "host_profile_intro": (
+        "Hosts meet colleagues who consider their field. You choose when and how often.",
+        "Les hôtes rencontrent des collègues intéressés par leur métier. Vous choisissez quand et à quelle fréquence.",
+    ),
     "your_fields": ("Your fields", "Vos métiers"),
     "formats": ("Formats you offer", "Formats proposés"),
     "durations": ("Durations you offer", "Durées proposées"),
-    "monthly_capacity": ("Meetings per month at most", "Entretiens par mois au maximum"),
+    "monthly_capacity": (
+        "Meetings per month at most",
+        "Entretiens par mois au maximum",
+    ),
     "weekly_availability": ("Weekly availability", "Disponibilités hebdomadaires"),
-    "weekly_help": ("Times in your time zone; leave a day empty if you are not available.",
-                    "Heures dans votre fuseau ; laissez un jour vide si vous n'êtes pas disponible."),
+    "weekly_help": (
+        "Times in your time zone; leave a day empty if you are not available.",
+        "Heures dans votre fuseau ; laissez un jour vide si vous n'êtes pas disponible.",
+    ),
     "unavailable": ("Time off", "Absences"),
     "active": ("I accept new invitations", "J'accepte de nouvelles invitations"),
     "save_profile": ("Save my profile", "Enregistrer mon profil"),
@@ -201,11 +255,18 @@ _PAGE_WORDS = {  # key: (English, French)
     "answer_by": ("Answer by", "Répondre avant le"),
     "link_accept_q": ("Accept this meeting?", "Accepter cet entretien ?"),
     "link_decline_q": ("Decline this meeting?", "Décliner cet entretien ?"),
-    "link_accepted": ("Thank you! The meeting is confirmed; both of you will receive a calendar invitation.",
-                      "Merci ! L'entretien est confirmé ; vous recevrez tous deux une invitation de calendrier."),
-    "link_declined": ("Noted. We will look for another host; thank you for answering.",
-                      "C'est noté. Nous chercherons un autre hôte ; merci d'avoir répondu."),
-    "link_refused": ("This invitation is no longer open.", "Cette invitation n'est plus ouverte."),
+    "link_accepted": (
+        "Thank you! The meeting is confirmed; both of you will receive a calendar invitation.",
+        "Merci ! L'entretien est confirmé ; vous recevrez tous deux une invitation de calendrier.",
+    ),
+    "link_declined": (
+        "Noted. We will look for another host; thank you for answering.",
+        "C'est noté. Nous chercherons un autre hôte ; merci d'avoir répondu.",
+    ),
+    "link_refused": (
+        "This invitation is no longer open.",
+        "Cette invitation n'est plus ouverte.",
+    ),
     "link_expired": ("This link has expired.", "Ce lien a expiré."),
     "link_invalid": ("This link is not valid.", "Ce lien n'est pas valide."),
     "feedback_q": ("Was this meeting useful?", "Cet entretien vous a-t-il été utile ?"),
@@ -213,15 +274,24 @@ _PAGE_WORDS = {  # key: (English, French)
     "feedback_no": ("No, not really", "Non, pas vraiment"),
     "feedback_thanks": ("Thank you for your answer.", "Merci pour votre réponse."),
     "ops_title": ("Operations", "Exploitation"),
-    "ops_funnel": ("Funnel: requests that reached each stage", "Entonnoir : demandes ayant atteint chaque étape"),
-    "ops_times": ("Time to proposal and to confirmation", "Délai de proposition et de confirmation"),
+    "ops_funnel": (
+        "Funnel: requests that reached each stage",
+        "Entonnoir : demandes ayant atteint chaque étape",
+    ),
+    "ops_times": (
+        "Time to proposal and to confirmation",
+        "Délai de proposition et de confirmation",
+    ),
     "ops_to_proposal": ("to proposal", "proposition"),
     "ops_to_confirmation": ("to confirmation", "confirmation"),
     "ops_supply_demand": ("Supply and demand by field", "Offre et demande par métier"),
     "ops_capacity": ("monthly capacity", "capacité mensuelle"),
     "ops_open_requests": ("open requests", "demandes ouvertes"),
     "ops_waitlist": ("Waitlist by field", "Liste d'attente par métier"),
-    "ops_utilisation": ("Host utilisation this month", "Occupation des hôtes ce mois-ci"),
+    "ops_utilisation": (
+        "Host utilisation this month",
+        "Occupation des hôtes ce mois-ci",
+    ),
     "ops_lag": ("Consumer lag", "Retard des consommateurs"),
     "ops_backlog": ("Outbox backlog", "Événements en attente de publication"),
     "ops_oldest": ("oldest", "le plus ancien"),
@@ -231,8 +301,12 @@ _PAGE_WORDS = {  # key: (English, French)
     "ops_mail": ("Emails in the sink", "E-mails du puits SMTP"),
     "ops_none": ("None.", "Aucun."),
     "ops_kafka_down": ("Kafka is unreachable.", "Kafka est injoignable."),
-    "day_mon": ("Monday", "Lundi"), "day_tue": ("Tuesday", "Mardi"), "day_wed": ("Wednesday", "Mercredi"),
-    "day_thu": ("Thursday", "Jeudi"), "day_fri": ("Friday", "Vendredi"), "day_sat": ("Saturday", "Samedi"),
+    "day_mon": ("Monday", "Lundi"),
+    "day_tue": ("Tuesday", "Mardi"),
+    "day_wed": ("Wednesday", "Mercredi"),
+    "day_thu": ("Thursday", "Jeudi"),
+    "day_fri": ("Friday", "Vendredi"),
+    "day_sat": ("Saturday", "Samedi"),
     "day_sun": ("Sunday", "Dimanche"),
     "error": ("Error", "Erreur"),
     "home": ("Home", "Accueil"),

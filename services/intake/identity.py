@@ -1,5 +1,6 @@
 """Who is calling: the SSO proxy's headers, a bearer token, or (dev mode
 only) the session of the dev sign-in page."""
+
 from __future__ import annotations
 
 import hmac
@@ -57,7 +58,11 @@ def _from_proxy(settings) -> Identity | None:
             return None
     if not valid_email(user):
         return None
-    groups = tuple(g.strip() for g in request.headers.get("X-Remote-Groups", "").split(",") if g.strip())
+    groups = tuple(
+        g.strip()
+        for g in request.headers.get("X-Remote-Groups", "").split(",")
+        if g.strip()
+    )
     return Identity(user.lower(), groups, "proxy")
 
 
@@ -75,13 +80,19 @@ def _from_token(settings) -> Identity | None:
 def _from_dev_session(settings) -> Identity | None:
     if settings.auth_mode != "dev" or not session.get("dev_user"):
         return None
-    return Identity(session["dev_user"], tuple(session.get("dev_groups", ())), "dev-session")
+    return Identity(
+        session["dev_user"], tuple(session.get("dev_groups", ())), "dev-session"
+    )
 
 
 def current() -> Identity | None:
     if "identity" not in g:
         settings = current_app.extensions["runtime"].settings
-        g.identity = _from_token(settings) or _from_proxy(settings) or _from_dev_session(settings)
+        g.identity = (
+            _from_token(settings)
+            or _from_proxy(settings)
+            or _from_dev_session(settings)
+        )
     return g.identity
 
 

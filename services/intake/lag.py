@@ -1,4 +1,5 @@
 """Consumer lag per group, topic and partition, from Kafka's admin API."""
+
 from __future__ import annotations
 
 from kafka import TopicPartition
@@ -15,7 +16,9 @@ def consumer_lag(bootstrap, names) -> list[dict]:
         groups = {names(g): g for g in topics.CONSUMERS}
         try:
             committed = admin.list_group_offsets({g: None for g in groups})
-        except CoordinatorNotAvailableError:  # no group has committed yet on this cluster
+        except (
+            CoordinatorNotAvailableError
+        ):  # no group has committed yet on this cluster
             committed = {}
         partitions = []
         for group, logical in groups.items():
@@ -28,8 +31,16 @@ def consumer_lag(bootstrap, names) -> list[dict]:
             offset = committed.get(group, {}).get(tp)
             position = offset.offset if offset is not None and offset.offset >= 0 else 0
             end = ends.get(tp, 0)
-            out.append({"group": groups[group], "topic": names.logical(tp.topic), "partition": tp.partition,
-                        "committed": position, "end": end, "lag": max(end - position, 0)})
+            out.append(
+                {
+                    "group": groups[group],
+                    "topic": names.logical(tp.topic),
+                    "partition": tp.partition,
+                    "committed": position,
+                    "end": end,
+                    "lag": max(end - position, 0),
+                }
+            )
         return out
     finally:
         reader.close()

@@ -3,6 +3,7 @@
 The signed token is the authority (no sign-in needed); it names one action
 on one match and expires.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -21,14 +22,22 @@ FEEDBACK_MAX_AGE_S = 60 * 86400
 def _read(token: str):
     settings = current_app.extensions["runtime"].settings
     try:
-        action, match_id, who = links.read_token(settings.secret_key, token, FEEDBACK_MAX_AGE_S)
-        if action in ("accept", "decline"):  # answers expire with the invitation (plus a day's grace)
-            links.read_token(settings.secret_key, token,
-                             (settings.response_timeout + timedelta(days=1)).total_seconds())
+        action, match_id, who = links.read_token(
+            settings.secret_key, token, FEEDBACK_MAX_AGE_S
+        )
+        if action in (
+            "accept",
+            "decline",
+        ):  # answers expire with the invitation (plus a day's grace)
+            links.read_token(
+                settings.secret_key,
+                token,
+                (settings.response_timeout + timedelta(days=1)).total_seconds(),
+            )
         return action, uuid.UUID(match_id), who
     except (links.BadLink, ValueError) as exc:
         reason = getattr(exc, "reason", "invalid")
-        raise LinkProblem(reason)
+        raise LinkProblem(reason) from None
 
 
 class LinkProblem(Exception):
@@ -39,7 +48,9 @@ class LinkProblem(Exception):
 
 @bp.errorhandler(LinkProblem)
 def link_problem(exc):
-    return render_template("links/problem.html", reason=exc.reason), 410 if exc.reason == "expired" else 400
+    return render_template(
+        "links/problem.html", reason=exc.reason
+    ), 410 if exc.reason == "expired" else 400
 
 
 @bp.route("/l/<token>", methods=["GET", "POST"])
@@ -51,7 +62,9 @@ def follow(token):
     if match is None:
         raise LinkProblem("invalid")
     if request.method == "GET":
-        return render_template("links/confirm.html", action=action, match=match, token=token)
+        return render_template(
+            "links/confirm.html", action=action, match=match, token=token
+        )
     if action in ("useful", "not-useful") and match["status"] != "accepted":
         raise LinkProblem("invalid")
     host = Identity(match["host_email"], (), "link")
@@ -59,17 +72,30 @@ def follow(token):
     with pool.connection() as conn:
         try:
             if action == "accept":
-                data = validation.load_simple(validation.AcceptIn, {
-                    "location": form.get("location") or None, "note": form.get("note") or None})
-                commands.accept_match(conn, host, match_id, data["location"], data["note"])
+                data = validation.load_simple(
+                    validation.AcceptIn,
+                    {
+                        "location": form.get("location") or None,
+                        "note": form.get("note") or None,
+                    },
+                )
+                commands.accept_match(
+                    conn, host, match_id, data["location"], data["note"]
+                )
             elif action == "decline":
-                data = validation.load_simple(validation.DeclineIn, {"reason": form.get("reason") or None})
+                data = validation.load_simple(
+                    validation.DeclineIn, {"reason": form.get("reason") or None}
+                )
                 commands.decline_match(conn, host, match_id, data["reason"])
             else:
                 conn.execute(
                     "INSERT INTO feedback (match_id, respondent, useful) VALUES (%s, %s, %s)"
                     " ON CONFLICT (match_id, respondent) DO UPDATE SET useful = EXCLUDED.useful,"
-                    " answered_at = now()", (match_id, who, action == "useful"))
+                    " answered_at = now()",
+                    (match_id, who, action == "useful"),
+                )
         except commands.Refused as exc:
-            return render_template("links/done.html", action=action, match=match, refused=exc.code), 409
+            return render_template(
+                "links/done.html", action=action, match=match, refused=exc.code
+            ), 409
     return render_template("links/done.html", action=action, match=match, refused=None)

@@ -1,4 +1,5 @@
 """OpenAPI 3 of the JSON API, generated from the marshmallow schemas."""
+
 from __future__ import annotations
 
 from apispec import APISpec
@@ -10,66 +11,226 @@ from services.intake import validation
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERRORS = {
-    "401": {"description": "No identity", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "403": {"description": "Wrong identity", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "409": {"description": "Conflict", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "413": {"description": "Body too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "422": {"description": "Invalid input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationErrors"}}}},
-    "429": {"description": "Too many submissions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "401": {
+        "description": "No identity",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
+    "403": {
+        "description": "Wrong identity",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
+    "404": {
+        "description": "Not found",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
+    "409": {
+        "description": "Conflict",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
+    "413": {
+        "description": "Body too large",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
+    "422": {
+        "description": "Invalid input",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ValidationErrors"}
+            }
+        },
+    },
+    "429": {
+        "description": "Too many submissions",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    },
 }
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
 OBJ = {"type": "object", "additionalProperties": True}
 
 
-def _op(summary, *, body=None, ok="200", ok_schema=None, params=(), errors=("401", "403", "404", "422"),
-        headers=()):
-    op = {"summary": summary, "responses": {ok: {"description": "OK", "content": {"application/json": {
-        "schema": ok_schema or OBJ}}}}}
+def _op(
+    summary,
+    *,
+    body=None,
+    ok="200",
+    ok_schema=None,
+    params=(),
+    errors=("401", "403", "404", "422"),
+    headers=(),
+):
+    op = {
+        "summary": summary,
+        "responses": {
+            ok: {
+                "description": "OK",
+                "content": {"application/json": {"schema": ok_schema or OBJ}},
+            }
+        },
+    }
     for e in errors:
         op["responses"][e] = ERRORS[e]
     if body:
-        op["requestBody"] = {"required": False, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": body}},
+        }
     if params or headers:
         op["parameters"] = list(params) + list(headers)
     return op
 
 
 def build_spec() -> dict:
-    spec = APISpec(title="Entretiens réseau API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "Introduction requests, host profiles and the hosts' answers."})
+    spec = APISpec(
+        title="Entretiens réseau API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Introduction requests, host profiles and the hosts' answers."
+        },
+    )
     spec.components.schema("RequestIn", schema=validation.RequestIn)
     spec.components.schema("HostIn", schema=validation.HostIn)
     spec.components.schema("AcceptIn", schema=validation.AcceptIn)
     spec.components.schema("DeclineIn", schema=validation.DeclineIn)
     spec.components.schema("CancelIn", schema=validation.CancelIn)
-    spec.components.schema("Error", {"type": "object", "properties": {"error": {"type": "object", "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}}}}})
-    spec.components.schema("ValidationErrors", {"type": "object", "properties": {"errors": OBJ}})
-    spec.components.security_scheme("sso", {"type": "apiKey", "in": "header", "name": "X-Remote-User"})
+    spec.components.schema(
+        "Error",
+        {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                }
+            },
+        },
+    )
+    spec.components.schema(
+        "ValidationErrors", {"type": "object", "properties": {"errors": OBJ}}
+    )
+    spec.components.security_scheme(
+        "sso", {"type": "apiKey", "in": "header", "name": "X-Remote-User"}
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
-    idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200}}
-    spec.path("/api/v1/fields", operations={"get": _op("The taxonomy of fields", errors=(),
-                                                       ok_schema={"type": "array", "items": OBJ})})
-    spec.path("/api/v1/hosts/me", operations={
-        "put": _op("Create or replace the caller's host profile", body=ref("HostIn"), errors=("401", "413", "422")),
-        "get": _op("The caller's host profile", errors=("401", "404"))})
-    spec.path("/api/v1/requests", operations={
-        "post": _op("Ask for an introduction", body=ref("RequestIn"), ok="202", headers=[idem],
-                    errors=("401", "409", "413", "422", "429")),
-        "get": _op("The caller's requests, newest first", errors=("401",))})
-    spec.path("/api/v1/requests/{id}", operations={"get": _op("One request", params=[ID], errors=("401", "403", "404"))})
-    spec.path("/api/v1/requests/{id}/cancel", operations={
-        "post": _op("Cancel a request", params=[ID], body=ref("CancelIn"), errors=("401", "403", "404", "409", "422"))})
-    spec.path("/api/v1/invitations", operations={"get": _op("Invitations sent to the caller as host", errors=("401",))})
-    spec.path("/api/v1/matches/{id}/accept", operations={
-        "post": _op("Accept an invitation", params=[ID], body=ref("AcceptIn"), errors=("401", "403", "404", "409", "422"))})
-    spec.path("/api/v1/matches/{id}/decline", operations={
-        "post": _op("Decline an invitation", params=[ID], body=ref("DeclineIn"), errors=("401", "403", "404", "409", "422"))})
-    spec.path("/api/v1/me/export", operations={"get": _op("Everything the service holds about the caller", errors=("401",))})
-    spec.path("/api/v1/me", operations={"delete": _op("Delete the caller's personal data", errors=("401",))})
+    idem = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+    }
+    spec.path(
+        "/api/v1/fields",
+        operations={
+            "get": _op(
+                "The taxonomy of fields",
+                errors=(),
+                ok_schema={"type": "array", "items": OBJ},
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/hosts/me",
+        operations={
+            "put": _op(
+                "Create or replace the caller's host profile",
+                body=ref("HostIn"),
+                errors=("401", "413", "422"),
+            ),
+            "get": _op("The caller's host profile", errors=("401", "404")),
+        },
+    )
+    spec.path(
+        "/api/v1/requests",
+        operations={
+            "post": _op(
+                "Ask for an introduction",
+                body=ref("RequestIn"),
+                ok="202",
+                headers=[idem],
+                errors=("401", "409", "413", "422", "429"),
+            ),
+            "get": _op("The caller's requests, newest first", errors=("401",)),
+        },
+    )
+    spec.path(
+        "/api/v1/requests/{id}",
+        operations={
+            "get": _op("One request", params=[ID], errors=("401", "403", "404"))
+        },
+    )
+    spec.path(
+        "/api/v1/requests/{id}/cancel",
+        operations={
+            "post": _op(
+                "Cancel a request",
+                params=[ID],
+                body=ref("CancelIn"),
+                errors=("401", "403", "404", "409", "422"),
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/invitations",
+        operations={
+            "get": _op("Invitations sent to the caller as host", errors=("401",))
+        },
+    )
+    spec.path(
+        "/api/v1/matches/{id}/accept",
+        operations={
+            "post": _op(
+                "Accept an invitation",
+                params=[ID],
+                body=ref("AcceptIn"),
+                errors=("401", "403", "404", "409", "422"),
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/matches/{id}/decline",
+        operations={
+            "post": _op(
+                "Decline an invitation",
+                params=[ID],
+                body=ref("DeclineIn"),
+                errors=("401", "403", "404", "409", "422"),
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/me/export",
+        operations={
+            "get": _op("Everything the service holds about the caller", errors=("401",))
+        },
+    )
+    spec.path(
+        "/api/v1/me",
+        operations={
+            "delete": _op("Delete the caller's personal data", errors=("401",))
+        },
+    )
     out = spec.to_dict()
     out["security"] = [{"sso": []}, {"bearer": []}]
     return out

@@ -1,4 +1,5 @@
 """The ops dashboard and its JSON API, for the group `ops` only."""
+
 from __future__ import annotations
 
 import email
@@ -49,7 +50,10 @@ def summary():
 
 @bp.get("/api/requests")
 def requests_list():
-    status, field = request.args.get("status") or None, request.args.get("field") or None
+    status, field = (
+        request.args.get("status") or None,
+        request.args.get("field") or None,
+    )
     page = request.args.get("page", "1")
     errors = {}
     if status and status not in REQUEST_STATUSES:
@@ -101,7 +105,12 @@ def replay(dead_letter_id):
     if outcome == "missing":
         raise commands.Refused(404, "not_found")
     if outcome == "already":
-        return jsonify(error={"code": "already_replayed", "message": "This dead letter was already replayed."}), 409
+        return jsonify(
+            error={
+                "code": "already_replayed",
+                "message": "This dead letter was already replayed.",
+            }
+        ), 409
     return jsonify({"id": dead_letter_id, "replay": "requested"}), 202
 
 
@@ -136,32 +145,74 @@ def dashboard():
         f = taxonomy.fields.get(slug)
         return f.label.get(lang, slug) if f else slug
 
-    demand = sorted(((label(k), v["monthly_capacity"], v["open_requests"]) for k, v in s["fields"].items()
-                     if v["monthly_capacity"] or v["open_requests"]), key=lambda x: -x[2])[:15]
+    demand = sorted(
+        (
+            (label(k), v["monthly_capacity"], v["open_requests"])
+            for k, v in s["fields"].items()
+            if v["monthly_capacity"] or v["open_requests"]
+        ),
+        key=lambda x: -x[2],
+    )[:15]
     charts = {
-        "funnel": svg.bars(t("ops_funnel"), [(t("status_" + k), v) for k, v in s["funnel"].items()]),
+        "funnel": svg.bars(
+            t("ops_funnel"), [(t("status_" + k), v) for k, v in s["funnel"].items()]
+        ),
         "times": times_chart(s),
-        "supply": svg.paired(t("ops_supply_demand"), demand, (t("ops_capacity"), t("ops_open_requests"))),
-        "waitlist": svg.bars(t("ops_waitlist"), [(label(k), v) for k, v in s["waitlist_by_field"].items()],
-                             colour=svg.COLOURS[1]),
-        "utilisation": svg.bars(t("ops_utilisation"), [
-            (h["name"], round(100 * h["booked"] / max(h["capacity"], 1))) for h in s["host_utilisation"][:15]],
-            unit=" %", colour=svg.COLOURS[3]),
-        "lag": svg.bars(t("ops_lag"), lag_by_topic(lag) if isinstance(lag, list) else [], colour=svg.COLOURS[4]),
+        "supply": svg.paired(
+            t("ops_supply_demand"), demand, (t("ops_capacity"), t("ops_open_requests"))
+        ),
+        "waitlist": svg.bars(
+            t("ops_waitlist"),
+            [(label(k), v) for k, v in s["waitlist_by_field"].items()],
+            colour=svg.COLOURS[1],
+        ),
+        "utilisation": svg.bars(
+            t("ops_utilisation"),
+            [
+                (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
+                for h in s["host_utilisation"][:15]
+            ],
+            unit=" %",
+            colour=svg.COLOURS[3],
+        ),
+        "lag": svg.bars(
+            t("ops_lag"),
+            lag_by_topic(lag) if isinstance(lag, list) else [],
+            colour=svg.COLOURS[4],
+        ),
     }
-    return render_template("ops/dashboard.html", s=s, charts=charts, backlog=backlog, dead=dead, failed=failed,
-                           lag=lag, mail_sink=mail_folder() is not None)
+    return render_template(
+        "ops/dashboard.html",
+        s=s,
+        charts=charts,
+        backlog=backlog,
+        dead=dead,
+        failed=failed,
+        lag=lag,
+        mail_sink=mail_folder() is not None,
+    )
 
 
 def times_chart(s: dict):
     """p50 and p95 to proposal and to confirmation, in the unit that reads best."""
-    values = [(f"{t(label)} {q}", s[key][q] or 0) for label, key in (("ops_to_proposal", "time_to_proposal_s"),
-                                                                     ("ops_to_confirmation", "time_to_confirmation_s"))
-              for q in ("p50", "p95")]
+    values = [
+        (f"{t(label)} {q}", s[key][q] or 0)
+        for label, key in (
+            ("ops_to_proposal", "time_to_proposal_s"),
+            ("ops_to_confirmation", "time_to_confirmation_s"),
+        )
+        for q in ("p50", "p95")
+    ]
     top = max(v for _, v in values)
-    divisor, unit = (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
-    return svg.bars(t("ops_times"), [(label, round(v / divisor, 1)) for label, v in values], unit=unit,
-                    colour=svg.COLOURS[2])
+    divisor, unit = (
+        (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
+    )
+    return svg.bars(
+        t("ops_times"),
+        [(label, round(v / divisor, 1)) for label, v in values],
+        unit=unit,
+        colour=svg.COLOURS[2],
+    )
 
 
 def lag_by_topic(rows: list[dict]) -> list[tuple[str, int]]:
@@ -186,19 +237,39 @@ def mail_list():
     items = []
     for path in sorted(folder.glob("*.eml"), reverse=True)[:200]:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        items.append({"name": path.name, "subject": msg["Subject"], "to": msg["To"], "date": msg["Date"],
-                      "kind": msg["X-Matchmaker-Kind"]})
+        items.append(
+            {
+                "name": path.name,
+                "subject": msg["Subject"],
+                "to": msg["To"],
+                "date": msg["Date"],
+                "kind": msg["X-Matchmaker-Kind"],
+            }
+        )
     return render_template("ops/mail_list.html", items=items)
 
 
 @bp.get("/mail/<name>")
 def mail_one(name):
     folder = mail_folder()
-    if folder is None or "/" in name or not name.endswith(".eml") or not (folder / name).is_file():
+    if (
+        folder is None
+        or "/" in name
+        or not name.endswith(".eml")
+        or not (folder / name).is_file()
+    ):
         abort(404)
-    msg = email.message_from_bytes((folder / name).read_bytes(), policy=email.policy.default)
+    msg = email.message_from_bytes(
+        (folder / name).read_bytes(), policy=email.policy.default
+    )
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     parts = [p.get_content_type() for p in msg.walk() if not p.is_multipart()]
-    return render_template("ops/mail_one.html", msg=msg, text=text.get_content() if text else "",
-                           html=html.get_content() if html else "", parts=parts, name=name)
+    return render_template(
+        "ops/mail_one.html",
+        msg=msg,
+        text=text.get_content() if text else "",
+        html=html.get_content() if html else "",
+        parts=parts,
+        name=name,
+    )

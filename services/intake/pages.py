@@ -1,12 +1,22 @@
 """The intranet pages: server-rendered, usable without JavaScript, fr/en."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from services.intake import commands, identity, queries, validation
 from services.intake.i18n import locale, translate_errors
@@ -46,8 +56,14 @@ def dev_login():
         email = request.form.get("email", "").strip().lower()
         if identity.valid_email(email):
             session["dev_user"] = email
-            session["dev_groups"] = [g.strip() for g in request.form.get("groups", "").split(",") if g.strip()]
-            return redirect(local_path(request.args.get("next")) or url_for("pages.home"))
+            session["dev_groups"] = [
+                g.strip()
+                for g in request.form.get("groups", "").split(",")
+                if g.strip()
+            ]
+            return redirect(
+                local_path(request.args.get("next")) or url_for("pages.home")
+            )
     return render_template("pages/dev_login.html")
 
 
@@ -78,17 +94,31 @@ def request_body(form) -> dict:
     for i in range(WINDOW_ROWS):
         day = form.get(f"win-{i}-date", "").strip()
         if day:
-            windows.append({"start": _local_iso(day, form.get(f"win-{i}-start", ""), tz),
-                            "end": _local_iso(day, form.get(f"win-{i}-end", ""), tz)})
+            windows.append(
+                {
+                    "start": _local_iso(day, form.get(f"win-{i}-start", ""), tz),
+                    "end": _local_iso(day, form.get(f"win-{i}-end", ""), tz),
+                }
+            )
     referrer = None
     if form.get("referrer_name") or form.get("referrer_email"):
-        referrer = {"name": form.get("referrer_name", "").strip(), "email": form.get("referrer_email", "").strip()}
+        referrer = {
+            "name": form.get("referrer_name", "").strip(),
+            "email": form.get("referrer_email", "").strip(),
+        }
     duration = form.get("duration_minutes", "")
     return {
-        "name": form.get("name", "").strip(), "field": form.get("field", ""), "goal": form.get("goal", "").strip(),
-        "format": form.get("format", ""), "duration_minutes": int(duration) if is_number(duration) else duration,
-        "languages": form.getlist("languages"), "site": form.get("site", "").strip() or None, "timezone": tz,
-        "related_ok": form.get("related_ok") == "on", "availability": windows, "referrer": referrer,
+        "name": form.get("name", "").strip(),
+        "field": form.get("field", ""),
+        "goal": form.get("goal", "").strip(),
+        "format": form.get("format", ""),
+        "duration_minutes": int(duration) if is_number(duration) else duration,
+        "languages": form.getlist("languages"),
+        "site": form.get("site", "").strip() or None,
+        "timezone": tz,
+        "related_ok": form.get("related_ok") == "on",
+        "availability": windows,
+        "referrer": referrer,
         "preferred_host": form.get("preferred_host", "").strip() or None,
     }
 
@@ -98,21 +128,43 @@ def request_body(form) -> dict:
 def new_request():
     taxonomy = current_app.extensions["taxonomy"]
     if request.method == "GET":
-        return render_template("pages/request_form.html", form={}, errors={}, taxonomy=taxonomy,
-                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
-                               chosen_languages=[locale()])
+        return render_template(
+            "pages/request_form.html",
+            form={},
+            errors={},
+            taxonomy=taxonomy,
+            rows=WINDOW_ROWS,
+            languages=COMMON_LANGUAGES,
+            formats=FORMATS,
+            chosen_languages=[locale()],
+        )
     body = request_body(request.form)
     try:
-        data = validation.load_request(body, taxonomy, horizon_days=rt().settings.horizon_days)
+        data = validation.load_request(
+            body, taxonomy, horizon_days=rt().settings.horizon_days
+        )
         with rt().pool.connection() as conn:
-            commands.submit_request(conn, identity.current(), data, settings=rt().settings, locale=locale(),
-                                    idempotency_key=request.form.get("form_id") or None,
-                                    body_hash=str(sorted(request.form.items(multi=True))))
+            commands.submit_request(
+                conn,
+                identity.current(),
+                data,
+                settings=rt().settings,
+                locale=locale(),
+                idempotency_key=request.form.get("form_id") or None,
+                body_hash=str(sorted(request.form.items(multi=True))),
+            )
     except validation.Invalid as exc:
         errors = validation.flatten(translate_errors(exc.errors, locale()))
-        return render_template("pages/request_form.html", form=request.form, errors=errors, taxonomy=taxonomy,
-                               rows=WINDOW_ROWS, languages=COMMON_LANGUAGES, formats=FORMATS,
-                               chosen_languages=request.form.getlist("languages")), 422
+        return render_template(
+            "pages/request_form.html",
+            form=request.form,
+            errors=errors,
+            taxonomy=taxonomy,
+            rows=WINDOW_ROWS,
+            languages=COMMON_LANGUAGES,
+            formats=FORMATS,
+            chosen_languages=request.form.getlist("languages"),
+        ), 422
     flash("request_sent")
     return redirect(url_for("pages.my_requests"))
 
@@ -122,14 +174,18 @@ def new_request():
 def my_requests():
     with rt().pool.connection() as conn:
         items = queries.list_requests(conn, identity.current().email)
-    return render_template("pages/requests.html", items=[queries.request_view(r, m) for r, m in items])
+    return render_template(
+        "pages/requests.html", items=[queries.request_view(r, m) for r, m in items]
+    )
 
 
 @bp.post("/requests/<request_id>/cancel")
 @identity.login_required
 def cancel(request_id):
     with rt().pool.connection() as conn:
-        commands.cancel_request(conn, identity.current(), commands.parse_id(request_id), None)
+        commands.cancel_request(
+            conn, identity.current(), commands.parse_id(request_id), None
+        )
     return redirect(url_for("pages.my_requests"))
 
 
@@ -137,36 +193,60 @@ def host_body(form) -> dict:
     weekly = []
     for day in DAYS:
         for k in range(DAY_RANGES):
-            start, end = form.get(f"{day}-{k}-start", "").strip(), form.get(f"{day}-{k}-end", "").strip()
+            start, end = (
+                form.get(f"{day}-{k}-start", "").strip(),
+                form.get(f"{day}-{k}-end", "").strip(),
+            )
             if start or end:
                 weekly.append({"day": day, "start": start, "end": end})
     tz = form.get("timezone", "").strip()
     off = []
     for i in range(TIME_OFF_ROWS):
-        start, end = form.get(f"off-{i}-start", "").strip(), form.get(f"off-{i}-end", "").strip()
+        start, end = (
+            form.get(f"off-{i}-start", "").strip(),
+            form.get(f"off-{i}-end", "").strip(),
+        )
         if start or end:
-            off.append({"start": _local_iso(start, "00:00", tz), "end": _local_iso(end, "23:59", tz)})
+            off.append(
+                {
+                    "start": _local_iso(start, "00:00", tz),
+                    "end": _local_iso(end, "23:59", tz),
+                }
+            )
     capacity = form.get("monthly_capacity", "")
     return {
-        "name": form.get("name", "").strip(), "fields": form.getlist("fields"),
-        "languages": form.getlist("languages"), "formats": form.getlist("formats"),
-        "site": form.get("site", "").strip() or None, "timezone": tz,
+        "name": form.get("name", "").strip(),
+        "fields": form.getlist("fields"),
+        "languages": form.getlist("languages"),
+        "formats": form.getlist("formats"),
+        "site": form.get("site", "").strip() or None,
+        "timezone": tz,
         "durations": [int(d) if is_number(d) else d for d in form.getlist("durations")],
         "monthly_capacity": int(capacity) if is_number(capacity) else capacity,
-        "weekly_availability": weekly, "unavailable": off, "active": form.get("active") == "on",
+        "weekly_availability": weekly,
+        "unavailable": off,
+        "active": form.get("active") == "on",
     }
 
 
 def host_form_values(row) -> dict:
     if not row:
         return {}
-    values = {"name": row["name"], "site": row["site"] or "", "timezone": row["timezone"],
-              "monthly_capacity": str(row["monthly_capacity"]), "active": "on" if row["active"] else ""}
+    values = {
+        "name": row["name"],
+        "site": row["site"] or "",
+        "timezone": row["timezone"],
+        "monthly_capacity": str(row["monthly_capacity"]),
+        "active": "on" if row["active"] else "",
+    }
     seen = {}
     for slot in row["weekly_availability"]:
         k = seen.get(slot["day"], 0)
         seen[slot["day"]] = k + 1
-        values[f"{slot['day']}-{k}-start"], values[f"{slot['day']}-{k}-end"] = slot["start"], slot["end"]
+        values[f"{slot['day']}-{k}-start"], values[f"{slot['day']}-{k}-end"] = (
+            slot["start"],
+            slot["end"],
+        )
     return values
 
 
@@ -174,23 +254,52 @@ def host_form_values(row) -> dict:
 @identity.login_required
 def host_profile():
     taxonomy = current_app.extensions["taxonomy"]
-    ctx = dict(taxonomy=taxonomy, days=DAYS, ranges=DAY_RANGES, off_rows=TIME_OFF_ROWS,
-               languages=COMMON_LANGUAGES, formats=FORMATS, durations=validation.DURATIONS)
+    ctx = dict(
+        taxonomy=taxonomy,
+        days=DAYS,
+        ranges=DAY_RANGES,
+        off_rows=TIME_OFF_ROWS,
+        languages=COMMON_LANGUAGES,
+        formats=FORMATS,
+        durations=validation.DURATIONS,
+    )
     if request.method == "GET":
         with rt().pool.connection() as conn:
             row = queries.host_by_email(conn, identity.current().email)
-        lists = {"fields": row["fields"], "languages": row["languages"], "formats": row["formats"],
-                 "durations": [str(d) for d in row["durations"]]} if row else {}
-        return render_template("pages/host_form.html", form=host_form_values(row), lists=lists, errors={}, **ctx)
+        lists = (
+            {
+                "fields": row["fields"],
+                "languages": row["languages"],
+                "formats": row["formats"],
+                "durations": [str(d) for d in row["durations"]],
+            }
+            if row
+            else {}
+        )
+        return render_template(
+            "pages/host_form.html",
+            form=host_form_values(row),
+            lists=lists,
+            errors={},
+            **ctx,
+        )
     body = host_body(request.form)
-    lists = {k: request.form.getlist(k) for k in ("fields", "languages", "formats", "durations")}
+    lists = {
+        k: request.form.getlist(k)
+        for k in ("fields", "languages", "formats", "durations")
+    }
     try:
         data = validation.load_host(body, taxonomy)
         with rt().pool.connection() as conn:
             commands.put_host(conn, identity.current(), data, locale=locale())
     except validation.Invalid as exc:
-        return render_template("pages/host_form.html", form=request.form, lists=lists,
-                               errors=validation.flatten(translate_errors(exc.errors, locale())), **ctx), 422
+        return render_template(
+            "pages/host_form.html",
+            form=request.form,
+            lists=lists,
+            errors=validation.flatten(translate_errors(exc.errors, locale())),
+            **ctx,
+        ), 422
     flash("profile_saved")
     return redirect(url_for("pages.host_profile"))
 
@@ -208,12 +317,27 @@ def invitations():
 def answer(match_id, action):
     with rt().pool.connection() as conn:
         if action == "accept":
-            data = validation.load_simple(validation.AcceptIn, {"location": request.form.get("location") or None,
-                                                                 "note": request.form.get("note") or None})
-            commands.accept_match(conn, identity.current(), commands.parse_id(match_id), data["location"], data["note"])
+            data = validation.load_simple(
+                validation.AcceptIn,
+                {
+                    "location": request.form.get("location") or None,
+                    "note": request.form.get("note") or None,
+                },
+            )
+            commands.accept_match(
+                conn,
+                identity.current(),
+                commands.parse_id(match_id),
+                data["location"],
+                data["note"],
+            )
         elif action == "decline":
-            data = validation.load_simple(validation.DeclineIn, {"reason": request.form.get("reason") or None})
-            commands.decline_match(conn, identity.current(), commands.parse_id(match_id), data["reason"])
+            data = validation.load_simple(
+                validation.DeclineIn, {"reason": request.form.get("reason") or None}
+            )
+            commands.decline_match(
+                conn, identity.current(), commands.parse_id(match_id), data["reason"]
+            )
         else:
             abort(404)
     return redirect(url_for("pages.invitations"))

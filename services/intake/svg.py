@@ -1,4 +1,5 @@
 """Small server-drawn SVG charts (no JavaScript, no CDN)."""
+
 from __future__ import annotations
 
 from markupsafe import Markup, escape
@@ -6,48 +7,69 @@ from markupsafe import Markup, escape
 COLOURS = ("#123c69", "#ac3b61", "#3a7d44", "#e0a100", "#5b5f97")
 
 
-def bars(title: str, items: list[tuple[str, float]], *, width: int = 520, unit: str = "",
-         colour: str = COLOURS[0]) -> Markup:
+def bars(
+    title: str,
+    items: list[tuple[str, float]],
+    *,
+    width: int = 520,
+    unit: str = "",
+    colour: str = COLOURS[0],
+) -> Markup:
     """Horizontal bars, one per (label, value)."""
     row, label_w, pad = 24, 170, 8
     height = pad * 2 + 22 + row * max(len(items), 1)
     top = max((v for _, v in items), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
-             f' viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-             f'<text x="{pad}" y="{pad + 12}" font-size="13" font-weight="bold">{escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="{pad}" y="{pad + 12}" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
     if not items:
-        parts.append(f'<text x="{pad}" y="{pad + 40}" font-size="12" fill="#666">—</text>')
+        parts.append(
+            f'<text x="{pad}" y="{pad + 40}" font-size="12" fill="#666">—</text>'
+        )
     for i, (label, value) in enumerate(items):
         y = pad + 22 + i * row
         w = int((width - label_w - 70) * (value / top)) if value else 0
-        parts.append(f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
-                     f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" fill="{colour}"/>'
-                     f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>')
+        parts.append(
+            f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" fill="{colour}"/>'
+            f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def paired(title: str, items: list[tuple[str, float, float]], legend: tuple[str, str], width: int = 520) -> Markup:
+def paired(
+    title: str,
+    items: list[tuple[str, float, float]],
+    legend: tuple[str, str],
+    width: int = 520,
+) -> Markup:
     """Two bars per label (supply and demand, say)."""
     row, label_w, pad = 30, 170, 8
     height = pad * 2 + 40 + row * max(len(items), 1)
     top = max((max(a, b) for _, a, b in items), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
-             f' viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-             f'<text x="{pad}" y="{pad + 12}" font-size="13" font-weight="bold">{escape(title)}</text>',
-             f'<rect x="{pad}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[0]}"/>'
-             f'<text x="{pad + 14}" y="{pad + 29}" font-size="11">{escape(legend[0])}</text>'
-             f'<rect x="{pad + 160}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[1]}"/>'
-             f'<text x="{pad + 174}" y="{pad + 29}" font-size="11">{escape(legend[1])}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="{pad}" y="{pad + 12}" font-size="13" font-weight="bold">{escape(title)}</text>',
+        f'<rect x="{pad}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[0]}"/>'
+        f'<text x="{pad + 14}" y="{pad + 29}" font-size="11">{escape(legend[0])}</text>'
+        f'<rect x="{pad + 160}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[1]}"/>'
+        f'<text x="{pad + 174}" y="{pad + 29}" font-size="11">{escape(legend[1])}</text>',
+    ]
     for i, (label, a, b) in enumerate(items):
         y = pad + 40 + i * row
         span = width - label_w - 50
         wa, wb = int(span * a / top), int(span * b / top)
-        parts.append(f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
-                     f'<rect x="{label_w}" y="{y + 2}" width="{max(wa, 1)}" height="11" fill="{COLOURS[0]}"/>'
-                     f'<text x="{label_w + wa + 4}" y="{y + 11}" font-size="10">{_fmt(a)}</text>'
-                     f'<rect x="{label_w}" y="{y + 14}" width="{max(wb, 1)}" height="11" fill="{COLOURS[1]}"/>'
-                     f'<text x="{label_w + wb + 4}" y="{y + 24}" font-size="10">{_fmt(b)}</text>')
+        parts.append(
+            f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{max(wa, 1)}" height="11" fill="{COLOURS[0]}"/>'
+            f'<text x="{label_w + wa + 4}" y="{y + 11}" font-size="10">{_fmt(a)}</text>'
+            f'<rect x="{label_w}" y="{y + 14}" width="{max(wb, 1)}" height="11" fill="{COLOURS[1]}"/>'
+            f'<text x="{label_w + wb + 4}" y="{y + 24}" font-size="10">{_fmt(b)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -55,4 +77,6 @@ def paired(title: str, items: list[tuple[str, float, float]], legend: tuple[str,
 def _fmt(value) -> str:
     if value is None:
         return "—"
-    return f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
+    return (
+        f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
+    )

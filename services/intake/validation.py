@@ -5,22 +5,32 @@ the checks that need the taxonomy or the clock.
 raise `Invalid` with `{"field": ["message", ...]}` in English (translated
 at the edge).
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import available_timezones
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from shared.languages import ISO_639_1
 from shared.statuses import DAYS, FORMATS
 
 DURATIONS = (30, 45, 60)
 TIMEZONES = frozenset(available_timezones())
-TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")  # an end may be midnight, "24:00"
+TIME_OF_DAY = re.compile(
+    r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
+)  # an end may be midnight, "24:00"
 START_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class Invalid(Exception):
@@ -63,8 +73,11 @@ def unique(values):
 
 
 def languages_field():
-    return fields.List(fields.String(validate=language), required=True,
-                       validate=[validate.Length(1, 10), unique])
+    return fields.List(
+        fields.String(validate=language),
+        required=True,
+        validate=[validate.Length(1, 10), unique],
+    )
 
 
 def plausible(value: datetime):
@@ -92,12 +105,18 @@ class RequestIn(Strict):
     field = text(1, 64, required=True)
     goal = text(3, 2000, required=True)
     format = fields.String(required=True, validate=validate.OneOf(FORMATS))
-    duration_minutes = fields.Integer(required=True, strict=True, validate=validate.OneOf(DURATIONS))
+    duration_minutes = fields.Integer(
+        required=True, strict=True, validate=validate.OneOf(DURATIONS)
+    )
     languages = languages_field()
     site = text(1, 120, allow_none=True, load_default=None)
-    timezone = fields.String(required=True, validate=[validate.Length(1, 64), time_zone])
+    timezone = fields.String(
+        required=True, validate=[validate.Length(1, 64), time_zone]
+    )
     related_ok = fields.Boolean(load_default=True)
-    availability = fields.List(fields.Nested(Window), required=True, validate=validate.Length(1, 20))
+    availability = fields.List(
+        fields.Nested(Window), required=True, validate=validate.Length(1, 20)
+    )
     referrer = fields.Nested(Person, allow_none=True, load_default=None)
     preferred_host = fields.UUID(allow_none=True, load_default=None)
 
@@ -109,8 +128,14 @@ class RequestIn(Strict):
 
 class WeeklySlot(Strict):
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
-    start = fields.String(required=True, validate=validate.Regexp(START_OF_DAY, error="Not a time of day (HH:MM)."))
-    end = fields.String(required=True, validate=validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM)."))
+    start = fields.String(
+        required=True,
+        validate=validate.Regexp(START_OF_DAY, error="Not a time of day (HH:MM)."),
+    )
+    end = fields.String(
+        required=True,
+        validate=validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM)."),
+    )
 
     @validates_schema
     def differ(self, data, **_):
@@ -120,17 +145,36 @@ class WeeklySlot(Strict):
 
 class HostIn(Strict):
     name = text(1, 120, required=True)
-    fields_ = fields.List(text(1, 64), required=True, data_key="fields", validate=[validate.Length(1, 10), unique])
+    fields_ = fields.List(
+        text(1, 64),
+        required=True,
+        data_key="fields",
+        validate=[validate.Length(1, 10), unique],
+    )
     languages = languages_field()
-    formats = fields.List(fields.String(validate=validate.OneOf(FORMATS)), required=True,
-                          validate=[validate.Length(1, 3), unique])
+    formats = fields.List(
+        fields.String(validate=validate.OneOf(FORMATS)),
+        required=True,
+        validate=[validate.Length(1, 3), unique],
+    )
     site = text(1, 120, allow_none=True, load_default=None)
-    timezone = fields.String(required=True, validate=[validate.Length(1, 64), time_zone])
-    durations = fields.List(fields.Integer(strict=True, validate=validate.OneOf(DURATIONS)), required=True,
-                            validate=[validate.Length(1, 3), unique])
-    monthly_capacity = fields.Integer(required=True, strict=True, validate=validate.Range(0, 20))
-    weekly_availability = fields.List(fields.Nested(WeeklySlot), required=True, validate=validate.Length(0, 28))
-    unavailable = fields.List(fields.Nested(Window), load_default=list, validate=validate.Length(0, 50))
+    timezone = fields.String(
+        required=True, validate=[validate.Length(1, 64), time_zone]
+    )
+    durations = fields.List(
+        fields.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
+        required=True,
+        validate=[validate.Length(1, 3), unique],
+    )
+    monthly_capacity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(0, 20)
+    )
+    weekly_availability = fields.List(
+        fields.Nested(WeeklySlot), required=True, validate=validate.Length(0, 28)
+    )
+    unavailable = fields.List(
+        fields.Nested(Window), load_default=list, validate=validate.Length(0, 50)
+    )
     active = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -161,7 +205,11 @@ def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            path = prefix if key == "_schema" and prefix else (f"{prefix}.{key}" if prefix else str(key))
+            path = (
+                prefix
+                if key == "_schema" and prefix
+                else (f"{prefix}.{key}" if prefix else str(key))
+            )
             for k, v in flatten(value, path).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(errors, list) and all(isinstance(e, str) for e in errors):
@@ -176,18 +224,22 @@ def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _load(schema_cls: type[Schema], body) -> dict:
-    schema = _INSTANCES.get(schema_cls) or _INSTANCES.setdefault(schema_cls, schema_cls())
+    schema = _INSTANCES.get(schema_cls) or _INSTANCES.setdefault(
+        schema_cls, schema_cls()
+    )
     if not isinstance(body, dict):
         raise Invalid({"_schema": ["Invalid input type."]})
     try:
         return schema.load(body)
     except ValidationError as exc:
-        raise Invalid(exc.messages)
+        raise Invalid(exc.messages) from None
 
 
-def load_request(body, taxonomy, *, now: datetime | None = None, horizon_days: int = 60) -> dict:
+def load_request(
+    body, taxonomy, *, now: datetime | None = None, horizon_days: int = 60
+) -> dict:
     data = _load(RequestIn, body)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     errors: dict = {}
     if data["field"] not in taxonomy:
         errors["field"] = ["Unknown field of the taxonomy."]
@@ -214,8 +266,15 @@ def load_host(body, taxonomy) -> dict:
     data = _load(HostIn, body)
     unknown = [f for f in data["fields_"] if f not in taxonomy]
     if unknown:
-        raise Invalid({"fields": {str(i): ["Unknown field of the taxonomy."]
-                                  for i, f in enumerate(data["fields_"]) if f in unknown}})
+        raise Invalid(
+            {
+                "fields": {
+                    str(i): ["Unknown field of the taxonomy."]
+                    for i, f in enumerate(data["fields_"])
+                    if f in unknown
+                }
+            }
+        )
     return data
 
 

@@ -1,4 +1,5 @@
 """The intake process: the web application; it consumes nothing."""
+
 from services.intake.app import create_app
 from shared.service import Runtime, Wiring
 

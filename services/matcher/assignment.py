@@ -11,11 +11,12 @@ The one-at-a-time plan (each request, oldest first, takes its best proposal
 still open) is computed too, and the plan that serves more requests wins: the
 joint plan never serves fewer than one-at-a-time on the same input.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Hashable
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -28,7 +29,7 @@ Reslot = Callable[[Hashable, object, list], object]
 @dataclass
 class Plan:
     chosen: dict  # request key → proposal, in booking order
-    method: str   # "joint" or "one-at-a-time"
+    method: str  # "joint" or "one-at-a-time"
     joint_count: int
     greedy_count: int
 
@@ -91,7 +92,9 @@ def jointly(order, options, remaining, reslot) -> dict:
             units[unit] = range(columns, columns + n)
             columns += n
     worst = max(len(options[k]) for k in rows) + 1
-    dummy_cost = float(worst * len(rows) + 1)  # never worth leaving a request out to improve ranks
+    dummy_cost = float(
+        worst * len(rows) + 1
+    )  # never worth leaving a request out to improve ranks
     data, ri, ci = [], [], []
     for i, k in enumerate(rows):
         for rank, p in enumerate(options[k]):
@@ -102,11 +105,14 @@ def jointly(order, options, remaining, reslot) -> dict:
         data.append(dummy_cost)
         ri.append(i)
         ci.append(columns + i)
-    graph = csr_matrix((np.array(data), (np.array(ri), np.array(ci))), shape=(len(rows), columns + len(rows)))
+    graph = csr_matrix(
+        (np.array(data), (np.array(ri), np.array(ci))),
+        shape=(len(rows), columns + len(rows)),
+    )
     row_ind, col_ind = min_weight_full_bipartite_matching(graph)
     owner = {j: unit for unit, js in units.items() for j in js}
     assigned = {}
-    for i, j in zip(row_ind, col_ind):
+    for i, j in zip(row_ind, col_ind, strict=True):
         if j < columns:
             unit = owner[j]
             k = rows[i]
@@ -117,7 +123,9 @@ def jointly(order, options, remaining, reslot) -> dict:
         if k in assigned and book.take(k, assigned[k]):
             continue
         left.append(k)
-    for k in left:  # what the matching could not place (or whose slot clashed): one at a time
+    for k in (
+        left
+    ):  # what the matching could not place (or whose slot clashed): one at a time
         for proposal in options[k]:
             if book.take(k, proposal):
                 break

@@ -1,5 +1,6 @@
 """The matcher's periodic jobs. Each takes its rows with FOR UPDATE SKIP
 LOCKED, so several matcher processes may run them at once."""
+
 from __future__ import annotations
 
 from services.matcher import repository as repo
@@ -24,11 +25,20 @@ class Jobs:
                 if request is None:
                     continue  # being answered or cancelled right now: next run
                 repo.expire_match(conn, match["id"], now)
-                Outbox(conn, "matcher", request["correlation_id"]).emit("MatchExpired", request["id"], {
-                    "match_id": match["id"], "request_id": request["id"], "host_id": match["host_id"]})
+                Outbox(conn, "matcher", request["correlation_id"]).emit(
+                    "MatchExpired",
+                    request["id"],
+                    {
+                        "match_id": match["id"],
+                        "request_id": request["id"],
+                        "host_id": match["host_id"],
+                    },
+                )
                 metrics.expiries.inc()
                 if request["status"] == "proposed":
-                    repo.set_status(conn, request["id"], "submitted", "invitation expired", now)
+                    repo.set_status(
+                        conn, request["id"], "submitted", "invitation expired", now
+                    )
                     self.matcher.match(conn, request["id"], skip_locked=True)
                 freed.update(repo.host_fields(conn, match["host_id"]))
                 done += 1
@@ -57,6 +67,13 @@ class Jobs:
             rows = repo.finished_meetings(conn, now)
             for row in rows:
                 repo.set_status(conn, row["request_id"], "completed", None, now)
-                Outbox(conn, "matcher", row["correlation_id"]).emit("RequestCompleted", row["request_id"], {
-                    "request_id": row["request_id"], "match_id": row["match_id"], "host_id": row["host_id"]})
+                Outbox(conn, "matcher", row["correlation_id"]).emit(
+                    "RequestCompleted",
+                    row["request_id"],
+                    {
+                        "request_id": row["request_id"],
+                        "match_id": row["match_id"],
+                        "host_id": row["host_id"],
+                    },
+                )
             return len(rows)

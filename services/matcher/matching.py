@@ -4,17 +4,18 @@ and book a proposal so that no host is ever overbooked.
 Every function runs inside the caller's transaction and writes its events
 through the outbox in that same transaction.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from services.matcher import assignment, ranking, repository as repo
-from services.matcher import slots
+from services.matcher import assignment, ranking, slots
+from services.matcher import repository as repo
 from services.matcher.model import MAX_ATTEMPTS, Calendar, Host, Request, refusal
 from shared import metrics
 from shared.fields import Taxonomy
@@ -26,7 +27,7 @@ RETRY_BATCH = 200
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -47,7 +48,9 @@ class Matcher:
         return sorted(exact), sorted(related)
 
     # -- one request -------------------------------------------------------------
-    def match(self, conn: psycopg.Connection, request_id, *, skip_locked: bool = False) -> str:
+    def match(
+        self, conn: psycopg.Connection, request_id, *, skip_locked: bool = False
+    ) -> str:
         """Propose the best host for a waiting request; else waitlist or give up.
         Returns what happened: proposed, waitlisted, unmatched or skipped. With
         `skip_locked`, a request or host another transaction holds is passed over."""
@@ -56,7 +59,14 @@ class Matcher:
             return "skipped"
         return self._match_row(conn, row, skip_locked=skip_locked)
 
-    def _match_row(self, conn, row, proposals=None, method: str = "single", skip_locked: bool = False) -> str:
+    def _match_row(
+        self,
+        conn,
+        row,
+        proposals=None,
+        method: str = "single",
+        skip_locked: bool = False,
+    ) -> str:
         now = self.clock()
         request = Request.from_row(row)
         if self.give_up(conn, row, request, now):
@@ -64,9 +74,22 @@ class Matcher:
         if proposals is None:
             proposals = self.rank(conn, request, now)
         for position, proposal in enumerate(proposals):
-            if self.book(conn, row, request, proposal, now, {"rank": position, "method": method}, skip_locked):
+            if self.book(
+                conn,
+                row,
+                request,
+                proposal,
+                now,
+                {"rank": position, "method": method},
+                skip_locked,
+            ):
                 return "proposed"
-        self.waitlist(conn, row, "no available host" if row["attempts"] == 0 else "no other available host", now)
+        self.waitlist(
+            conn,
+            row,
+            "no available host" if row["attempts"] == 0 else "no other available host",
+            now,
+        )
         return "waitlisted"
 
     def give_up(self, conn, row, request: Request, now: datetime) -> bool:
@@ -77,26 +100,36 @@ class Matcher:
         else:
             return False
         repo.set_status(conn, row["id"], "unmatched", reason, now)
-        self._outbox(conn, row).emit("RequestUnmatched", row["id"], {"request_id": row["id"], "reason": reason})
+        self._outbox(conn, row).emit(
+            "RequestUnmatched", row["id"], {"request_id": row["id"], "reason": reason}
+        )
         return True
 
     def waitlist(self, conn, row, reason: str, now: datetime) -> None:
         if row["status"] == "waitlisted":
             return
         repo.set_status(conn, row["id"], "waitlisted", reason, now)
-        self._outbox(conn, row).emit("RequestWaitlisted", row["id"], {"request_id": row["id"], "reason": reason})
+        self._outbox(conn, row).emit(
+            "RequestWaitlisted", row["id"], {"request_id": row["id"], "reason": reason}
+        )
 
-    def rank(self, conn, request: Request, now: datetime, whole: bool = False) -> list[ranking.Proposal]:
+    def rank(
+        self, conn, request: Request, now: datetime, whole: bool = False
+    ) -> list[ranking.Proposal]:
         excluded = repo.excluded_hosts(conn, request.id)
         related = self.related(request.field) if request.related_ok else set()
         calendars: dict = {}
-        tiers = [(True, [request.field])] + ([(False, sorted(related))] if related else [])
+        tiers = [(True, [request.field])] + (
+            [(False, sorted(related))] if related else []
+        )
 
         def candidates():  # exact-field hosts, then related ones, a page at a time
             for exact, fields in tiers:
                 offset, size = 0, repo.PAGE
                 while True:  # pages grow fourfold: few round trips when nobody fits
-                    page = repo.candidate_page(conn, request, fields, excluded, offset, size, exact=exact)
+                    page = repo.candidate_page(
+                        conn, request, fields, excluded, offset, size, exact=exact
+                    )
                     hosts = [h for h in map(_host_or_none, page) if h is not None]
                     calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
                     yield from hosts
@@ -104,12 +137,28 @@ class Matcher:
                         break
                     offset, size = offset + len(page), size * 4
 
-        return ranking.rank(request, candidates(), calendars, related=related, excluded=excluded,
-                            now=now, lead=self.lead, whole=whole)
+        return ranking.rank(
+            request,
+            candidates(),
+            calendars,
+            related=related,
+            excluded=excluded,
+            now=now,
+            lead=self.lead,
+            whole=whole,
+        )
 
     # -- booking -----------------------------------------------------------------
-    def book(self, conn, row, request: Request, proposal: ranking.Proposal, now: datetime, extra: dict,
-             skip_locked: bool = False) -> bool:
+    def book(
+        self,
+        conn,
+        row,
+        request: Request,
+        proposal: ranking.Proposal,
+        now: datetime,
+        extra: dict,
+        skip_locked: bool = False,
+    ) -> bool:
         """Under a lock on the host, with its meetings read afresh: find the slot
         again, check the month's capacity, write the match and its event. False
         if the host can no longer take it (a concurrent booking won); its lock is
@@ -126,18 +175,41 @@ class Matcher:
                 if refusal(host, request, related, set()):
                     raise psycopg.Rollback()
                 calendar = repo.calendars(conn, [host.id], now)[host.id]
-                final = ranking.propose(host, request, calendar, now=now, not_before=now + self.lead)
-                if final is None or repo.live_in_month(conn, host.id, final.month) >= host.monthly_capacity:
+                final = ranking.propose(
+                    host, request, calendar, now=now, not_before=now + self.lead
+                )
+                if (
+                    final is None
+                    or repo.live_in_month(conn, host.id, final.month)
+                    >= host.monthly_capacity
+                ):
                     raise psycopg.Rollback()
                 expires_at = now + self.response_timeout
                 score = {**final.score, **extra}
-                match_id = repo.insert_match(conn, request_id=row["id"], proposal=final, fmt=request.format,
-                                             expires_at=expires_at, score=score)
+                match_id = repo.insert_match(
+                    conn,
+                    request_id=row["id"],
+                    proposal=final,
+                    fmt=request.format,
+                    expires_at=expires_at,
+                    score=score,
+                )
                 repo.mark_proposed(conn, row["id"], host.id, now)
-                self._outbox(conn, row).emit("MatchProposed", row["id"], {
-                    "match_id": match_id, "request_id": row["id"], "host_id": host.id, "start": final.start,
-                    "end": final.end, "format": request.format, "exact_field": final.exact,
-                    "expires_at": expires_at, "score": score})
+                self._outbox(conn, row).emit(
+                    "MatchProposed",
+                    row["id"],
+                    {
+                        "match_id": match_id,
+                        "request_id": row["id"],
+                        "host_id": host.id,
+                        "start": final.start,
+                        "end": final.end,
+                        "format": request.format,
+                        "exact_field": final.exact,
+                        "expires_at": expires_at,
+                        "score": score,
+                    },
+                )
                 metrics.proposals.labels(extra.get("method", "single")).inc()
                 return True
             return False
@@ -145,14 +217,18 @@ class Matcher:
             return False
 
     # -- several requests at once -----------------------------------------------------
-    def retry_waiting(self, conn, *, host_fields: list[str] | None = None, limit: int = RETRY_BATCH) -> dict:
+    def retry_waiting(
+        self, conn, *, host_fields: list[str] | None = None, limit: int = RETRY_BATCH
+    ) -> dict:
         """Retry waiting requests (those a host with `host_fields` could serve, or
         all), assigning them jointly. Returns counts per outcome."""
         if host_fields is None:
             rows = repo.waiting_requests(conn, limit=limit)
         else:
             exact, related = self.served_by(host_fields)
-            rows = repo.waiting_requests(conn, fields=exact, related_fields=related, limit=limit)
+            rows = repo.waiting_requests(
+                conn, fields=exact, related_fields=related, limit=limit
+            )
         return self.assign(conn, rows)
 
     def assign(self, conn, rows: list[dict]) -> dict:
@@ -168,24 +244,51 @@ class Matcher:
                 _count(outcome, "unmatched")
             else:
                 live.append((row, request))
-        options = {row["id"]: self.rank(conn, request, now, whole=True) for row, request in live}
+        options = {
+            row["id"]: self.rank(conn, request, now, whole=True)
+            for row, request in live
+        }
         requests = {row["id"]: request for row, request in live}
-        remaining = {(p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
-                     for props in options.values() for p in props}
+        remaining = {
+            (p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
+            for props in options.values()
+            for p in props
+        }
         reslot = self.reslotter(conn, requests, now)
 
-        chosen = assignment.plan([row["id"] for row, _ in live], options, remaining, reslot)
+        chosen = assignment.plan(
+            [row["id"] for row, _ in live], options, remaining, reslot
+        )
         left = []
         for row, request in live:
             proposal = chosen.chosen.get(row["id"])
-            rank = next((i for i, p in enumerate(options[row["id"]]) if proposal and p.host.id == proposal.host.id), 0)
-            if proposal and self.book(conn, row, request, proposal, now, {"rank": rank, "method": chosen.method},
-                                      skip_locked=True):
+            rank = next(
+                (
+                    i
+                    for i, p in enumerate(options[row["id"]])
+                    if proposal and p.host.id == proposal.host.id
+                ),
+                0,
+            )
+            if proposal and self.book(
+                conn,
+                row,
+                request,
+                proposal,
+                now,
+                {"rank": rank, "method": chosen.method},
+                skip_locked=True,
+            ):
                 _count(outcome, "proposed")
             else:
                 left.append(row)
         for row in left:
-            _count(outcome, self._match_row(conn, row, options[row["id"]], method="single", skip_locked=True))
+            _count(
+                outcome,
+                self._match_row(
+                    conn, row, options[row["id"]], method="single", skip_locked=True
+                ),
+            )
         return outcome
 
     def reslotter(self, conn, requests: dict, now: datetime):
@@ -196,11 +299,18 @@ class Matcher:
         def reslot(key, proposal, planned):
             host = proposal.host
             if host.id not in booked_calendars:
-                booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[host.id]
-            calendar = Calendar(list(booked_calendars[host.id].meetings), dict(booked_calendars[host.id].per_month))
+                booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[
+                    host.id
+                ]
+            calendar = Calendar(
+                list(booked_calendars[host.id].meetings),
+                dict(booked_calendars[host.id].per_month),
+            )
             for start, end, month in planned:
                 calendar.add(start, end, month)
-            return ranking.propose(host, requests[key], calendar, now=now, not_before=now + self.lead)
+            return ranking.propose(
+                host, requests[key], calendar, now=now, not_before=now + self.lead
+            )
 
         return reslot
 

@@ -1,4 +1,5 @@
 """Hosts, requests and meetings as the matcher sees them (no SQL here)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from services.matcher import slots
 
-MAX_ATTEMPTS = 5  # proposals per request (declined or expired ones count) before it is unmatched
+MAX_ATTEMPTS = (
+    5  # proposals per request (declined or expired ones count) before it is unmatched
+)
 
 
 @dataclass
@@ -28,13 +31,20 @@ class Host:
     last_invited_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: dict) -> "Host":
+    def from_row(cls, row: dict) -> Host:
         return cls(
-            id=row["id"], email=row["email"].lower(), fields=tuple(row["fields"]),
-            languages=tuple(row["languages"]), formats=tuple(row["formats"]), site=row["site"],
-            tz=ZoneInfo(row["timezone"]), durations=tuple(row["durations"]),
-            monthly_capacity=row["monthly_capacity"], weekly=slots.parse_weekly(row["weekly_availability"]),
-            unavailable=slots.parse_windows(row["unavailable"] or []), active=row["active"],
+            id=row["id"],
+            email=row["email"].lower(),
+            fields=tuple(row["fields"]),
+            languages=tuple(row["languages"]),
+            formats=tuple(row["formats"]),
+            site=row["site"],
+            tz=ZoneInfo(row["timezone"]),
+            durations=tuple(row["durations"]),
+            monthly_capacity=row["monthly_capacity"],
+            weekly=slots.parse_weekly(row["weekly_availability"]),
+            unavailable=slots.parse_windows(row["unavailable"] or []),
+            active=row["active"],
             last_invited_at=row.get("last_invited_at"),
         )
 
@@ -55,19 +65,27 @@ class Request:
     status: str = "submitted"
 
     @classmethod
-    def from_row(cls, row: dict) -> "Request":
+    def from_row(cls, row: dict) -> Request:
         return cls(
-            id=row["id"], requester_email=row["requester_email"].lower(), field=row["field"],
-            format=row["format"], duration=timedelta(minutes=row["duration_minutes"]),
-            languages=tuple(row["languages"]), site=row["site"], related_ok=row["related_ok"],
-            windows=slots.parse_windows(row["availability"]), preferred_host=row.get("preferred_host"),
-            attempts=row.get("attempts", 0), status=row.get("status", "submitted"),
+            id=row["id"],
+            requester_email=row["requester_email"].lower(),
+            field=row["field"],
+            format=row["format"],
+            duration=timedelta(minutes=row["duration_minutes"]),
+            languages=tuple(row["languages"]),
+            site=row["site"],
+            related_ok=row["related_ok"],
+            windows=slots.parse_windows(row["availability"]),
+            preferred_host=row.get("preferred_host"),
+            attempts=row.get("attempts", 0),
+            status=row.get("status", "submitted"),
         )
 
 
 @dataclass
 class Calendar:
     """A host's live meetings: what they block and how many fall in each month."""
+
     meetings: list[tuple[datetime, datetime]] = field(default_factory=list)
     per_month: dict[str, int] = field(default_factory=dict)
 
@@ -76,7 +94,9 @@ class Calendar:
         self.per_month[month] = self.per_month.get(month, 0) + 1
 
 
-def refusal(host: Host, request: Request, related: set[str], excluded: set) -> str | None:
+def refusal(
+    host: Host, request: Request, related: set[str], excluded: set
+) -> str | None:
     """Why `host` may never be proposed for `request`, or None."""
     if not host.active:
         return "inactive"
@@ -86,7 +106,9 @@ def refusal(host: Host, request: Request, related: set[str], excluded: set) -> s
         return "declined-or-expired"
     if host.monthly_capacity <= 0:
         return "no-capacity"
-    if request.field not in host.fields and not (request.related_ok and related & set(host.fields)):
+    if request.field not in host.fields and not (
+        request.related_ok and related & set(host.fields)
+    ):
         return "field"
     if int(request.duration.total_seconds() // 60) not in host.durations:
         return "duration"
@@ -105,6 +127,11 @@ def full_months(host: Host, calendar: Calendar) -> set[str]:
 
 def slot_for(host: Host, request: Request, calendar: Calendar, not_before: datetime):
     return slots.earliest_slot(
-        requester_windows=request.windows, weekly=host.weekly, tz=host.tz,
-        blocked=list(host.unavailable) + calendar.meetings, duration=request.duration,
-        not_before=not_before, full_months=full_months(host, calendar))
+        requester_windows=request.windows,
+        weekly=host.weekly,
+        tz=host.tz,
+        blocked=list(host.unavailable) + calendar.meetings,
+        duration=request.duration,
+        not_before=not_before,
+        full_months=full_months(host, calendar),
+    )

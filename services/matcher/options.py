@@ -1,4 +1,5 @@
 """The matcher's own settings: how often its periodic jobs run."""
+
 from __future__ import annotations
 
 import os

@@ -13,12 +13,13 @@ The order is lexicographic, so each part can be read on its own:
 
 The parts travel with the match (`matches.score`) for the dashboard.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from services.matcher import slots
 from services.matcher.model import Calendar, Host, Request, refusal, slot_for
@@ -40,8 +41,14 @@ class Proposal:
     score: dict
 
 
-def propose(host: Host, request: Request, calendar: Calendar, *, now: datetime,
-            not_before: datetime) -> Proposal | None:
+def propose(
+    host: Host,
+    request: Request,
+    calendar: Calendar,
+    *,
+    now: datetime,
+    not_before: datetime,
+) -> Proposal | None:
     slot = slot_for(host, request, calendar, not_before)
     if slot is None:
         return None
@@ -56,19 +63,44 @@ def propose(host: Host, request: Request, calendar: Calendar, *, now: datetime,
     first_language = bool(request.languages) and request.languages[0] in host.languages
     same_site = request.site is not None and request.site == host.site
     wait = (start - not_before) / timedelta(minutes=1)
-    key = (not exact, not preferred, quarter, recent, start, not first_language, not same_site, str(host.id))
+    key = (
+        not exact,
+        not preferred,
+        quarter,
+        recent,
+        start,
+        not first_language,
+        not same_site,
+        str(host.id),
+    )
     score = {
-        "exact_field": exact, "preferred_host": preferred, "load": round(load, 3), "load_quarter": quarter,
-        "used_in_month": used, "monthly_capacity": host.monthly_capacity, "recently_invited": recent,
-        "start": start.isoformat(), "wait_minutes": round(wait), "first_language": first_language,
+        "exact_field": exact,
+        "preferred_host": preferred,
+        "load": round(load, 3),
+        "load_quarter": quarter,
+        "used_in_month": used,
+        "monthly_capacity": host.monthly_capacity,
+        "recently_invited": recent,
+        "start": start.isoformat(),
+        "wait_minutes": round(wait),
+        "first_language": first_language,
         "same_site": same_site,
     }
     return Proposal(host, start, end, month, exact, key, score)
 
 
-def rank(request: Request, candidates: Iterable[Host], calendars: dict, *, related: set[str],
-         excluded: set, now: datetime, lead: timedelta, enough: int = ENOUGH,
-         whole: bool = False) -> list[Proposal]:
+def rank(
+    request: Request,
+    candidates: Iterable[Host],
+    calendars: dict,
+    *,
+    related: set[str],
+    excluded: set,
+    now: datetime,
+    lead: timedelta,
+    enough: int = ENOUGH,
+    whole: bool = False,
+) -> list[Proposal]:
     """Feasible proposals for `request`, best first. `candidates` come in the
     fairness order; scanning stops after `enough` feasible ones, or (unless
     `whole`, as joint assignment wants alternatives) at the first candidate of a
@@ -83,8 +115,17 @@ def rank(request: Request, candidates: Iterable[Host], calendars: dict, *, relat
         if refusal(host, request, related, excluded):
             continue
         try:
-            proposal = propose(host, request, calendars.get(host.id) or Calendar(), now=now, not_before=not_before)
-        except (ValueError, OverflowError) as exc:  # a profile the slot finder cannot read: pass it over
+            proposal = propose(
+                host,
+                request,
+                calendars.get(host.id) or Calendar(),
+                now=now,
+                not_before=not_before,
+            )
+        except (
+            ValueError,
+            OverflowError,
+        ) as exc:  # a profile the slot finder cannot read: pass it over
             log.warning("host %s skipped: %s", host.id, exc)
             continue
         if proposal is not None:
@@ -96,5 +137,7 @@ def rank(request: Request, candidates: Iterable[Host], calendars: dict, *, relat
 
 
 def tier(host: Host, request: Request) -> tuple:
-    return (request.field not in host.fields,
-            not (request.preferred_host is not None and request.preferred_host == host.id))
+    return (
+        request.field not in host.fields,
+        not (request.preferred_host is not None and request.preferred_host == host.id),
+    )

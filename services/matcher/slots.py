@@ -5,14 +5,15 @@ time in the host's zone: each weekly entry is turned into real instants day
 by day with `zoneinfo`, so a DST change moves it the way a wall clock does.
 An entry whose end is "24:00", or not after its start, runs into the next day.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STEP = timedelta(minutes=15)  # slots start on a quarter hour when they can
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -66,12 +67,15 @@ def month_of(instant: datetime, tz: ZoneInfo) -> str:
 
 def next_month_start(instant: datetime, tz: ZoneInfo) -> datetime:
     local = instant.astimezone(tz)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    year, month = (
+        (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    )
     return datetime(year, month, 1, tzinfo=tz).astimezone(UTC)
 
 
-def weekly_occurrences(weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime,
-                       end: datetime) -> Iterator[tuple[datetime, datetime]]:
+def weekly_occurrences(
+    weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
     """The host's available intervals (UTC) that touch [start, end), in order,
     adjacent or overlapping ones merged."""
     if not weekly:
@@ -85,8 +89,9 @@ def weekly_occurrences(weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
             s = datetime.combine(day, w.start, tzinfo=tz).astimezone(UTC)
-            e = datetime.combine(day + timedelta(days=1) if w.overnight else day, w.end,
-                                 tzinfo=tz).astimezone(UTC)
+            e = datetime.combine(
+                day + timedelta(days=1) if w.overnight else day, w.end, tzinfo=tz
+            ).astimezone(UTC)
             if e <= start or s >= end or e <= s:
                 continue
             if pending and s <= pending[1]:
@@ -100,8 +105,9 @@ def weekly_occurrences(weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime
         yield pending
 
 
-def subtract(interval: tuple[datetime, datetime],
-             blocked: list[tuple[datetime, datetime]]) -> Iterator[tuple[datetime, datetime]]:
+def subtract(
+    interval: tuple[datetime, datetime], blocked: list[tuple[datetime, datetime]]
+) -> Iterator[tuple[datetime, datetime]]:
     """`interval` less the sorted `blocked` intervals."""
     s, e = interval
     for bs, be in blocked:
@@ -123,8 +129,12 @@ def _align(t: datetime) -> datetime:
     return t if not rest else t + (STEP - rest)
 
 
-def fit(free: tuple[datetime, datetime], duration: timedelta, tz: ZoneInfo,
-        full_months: set[str]) -> datetime | None:
+def fit(
+    free: tuple[datetime, datetime],
+    duration: timedelta,
+    tz: ZoneInfo,
+    full_months: set[str],
+) -> datetime | None:
     """The earliest start of `duration` inside `free` in a month with room."""
     s, e = free
     while s + duration <= e:
@@ -139,13 +149,24 @@ def fit(free: tuple[datetime, datetime], duration: timedelta, tz: ZoneInfo,
     return None
 
 
-def earliest_slot(*, requester_windows, weekly: tuple[Weekly, ...], tz: ZoneInfo, blocked,
-                  duration: timedelta, not_before: datetime,
-                  full_months: set[str] = frozenset()) -> tuple[datetime, datetime] | None:
+def earliest_slot(
+    *,
+    requester_windows,
+    weekly: tuple[Weekly, ...],
+    tz: ZoneInfo,
+    blocked,
+    duration: timedelta,
+    not_before: datetime,
+    full_months: set[str] = frozenset(),
+) -> tuple[datetime, datetime] | None:
     """The earliest [start, end) of `duration` that lies in a requester window and
     a weekly entry of the host, outside `blocked` (time off and other meetings),
     starting no earlier than `not_before`, in a month where the host has room."""
-    windows = [(max(s, not_before), e) for s, e in requester_windows if e - max(s, not_before) >= duration]
+    windows = [
+        (max(s, not_before), e)
+        for s, e in requester_windows
+        if e - max(s, not_before) >= duration
+    ]
     if not windows:
         return None
     blocked = sorted(blocked)
@@ -166,7 +187,9 @@ def earliest_slot(*, requester_windows, weekly: tuple[Weekly, ...], tz: ZoneInfo
     return None
 
 
-def windows_passed(requester_windows, duration: timedelta, not_before: datetime) -> bool:
+def windows_passed(
+    requester_windows, duration: timedelta, not_before: datetime
+) -> bool:
     return not any(e - max(s, not_before) >= duration for s, e in requester_windows)
 
 
@@ -174,5 +197,18 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-__all__ = ["Weekly", "parse_weekly", "parse_windows", "month_of", "next_month_start", "weekly_occurrences",
-           "subtract", "fit", "earliest_slot", "windows_passed", "zone", "UTC", "date"]
+__all__ = [
+    "Weekly",
+    "parse_weekly",
+    "parse_windows",
+    "month_of",
+    "next_month_start",
+    "weekly_occurrences",
+    "subtract",
+    "fit",
+    "earliest_slot",
+    "windows_passed",
+    "zone",
+    "UTC",
+    "date",
+]

@@ -1,7 +1,8 @@
 """The .ics part: METHOD:REQUEST on confirmation, METHOD:CANCEL with the same UID."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -25,9 +26,9 @@ def invite(context: dict, method: str, summary: str) -> bytes:
     cal.add("method", method)
     event = Event()
     event.add("uid", meeting_uid(match["id"]))
-    event.add("dtstamp", datetime.now(timezone.utc))
-    event.add("dtstart", datetime.fromisoformat(match["start"]).astimezone(timezone.utc))
-    event.add("dtend", datetime.fromisoformat(match["end"]).astimezone(timezone.utc))
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", datetime.fromisoformat(match["start"]).astimezone(UTC))
+    event.add("dtend", datetime.fromisoformat(match["end"]).astimezone(UTC))
     event.add("summary", summary)
     event.add("sequence", 1 if method == "CANCEL" else 0)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")

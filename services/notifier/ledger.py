@@ -1,4 +1,5 @@
 """The notifications table: one row per (event, recipient, kind)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,18 @@ def message_id(event_id, recipient: str, kind: str, mail_from: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def plan(conn, *, event, kind: str, person: dict, context: dict, settings, request_id=None, match_id=None,
-         due_at: datetime | None = None) -> None:
+def plan(
+    conn,
+    *,
+    event,
+    kind: str,
+    person: dict,
+    context: dict,
+    settings,
+    request_id=None,
+    match_id=None,
+    due_at: datetime | None = None,
+) -> None:
     """Queue one message (a duplicate of an already queued one is ignored)."""
     recipient = person["email"]
     if recipient.endswith("@invalid"):  # a forgotten person
@@ -26,8 +37,19 @@ def plan(conn, *, event, kind: str, person: dict, context: dict, settings, reque
         "INSERT INTO notifications (id, event_id, request_id, match_id, kind, recipient, locale, context,"
         " message_id, due_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, coalesce(%s, now()))"
         " ON CONFLICT (event_id, recipient, kind) DO NOTHING",
-        (uuid.uuid4(), event.event_id, request_id, match_id, kind, recipient, person["locale"], Jsonb(context),
-         message_id(event.event_id, recipient, kind, settings.mail_from), due_at))
+        (
+            uuid.uuid4(),
+            event.event_id,
+            request_id,
+            match_id,
+            kind,
+            recipient,
+            person["locale"],
+            Jsonb(context),
+            message_id(event.event_id, recipient, kind, settings.mail_from),
+            due_at,
+        ),
+    )
 
 
 def cancel_pending(conn, request_id, kinds: tuple[str, ...] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Messages from templates: `templates/email/<kind>/{subject.txt, body.txt, body.html}`,
 each speaking French or English (the recipient's language), composed into one
 multipart message with a stable Message-ID and, where due, a calendar part."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,14 @@ from services.notifier import calendar
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
-env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 FIELD_LABELS: dict = {}
 
@@ -43,9 +50,13 @@ def field_label(slug: str, lang: str) -> str:
 
 def render(kind: str, lang: str, context: dict) -> tuple[str, str, str]:
     lang = lang if lang in ("fr", "en") else "fr"
-    values = {**context, "fr": lang == "fr", "lang": lang,
-              "when": lambda iso, tz=None: when(iso, tz or context["to"]["timezone"], lang),
-              "field_label": lambda slug: field_label(slug, lang)}
+    values = {
+        **context,
+        "fr": lang == "fr",
+        "lang": lang,
+        "when": lambda iso, tz=None: when(iso, tz or context["to"]["timezone"], lang),
+        "field_label": lambda slug: field_label(slug, lang),
+    }
     subject = one_line(env.get_template(f"{kind}/subject.txt").render(values))
     text = env.get_template(f"{kind}/body.txt").render(values)
     html = env.get_template(f"{kind}/body.html").render(values)
@@ -58,7 +69,9 @@ def compose(row: dict, settings) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.mail_from
-    msg["To"] = Address(display_name=one_line(context["to"].get("name", "")), addr_spec=row["recipient"])
+    msg["To"] = Address(
+        display_name=one_line(context["to"].get("name", "")), addr_spec=row["recipient"]
+    )
     msg["Message-ID"] = row["message_id"]
     msg["Date"] = formatdate(usegmt=True)
     msg["Auto-Submitted"] = "auto-generated"
@@ -68,6 +81,11 @@ def compose(row: dict, settings) -> EmailMessage:
     method = context.get("calendar")
     if method:
         ics = calendar.invite(context, method, subject)
-        msg.add_attachment(ics, maintype="text", subtype="calendar", filename="invitation.ics",
-                           params={"method": method})
+        msg.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="invitation.ics",
+            params={"method": method},
+        )
     return msg

@@ -4,6 +4,7 @@ Files are `NNNN_name.sql` in this folder; each runs in its own transaction
 and is recorded in `schema_migrations`. Several processes may call `migrate`
 at once: the lock makes all but one wait, and they then find nothing to do.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,10 @@ def migrate(url: str) -> list[str]:
                     continue
                 with conn.transaction():
                     conn.execute(path.read_text(encoding="utf-8"))
-                    conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES (%s)",
+                        (version,),
+                    )
                 log.info("applied migration %s", version)
                 done.append(version)
         finally:

@@ -9,4 +9,6 @@ if __name__ == "__main__":
     except config.ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     applied = migrate(settings.database_url)
-    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    print(
+        f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}"
+    )

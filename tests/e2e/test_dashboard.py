@@ -1,4 +1,5 @@
 """The ops dashboard in headless Chromium: charts drawn, no console error."""
+
 from __future__ import annotations
 
 import io
@@ -7,34 +8,53 @@ import requests
 from PIL import Image
 from selenium.webdriver.common.by import By
 
-from tests.e2e.test_browser_form import browser  # noqa: F401  (the fixture)
 from tests.integration.intake.helpers import host_body, request_body
 from tests.support import ServiceProcess, wait_for
 
 
-def test_dashboard_draws_its_charts_without_console_errors(browser, service_env, log_dir, tmp_path):  # noqa: F811
+def test_dashboard_draws_its_charts_without_console_errors(
+    browser, service_env, log_dir, tmp_path
+):
     intake = ServiceProcess("intake", service_env, log_dir).start()
     try:
         base = intake.url
         for i in range(3):
-            requests.put(f"{base}/api/v1/hosts/me", json=host_body(monthly_capacity=i + 1),
-                         headers={"X-Remote-User": f"host{i}@example.com"}, timeout=10).raise_for_status()
-            requests.post(f"{base}/api/v1/requests", json=request_body(),
-                          headers={"X-Remote-User": f"req{i}@example.com"}, timeout=10).raise_for_status()
+            requests.put(
+                f"{base}/api/v1/hosts/me",
+                json=host_body(monthly_capacity=i + 1),
+                headers={"X-Remote-User": f"host{i}@example.com"},
+                timeout=10,
+            ).raise_for_status()
+            requests.post(
+                f"{base}/api/v1/requests",
+                json=request_body(),
+                headers={"X-Remote-User": f"req{i}@example.com"},
+                timeout=10,
+            ).raise_for_status()
         browser.get(f"{base}/dev/login?lang=en")
         browser.find_element(By.ID, "email").send_keys("ops.person@example.com")
         browser.find_element(By.ID, "groups").send_keys("ops")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(lambda: browser.current_url.rstrip("/") == base, 30, message="signed in")
+        wait_for(
+            lambda: browser.current_url.rstrip("/") == base, 30, message="signed in"
+        )
 
         browser.get(f"{base}/ops")
-        charts = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "svg.chart"), 30, message="charts")
+        charts = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "svg.chart"),
+            30,
+            message="charts",
+        )
         assert len(charts) >= 5
         funnel = browser.find_element(By.ID, "chart-funnel")
         assert len(funnel.find_elements(By.TAG_NAME, "rect")) == 4
         assert "Funnel" in funnel.text or "Funnel" in browser.page_source
-        assert browser.find_element(By.CSS_SELECTOR, "[data-status=submitted]").text == "3"
-        assert browser.find_elements(By.CSS_SELECTOR, "#chart-lag svg.chart")  # lag drawn, Kafka reachable
+        assert (
+            browser.find_element(By.CSS_SELECTOR, "[data-status=submitted]").text == "3"
+        )
+        assert browser.find_elements(
+            By.CSS_SELECTOR, "#chart-lag svg.chart"
+        )  # lag drawn, Kafka reachable
 
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
@@ -43,6 +63,9 @@ def test_dashboard_draws_its_charts_without_console_errors(browser, service_env,
         image = Image.open(io.BytesIO(png)).convert("RGB")
         colours = image.getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 20  # not a blank page
-        assert any(abs(r - 0x12) < 8 and abs(g - 0x3c) < 8 and abs(b - 0x69) < 8 for _, (r, g, b) in colours)
+        assert any(
+            abs(r - 0x12) < 8 and abs(g - 0x3C) < 8 and abs(b - 0x69) < 8
+            for _, (r, g, b) in colours
+        )
     finally:
         intake.stop()

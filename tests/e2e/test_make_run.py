@@ -1,5 +1,6 @@
 """`make run`'s supervisor for real: its own PostgreSQL, Kafka and mail sink,
 three services healed after a SIGKILL, and nothing left after Ctrl-C."""
+
 from __future__ import annotations
 
 import os
@@ -27,33 +28,75 @@ def alive(pid: int) -> bool:
 
 
 def test_make_run_starts_everything_heals_a_killed_service_and_stops_clean(tmp_path):
-    ports = {name: free_port() for name in ("INTAKE_PORT", "MATCHER_PORT", "NOTIFIER_PORT", "EMBEDDED_POSTGRES_PORT",
-                                            "EMBEDDED_KAFKA_PORT", "EMBEDDED_KAFKA_CONTROLLER_PORT", "MAIL_SINK_PORT")}
+    ports = {
+        name: free_port()
+        for name in (
+            "INTAKE_PORT",
+            "MATCHER_PORT",
+            "NOTIFIER_PORT",
+            "EMBEDDED_POSTGRES_PORT",
+            "EMBEDDED_KAFKA_PORT",
+            "EMBEDDED_KAFKA_CONTROLLER_PORT",
+            "MAIL_SINK_PORT",
+        )
+    }
     env = base_env(RUN_DIR=str(tmp_path / "run"), **ports)
     env.pop("SECRET_KEY")  # generated into RUN_DIR, as on a first `make run`
-    proc = subprocess.Popen([sys.executable, "-m", "devstack", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
-    urls = [f"http://127.0.0.1:{ports[p]}" for p in ("INTAKE_PORT", "MATCHER_PORT", "NOTIFIER_PORT")]
+    urls = [
+        f"http://127.0.0.1:{ports[p]}"
+        for p in ("INTAKE_PORT", "MATCHER_PORT", "NOTIFIER_PORT")
+    ]
     try:
-        wait_for(lambda: all(requests.get(u + "/readyz", timeout=3).status_code == 200 for u in urls), 120, 0.5,
-                 message="three services ready")
+        wait_for(
+            lambda: all(
+                requests.get(u + "/readyz", timeout=3).status_code == 200 for u in urls
+            ),
+            120,
+            0.5,
+            message="three services ready",
+        )
         assert (tmp_path / "run" / "secret_key").exists()
 
         def pids(what):
-            return [int(m) for line in list(lines) for m in re.findall(rf"{what}.*?\(pid (\d+)", line)]
+            return [
+                int(m)
+                for line in list(lines)
+                for m in re.findall(rf"{what}.*?\(pid (\d+)", line)
+            ]
 
         matcher = pids("matcher started")[-1]
         os.kill(matcher, signal.SIGKILL)
-        wait_for(lambda: len(pids("matcher started")) == 2, 30, message="the matcher started again")
-        assert any("matcher exited with status -9; restarting" in line for line in lines)
-        wait_for(lambda: requests.get(urls[1] + "/readyz", timeout=3).status_code == 200, 60,
-                 message="the new matcher ready")
+        wait_for(
+            lambda: len(pids("matcher started")) == 2,
+            30,
+            message="the matcher started again",
+        )
+        assert any(
+            "matcher exited with status -9; restarting" in line for line in lines
+        )
+        wait_for(
+            lambda: requests.get(urls[1] + "/readyz", timeout=3).status_code == 200,
+            60,
+            message="the new matcher ready",
+        )
 
-        children = (pids("PostgreSQL ready") + pids("Kafka ready") + pids("mail sink started")
-                    + [pids(f"{s} started")[-1] for s in ("intake", "matcher", "notifier")])
+        children = (
+            pids("PostgreSQL ready")
+            + pids("Kafka ready")
+            + pids("mail sink started")
+            + [pids(f"{s} started")[-1] for s in ("intake", "matcher", "notifier")]
+        )
         assert len(children) == 6 and all(alive(p) for p in children)
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         assert proc.wait(90) == 0

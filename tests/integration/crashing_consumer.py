@@ -1,5 +1,6 @@
 """A consumer process that kills itself (SIGKILL) right after the database
 commit of its Nth event, before the Kafka offset commit: the worst moment."""
+
 import os
 import signal
 import sys
@@ -26,9 +27,16 @@ class CrashingConsumer(pipeline.Consumer):
 def main() -> None:
     url, bootstrap, prefix, crash_after = sys.argv[1:5]
     consumer = pipeline.make_consumer(url, (bootstrap,), Names(prefix))
-    crashing = CrashingConsumer(name=consumer.name, service=consumer.service, topics_=consumer.topics,
-                                handlers=consumer.handlers, pool=consumer.pool, bootstrap=consumer.bootstrap,
-                                names=consumer.names, crash_after=int(crash_after))
+    crashing = CrashingConsumer(
+        name=consumer.name,
+        service=consumer.service,
+        topics_=consumer.topics,
+        handlers=consumer.handlers,
+        pool=consumer.pool,
+        bootstrap=consumer.bootstrap,
+        names=consumer.names,
+        crash_after=int(crash_after),
+    )
     crashing.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

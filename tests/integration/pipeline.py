@@ -1,5 +1,6 @@
 """A small real pipeline for backbone tests: write through the outbox,
 publish with the relay, consume with the inbox, count the effects."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,7 +18,9 @@ def prepare(database_url: str) -> None:
         conn.execute(EFFECTS)
 
 
-def write_events(database_url: str, n: int, producer: str = "intake") -> list[uuid.UUID]:
+def write_events(
+    database_url: str, n: int, producer: str = "intake"
+) -> list[uuid.UUID]:
     """n IntroCancelled events, each written in its own transaction."""
     ids = []
     with connect(database_url) as conn:
@@ -25,31 +28,58 @@ def write_events(database_url: str, n: int, producer: str = "intake") -> list[uu
             request_id = uuid.uuid4()
             with conn.transaction():
                 ob = outbox.Outbox(conn, producer)
-                ids.append(ob.emit("IntroCancelled", request_id,
-                                   {"request_id": request_id, "cancelled_by": "requester"}).event_id)
+                ids.append(
+                    ob.emit(
+                        "IntroCancelled",
+                        request_id,
+                        {"request_id": request_id, "cancelled_by": "requester"},
+                    ).event_id
+                )
     return ids
 
 
 def record_effect(conn, event, _outbox) -> None:
-    conn.execute("INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
-                 (event.event_id, event.payload["request_id"]))
+    conn.execute(
+        "INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
+        (event.event_id, event.payload["request_id"]),
+    )
 
 
 def effect_counts(database_url: str) -> dict[uuid.UUID, int]:
     with connect(database_url) as conn:
-        rows = conn.execute("SELECT event_id, count(*) AS n FROM effects GROUP BY event_id").fetchall()
+        rows = conn.execute(
+            "SELECT event_id, count(*) AS n FROM effects GROUP BY event_id"
+        ).fetchall()
     return {r["event_id"]: r["n"] for r in rows}
 
 
-def make_consumer(database_url, bootstrap, names, handler=record_effect, name="test-consumer", **kw) -> Consumer:
+def make_consumer(
+    database_url, bootstrap, names, handler=record_effect, name="test-consumer", **kw
+) -> Consumer:
     pool = make_pool(database_url, name=name)
     pool.open(wait=True)
-    return Consumer(name=name, service="matcher", topics_=[topics.INTRO_REQUESTS],
-                    handlers={"IntroCancelled": handler}, pool=pool, bootstrap=bootstrap, names=names, **kw)
+    return Consumer(
+        name=name,
+        service="matcher",
+        topics_=[topics.INTRO_REQUESTS],
+        handlers={"IntroCancelled": handler},
+        pool=pool,
+        bootstrap=bootstrap,
+        names=names,
+        **kw,
+    )
 
 
 def make_relay(database_url, bootstrap, names, producer="intake") -> Relay:
     return Relay(database_url, producer, bootstrap, names)
 
 
-__all__ = ["Consumer", "prepare", "write_events", "record_effect", "effect_counts", "make_consumer", "make_relay"]
+__all__ = [
+    "Consumer",
+    "prepare",
+    "write_events",
+    "record_effect",
+    "effect_counts",
+    "make_consumer",
+    "make_relay",
+]

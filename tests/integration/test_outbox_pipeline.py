@@ -1,4 +1,5 @@
 """Outbox → relay → Kafka → consumer with inbox, on the real broker and database."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,13 @@ def running(db, bootstrap, names):
         if relay:
             parts["relay"] = pipeline.make_relay(db, bootstrap, names).start()
             # the consumer's own service publishes its dead letters
-            parts["dlq-relay"] = pipeline.make_relay(db, bootstrap, names, producer="matcher").start()
+            parts["dlq-relay"] = pipeline.make_relay(
+                db, bootstrap, names, producer="matcher"
+            ).start()
         if consumer:
-            parts["consumer"] = pipeline.make_consumer(db, bootstrap, names, **kw).start()
+            parts["consumer"] = pipeline.make_consumer(
+                db, bootstrap, names, **kw
+            ).start()
         return parts
 
     yield start
@@ -46,53 +51,88 @@ def running(db, bootstrap, names):
 def test_events_written_through_the_outbox_take_effect_once_each(db, running):
     ids = pipeline.write_events(db, 50)
     running()
-    counts = wait_for(lambda: (c := pipeline.effect_counts(db)) and len(c) == 50 and c, 60,
-                      message="50 effects")
+    counts = wait_for(
+        lambda: (c := pipeline.effect_counts(db)) and len(c) == 50 and c,
+        60,
+        message="50 effects",
+    )
     assert set(counts) == set(ids)
     assert set(counts.values()) == {1}
     with connect(db) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL").fetchone()["n"] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
+            ).fetchone()["n"]
+            == 0
+        )
 
 
 def test_same_event_delivered_twice_takes_effect_once(db, bootstrap, names, running):
     ids = pipeline.write_events(db, 2)
     with connect(db) as conn:
-        rows = conn.execute("SELECT key, value, headers FROM outbox ORDER BY id").fetchall()
+        rows = conn.execute(
+            "SELECT key, value, headers FROM outbox ORDER BY id"
+        ).fetchall()
     twice, marker = rows
     producer = kafka_clients.producer(bootstrap)
     # One key for all three, so one partition: the marker is consumed after both copies.
     for row in (twice, twice, marker):
-        producer.send(names(topics.INTRO_REQUESTS), key=twice["key"].encode(), value=bytes(row["value"]),
-                      headers=[(k, v.encode()) for k, v in row["headers"].items()])
+        producer.send(
+            names(topics.INTRO_REQUESTS),
+            key=twice["key"].encode(),
+            value=bytes(row["value"]),
+            headers=[(k, v.encode()) for k, v in row["headers"].items()],
+        )
     producer.flush()
     producer.close()
     running(relay=False)
-    wait_for(lambda: pipeline.effect_counts(db).get(ids[1]), 60, message="marker handled")
+    wait_for(
+        lambda: pipeline.effect_counts(db).get(ids[1]), 60, message="marker handled"
+    )
     assert pipeline.effect_counts(db) == {ids[0]: 1, ids[1]: 1}
 
 
-def test_malformed_message_goes_to_dead_letter_topic_and_the_rest_flow(db, bootstrap, names, running):
+def test_malformed_message_goes_to_dead_letter_topic_and_the_rest_flow(
+    db, bootstrap, names, running
+):
     producer = kafka_clients.producer(bootstrap)
     key = str(uuid.uuid4()).encode()
     # Same key, so same partition: the bad messages stand in front of the good one.
     producer.send(names(topics.INTRO_REQUESTS), key=key, value=b"{not json")
-    producer.send(names(topics.INTRO_REQUESTS), key=key,
-                  value=json.dumps({"event_type": "IntroCancelled", "payload": {}}).encode())
+    producer.send(
+        names(topics.INTRO_REQUESTS),
+        key=key,
+        value=json.dumps({"event_type": "IntroCancelled", "payload": {}}).encode(),
+    )
     producer.flush()
     producer.close()
     ids = pipeline.write_events(db, 3)
     running()
-    wait_for(lambda: len(pipeline.effect_counts(db)) == 3, 60, message="good events handled")
+    wait_for(
+        lambda: len(pipeline.effect_counts(db)) == 3, 60, message="good events handled"
+    )
     assert set(pipeline.effect_counts(db)) == set(ids)
 
-    dlq = kafka_clients.consumer(bootstrap, f"dlq-reader-{uuid.uuid4()}", [names(topics.dlq(topics.INTRO_REQUESTS))],
-                                 consumer_timeout_ms=20000)
+    dlq = kafka_clients.consumer(
+        bootstrap,
+        f"dlq-reader-{uuid.uuid4()}",
+        [names(topics.dlq(topics.INTRO_REQUESTS))],
+        consumer_timeout_ms=20000,
+    )
     received = []
-    wait_for(lambda: received.extend(r for recs in dlq.poll(500).values() for r in recs) or len(received) >= 2,
-             60, message="two dead letters on the DLQ topic")
+    wait_for(
+        lambda: (
+            received.extend(r for recs in dlq.poll(500).values() for r in recs)
+            or len(received) >= 2
+        ),
+        60,
+        message="two dead letters on the DLQ topic",
+    )
     dlq.close()
-    assert {r.value for r in received} == {b"{not json", json.dumps(
-        {"event_type": "IntroCancelled", "payload": {}}).encode()}
+    assert {r.value for r in received} == {
+        b"{not json",
+        json.dumps({"event_type": "IntroCancelled", "payload": {}}).encode(),
+    }
     for record in received:
         headers = dict(record.headers)
         assert headers["dlq_reason"] == b"invalid"
@@ -100,10 +140,14 @@ def test_malformed_message_goes_to_dead_letter_topic_and_the_rest_flow(db, boots
         assert headers["dlq_original_topic"] == topics.INTRO_REQUESTS.encode()
         assert record.key == key
     with connect(db) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM dead_letters").fetchone()["n"] == 2
+        assert (
+            conn.execute("SELECT count(*) AS n FROM dead_letters").fetchone()["n"] == 2
+        )
 
 
-def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(db, bootstrap, names, running):
+def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
+    db, bootstrap, names, running
+):
     attempts = []
 
     def flaky(conn, event, _ob):
@@ -113,7 +157,11 @@ def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(db, boot
     ids = pipeline.write_events(db, 1)
     running(handler=flaky, max_attempts=3, retry_base_s=0.01)
     with connect(db, autocommit=True) as conn:
-        row = wait_for(lambda: conn.execute("SELECT * FROM dead_letters").fetchone(), 60, message="dead letter")
+        row = wait_for(
+            lambda: conn.execute("SELECT * FROM dead_letters").fetchone(),
+            60,
+            message="dead letter",
+        )
         assert row["reason"] == "handler-failed"
         assert "host calendar unavailable" in row["error"]
         assert conn.execute("SELECT count(*) AS n FROM inbox").fetchone()["n"] == 0
@@ -130,18 +178,31 @@ def test_broker_down_while_events_are_written_then_back(database_url, tmp_path, 
         relay = pipeline.make_relay(database_url, bootstrap, names).start()
         consumer = pipeline.make_consumer(database_url, bootstrap, names).start()
         first = pipeline.write_events(database_url, 10)
-        wait_for(lambda: len(pipeline.effect_counts(database_url)) == 10, 60, message="first events")
+        wait_for(
+            lambda: len(pipeline.effect_counts(database_url)) == 10,
+            60,
+            message="first events",
+        )
 
         broker.stop()
-        during = pipeline.write_events(database_url, 20)  # written while the broker is down
+        during = pipeline.write_events(
+            database_url, 20
+        )  # written while the broker is down
         with connect(database_url) as conn:
-            assert conn.execute("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
-                                ).fetchone()["n"] == 20
+            assert (
+                conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
+                ).fetchone()["n"]
+                == 20
+            )
         broker.start()
         after = pipeline.write_events(database_url, 10)
 
-        counts = wait_for(lambda: (c := pipeline.effect_counts(database_url)) and len(c) == 40 and c, 120,
-                          message="every event after the broker came back")
+        counts = wait_for(
+            lambda: (c := pipeline.effect_counts(database_url)) and len(c) == 40 and c,
+            120,
+            message="every event after the broker came back",
+        )
         assert set(counts) == set(first + during + after)
         assert set(counts.values()) == {1}
     finally:
@@ -153,7 +214,9 @@ def test_broker_down_while_events_are_written_then_back(database_url, tmp_path, 
         broker.stop()
 
 
-def test_stop_finishes_the_message_in_hand_and_commits_its_offset(db, bootstrap, names, running):
+def test_stop_finishes_the_message_in_hand_and_commits_its_offset(
+    db, bootstrap, names, running
+):
     import threading
 
     from kafka.structs import TopicPartition

@@ -1,4 +1,5 @@
 """Each process refuses to start with a bad setting, naming it in one line."""
+
 import subprocess
 import sys
 
@@ -6,7 +7,10 @@ import pytest
 
 from tests.support import ROOT, base_env
 
-GOOD = dict(DATABASE_URL="postgresql://postgres@127.0.0.1:1/x", KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
+GOOD = dict(
+    DATABASE_URL="postgresql://postgres@127.0.0.1:1/x",
+    KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+)
 
 BAD = [
     ("DATABASE_URL", "mysql://nope"),
@@ -25,8 +29,14 @@ BAD = [
 @pytest.mark.parametrize("variable,value", BAD, ids=[b[0] for b in BAD])
 def test_process_refuses_a_bad_setting_naming_it(service, variable, value):
     env = base_env(**{**GOOD, variable: value})
-    result = subprocess.run([sys.executable, "-m", f"services.{service}"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", f"services.{service}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -36,8 +46,14 @@ def test_process_refuses_a_bad_setting_naming_it(service, variable, value):
 @pytest.mark.parametrize("service", ["intake", "matcher", "notifier"])
 def test_process_refuses_a_missing_required_setting(service):
     env = base_env(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
-    result = subprocess.run([sys.executable, "-m", f"services.{service}"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", f"services.{service}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr and "required" in result.stderr
 
@@ -46,7 +62,13 @@ def test_fields_file_that_does_not_load_is_refused(tmp_path):
     bad = tmp_path / "fields.yaml"
     bad.write_text("- slug: Not A Slug\n  label: {en: x}\n")
     env = base_env(**GOOD, FIELDS_FILE=str(bad))
-    result = subprocess.run([sys.executable, "-m", "services.matcher"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.matcher"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "FIELDS_FILE" in result.stderr

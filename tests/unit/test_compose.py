@@ -1,4 +1,5 @@
 """docker-compose.yml cannot run here: read it and check it against the code."""
+
 import re
 from pathlib import Path
 
@@ -22,12 +23,18 @@ def resolve(value: str) -> str:
 
 
 def test_required_variables_are_what_the_settings_module_demands():
-    assert required_variables() == {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SECRET_KEY"}
+    assert required_variables() == {
+        "DATABASE_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "SECRET_KEY",
+    }
 
 
 def test_every_service_gets_every_required_variable_and_valid_settings():
     for name in PORTS:
-        env = {k: resolve(v) for k, v in COMPOSE["services"][name]["environment"].items()}
+        env = {
+            k: resolve(v) for k, v in COMPOSE["services"][name]["environment"].items()
+        }
         assert required_variables() <= set(env), name
         settings = config.load(env)  # would raise ConfigError naming a bad value
         assert settings.kafka_bootstrap_servers == ("kafka:9092",)
@@ -49,4 +56,6 @@ def test_infrastructure_images_are_the_documented_ones():
     assert images["postgres"].startswith("postgres:")
     assert images["mailpit"].startswith("axllent/mailpit")
     kafka_env = COMPOSE["services"]["kafka"]["environment"]
-    assert kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft, no ZooKeeper
+    assert (
+        kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    )  # KRaft, no ZooKeeper

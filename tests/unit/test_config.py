@@ -4,8 +4,11 @@ import pytest
 
 from shared import config
 
-BASE = {"DATABASE_URL": "postgresql://u@h:5432/d", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
-        "SECRET_KEY": "0123456789abcdef0123"}
+BASE = {
+    "DATABASE_URL": "postgresql://u@h:5432/d",
+    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+    "SECRET_KEY": "0123456789abcdef0123",
+}
 
 
 def test_defaults_are_the_contracts():
@@ -17,8 +20,15 @@ def test_defaults_are_the_contracts():
     assert s.auth_mode == "dev" and s.smtp_security == "none"
 
 
-@pytest.mark.parametrize("raw,expected", [("PT72H", timedelta(hours=72)), ("3600", timedelta(hours=1)),
-                                          ("P1DT30M", timedelta(days=1, minutes=30)), ("0.5", timedelta(seconds=0.5))])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("PT72H", timedelta(hours=72)),
+        ("3600", timedelta(hours=1)),
+        ("P1DT30M", timedelta(days=1, minutes=30)),
+        ("0.5", timedelta(seconds=0.5)),
+    ],
+)
 def test_durations_accept_iso8601_or_seconds(raw, expected):
     assert config.parse_duration("X", raw) == expected
 
@@ -31,8 +41,12 @@ def test_bad_durations_name_the_variable(raw):
 
 
 def test_api_tokens_parse_identity_and_groups():
-    s = config.load({**BASE, "API_TOKENS": "abcdefghijklmnop1234=bot@example.com:ops+intranet"})
-    assert s.api_tokens == {"abcdefghijklmnop1234": ("bot@example.com", ("ops", "intranet"))}
+    s = config.load(
+        {**BASE, "API_TOKENS": "abcdefghijklmnop1234=bot@example.com:ops+intranet"}
+    )
+    assert s.api_tokens == {
+        "abcdefghijklmnop1234": ("bot@example.com", ("ops", "intranet"))
+    }
 
 
 def test_short_secret_key_is_refused():

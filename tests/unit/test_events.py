@@ -1,6 +1,6 @@
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,35 +9,62 @@ from shared import events, topics
 
 def test_build_then_parse_round_trips_with_headers():
     request_id = uuid.uuid4()
-    event = events.build("MatchExpired", {"match_id": uuid.uuid4(), "request_id": request_id,
-                                          "host_id": uuid.uuid4()}, producer="matcher")
+    event = events.build(
+        "MatchExpired",
+        {"match_id": uuid.uuid4(), "request_id": request_id, "host_id": uuid.uuid4()},
+        producer="matcher",
+    )
     parsed = events.parse(event.to_bytes())
-    assert parsed.event_id == event.event_id and parsed.payload["request_id"] == request_id
-    assert event.headers() == {"event_type": "MatchExpired", "event_id": str(event.event_id),
-                               "correlation_id": str(event.correlation_id)}
+    assert (
+        parsed.event_id == event.event_id and parsed.payload["request_id"] == request_id
+    )
+    assert event.headers() == {
+        "event_type": "MatchExpired",
+        "event_id": str(event.event_id),
+        "correlation_id": str(event.correlation_id),
+    }
     body = json.loads(event.to_bytes())
-    assert set(body) == {"event_id", "event_type", "schema_version", "occurred_at", "correlation_id",
-                         "producer", "payload"}
+    assert set(body) == {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "correlation_id",
+        "producer",
+        "payload",
+    }
     assert datetime.fromisoformat(body["occurred_at"]).tzinfo is not None
 
 
 def test_build_refuses_an_invalid_payload():
     with pytest.raises(ValueError, match="RequestWaitlisted"):
-        events.build("RequestWaitlisted", {"request_id": "not-a-uuid", "reason": "x"}, producer="matcher")
+        events.build(
+            "RequestWaitlisted",
+            {"request_id": "not-a-uuid", "reason": "x"},
+            producer="matcher",
+        )
     with pytest.raises(ValueError):
-        events.build("RequestWaitlisted", {"request_id": uuid.uuid4(), "reason": "x", "extra": 1},
-                     producer="matcher")
+        events.build(
+            "RequestWaitlisted",
+            {"request_id": uuid.uuid4(), "reason": "x", "extra": 1},
+            producer="matcher",
+        )
 
 
-@pytest.mark.parametrize("raw", [None, b"\xff\xfe", b"[]", b"{}", b'{"event_type": "Nope"}'])
+@pytest.mark.parametrize(
+    "raw", [None, b"\xff\xfe", b"[]", b"{}", b'{"event_type": "Nope"}']
+)
 def test_parse_rejects_what_is_not_a_valid_envelope(raw):
     with pytest.raises(events.InvalidEvent):
         events.parse(raw)
 
 
 def test_parse_ignores_fields_added_by_a_newer_producer():
-    event = events.build("RequestUnmatched", {"request_id": uuid.uuid4(), "reason": "windows passed"},
-                         producer="matcher")
+    event = events.build(
+        "RequestUnmatched",
+        {"request_id": uuid.uuid4(), "reason": "windows passed"},
+        producer="matcher",
+    )
     body = json.loads(event.to_bytes())
     body["payload"]["new_field"] = 1
     body["new_envelope_field"] = True
@@ -54,10 +81,14 @@ def test_every_event_of_the_contract_has_a_schema_and_a_topic():
 
 def test_correlation_id_is_kept():
     cid = uuid.uuid4()
-    e = events.build("RequestUnmatched", {"request_id": uuid.uuid4(), "reason": "r"}, producer="matcher",
-                     correlation_id=cid)
+    e = events.build(
+        "RequestUnmatched",
+        {"request_id": uuid.uuid4(), "reason": "r"},
+        producer="matcher",
+        correlation_id=cid,
+    )
     assert e.correlation_id == cid
-    assert events.parse(e.to_bytes()).occurred_at <= datetime.now(timezone.utc)
+    assert events.parse(e.to_bytes()).occurred_at <= datetime.now(UTC)
 
 
 def test_the_events_page_is_generated_from_the_schemas():

@@ -19,12 +19,21 @@ def test_related_means_parent_or_sibling():
 
 def test_json_taxonomy_loads(tmp_path):
     p = tmp_path / "f.json"
-    p.write_text('[{"slug": "a", "label": {"en": "A"}}, {"slug": "b", "label": {"en": "B"}, "parent": "a"}]')
+    p.write_text(
+        '[{"slug": "a", "label": {"en": "A"}}, {"slug": "b", "label": {"en": "B"}, "parent": "a"}]'
+    )
     assert fields.load_taxonomy(p).related("b") == {"a"}
 
 
-@pytest.mark.parametrize("text", ["[]", "- slug: a\n  label: {en: A}\n  parent: missing\n",
-                                  "- slug: a\n  label: {en: A}\n- slug: a\n  label: {en: B}\n", "{{{"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        "- slug: a\n  label: {en: A}\n  parent: missing\n",
+        "- slug: a\n  label: {en: A}\n- slug: a\n  label: {en: B}\n",
+        "{{{",
+    ],
+)
 def test_bad_taxonomies_are_refused(tmp_path, text):
     p = tmp_path / "f.yaml"
     p.write_text(text)

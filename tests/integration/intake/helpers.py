@@ -1,9 +1,10 @@
 """Bodies and rows for intake tests."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
@@ -11,18 +12,30 @@ from shared.db import connect
 
 
 def future(days: float = 3, hours: float = 0) -> datetime:
-    base = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     return base + timedelta(days=days, hours=hours)
 
 
 def request_body(**overrides) -> dict:
     start = future(3)
     body = {
-        "name": "Camille Durand", "field": "management", "goal": "Discover the job before applying",
-        "format": "video", "duration_minutes": 30, "languages": ["fr"], "site": None,
-        "timezone": "Europe/Paris", "related_ok": True,
-        "availability": [{"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}],
-        "referrer": {"name": "Jean Martin", "email": "jean.martin@example.com"}, "preferred_host": None,
+        "name": "Camille Durand",
+        "field": "management",
+        "goal": "Discover the job before applying",
+        "format": "video",
+        "duration_minutes": 30,
+        "languages": ["fr"],
+        "site": None,
+        "timezone": "Europe/Paris",
+        "related_ok": True,
+        "availability": [
+            {
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=3)).isoformat(),
+            }
+        ],
+        "referrer": {"name": "Jean Martin", "email": "jean.martin@example.com"},
+        "preferred_host": None,
     }
     body.update(overrides)
     return body
@@ -30,18 +43,31 @@ def request_body(**overrides) -> dict:
 
 def host_body(**overrides) -> dict:
     body = {
-        "name": "Nathalie Renard", "fields": ["management"], "languages": ["fr", "en"],
-        "formats": ["video", "in_person", "phone"], "site": "Paris-La Défense", "timezone": "Europe/Paris",
-        "durations": [30, 60], "monthly_capacity": 2,
+        "name": "Nathalie Renard",
+        "fields": ["management"],
+        "languages": ["fr", "en"],
+        "formats": ["video", "in_person", "phone"],
+        "site": "Paris-La Défense",
+        "timezone": "Europe/Paris",
+        "durations": [30, 60],
+        "monthly_capacity": 2,
         "weekly_availability": [{"day": "tue", "start": "09:00", "end": "12:00"}],
-        "unavailable": [], "active": True,
+        "unavailable": [],
+        "active": True,
     }
     body.update(overrides)
     return body
 
 
-def insert_match(database_url: str, request_id, host_id, *, status="proposed", expires_in=timedelta(hours=72),
-                 start=None) -> uuid.UUID:
+def insert_match(
+    database_url: str,
+    request_id,
+    host_id,
+    *,
+    status="proposed",
+    expires_in=timedelta(hours=72),
+    start=None,
+) -> uuid.UUID:
     """A match as the matcher would write it (the matcher is not under test here)."""
     start = start or future(4)
     match_id = uuid.uuid4()
@@ -49,10 +75,23 @@ def insert_match(database_url: str, request_id, host_id, *, status="proposed", e
         conn.execute(
             "INSERT INTO matches (id, request_id, host_id, status, starts_at, ends_at, month, format, exact_field,"
             " score, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'video', true, %s, now() + %s)",
-            (match_id, request_id, host_id, status, start, start + timedelta(minutes=30), start.strftime("%Y-%m"),
-             Jsonb({}), expires_in))
-        conn.execute("UPDATE requests SET status = 'proposed', proposed_at = coalesce(proposed_at, now())"
-                     " WHERE id = %s", (request_id,))
+            (
+                match_id,
+                request_id,
+                host_id,
+                status,
+                start,
+                start + timedelta(minutes=30),
+                start.strftime("%Y-%m"),
+                Jsonb({}),
+                expires_in,
+            ),
+        )
+        conn.execute(
+            "UPDATE requests SET status = 'proposed', proposed_at = coalesce(proposed_at, now())"
+            " WHERE id = %s",
+            (request_id,),
+        )
     return match_id
 
 
@@ -66,8 +105,14 @@ def drain(consumer, want: int, timeout_s: float = 30) -> list:
     from tests.support import wait_for
 
     got = []
-    wait_for(lambda: got.extend(r for rs in consumer.poll(300).values() for r in rs) or len(got) >= want,
-             timeout_s, message=f"{want} message(s) on the topic")
+    wait_for(
+        lambda: (
+            got.extend(r for rs in consumer.poll(300).values() for r in rs)
+            or len(got) >= want
+        ),
+        timeout_s,
+        message=f"{want} message(s) on the topic",
+    )
     return got
 
 

@@ -1,4 +1,5 @@
 """The intranet pages and the email-link pages, through Flask's client."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,13 @@ import pytest
 
 from shared import links
 from tests.fixtures_intake import user
-from tests.integration.intake.helpers import count, future, host_body, insert_match, request_body
+from tests.integration.intake.helpers import (
+    count,
+    future,
+    host_body,
+    insert_match,
+    request_body,
+)
 
 CAMILLE = user("camille.durand@example.com")
 NATHALIE = user("nathalie.renard@example.com")
@@ -21,17 +28,32 @@ def csrf(client, path, headers) -> str:
 
 
 def request_form(day, **overrides) -> dict:
-    form = {"name": "Camille Durand", "field": "management", "goal": "Discover the job",
-            "format": "video", "duration_minutes": "30", "languages": ["fr"], "timezone": "Europe/Paris",
-            "related_ok": "on", "win-0-date": day.strftime("%Y-%m-%d"), "win-0-start": "14:00",
-            "win-0-end": "17:00", "referrer_name": "Jean Martin", "referrer_email": "jean.martin@example.com"}
+    form = {
+        "name": "Camille Durand",
+        "field": "management",
+        "goal": "Discover the job",
+        "format": "video",
+        "duration_minutes": "30",
+        "languages": ["fr"],
+        "timezone": "Europe/Paris",
+        "related_ok": "on",
+        "win-0-date": day.strftime("%Y-%m-%d"),
+        "win-0-start": "14:00",
+        "win-0-end": "17:00",
+        "referrer_name": "Jean Martin",
+        "referrer_email": "jean.martin@example.com",
+    }
     form.update(overrides)
     return form
 
 
 def test_request_form_submits_and_lists_the_request(client, database_url):
     token = csrf(client, "/requests/new", CAMILLE)
-    response = client.post("/requests/new", data={**request_form(future(5)), "csrf_token": token}, headers=CAMILLE)
+    response = client.post(
+        "/requests/new",
+        data={**request_form(future(5)), "csrf_token": token},
+        headers=CAMILLE,
+    )
     assert response.status_code == 302
     page = client.get("/requests", headers=CAMILLE).get_data(as_text=True)
     assert "management" in page and "status-submitted" in page
@@ -39,7 +61,9 @@ def test_request_form_submits_and_lists_the_request(client, database_url):
 
 
 def test_request_form_without_csrf_token_is_refused(client, database_url):
-    response = client.post("/requests/new", data=request_form(future(5)), headers=CAMILLE)
+    response = client.post(
+        "/requests/new", data=request_form(future(5)), headers=CAMILLE
+    )
     assert response.status_code == 400
     assert count(database_url, "SELECT count(*) FROM requests") == 0
 
@@ -47,8 +71,11 @@ def test_request_form_without_csrf_token_is_refused(client, database_url):
 def test_request_form_shows_errors_in_french(client, database_url):
     headers = user("camille.durand@example.com", lang="fr")
     token = csrf(client, "/requests/new", headers)
-    response = client.post("/requests/new", headers=headers, data={
-        **request_form(future(5), **{"win-0-end": "14:10"}), "csrf_token": token})
+    response = client.post(
+        "/requests/new",
+        headers=headers,
+        data={**request_form(future(5), **{"win-0-end": "14:10"}), "csrf_token": token},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Veuillez corriger" in page and "Plus court que la durée demandée." in page
@@ -57,22 +84,42 @@ def test_request_form_shows_errors_in_french(client, database_url):
 
 def test_pages_follow_the_language_switch(client):
     assert 'lang="en"' in client.get("/?lang=en").get_data(as_text=True)
-    assert 'lang="en"' in client.get("/").get_data(as_text=True)  # remembered in a cookie
+    assert 'lang="en"' in client.get("/").get_data(
+        as_text=True
+    )  # remembered in a cookie
     assert "Demander un entretien" in client.get("/?lang=fr").get_data(as_text=True)
 
 
 def test_host_form_saves_the_weekly_grid(client, database_url):
     token = csrf(client, "/host", NATHALIE)
-    response = client.post("/host", headers=NATHALIE, data={
-        "csrf_token": token, "name": "Nathalie Renard", "fields": ["management", "strategy"],
-        "languages": ["fr", "en"], "formats": ["video"], "timezone": "Europe/Paris", "durations": ["30", "60"],
-        "monthly_capacity": "2", "tue-0-start": "09:00", "tue-0-end": "12:00", "thu-1-start": "14:00",
-        "thu-1-end": "16:00", "active": "on"})
+    response = client.post(
+        "/host",
+        headers=NATHALIE,
+        data={
+            "csrf_token": token,
+            "name": "Nathalie Renard",
+            "fields": ["management", "strategy"],
+            "languages": ["fr", "en"],
+            "formats": ["video"],
+            "timezone": "Europe/Paris",
+            "durations": ["30", "60"],
+            "monthly_capacity": "2",
+            "tue-0-start": "09:00",
+            "tue-0-end": "12:00",
+            "thu-1-start": "14:00",
+            "thu-1-end": "16:00",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     profile = client.get("/api/v1/hosts/me", headers=NATHALIE).json
-    assert profile["weekly_availability"] == [{"day": "tue", "start": "09:00", "end": "12:00"},
-                                              {"day": "thu", "start": "14:00", "end": "16:00"}]
-    assert 'value="09:00"' in client.get("/host", headers=NATHALIE).get_data(as_text=True)
+    assert profile["weekly_availability"] == [
+        {"day": "tue", "start": "09:00", "end": "12:00"},
+        {"day": "thu", "start": "14:00", "end": "16:00"},
+    ]
+    assert 'value="09:00"' in client.get("/host", headers=NATHALIE).get_data(
+        as_text=True
+    )
 
 
 def test_pages_need_an_identity(client):
@@ -81,8 +128,12 @@ def test_pages_need_an_identity(client):
 
 @pytest.fixture
 def invitation(client, database_url):
-    host_id = client.put("/api/v1/hosts/me", json=host_body(), headers=NATHALIE).json["id"]
-    rid = client.post("/api/v1/requests", json=request_body(), headers=CAMILLE).json["id"]
+    host_id = client.put("/api/v1/hosts/me", json=host_body(), headers=NATHALIE).json[
+        "id"
+    ]
+    rid = client.post("/api/v1/requests", json=request_body(), headers=CAMILLE).json[
+        "id"
+    ]
     return rid, insert_match(database_url, rid, host_id)
 
 
@@ -91,10 +142,16 @@ def test_invitations_page_accepts(client, invitation):
     page = client.get("/invitations", headers=NATHALIE).get_data(as_text=True)
     assert "Camille Durand" in page and "Jean Martin" in page
     token = csrf(client, "/invitations", NATHALIE)
-    response = client.post(f"/invitations/{mid}/accept", data={"csrf_token": token, "location": "Salle 4"},
-                           headers=NATHALIE)
+    response = client.post(
+        f"/invitations/{mid}/accept",
+        data={"csrf_token": token, "location": "Salle 4"},
+        headers=NATHALIE,
+    )
     assert response.status_code == 302
-    assert client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"] == "confirmed"
+    assert (
+        client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
+        == "confirmed"
+    )
 
 
 def test_email_link_get_shows_and_post_accepts(client, settings, invitation):
@@ -102,11 +159,21 @@ def test_email_link_get_shows_and_post_accepts(client, settings, invitation):
     token = links.make_token(settings.secret_key, "accept", mid)
     page = client.get(f"/l/{token}")
     assert page.status_code == 200 and "Camille Durand" in page.get_data(as_text=True)
-    assert client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"] == "proposed"  # GET did nothing
-    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    done = client.post(f"/l/{token}", data={"csrf_token": csrf_token, "location": "Visio Teams"})
+    assert (
+        client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
+        == "proposed"
+    )  # GET did nothing
+    csrf_token = re.search(
+        r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)
+    ).group(1)
+    done = client.post(
+        f"/l/{token}", data={"csrf_token": csrf_token, "location": "Visio Teams"}
+    )
     assert done.status_code == 200
-    assert client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"] == "confirmed"
+    assert (
+        client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
+        == "confirmed"
+    )
     again = client.post(f"/l/{token}", data={"csrf_token": csrf_token})
     assert again.status_code == 409
 
@@ -116,8 +183,16 @@ def test_email_link_decline(client, settings, invitation):
     token = links.make_token(settings.secret_key, "decline", mid)
     page = client.get(f"/l/{token}").get_data(as_text=True)
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post(f"/l/{token}", data={"csrf_token": csrf_token, "reason": "away"}).status_code == 200
-    assert client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"] == "submitted"
+    assert (
+        client.post(
+            f"/l/{token}", data={"csrf_token": csrf_token, "reason": "away"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
+        == "submitted"
+    )
 
 
 def test_tampered_or_foreign_link_is_refused(client, invitation):
@@ -125,8 +200,12 @@ def test_tampered_or_foreign_link_is_refused(client, invitation):
     forged = links.make_token("another-secret-key-0123456789", "accept", mid)
     assert client.get(f"/l/{forged}").status_code == 400
     assert client.get("/l/garbage").status_code == 400
-    assert client.get(f"/l/{links.make_token('test-secret-key-0123456789abcdef', 'accept', uuid.uuid4())}"
-                      ).status_code == 400
+    assert (
+        client.get(
+            f"/l/{links.make_token('test-secret-key-0123456789abcdef', 'accept', uuid.uuid4())}"
+        ).status_code
+        == 400
+    )
 
 
 def test_expired_link_is_410(client, settings, invitation, monkeypatch):
@@ -134,30 +213,46 @@ def test_expired_link_is_410(client, settings, invitation, monkeypatch):
     token = links.make_token(settings.secret_key, "accept", mid)
     import itsdangerous.timed
 
-    later = itsdangerous.timed.time.time() + (settings.response_timeout + timedelta(days=2)).total_seconds()
+    later = (
+        itsdangerous.timed.time.time()
+        + (settings.response_timeout + timedelta(days=2)).total_seconds()
+    )
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
     assert client.get(f"/l/{token}").status_code == 410
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/x", "//evil.example", "/\\evil.example", "javascript:x"],
+)
 def test_dev_login_never_redirects_off_site(client, target):
     token = csrf(client, "/dev/login", {})
-    response = client.post("/dev/login", query_string={"next": target},
-                           data={"csrf_token": token, "email": "someone@example.com"})
+    response = client.post(
+        "/dev/login",
+        query_string={"next": target},
+        data={"csrf_token": token, "email": "someone@example.com"},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_dev_login_follows_a_local_next(client):
     token = csrf(client, "/dev/login", {})
-    response = client.post("/dev/login?next=/requests", data={"csrf_token": token, "email": "someone@example.com"})
+    response = client.post(
+        "/dev/login?next=/requests",
+        data={"csrf_token": token, "email": "someone@example.com"},
+    )
     assert response.headers["Location"] == "/requests"
 
 
-def test_an_overlong_answer_on_a_link_page_is_an_html_page(client, settings, invitation):
+def test_an_overlong_answer_on_a_link_page_is_an_html_page(
+    client, settings, invitation
+):
     _, mid = invitation
     token = links.make_token(settings.secret_key, "accept", mid)
     page = client.get(f"/l/{token}").get_data(as_text=True)
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/l/{token}", data={"csrf_token": csrf_token, "location": "x" * 600})
+    response = client.post(
+        f"/l/{token}", data={"csrf_token": csrf_token, "location": "x" * 600}
+    )
     assert response.status_code == 422 and response.mimetype == "text/html"
     assert "location" in response.get_data(as_text=True)

@@ -1,10 +1,11 @@
 """Hosts, requests and answers written as intake writes them (rows plus
 events through the outbox), and the matcher run in-process on the real
 broker and database."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
@@ -19,11 +20,14 @@ from shared.db import connect, make_pool
 from shared.outbox import Outbox
 from shared.relay import Relay
 
-ALL_WEEK = [{"day": d, "start": "00:00", "end": "24:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+ALL_WEEK = [
+    {"day": d, "start": "00:00", "end": "24:00"}
+    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+]
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def mid_month_morning(hours: float = 2.5) -> list[dict]:
@@ -34,16 +38,35 @@ def mid_month_morning(hours: float = 2.5) -> list[dict]:
     while day.day > 25:
         day += timedelta(days=1)
     start = datetime(day.year, day.month, day.day, 10, tzinfo=paris)
-    return [{"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}]
+    return [
+        {
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=hours)).isoformat(),
+        }
+    ]
 
 
 def days_ahead(start_days: float = 2, end_days: float = 9) -> list[dict]:
-    return [{"start": (now() + timedelta(days=start_days)).isoformat(),
-             "end": (now() + timedelta(days=end_days)).isoformat()}]
+    return [
+        {
+            "start": (now() + timedelta(days=start_days)).isoformat(),
+            "end": (now() + timedelta(days=end_days)).isoformat(),
+        }
+    ]
 
 
-def add_host(conn, *, fields_=("management",), capacity=2, weekly=ALL_WEEK, email=None, languages=("fr",),
-             timezone_="Europe/Paris", active=True, emit=True) -> uuid.UUID:
+def add_host(
+    conn,
+    *,
+    fields_=("management",),
+    capacity=2,
+    weekly=ALL_WEEK,
+    email=None,
+    languages=("fr",),
+    timezone_="Europe/Paris",
+    active=True,
+    emit=True,
+) -> uuid.UUID:
     host_id = uuid.uuid4()
     email = email or f"host-{host_id.hex[:8]}@example.com"
     with conn.transaction():
@@ -51,19 +74,55 @@ def add_host(conn, *, fields_=("management",), capacity=2, weekly=ALL_WEEK, emai
             "INSERT INTO hosts (id, email, name, fields, languages, formats, site, timezone, durations,"
             " monthly_capacity, weekly_availability, unavailable, active) VALUES"
             " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (host_id, email, "Host", list(fields_), list(languages), ["video", "phone"], "Paris", timezone_,
-             [30, 60], capacity, Jsonb(list(weekly)), Jsonb([]), active))
+            (
+                host_id,
+                email,
+                "Host",
+                list(fields_),
+                list(languages),
+                ["video", "phone"],
+                "Paris",
+                timezone_,
+                [30, 60],
+                capacity,
+                Jsonb(list(weekly)),
+                Jsonb([]),
+                active,
+            ),
+        )
         if emit:
-            Outbox(conn, "intake").emit("HostProfileChanged", host_id, {
-                "host_id": host_id, "email": email, "name": "Host", "fields": list(fields_),
-                "languages": list(languages), "formats": ["video", "phone"], "site": "Paris",
-                "timezone": timezone_, "durations": [30, 60], "monthly_capacity": capacity,
-                "weekly_availability": list(weekly), "unavailable": [], "active": active})
+            Outbox(conn, "intake").emit(
+                "HostProfileChanged",
+                host_id,
+                {
+                    "host_id": host_id,
+                    "email": email,
+                    "name": "Host",
+                    "fields": list(fields_),
+                    "languages": list(languages),
+                    "formats": ["video", "phone"],
+                    "site": "Paris",
+                    "timezone": timezone_,
+                    "durations": [30, 60],
+                    "monthly_capacity": capacity,
+                    "weekly_availability": list(weekly),
+                    "unavailable": [],
+                    "active": active,
+                },
+            )
     return host_id
 
 
-def add_request(conn, *, field="management", related_ok=True, availability=None, status="submitted",
-                emit=True, duration=30) -> uuid.UUID:
+def add_request(
+    conn,
+    *,
+    field="management",
+    related_ok=True,
+    availability=None,
+    status="submitted",
+    emit=True,
+    duration=30,
+) -> uuid.UUID:
     request_id, correlation = uuid.uuid4(), uuid.uuid4()
     availability = availability or days_ahead()
     email = f"req-{request_id.hex[:8]}@example.com"
@@ -72,63 +131,133 @@ def add_request(conn, *, field="management", related_ok=True, availability=None,
             "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
             " languages, timezone, related_ok, availability, status, correlation_id) VALUES"
             " (%s, %s, 'Camille', %s, 'Discover', 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
-            (request_id, email, field, duration, ["fr"], related_ok, Jsonb(availability), status, correlation))
+            (
+                request_id,
+                email,
+                field,
+                duration,
+                ["fr"],
+                related_ok,
+                Jsonb(availability),
+                status,
+                correlation,
+            ),
+        )
         if emit:
-            Outbox(conn, "intake", correlation).emit("IntroRequested", request_id, {
-                "request_id": request_id, "requester": {"name": "Camille", "email": email}, "field": field,
-                "goal": "Discover", "format": "video", "duration_minutes": duration, "languages": ["fr"],
-                "timezone": "Europe/Paris", "related_ok": related_ok, "availability": availability})
+            Outbox(conn, "intake", correlation).emit(
+                "IntroRequested",
+                request_id,
+                {
+                    "request_id": request_id,
+                    "requester": {"name": "Camille", "email": email},
+                    "field": field,
+                    "goal": "Discover",
+                    "format": "video",
+                    "duration_minutes": duration,
+                    "languages": ["fr"],
+                    "timezone": "Europe/Paris",
+                    "related_ok": related_ok,
+                    "availability": availability,
+                },
+            )
     return request_id
 
 
 def decline(conn, match_id) -> None:
     with conn.transaction():
-        m = conn.execute("UPDATE matches SET status = 'declined', decline_reason = 'busy', responded_at = now()"
-                         " WHERE id = %s RETURNING *", (match_id,)).fetchone()
-        conn.execute("UPDATE requests SET status = 'submitted' WHERE id = %s", (m["request_id"],))
-        Outbox(conn, "intake").emit("MatchDeclined", m["request_id"], {
-            "match_id": m["id"], "request_id": m["request_id"], "host_id": m["host_id"], "reason": "busy"})
+        m = conn.execute(
+            "UPDATE matches SET status = 'declined', decline_reason = 'busy', responded_at = now()"
+            " WHERE id = %s RETURNING *",
+            (match_id,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE requests SET status = 'submitted' WHERE id = %s", (m["request_id"],)
+        )
+        Outbox(conn, "intake").emit(
+            "MatchDeclined",
+            m["request_id"],
+            {
+                "match_id": m["id"],
+                "request_id": m["request_id"],
+                "host_id": m["host_id"],
+                "reason": "busy",
+            },
+        )
 
 
 def cancel(conn, request_id) -> None:
     with conn.transaction():
-        conn.execute("UPDATE requests SET status = 'cancelled' WHERE id = %s", (request_id,))
-        m = conn.execute("UPDATE matches SET status = 'cancelled' WHERE request_id = %s"
-                         " AND status IN ('proposed', 'accepted') RETURNING *", (request_id,)).fetchone()
-        Outbox(conn, "intake").emit("IntroCancelled", request_id, {
-            "request_id": request_id, "cancelled_by": "requester", "match_id": m and m["id"],
-            "host_id": m and m["host_id"], "match_status": m and "proposed"})
+        conn.execute(
+            "UPDATE requests SET status = 'cancelled' WHERE id = %s", (request_id,)
+        )
+        m = conn.execute(
+            "UPDATE matches SET status = 'cancelled' WHERE request_id = %s"
+            " AND status IN ('proposed', 'accepted') RETURNING *",
+            (request_id,),
+        ).fetchone()
+        Outbox(conn, "intake").emit(
+            "IntroCancelled",
+            request_id,
+            {
+                "request_id": request_id,
+                "cancelled_by": "requester",
+                "match_id": m and m["id"],
+                "host_id": m and m["host_id"],
+                "match_status": m and "proposed",
+            },
+        )
 
 
 def status(conn, request_id) -> str:
-    return conn.execute("SELECT status FROM requests WHERE id = %s", (request_id,)).fetchone()["status"]
+    return conn.execute(
+        "SELECT status FROM requests WHERE id = %s", (request_id,)
+    ).fetchone()["status"]
 
 
 def matches(conn, request_id) -> list[dict]:
-    return conn.execute("SELECT * FROM matches WHERE request_id = %s ORDER BY created_at", (request_id,)).fetchall()
+    return conn.execute(
+        "SELECT * FROM matches WHERE request_id = %s ORDER BY created_at", (request_id,)
+    ).fetchall()
 
 
 def events(conn, request_id) -> list[str]:
-    rows = conn.execute("SELECT event_type FROM outbox WHERE producer = 'matcher' AND key = %s ORDER BY id",
-                        (str(request_id),)).fetchall()
+    rows = conn.execute(
+        "SELECT event_type FROM outbox WHERE producer = 'matcher' AND key = %s ORDER BY id",
+        (str(request_id),),
+    ).fetchall()
     return [r["event_type"] for r in rows]
 
 
 class InProcess:
     """The intake relay and the matcher's consumer, in this process."""
 
-    def __init__(self, database_url, bootstrap, names, response_timeout=timedelta(hours=72)):
-        self.matcher = Matcher(taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
-                               response_timeout=response_timeout, lead=timedelta(hours=12))
+    def __init__(
+        self, database_url, bootstrap, names, response_timeout=timedelta(hours=72)
+    ):
+        self.matcher = Matcher(
+            taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
+            response_timeout=response_timeout,
+            lead=timedelta(hours=12),
+        )
         self.pool = make_pool(database_url, name="matcher-test")
         self.pool.open(wait=True)
         self.jobs = Jobs(self.pool, self.matcher)
         self.relay = Relay(database_url, "intake", bootstrap, names)
-        self.consumer = Consumer(name="matcher", service="matcher",
-                                 topics_=[topics.INTRO_REQUESTS, topics.HOST_PROFILES, topics.HOST_RESPONSES],
-                                 handlers=handlers(self.matcher), pool=self.pool, bootstrap=bootstrap, names=names)
+        self.consumer = Consumer(
+            name="matcher",
+            service="matcher",
+            topics_=[
+                topics.INTRO_REQUESTS,
+                topics.HOST_PROFILES,
+                topics.HOST_RESPONSES,
+            ],
+            handlers=handlers(self.matcher),
+            pool=self.pool,
+            bootstrap=bootstrap,
+            names=names,
+        )
 
-    def start(self) -> "InProcess":
+    def start(self) -> InProcess:
         self.relay.start()
         self.consumer.start()
         return self
@@ -139,4 +268,14 @@ class InProcess:
         self.pool.close()
 
 
-__all__ = ["connect", "InProcess", "add_host", "add_request", "decline", "cancel", "status", "matches", "events"]
+__all__ = [
+    "connect",
+    "InProcess",
+    "add_host",
+    "add_request",
+    "decline",
+    "cancel",
+    "status",
+    "matches",
+    "events",
+]

@@ -1,4 +1,5 @@
 """The notifier as a real process, a real SMTP server, intake in-process."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,9 @@ def smtp():
 
 
 @pytest.fixture
-def service_env(service_env, smtp):  # the root fixture, pointed at this test's SMTP server
+def service_env(
+    service_env, smtp
+):  # the root fixture, pointed at this test's SMTP server
     return {**service_env, "SMTP_PORT": str(smtp.port), "NOTIFY_RETRY_BASE": "PT0.2S"}
 
 

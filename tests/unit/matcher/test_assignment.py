@@ -1,8 +1,10 @@
 """Joint assignment serves more waiting requests than one at a time, never fewer."""
+
 import random
 from dataclasses import dataclass
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.matcher import assignment
 
@@ -27,15 +29,23 @@ def fixed(key, proposal, planned):  # slots never clash in these tests
 def test_crafted_case_joint_serves_two_where_one_at_a_time_serves_one():
     exact_host, related_host = H("exact"), H("related")
     options = {
-        "takes-related": [P(exact_host, "2026-12", 0, 1), P(related_host, "2026-12", 0, 1)],
+        "takes-related": [
+            P(exact_host, "2026-12", 0, 1),
+            P(related_host, "2026-12", 0, 1),
+        ],
         "exact-only": [P(exact_host, "2026-12", 0, 1)],
     }
     remaining = {("exact", "2026-12"): 1, ("related", "2026-12"): 1}
-    greedy = assignment.one_at_a_time(["takes-related", "exact-only"], options, remaining, fixed)
+    greedy = assignment.one_at_a_time(
+        ["takes-related", "exact-only"], options, remaining, fixed
+    )
     result = assignment.plan(["takes-related", "exact-only"], options, remaining, fixed)
     assert len(greedy) == 1
     assert result.method == "joint" and len(result.chosen) == 2
-    assert result.chosen["exact-only"].host == exact_host and result.chosen["takes-related"].host == related_host
+    assert (
+        result.chosen["exact-only"].host == exact_host
+        and result.chosen["takes-related"].host == related_host
+    )
 
 
 def test_capacity_of_a_host_is_never_exceeded():

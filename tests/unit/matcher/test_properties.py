@@ -1,25 +1,45 @@
 """Property: every slot proposed satisfies every hard constraint, checked
 instant by instant against the host's wall clock, and none earlier was missed."""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.matcher import slots
 from services.matcher.model import Calendar, full_months, refusal
 from services.matcher.ranking import propose
 from tests.unit.matcher.factories import host, request
 
-ZONES = ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC", "Pacific/Chatham"]
+ZONES = [
+    "Europe/Paris",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "UTC",
+    "Pacific/Chatham",
+]
 FIVE = timedelta(minutes=5)
 # around the 2026 DST changes of both hemispheres and a month's end
-BASES = [datetime(2026, 3, 27, tzinfo=slots.UTC), datetime(2026, 10, 23, tzinfo=slots.UTC),
-         datetime(2026, 4, 3, tzinfo=slots.UTC), datetime(2026, 11, 29, tzinfo=slots.UTC)]
+BASES = [
+    datetime(2026, 3, 27, tzinfo=slots.UTC),
+    datetime(2026, 10, 23, tzinfo=slots.UTC),
+    datetime(2026, 4, 3, tzinfo=slots.UTC),
+    datetime(2026, 11, 29, tzinfo=slots.UTC),
+]
 HORIZON_STEPS = 4 * 24 * 12  # four days in 5-minute steps
 
-clock = st.integers(0, 24 * 12).map(lambda n: f"{n // 12:02d}:{n % 12 * 5:02d}" if n < 288 else "24:00")
-weekly_entry = st.fixed_dictionaries({"day": st.sampled_from(slots.DAYS), "start": clock.filter(lambda c: c != "24:00"),
-                                      "end": clock})
+clock = st.integers(0, 24 * 12).map(
+    lambda n: f"{n // 12:02d}:{n % 12 * 5:02d}" if n < 288 else "24:00"
+)
+weekly_entry = st.fixed_dictionaries(
+    {
+        "day": st.sampled_from(slots.DAYS),
+        "start": clock.filter(lambda c: c != "24:00"),
+        "end": clock,
+    }
+)
 
 
 @st.composite
@@ -36,10 +56,17 @@ def scenarios(draw):
     tz = draw(st.sampled_from(ZONES))
     weekly = draw(st.lists(weekly_entry, min_size=1, max_size=6))
     off = [interval() for _ in range(draw(st.integers(0, 3)))]
-    h = host(tz=tz, weekly=weekly, capacity=draw(st.integers(1, 3)),
-             unavailable=[(s.isoformat(), e.isoformat()) for s, e in off])
+    h = host(
+        tz=tz,
+        weekly=weekly,
+        capacity=draw(st.integers(1, 3)),
+        unavailable=[(s.isoformat(), e.isoformat()) for s, e in off],
+    )
     windows = [interval(200) for _ in range(draw(st.integers(1, 4)))]
-    r = request(*[(s.isoformat(), e.isoformat()) for s, e in windows], duration=draw(st.sampled_from([30, 60])))
+    r = request(
+        *[(s.isoformat(), e.isoformat()) for s, e in windows],
+        duration=draw(st.sampled_from([30, 60])),
+    )
     calendar = Calendar()
     for _ in range(draw(st.integers(0, 4))):
         s, e = interval(24)
@@ -57,8 +84,9 @@ def in_weekly(h, instant: datetime) -> bool:
         if not w.overnight:
             if local.weekday() == w.weekday and start <= minute < end:
                 return True
-        elif (local.weekday() == w.weekday and minute >= start) or \
-                (local.weekday() == (w.weekday + 1) % 7 and minute < end):
+        elif (local.weekday() == w.weekday and minute >= start) or (
+            local.weekday() == (w.weekday + 1) % 7 and minute < end
+        ):
             return True
     return False
 

@@ -1,4 +1,5 @@
 """Who is proposed first, who never is, and the score kept with the match."""
+
 from datetime import timedelta
 
 from services.matcher.model import Calendar, refusal
@@ -9,14 +10,27 @@ NOW = utc("2026-11-20T09:00:00+00:00")
 WEEK = ("2026-12-01T00:00:00+01:00", "2026-12-08T00:00:00+01:00")
 
 
-def ranked(r, hosts, calendars=None, related=frozenset({"leadership"}), excluded=frozenset()):
-    return rank(r, hosts, calendars or {}, related=set(related), excluded=set(excluded), now=NOW,
-                lead=timedelta(hours=12))
+def ranked(
+    r, hosts, calendars=None, related=frozenset({"leadership"}), excluded=frozenset()
+):
+    return rank(
+        r,
+        hosts,
+        calendars or {},
+        related=set(related),
+        excluded=set(excluded),
+        now=NOW,
+        lead=timedelta(hours=12),
+    )
 
 
 def test_exact_field_comes_before_related_even_with_a_later_slot():
-    related = host(fields=["leadership"], weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}])
-    exact = host(fields=["management"], weekly=[{"day": "fri", "start": "09:00", "end": "12:00"}])
+    related = host(
+        fields=["leadership"], weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}]
+    )
+    exact = host(
+        fields=["management"], weekly=[{"day": "fri", "start": "09:00", "end": "12:00"}]
+    )
     first = ranked(request(WEEK), [related, exact])[0]
     assert first.host is exact and first.score["exact_field"] is True
 
@@ -32,16 +46,27 @@ def test_preferred_host_first_when_feasible():
     preferred = host(weekly=[{"day": "thu", "start": "09:00", "end": "12:00"}])
     r = request(WEEK, preferred=preferred.id)
     assert ranked(r, [busy_first, preferred])[0].host is preferred
-    r_other = request(("2026-12-01T00:00:00+01:00", "2026-12-02T00:00:00+01:00"), preferred=preferred.id)
-    assert ranked(r_other, [busy_first, preferred])[0].host is busy_first  # preferred has no slot
+    r_other = request(
+        ("2026-12-01T00:00:00+01:00", "2026-12-02T00:00:00+01:00"),
+        preferred=preferred.id,
+    )
+    assert (
+        ranked(r_other, [busy_first, preferred])[0].host is busy_first
+    )  # preferred has no slot
 
 
 def test_fairness_before_the_earliest_slot():
     loaded = host(capacity=4)
     calendar = Calendar()
-    calendar.add(utc("2026-12-03T09:00:00+01:00"), utc("2026-12-03T10:00:00+01:00"), "2026-12")
-    calendar.add(utc("2026-12-04T09:00:00+01:00"), utc("2026-12-04T10:00:00+01:00"), "2026-12")
-    idle_later = host(capacity=4, weekly=[{"day": "thu", "start": "09:00", "end": "12:00"}])
+    calendar.add(
+        utc("2026-12-03T09:00:00+01:00"), utc("2026-12-03T10:00:00+01:00"), "2026-12"
+    )
+    calendar.add(
+        utc("2026-12-04T09:00:00+01:00"), utc("2026-12-04T10:00:00+01:00"), "2026-12"
+    )
+    idle_later = host(
+        capacity=4, weekly=[{"day": "thu", "start": "09:00", "end": "12:00"}]
+    )
     first = ranked(request(WEEK), [loaded, idle_later], {loaded.id: calendar})[0]
     assert first.host is idle_later and first.score["load_quarter"] == 0
     recently = host(last_invited_at=NOW - timedelta(days=1))
@@ -56,26 +81,51 @@ def test_earliest_slot_then_first_language_then_site_break_ties():
     english = host(languages=["en", "fr"])
     french = host(languages=["fr"], site="Lyon")
     r = request(WEEK, languages=["fr", "en"], site="Lyon")
-    order = [p.host for p in ranked(r, [host(languages=["en", "fr"], site="Paris"), english, french])]
+    order = [
+        p.host
+        for p in ranked(
+            r, [host(languages=["en", "fr"], site="Paris"), english, french]
+        )
+    ]
     assert order[0] is french
 
 
 def test_the_score_explains_the_choice():
     score = ranked(request(WEEK), [host()])[0].score
-    assert set(score) >= {"exact_field", "preferred_host", "load", "load_quarter", "recently_invited", "start",
-                          "first_language", "same_site", "wait_minutes"}
+    assert set(score) >= {
+        "exact_field",
+        "preferred_host",
+        "load",
+        "load_quarter",
+        "recently_invited",
+        "start",
+        "first_language",
+        "same_site",
+        "wait_minutes",
+    }
 
 
 def test_hard_refusals():
     r = request(WEEK, email="camille@example.com", languages=["de"])
-    assert refusal(host(email="camille@example.com", languages=["de"]), r, set(), set()) == "self"
+    assert (
+        refusal(host(email="camille@example.com", languages=["de"]), r, set(), set())
+        == "self"
+    )
     assert refusal(host(), r, set(), set()) == "language"
     r = request(WEEK)
     h = host()
     assert refusal(h, r, set(), {h.id}) == "declined-or-expired"
     assert refusal(host(durations=[60]), r, set(), set()) == "duration"
     assert refusal(host(formats=["phone"]), r, set(), set()) == "format"
-    assert refusal(host(site="Lyon"), request(WEEK, fmt="in_person", site="Paris"), set(), set()) == "site"
+    assert (
+        refusal(
+            host(site="Lyon"),
+            request(WEEK, fmt="in_person", site="Paris"),
+            set(),
+            set(),
+        )
+        == "site"
+    )
     assert refusal(host(active=False), r, set(), set()) == "inactive"
     assert refusal(host(capacity=0), r, set(), set()) == "no-capacity"
     assert refusal(host(fields=["finance"]), r, {"leadership"}, set()) == "field"

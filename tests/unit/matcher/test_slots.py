@@ -1,4 +1,5 @@
 """The earliest slot: DST, time zones, midnight, time off, lead time, month edges."""
+
 from datetime import timedelta
 
 from services.matcher import slots
@@ -12,54 +13,92 @@ def test_weekly_hours_follow_the_host_wall_clock_across_the_spring_dst_change():
     paris = host(weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}])
     before = request(("2026-03-24T00:00:00+00:00", "2026-03-25T00:00:00+00:00"))
     after = request(("2026-03-31T00:00:00+00:00", "2026-04-01T00:00:00+00:00"))
-    assert slot_for(paris, before, Calendar(), EARLY)[0] == utc("2026-03-24T08:00:00+00:00")  # CET
-    assert slot_for(paris, after, Calendar(), EARLY)[0] == utc("2026-03-31T07:00:00+00:00")  # CEST
+    assert slot_for(paris, before, Calendar(), EARLY)[0] == utc(
+        "2026-03-24T08:00:00+00:00"
+    )  # CET
+    assert slot_for(paris, after, Calendar(), EARLY)[0] == utc(
+        "2026-03-31T07:00:00+00:00"
+    )  # CEST
 
 
 def test_a_window_spanning_the_autumn_change_lasts_one_hour_longer_in_real_time():
     paris = host(weekly=[{"day": "sun", "start": "01:00", "end": "04:00"}])
-    occurrences = list(slots.weekly_occurrences(paris.weekly, paris.tz, utc("2026-10-24T12:00:00+00:00"),
-                                                utc("2026-10-26T00:00:00+00:00")))
-    assert occurrences == [(utc("2026-10-24T23:00:00+00:00"), utc("2026-10-25T03:00:00+00:00"))]
+    occurrences = list(
+        slots.weekly_occurrences(
+            paris.weekly,
+            paris.tz,
+            utc("2026-10-24T12:00:00+00:00"),
+            utc("2026-10-26T00:00:00+00:00"),
+        )
+    )
+    assert occurrences == [
+        (utc("2026-10-24T23:00:00+00:00"), utc("2026-10-25T03:00:00+00:00"))
+    ]
 
 
 def test_host_and_requester_in_different_zones_meet_at_the_same_instant():
-    new_york = host(tz="America/New_York", weekly=[{"day": "mon", "start": "09:00", "end": "10:00"}])
+    new_york = host(
+        tz="America/New_York", weekly=[{"day": "mon", "start": "09:00", "end": "10:00"}]
+    )
     # 2026-03-09: New York is already on summer time, Paris not yet (gap weeks)
-    paris_afternoon = request(("2026-03-09T13:00:00+01:00", "2026-03-09T17:00:00+01:00"))
+    paris_afternoon = request(
+        ("2026-03-09T13:00:00+01:00", "2026-03-09T17:00:00+01:00")
+    )
     start, end = slot_for(new_york, paris_afternoon, Calendar(), EARLY)
     assert start == utc("2026-03-09T13:00:00+00:00")  # 09:00 EDT = 14:00 CET
     assert end - start == timedelta(minutes=30)
     winter = request(("2026-12-07T13:00:00+01:00", "2026-12-07T17:00:00+01:00"))
-    assert slot_for(new_york, winter, Calendar(), EARLY)[0] == utc("2026-12-07T14:00:00+00:00")  # 09:00 EST
+    assert slot_for(new_york, winter, Calendar(), EARLY)[0] == utc(
+        "2026-12-07T14:00:00+00:00"
+    )  # 09:00 EST
 
 
 def test_a_weekly_window_crossing_midnight_holds_a_meeting_across_it():
-    tokyo = host(tz="Asia/Tokyo", weekly=[{"day": "fri", "start": "22:00", "end": "02:00"}])
-    late = request(("2026-12-04T23:30:00+09:00", "2026-12-05T01:30:00+09:00"), duration=60)
-    assert slot_for(tokyo, late, Calendar(), EARLY) == (utc("2026-12-04T23:30:00+09:00"),
-                                                        utc("2026-12-05T00:30:00+09:00"))
+    tokyo = host(
+        tz="Asia/Tokyo", weekly=[{"day": "fri", "start": "22:00", "end": "02:00"}]
+    )
+    late = request(
+        ("2026-12-04T23:30:00+09:00", "2026-12-05T01:30:00+09:00"), duration=60
+    )
+    assert slot_for(tokyo, late, Calendar(), EARLY) == (
+        utc("2026-12-04T23:30:00+09:00"),
+        utc("2026-12-05T00:30:00+09:00"),
+    )
 
 
 def test_an_end_of_24_00_runs_to_midnight_and_joins_the_next_day():
-    h = host(tz="UTC", weekly=[{"day": "mon", "start": "23:00", "end": "24:00"},
-                               {"day": "tue", "start": "00:00", "end": "01:00"}])
+    h = host(
+        tz="UTC",
+        weekly=[
+            {"day": "mon", "start": "23:00", "end": "24:00"},
+            {"day": "tue", "start": "00:00", "end": "01:00"},
+        ],
+    )
     r = request(("2026-12-07T23:15:00+00:00", "2026-12-08T01:00:00+00:00"), duration=60)
     assert slot_for(h, r, Calendar(), EARLY)[0] == utc("2026-12-07T23:15:00+00:00")
 
 
 def test_time_off_and_other_meetings_push_the_slot_later():
-    h = host(weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}],
-             unavailable=[("2026-12-01T00:00:00+01:00", "2026-12-02T00:00:00+01:00")])
+    h = host(
+        weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}],
+        unavailable=[("2026-12-01T00:00:00+01:00", "2026-12-02T00:00:00+01:00")],
+    )
     r = request(("2026-12-01T08:00:00+01:00", "2026-12-09T12:00:00+01:00"))
     busy = Calendar()
-    busy.add(utc("2026-12-08T09:00:00+01:00"), utc("2026-12-08T10:00:00+01:00"), "2026-12")
+    busy.add(
+        utc("2026-12-08T09:00:00+01:00"), utc("2026-12-08T10:00:00+01:00"), "2026-12"
+    )
     assert slot_for(h, r, busy, EARLY)[0] == utc("2026-12-08T10:00:00+01:00")
 
 
 def test_nothing_starts_before_the_lead_time():
-    h = host(tz="UTC", weekly=[{"day": "mon", "start": "09:00", "end": "18:00"},
-                               {"day": "tue", "start": "09:00", "end": "18:00"}])
+    h = host(
+        tz="UTC",
+        weekly=[
+            {"day": "mon", "start": "09:00", "end": "18:00"},
+            {"day": "tue", "start": "09:00", "end": "18:00"},
+        ],
+    )
     r = request(("2026-12-07T00:00:00+00:00", "2026-12-09T00:00:00+00:00"))
     now = utc("2026-12-07T08:00:00+00:00")
     start, _ = slot_for(h, r, Calendar(), now + timedelta(hours=12))
@@ -67,16 +106,23 @@ def test_nothing_starts_before_the_lead_time():
 
 
 def test_a_full_month_in_the_host_zone_moves_the_slot_to_the_next_month():
-    h = host(capacity=1, weekly=[{"day": d, "start": "00:00", "end": "24:00"} for d in slots.DAYS])
+    h = host(
+        capacity=1,
+        weekly=[{"day": d, "start": "00:00", "end": "24:00"} for d in slots.DAYS],
+    )
     busy = Calendar()
-    busy.add(utc("2026-11-10T10:00:00+01:00"), utc("2026-11-10T11:00:00+01:00"), "2026-11")
+    busy.add(
+        utc("2026-11-10T10:00:00+01:00"), utc("2026-11-10T11:00:00+01:00"), "2026-11"
+    )
     r = request(("2026-11-30T22:00:00+00:00", "2026-12-01T02:00:00+00:00"))
     start, _ = slot_for(h, r, busy, EARLY)
     # 23:00 UTC on 30 November is already December in Paris
     assert start == utc("2026-11-30T23:00:00+00:00")
     assert slots.month_of(start, h.tz) == "2026-12"
     december_full = Calendar()
-    december_full.add(utc("2026-12-10T10:00:00+01:00"), utc("2026-12-10T11:00:00+01:00"), "2026-12")
+    december_full.add(
+        utc("2026-12-10T10:00:00+01:00"), utc("2026-12-10T11:00:00+01:00"), "2026-12"
+    )
     assert slot_for(h, r, december_full, EARLY)[0] == utc("2026-11-30T22:00:00+00:00")
 
 
@@ -95,6 +141,12 @@ def test_slots_start_on_a_quarter_hour_when_the_window_allows():
 
 
 def test_windows_passed_only_when_no_window_can_still_hold_the_meeting():
-    windows = slots.parse_windows([{"start": "2026-12-01T09:00:00+00:00", "end": "2026-12-01T10:00:00+00:00"}])
-    assert not slots.windows_passed(windows, timedelta(minutes=30), utc("2026-12-01T09:30:00+00:00"))
-    assert slots.windows_passed(windows, timedelta(minutes=30), utc("2026-12-01T09:31:00+00:00"))
+    windows = slots.parse_windows(
+        [{"start": "2026-12-01T09:00:00+00:00", "end": "2026-12-01T10:00:00+00:00"}]
+    )
+    assert not slots.windows_passed(
+        windows, timedelta(minutes=30), utc("2026-12-01T09:30:00+00:00")
+    )
+    assert slots.windows_passed(
+        windows, timedelta(minutes=30), utc("2026-12-01T09:31:00+00:00")
+    )
