@@ -9,7 +9,10 @@ see each other's rows or messages.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -28,10 +31,15 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    server = infra.postgres(tmp_path_factory.mktemp("pg"))
+def pg_server():
+    # Outside pytest's own temporary root: each pytest session makes that root
+    # private to root (0700), which would lock out a server that runs as its
+    # own system user whenever a second session starts beside this one.
+    workdir = Path(tempfile.mkdtemp(prefix="matchmaker-test-pg-"))
+    server = infra.postgres(workdir)
     yield server
     server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
