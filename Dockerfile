@@ -6,7 +6,8 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY devstack ./devstack
-RUN pip install . && useradd --system app
+# The compiled message catalogs (shared/locale/*/LC_MESSAGES/messages.mo).
+RUN pip install . && pybabel compile -d shared/locale -D messages && useradd --system app
 USER app
 EXPOSE 8000 8001 8002
 CMD ["python", "-m", "services.intake"]

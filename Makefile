@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint format install kafka-jars java browser bench demo migrate clean
+.PHONY: run test lint format install catalogs messages kafka-jars java browser bench demo migrate clean
 
-run: install kafka-jars
+run: install catalogs kafka-jars
 	$(PY) -m devstack run
 
-test: lint kafka-jars browser
+test: lint catalogs kafka-jars browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ruff, configured in pyproject.toml: `make test` fails on a new violation.
@@ -21,14 +21,27 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install kafka-jars
+bench: install catalogs kafka-jars
 	$(PY) -m bench
 
 # Against the service that `make run` started (in another terminal).
-demo: install
+demo: install catalogs
 	$(PY) -m devstack.demo
 
 install: $(STAMP)
+
+# The translations (shared/i18n.py): each shared/locale/<lang>/LC_MESSAGES/
+# messages.po compiled to messages.mo; fails on an error in a catalog.
+catalogs: install
+	$(VENV)/bin/pybabel compile -d shared/locale -D messages
+
+# After changing a message in the code or the templates: extract them all
+# (babel.cfg) into messages.pot and merge it into every catalog; then
+# translate what is new or marked fuzzy in each messages.po.
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --ignore-dirs='.* __pycache__' \
+	  -c Translators: --sort-by-file --project=matchmaker -o shared/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale -D messages --previous
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

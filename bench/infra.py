@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import tempfile
 from pathlib import Path
 
 import psycopg
 
 from devstack.kafka import Broker
+from devstack.ports import free_port
 from devstack.postgres import Postgres
 from shared.migrations import migrate
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -17,7 +17,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.infra import free_port, fresh_database
+from bench.infra import fresh_database
+from devstack.ports import free_port
 from devstack.postgres import Postgres
 
 REQUESTS = 3000
@@ -133,6 +134,7 @@ def main() -> None:
             common = {
                 **os.environ,
                 "SECRET_KEY": "bench-secret-key-0123456789",
+                "AUTH_MODE": "dev",
                 "LOG_LEVEL": "WARNING",
                 "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
                 "OUTBOX_RELAY": "off",

@@ -16,13 +16,15 @@ from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
-from bench.infra import free_port, fresh_database
+from bench.infra import fresh_database
+from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.matcher import assignment
 from services.matcher.matching import Matcher, utc_now
 from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
+from shared.outbox import Outbox
 
 TAXONOMY = fields.load_taxonomy(DEFAULT_FIELDS_FILE)
 SLUGS = sorted(TAXONOMY.fields)
@@ -130,7 +132,7 @@ def per_request(url: str, hosts: int) -> dict:
         for rid in ids:
             t = time.perf_counter()
             with conn.transaction():
-                result = m.match(conn, rid)
+                result = m.match(Outbox(conn, "matcher"), rid)
             latencies.append(time.perf_counter() - t)
             outcomes[result] = outcomes.get(result, 0) + 1
         total = time.perf_counter() - t0
@@ -176,7 +178,7 @@ def joint(url: str) -> dict:
             )
             plan_s = time.perf_counter() - t
             t = time.perf_counter()
-            outcome = m.assign(conn, rows)
+            outcome = m.assign(Outbox(conn, "matcher"), rows)
             booked_s = time.perf_counter() - t
     return {
         "requests": len(ids),

@@ -14,12 +14,17 @@ from types import SimpleNamespace
 
 from aiosmtpd.controller import Controller
 
-from bench.infra import free_port, fresh_database
+from bench.infra import fresh_database
+from devstack.ports import free_port
 from devstack.postgres import Postgres
-from services.notifier import ledger, render
+from services.notifier.render import Renderer
+from services.notifier.repository import Repository
 from services.notifier.sender import Sender
+from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect, make_pool
 from shared.events import Event
+from shared.fields import load_taxonomy
+from shared.i18n import Catalogs
 from tests.unit.notifier.test_render import CONTEXT
 
 N = 2000
@@ -41,8 +46,7 @@ def queue(url: str, settings, n: int) -> None:
                 uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {}
             )
             person = {**CONTEXT["to"], "email": f"person{i}@example.com"}
-            ledger.plan(
-                conn,
+            Repository(conn).plan(
                 event=event,
                 kind="invitation",
                 person=person,
@@ -76,7 +80,8 @@ def main() -> None:
                 rows = conn.execute(
                     "SELECT * FROM notifications ORDER BY created_at"
                 ).fetchall()
-            messages = [(render.compose(r, settings), r["recipient"]) for r in rows]
+            renderer = Renderer(load_taxonomy(DEFAULT_FIELDS_FILE), Catalogs())
+            messages = [(renderer.compose(r, settings), r["recipient"]) for r in rows]
 
             t = time.perf_counter()
             client = smtplib.SMTP("127.0.0.1", port)
@@ -87,7 +92,7 @@ def main() -> None:
 
             pool = make_pool(url, name="bench")
             pool.open(wait=True)
-            sender = Sender(pool, settings)
+            sender = Sender(pool, settings, renderer=renderer)
             t = time.perf_counter()
             while sender.drain():
                 pass

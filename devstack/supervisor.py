@@ -5,7 +5,8 @@ three services, and keep them running.
 - Kafka (KRaft, data under `.run/kafka`, 127.0.0.1:9092) unless
   KAFKA_BOOTSTRAP_SERVERS is set;
 - the SMTP sink (127.0.0.1:1025, mail under `.run/mail`) unless SMTP_HOST is set;
-- SECRET_KEY generated once into `.run/secret_key` unless set.
+- SECRET_KEY generated once into `.run/secret_key` unless set;
+- AUTH_MODE=dev unless set (the services then bind a loopback address only).
 
 A service that dies is started again after a back-off (1 s doubling to 30 s,
 reset once it has run a minute); one that exits with status 2 (a bad setting)
@@ -81,6 +82,7 @@ def main() -> int:
         return 1
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", secret_key(run_dir))
+    env.setdefault("AUTH_MODE", "dev")  # on this machine, bound to 127.0.0.1
     env["PYTHONUNBUFFERED"] = "1"
 
     # Check every setting before starting anything (placeholders for what we start).

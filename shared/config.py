@@ -44,6 +44,7 @@ class Settings:
     fields_file: Path = DEFAULT_FIELDS_FILE
     response_timeout: timedelta = timedelta(hours=72)
     min_lead_time: timedelta = timedelta(hours=12)
+    response_margin: timedelta = timedelta(hours=2)  # answer this long before the start
     intake_port: int = 8000
     matcher_port: int = 8001
     notifier_port: int = 8002
@@ -60,6 +61,14 @@ class Settings:
     reminder_before: timedelta = timedelta(hours=24)
     followup_after: timedelta = timedelta(hours=2)
     smtp_timeout_s: float = 10.0
+    # the matcher's periodic jobs, in seconds
+    expire_invitations_every_s: float = 30.0
+    retry_waitlist_every_s: float = 60.0
+    unmatch_passed_every_s: float = 300.0
+    complete_meetings_every_s: float = 300.0
+    pool_size: int = 8  # database connections per process
+    outbox_relay: bool = True  # off: a WSGI worker leaves publishing to others
+    mail_sink_dir: Path | None = None  # the local sink's folder, shown to ops
 
 
 def is_number(text: str) -> bool:
@@ -160,6 +169,47 @@ def parse_count(variable: str, raw: str, minimum: int = 1) -> int:
     return int(raw)
 
 
+# Values that only ever stand in for a real secret (ours in old compose
+# files, the usual ones in examples).
+PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "replace-me",
+    "secret-key-here",
+    "your-secret",
+)
+INSECURE_DEV_AUTH = "INSECURE_DEV_AUTH_ON_NETWORK"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_interval(variable: str, raw: str) -> float:
+    """A job's period in seconds, at least 50 ms."""
+    return max(parse_duration(variable, raw).total_seconds(), 0.05)
+
+
+def parse_switch(variable: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("on", "off"):
+        raise ConfigError(variable, f"{raw!r} is not one of on, off")
+    return value == "on"
+
+
+def parse_folder(variable: str, raw: str | None) -> Path | None:
+    if raw is None:
+        return None
+    if not Path(raw).is_dir():
+        raise ConfigError(variable, f"{raw} is not a folder")
+    return Path(raw)
+
+
 def _get(env, name, default=None, required=False):
     value = env.get(name)
     if value is None or value == "":
@@ -176,7 +226,7 @@ def load(env=None) -> Settings:
 
         load_dotenv(ROOT / ".env", override=False)
         env = os.environ
-    auth_mode = _get(env, "AUTH_MODE", "dev")
+    auth_mode = _get(env, "AUTH_MODE", required=True)
     if auth_mode not in ("dev", "proxy"):
         raise ConfigError("AUTH_MODE", f"{auth_mode!r} is not one of dev, proxy")
     security = _get(env, "SMTP_SECURITY", "none")
@@ -210,6 +260,9 @@ def load(env=None) -> Settings:
         fields_file=fields_file,
         response_timeout=parse_duration(
             "RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")
+        ),
+        response_margin=parse_duration(
+            "RESPONSE_MARGIN", _get(env, "RESPONSE_MARGIN", "PT2H")
         ),
         min_lead_time=parse_duration(
             "MIN_LEAD_TIME", _get(env, "MIN_LEAD_TIME", "PT12H")
@@ -250,9 +303,46 @@ def load(env=None) -> Settings:
             "SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")
         ).total_seconds(),
         log_level=parse_log_level(_get(env, "LOG_LEVEL", "INFO")),
+        expire_invitations_every_s=parse_interval(
+            "MATCHER_EXPIRY_INTERVAL", _get(env, "MATCHER_EXPIRY_INTERVAL", "30")
+        ),
+        retry_waitlist_every_s=parse_interval(
+            "MATCHER_RETRY_INTERVAL", _get(env, "MATCHER_RETRY_INTERVAL", "60")
+        ),
+        unmatch_passed_every_s=parse_interval(
+            "MATCHER_UNMATCHED_INTERVAL", _get(env, "MATCHER_UNMATCHED_INTERVAL", "300")
+        ),
+        complete_meetings_every_s=parse_interval(
+            "MATCHER_COMPLETION_INTERVAL",
+            _get(env, "MATCHER_COMPLETION_INTERVAL", "300"),
+        ),
+        pool_size=parse_count("POOL_SIZE", _get(env, "POOL_SIZE", "8")),
+        outbox_relay=parse_switch("OUTBOX_RELAY", _get(env, "OUTBOX_RELAY", "on")),
+        mail_sink_dir=parse_folder("MAIL_SINK_DIR", _get(env, "MAIL_SINK_DIR")),
     )
     if len(settings.secret_key) < 16:
         raise ConfigError("SECRET_KEY", "must be at least 16 characters")
+    if settings.response_margin >= settings.min_lead_time:
+        raise ConfigError(
+            "RESPONSE_MARGIN",
+            "must be shorter than MIN_LEAD_TIME, or no invitation could be answered",
+        )
+    if any(word in settings.secret_key.lower() for word in PLACEHOLDER_WORDS):
+        raise ConfigError(
+            "SECRET_KEY",
+            "is a placeholder: generate one (python -m secrets, or openssl rand -base64 48)",
+        )
+    if settings.auth_mode == "dev" and not is_loopback(settings.bind_host):
+        if (
+            parse_switch(INSECURE_DEV_AUTH, _get(env, INSECURE_DEV_AUTH, "off"))
+            is False
+        ):
+            raise ConfigError(
+                "AUTH_MODE",
+                f"dev trusts identity headers from anyone, so it binds only a loopback"
+                f" address, not BIND_HOST={settings.bind_host}; use proxy, or set"
+                f" {INSECURE_DEV_AUTH}=on to let anyone who reaches it sign in as anyone",
+            )
     from shared import fields
 
     try:

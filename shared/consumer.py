@@ -6,7 +6,9 @@ transaction, insert (consumer, event_id) into `inbox` and run the handler
 Kafka offset. A message that cannot be parsed, or whose handler keeps
 failing, is recorded in `dead_letters` and copied to `<topic>.dlq` through
 the outbox, in one transaction, and the loop goes on. A database that is
-down is waited for, never blamed on the message. `stop()` lets the message
+down (`db.is_outage`) is waited for, never blamed on the message; a
+statement that fails on its own (a time-out, a key too large for its index)
+is the message's failure and counts as an attempt. `stop()` lets the message
 in hand finish, commits its offset and returns.
 """
 
@@ -16,19 +18,25 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from kafka.structs import OffsetAndMetadata
-from psycopg.types.json import Jsonb
 
-from shared import events, kafka, metrics, outbox, topics
+from shared import dead_letters, events, kafka, metrics, outbox, topics
 from shared.background import Background
+from shared.db import is_outage
 from shared.logs import correlation
 from shared.topics import Names
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[psycopg.Connection, events.Event, outbox.Outbox], None]
+# handler(conn, event, outbox, deps): runs in the consumer's transaction and
+# emits its events through the outbox it is given; `deps` is what the
+# service hands every handler (its settings, its matcher, ...).
+Handler = Callable[[psycopg.Connection, events.Event, outbox.Outbox, Any], None]
+# topic -> event type -> handler: each service's wiring is one such table.
+Routes = dict[str, dict[str, Handler]]
 
 
 @dataclass
@@ -47,8 +55,8 @@ class Consumer(Background):
         *,
         name: str,
         service: str,
-        topics_: list[str],
-        handlers: dict[str, Handler],
+        routes: Routes,
+        deps: Any = None,
         pool,
         bootstrap,
         names: Names,
@@ -58,8 +66,9 @@ class Consumer(Background):
         super().__init__(f"consumer-{name}")
         self.name = name
         self.service = service
-        self.topics = topics_
-        self.handlers = handlers
+        self.routes = routes
+        self.topics = list(routes)
+        self.deps = deps
         self.pool = pool
         self.bootstrap = bootstrap
         self.names = names
@@ -119,7 +128,7 @@ class Consumer(Background):
             event = events.parse(d.value)
         except events.InvalidEvent as exc:
             return self._dead_letter(d, "invalid", str(exc))
-        handler = self.handlers.get(event.event_type)
+        handler = self.handler_of(d.topic, event.event_type)
         if handler is None:
             metrics.events_consumed.labels(self.name, event.event_type, "ignored").inc()
             return True
@@ -136,14 +145,17 @@ class Consumer(Background):
                     self.name, event.event_type, "handled" if done else "duplicate"
                 ).inc()
                 return True
-            except psycopg.OperationalError as exc:
-                log.warning(
-                    "consumer %s: database unavailable (%s); waiting", self.name, exc
-                )
-                attempt -= 1  # not the message's fault
-                if self.stopping.wait(1.0):
-                    return False
             except Exception as exc:
+                if is_outage(exc):
+                    log.warning(
+                        "consumer %s: database unavailable (%s); waiting",
+                        self.name,
+                        exc,
+                    )
+                    attempt -= 1  # not the message's fault
+                    if self.stopping.wait(1.0):
+                        return False
+                    continue
                 log.warning(
                     "consumer %s: %s %s failed (attempt %d/%d): %s",
                     self.name,
@@ -160,19 +172,26 @@ class Consumer(Background):
                     return self._dead_letter(d, "handler-failed", detail)
                 self.stopping.wait(self.retry_base_s * 2 ** (attempt - 1))
 
+    def handler_of(self, topic: str, event_type: str) -> Handler | None:
+        return self.routes.get(topic, {}).get(event_type)
+
     def _handle(self, event: events.Event, handler: Handler, d: Delivery) -> bool:
         with self.pool.connection() as conn, conn.transaction():
-            fresh = conn.execute(
-                "INSERT INTO inbox (consumer, event_id, topic, event_type) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (self.name, event.event_id, d.topic, event.event_type),
-            ).rowcount
-            if not fresh:
-                return False
-            handler(
-                conn, event, outbox.Outbox(conn, self.service, event.correlation_id)
-            )
-            return True
+            return self.run_once(conn, d.topic, event, handler)
+
+    def run_once(self, conn, topic: str, event: events.Event, handler: Handler) -> bool:
+        """The inbox row and the handler's effect, in the caller's transaction;
+        False if this consumer had handled the event already."""
+        fresh = conn.execute(
+            "INSERT INTO inbox (consumer, event_id, topic, event_type)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (self.name, event.event_id, topic, event.event_type),
+        ).rowcount
+        if not fresh:
+            return False
+        ob = outbox.Outbox(conn, self.service, event.correlation_id)
+        handler(conn, event, ob, self.deps)
+        return True
 
     def _dead_letter(self, d: Delivery, reason: str, error: str) -> bool:
         log.error(
@@ -198,22 +217,18 @@ class Consumer(Background):
         while True:
             try:
                 with self.pool.connection() as conn, conn.transaction():
-                    new = conn.execute(
-                        'INSERT INTO dead_letters (consumer, topic, partition, "offset", key, value, headers,'
-                        " reason, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                        " ON CONFLICT DO NOTHING",
-                        (
-                            self.name,
-                            d.topic,
-                            d.partition,
-                            d.offset,
-                            key,
-                            d.value or b"",
-                            Jsonb(original),
-                            reason,
-                            error,
-                        ),
-                    ).rowcount
+                    new = dead_letters.record(
+                        conn,
+                        consumer=self.name,
+                        topic=d.topic,
+                        partition=d.partition,
+                        offset=d.offset,
+                        key=key,
+                        value=d.value or b"",
+                        headers=original,
+                        reason=reason,
+                        error=error,
+                    )
                     if new:
                         outbox.add_raw(
                             conn,
@@ -225,7 +240,9 @@ class Consumer(Background):
                         )
                 metrics.dead_letters.labels(self.name, d.topic, reason).inc()
                 return True
-            except psycopg.OperationalError as exc:
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
                 log.warning(
                     "consumer %s: database unavailable (%s); waiting", self.name, exc
                 )
@@ -235,51 +252,42 @@ class Consumer(Background):
 
 def replay_dead_letters(consumer: Consumer, limit: int = 50) -> int:
     """Replay the dead letters of `consumer` that ops asked to replay, each
-    once: the inbox keeps a replayed event from taking effect twice, and a
-    replay that fails again is recorded, not dead-lettered anew."""
+    once in effect: the inbox keeps a replayed event from taking effect twice.
+    A replay whose handler fails again is recorded, not dead-lettered anew,
+    and ops may ask for it again; one that cannot work (the message does not
+    parse, no handler) is recorded as done."""
     done = 0
     for _ in range(limit):
         with consumer.pool.connection() as conn, conn.transaction():
-            row = conn.execute(
-                "SELECT * FROM dead_letters WHERE consumer = %s AND replay_requested_at IS NOT NULL"
-                " AND replayed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                (consumer.name,),
-            ).fetchone()
+            row = dead_letters.next_replay(conn, consumer.name)
             if row is None:
                 return done
-            result = _replay_one(consumer, conn, row)
-            conn.execute(
-                "UPDATE dead_letters SET replayed_at = now(), replay_result = %s WHERE id = %s",
-                (result, row["id"]),
-            )
+            result, final = _replay_one(consumer, conn, row)
+            if final:
+                dead_letters.mark_replayed(conn, row["id"], result)
+            else:
+                dead_letters.replay_failed(conn, row["id"], result)
             done += 1
     return done
 
 
-def _replay_one(consumer: Consumer, conn, row) -> str:
+def _replay_one(consumer: Consumer, conn, row) -> tuple[str, bool]:
+    """(what happened, whether it is final)."""
     try:
         event = events.parse(bytes(row["value"]))
     except events.InvalidEvent as exc:
-        return f"invalid: {exc}"[:1000]
-    handler = consumer.handlers.get(event.event_type)
+        return f"invalid: {exc}"[:1000], True
+    handler = consumer.handler_of(row["topic"], event.event_type)
     if handler is None:
-        return "ignored: no handler"
+        return "ignored: no handler", True
     try:
-        with conn.transaction():  # a savepoint: a failing handler leaves nothing behind
-            fresh = conn.execute(
-                "INSERT INTO inbox (consumer, event_id, topic, event_type) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (consumer.name, event.event_id, row["topic"], event.event_type),
-            ).rowcount
-            if not fresh:
-                return "duplicate: already handled"
-            with correlation(event.correlation_id):
-                handler(
-                    conn,
-                    event,
-                    outbox.Outbox(conn, consumer.service, event.correlation_id),
-                )
+        with conn.transaction(), correlation(event.correlation_id):
+            # a savepoint: a failing handler leaves nothing behind
+            if not consumer.run_once(conn, row["topic"], event, handler):
+                return "duplicate: already handled", True
     except Exception as exc:
-        return f"failed again: {exc}"[:1000]
+        if is_outage(exc):
+            raise  # the job tries again once the database is back
+        return f"failed again: {exc}"[:1000], False
     metrics.events_consumed.labels(consumer.name, event.event_type, "replayed").inc()
-    return "handled"
+    return "handled", True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 
 def make_pool(
@@ -27,3 +27,23 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
     kwargs.setdefault("row_factory", dict_row)
     kwargs.setdefault("connect_timeout", 5)
     return psycopg.connect(url, **kwargs)
+
+
+# SQLSTATEs that say the server, not the statement, is the trouble: a lost
+# or refused connection (class 08), a server shutting down or starting
+# (57P01-57P03), too many connections (53300).
+OUTAGE_STATES = ("57P01", "57P02", "57P03", "53300")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` means the database is down or unreachable, so the work
+    should wait and be tried again, never blamed on its input. A statement
+    that fails on its own (a statement time-out, a key too large for its
+    index, a constraint) is not an outage, even where psycopg classes it as
+    an OperationalError."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in OUTAGE_STATES

@@ -20,26 +20,9 @@ from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from shared.payloads import Person, WeeklySlot, Window
+
 SCHEMA_VERSION = 1
-
-
-class Window(Schema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
-
-
-class WeeklySlot(Schema):
-    day = fields.String(
-        required=True,
-        validate=validate.OneOf(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
-    )
-    start = fields.String(required=True)
-    end = fields.String(required=True)
-
-
-class Person(Schema):
-    name = fields.String(required=True)
-    email = fields.Email(required=True)
 
 
 class IntroRequested(Schema):
@@ -159,6 +142,12 @@ class NotificationFailed(Schema):
     error = fields.String(required=True)
 
 
+class MailRetryRequested(Schema):
+    """Ops asks the notifier to send a failed message again."""
+
+    notification_id = fields.UUID(required=True)
+
+
 PAYLOADS: dict[str, type[Schema]] = {
     cls.__name__: cls
     for cls in (
@@ -176,6 +165,7 @@ PAYLOADS: dict[str, type[Schema]] = {
         RequestCompleted,
         NotificationSent,
         NotificationFailed,
+        MailRetryRequested,
     )
 }
 
@@ -232,6 +222,11 @@ class Event:
             "event_id": str(self.event_id),
             "correlation_id": str(self.correlation_id),
         }
+
+
+def iso(value: datetime | None) -> str | None:
+    """A time as the contract writes it (ISO-8601 with its offset), or None."""
+    return value.isoformat() if value is not None else None
 
 
 def json_default(value):

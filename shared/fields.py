@@ -30,6 +30,14 @@ class Taxonomy:
     def __contains__(self, slug) -> bool:
         return slug in self.fields
 
+    def label(self, slug: str, lang: str) -> str:
+        """The field's label in `lang`, else the first label it has; the slug
+        itself when the field is unknown."""
+        field = self.fields.get(slug)
+        if field is None:
+            return slug
+        return field.label.get(lang, next(iter(field.label.values())))
+
     def related(self, slug: str) -> set[str]:
         """Slugs that are related to `slug` (its parent, its siblings), not itself."""
         field = self.fields[slug]

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import kafka, migrations
 from shared.db import connect
 
+log = logging.getLogger(__name__)
+
 
 class Readiness:
-    """Checks PostgreSQL, the schema and Kafka; caches the answer briefly."""
+    """Checks PostgreSQL, the schema and Kafka; caches the answer briefly.
+    The answer names what is down and nothing more: the port is public, and
+    an error's text carries host names and user names."""
 
     def __init__(self, database_url: str, bootstrap, ttl_s: float = 2.0):
         self.database_url = database_url
@@ -35,8 +40,9 @@ class Readiness:
         try:
             with connect(self.database_url, autocommit=True, connect_timeout=2) as conn:
                 return "ok" if migrations.is_current(conn) else "schema not migrated"
-        except Exception as exc:
-            return f"unreachable: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+        except Exception as exc:  # the detail (host, user) is for the log only
+            log.warning("readiness: database unreachable: %s", str(exc).strip())
+            return "unreachable"
 
     def _kafka(self) -> str:
         try:
@@ -51,7 +57,8 @@ class Readiness:
                 except Exception:
                     pass
                 self._admin = None
-            return f"unreachable: {type(exc).__name__}"
+            log.warning("readiness: kafka unreachable: %r", exc)
+            return "unreachable"
 
 
 def blueprint(readiness: Readiness, service: str) -> Blueprint:
@@ -76,6 +83,13 @@ def blueprint(readiness: Readiness, service: str) -> Blueprint:
 
     @bp.get("/metrics")
     def metrics_view():
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        """The process's own metrics, then what the app collects itself
+        (`app.extensions["metrics"]`, a registry of collectors: intake reads
+        the store's figures at scrape time)."""
+        body = generate_latest()
+        extra = current_app.extensions.get("metrics")
+        if extra is not None:
+            body += generate_latest(extra)
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
     return bp

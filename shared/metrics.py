@@ -35,7 +35,10 @@ handler_seconds = Histogram(
 emails = Counter(
     "emails_total",
     "Emails handled by the notifier",
-    ["kind", "outcome"],  # outcome: sent, retried, failed
+    ["kind", "outcome"],  # outcome: sent, retried, failed, withdrawn
+)
+mail_paused = Gauge(
+    "mail_sending_paused", "1 while sending waits for the mail server (an outage)"
 )
 proposals = Counter(
     "proposals", "Invitations proposed by this matcher process", ["method"]

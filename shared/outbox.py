@@ -66,14 +66,54 @@ class Outbox:
         self.producer = producer
         self.correlation_id = correlation_id
 
-    def emit(self, event_type: str, key, payload: dict) -> events.Event:
+    def emit(
+        self, event_type: str, key, payload: dict, *, correlation_id=None
+    ) -> events.Event:
+        """Validate and queue one event. `correlation_id` overrides this
+        outbox's own (a handler that acts on several requests gives each
+        event its request's); the first event fixes one where none was set."""
         event = events.build(
             event_type,
             payload,
             producer=self.producer,
-            correlation_id=self.correlation_id,
+            correlation_id=correlation_id or self.correlation_id,
         )
-        if self.correlation_id is None:
+        if self.correlation_id is None and correlation_id is None:
             self.correlation_id = event.correlation_id
         add(self.conn, topics.topic_of(event_type), str(key), event)
         return event
+
+
+# -- what others read of the outbox, and the one rewrite of published rows ---
+
+REDACTED = {"redacted": True}
+
+
+def redact_published(conn: psycopg.Connection, key: str) -> None:
+    """Published copies of a forgotten person's events, whoever wrote them,
+    keep their envelope and lose their payload (the ops timeline shows that
+    something happened, not to whom)."""
+    conn.execute(
+        "UPDATE outbox SET value = convert_to(jsonb_set(convert_from(value, 'UTF8')::jsonb,"
+        " '{payload}', %s)::text, 'UTF8')"
+        " WHERE key = %s AND published_at IS NOT NULL AND event_id IS NOT NULL",
+        (Jsonb(REDACTED), key),
+    )
+
+
+def timeline(conn: psycopg.Connection, key: str, correlation_id) -> list[dict]:
+    """Every row written under one key or one correlation id, in order."""
+    return conn.execute(
+        "SELECT id, producer, topic, key, value, event_type, event_id, created_at,"
+        " published_at FROM outbox WHERE key = %s OR correlation_id = %s ORDER BY id",
+        (key, correlation_id),
+    ).fetchall()
+
+
+def backlog(conn: psycopg.Connection) -> list[dict]:
+    """Unpublished rows and the age of the oldest, per producer."""
+    return conn.execute(
+        "SELECT producer, count(*) AS unpublished,"
+        " extract(epoch FROM now() - min(created_at)) AS oldest_age_s"
+        " FROM outbox WHERE published_at IS NULL GROUP BY producer ORDER BY producer"
+    ).fetchall()

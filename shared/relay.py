@@ -9,8 +9,6 @@ database is down, then catches up.
 
 from __future__ import annotations
 
-import time
-
 import psycopg
 
 from shared import kafka, metrics
@@ -133,18 +131,3 @@ class Relay(Background):
                 f"publish failed after {len(done)} of {len(rows)} rows: {failure}"
             )
         return len(rows)
-
-
-def wait_published(database_url: str, producer: str, deadline_s: float = 30) -> None:
-    """Block until the producer's outbox is empty (used by tools and tests)."""
-    end = time.monotonic() + deadline_s
-    with connect(database_url, autocommit=True) as conn:
-        while time.monotonic() < end:
-            n = conn.execute(
-                "SELECT count(*) AS n FROM outbox WHERE producer = %s AND published_at IS NULL",
-                (producer,),
-            ).fetchone()["n"]
-            if n == 0:
-                return
-            time.sleep(0.05)
-    raise TimeoutError(f"outbox of {producer} not drained in {deadline_s}s")

@@ -1,11 +1,14 @@
 """What every service process does around its own logic.
 
-Start: read the settings (a bad one stops the process with one line naming
-it), serve `/healthz`, `/readyz` and `/metrics` at once, then in the
-background migrate the schema and create the topics, retrying while the
-database or the broker is down; once both are there, start the outbox relay,
-the consumers and the periodic jobs. SIGTERM or SIGINT: let each consumer
-finish the message in hand and commit, stop the rest, exit 0.
+Start (`prepare`, the one start-up path of every process, whatever serves
+it): read the settings (a bad one stops the process with one line naming
+it), set up the logs, the pool and the readiness check, and wire the
+service. Then (`run`) serve `/healthz`, `/readyz` and `/metrics` at once and
+(`start_background`) in the background migrate the schema and create the
+topics, retrying while the database or the broker is down; once both are
+there, start the outbox relay, the consumers and the periodic jobs. SIGTERM
+or SIGINT: let each consumer finish the message in hand and commit, stop the
+rest, exit 0.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from flask import Flask
 
 from shared import config, logs, migrations
 from shared import kafka as kafka_clients
-from shared.consumer import Consumer, Handler, replay_dead_letters
+from shared.consumer import Consumer, Routes, replay_dead_letters
 from shared.db import make_pool
 from shared.health import Readiness, blueprint
 from shared.relay import Relay
@@ -40,14 +43,12 @@ class Runtime:
     names: Names
     readiness: Readiness
 
-    def consumer(
-        self, name: str, topics_: list[str], handlers: dict[str, Handler]
-    ) -> Consumer:
+    def consumer(self, name: str, routes: Routes, deps=None) -> Consumer:
         return Consumer(
             name=name,
             service=self.name,
-            topics_=topics_,
-            handlers=handlers,
+            routes=routes,
+            deps=deps,
             pool=self.pool,
             bootstrap=self.settings.kafka_bootstrap_servers,
             names=self.names,
@@ -79,14 +80,14 @@ def load_settings_or_exit(service: str) -> config.Settings:
         sys.exit(2)
 
 
-def run(
-    name: str,
-    port_of: Callable[[config.Settings], int],
-    wire: Callable[[Runtime], Wiring],
-) -> None:
+def prepare(
+    name: str, wire: Callable[[Runtime], Wiring]
+) -> tuple[Runtime, Wiring, Flask]:
+    """Settings, logs, pool, readiness and the service's wiring; the app
+    with `/healthz`, `/readyz` and `/metrics` on it."""
     settings = load_settings_or_exit(name)
     logs.setup(name, settings.log_level)
-    pool = make_pool(settings.database_url, name=name)
+    pool = make_pool(settings.database_url, name=name, max_size=settings.pool_size)
     pool.open(wait=False)
     runtime = Runtime(
         name,
@@ -98,28 +99,40 @@ def run(
     wiring = wire(runtime)
     app = wiring.app or Flask(name)
     app.register_blueprint(blueprint(runtime.readiness, name))
+    return runtime, wiring, app
 
-    stopping = threading.Event()
-    server = waitress.create_server(
-        app, host=settings.bind_host, port=port_of(settings), threads=8, ident=name
-    )
-    threading.Thread(target=server.run, name="http", daemon=True).start()
-    log.info("%s listening on %s:%s", name, settings.bind_host, port_of(settings))
 
-    relay = Relay(
-        settings.database_url, name, settings.kafka_bootstrap_servers, runtime.names
-    )
-    threads: list[threading.Thread] = []
+class Workers:
+    """The relay, the consumers and the jobs of one process, started once
+    the database and the broker are there."""
 
-    def start_when_ready():
+    def __init__(self, runtime: Runtime, wiring: Wiring):
+        self.runtime = runtime
+        self.wiring = wiring
+        self.stopping = threading.Event()
+        s = runtime.settings
+        self.relay = Relay(
+            s.database_url, runtime.name, s.kafka_bootstrap_servers, runtime.names
+        )
+        self.threads: list[threading.Thread] = []
+        self.starter = threading.Thread(
+            target=self._start_when_ready, name="starter", daemon=True
+        )
+
+    def start(self) -> Workers:
+        self.starter.start()
+        return self
+
+    def _start_when_ready(self) -> None:
+        s, name = self.runtime.settings, self.runtime.name
         backoff = 0.5
-        while not stopping.is_set():
+        while not self.stopping.is_set():
             try:
-                migrations.migrate(settings.database_url)
+                migrations.migrate(s.database_url)
                 kafka_clients.ensure_topics(
-                    settings.kafka_bootstrap_servers,
-                    runtime.names.all(),
-                    settings.topic_partitions,
+                    s.kafka_bootstrap_servers,
+                    self.runtime.names.all(),
+                    s.topic_partitions,
                 )
                 break
             except Exception as exc:
@@ -128,36 +141,52 @@ def run(
                     name,
                     str(exc).strip() or type(exc).__name__,
                 )
-                stopping.wait(backoff)
+                self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-        if stopping.is_set():
+        if self.stopping.is_set():
             return
-        if wiring.relay:
-            relay.start()
-        for consumer in wiring.consumers:
+        if self.wiring.relay and s.outbox_relay:
+            self.relay.start()
+        for consumer in self.wiring.consumers:
             consumer.start()
         replays = [
             Job(f"replay-{c.name}", 2.0, functools.partial(replay_dead_letters, c))
-            for c in wiring.consumers
+            for c in self.wiring.consumers
         ]
-        for job in wiring.jobs + replays:
+        for job in self.wiring.jobs + replays:
             t = threading.Thread(
                 target=_repeat,
-                args=(job, stopping),
+                args=(job, self.stopping),
                 name=f"job-{job.name}",
                 daemon=True,
             )
             t.start()
-            threads.append(t)
+            self.threads.append(t)
         log.info(
             "%s started: %d consumer(s), %d job(s)",
             name,
-            len(wiring.consumers),
-            len(wiring.jobs),
+            len(self.wiring.consumers),
+            len(self.wiring.jobs),
         )
 
-    starter = threading.Thread(target=start_when_ready, name="starter", daemon=True)
-    starter.start()
+    def stop(self) -> None:
+        self.stopping.set()
+        self.starter.join(5)
+        for consumer in self.wiring.consumers:
+            consumer.stop()
+        for t in self.threads:
+            t.join(10)
+        self.relay.stop()
+
+
+def run(
+    name: str,
+    port_of: Callable[[config.Settings], int],
+    wire: Callable[[Runtime], Wiring],
+) -> None:
+    runtime, wiring, app = prepare(name, wire)
+    settings = runtime.settings
+    stopping = threading.Event()
 
     def on_signal(signum, _frame):
         log.info("%s: received %s, stopping", name, signal.Signals(signum).name)
@@ -165,15 +194,19 @@ def run(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    stopping.wait()
-    starter.join(5)
-    for consumer in wiring.consumers:
-        consumer.stop()
-    for t in threads:
-        t.join(10)
-    relay.stop()
+    server = waitress.create_server(
+        app, host=settings.bind_host, port=port_of(settings), threads=8, ident=name
+    )
+    threading.Thread(target=server.run, name="http", daemon=True).start()
+    log.info("%s listening on %s:%s", name, settings.bind_host, port_of(settings))
+    workers = Workers(runtime, wiring).start()
+    # Wake up now and then: a signal delivered to another thread runs its
+    # handler only when the main thread next runs Python code.
+    while not stopping.wait(0.5):
+        pass
+    workers.stop()
     server.close()
-    pool.close()
+    runtime.pool.close()
     log.info("%s stopped", name)
 
 

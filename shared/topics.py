@@ -7,6 +7,7 @@ HOST_PROFILES = "host-profiles"
 HOST_RESPONSES = "host-responses"
 MATCHES = "matches"
 NOTIFICATIONS = "notifications"
+OPS_REQUESTS = "ops-requests"
 
 WRITERS = {
     INTRO_REQUESTS: "intake",
@@ -14,6 +15,7 @@ WRITERS = {
     HOST_RESPONSES: "intake",
     MATCHES: "matcher",
     NOTIFICATIONS: "notifier",
+    OPS_REQUESTS: "intake",
 }
 
 EVENTS = {
@@ -28,6 +30,7 @@ EVENTS = {
         "RequestCompleted",
     ),
     NOTIFICATIONS: ("NotificationSent", "NotificationFailed"),
+    OPS_REQUESTS: ("MailRetryRequested",),
 }
 
 ALL = tuple(WRITERS)
@@ -35,7 +38,7 @@ ALL = tuple(WRITERS)
 # Consumer groups (and inbox names) and the topics each reads.
 CONSUMERS = {
     "matcher": (INTRO_REQUESTS, HOST_PROFILES, HOST_RESPONSES),
-    "notifier": (MATCHES, HOST_RESPONSES, INTRO_REQUESTS),
+    "notifier": (MATCHES, HOST_RESPONSES, INTRO_REQUESTS, HOST_PROFILES, OPS_REQUESTS),
 }
 
 

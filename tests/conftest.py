@@ -17,11 +17,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devstack.ports import free_port
 from shared import kafka as kafka_clients
 from shared.migrations import migrate
 from shared.topics import Names
 from tests import infra
-from tests.support import base_env, free_port
+from tests.support import base_env
 
 pytest_plugins = ["tests.fixtures_intake"]
 

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 from devstack.kafka import Broker
+from devstack.ports import free_port
 from devstack.postgres import Postgres
-from tests.support import free_port
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.support import free_port
+from devstack.ports import free_port
 
 
 class Recorder:
@@ -45,8 +45,8 @@ class Recorder:
 
 
 class SmtpServer:
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.recorder = Recorder()
         self.controller = Controller(
             self.recorder, hostname="127.0.0.1", port=self.port

@@ -39,14 +39,6 @@ def wait_for(
     )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ServiceProcess:
     """One of the three services, run as `python -m services.<name>`."""
 
@@ -124,6 +116,7 @@ def base_env(**overrides) -> dict:
     }
     env.update(
         SECRET_KEY="test-secret-key-0123456789abcdef",
+        AUTH_MODE="dev",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
         TOPIC_PARTITIONS="3",

@@ -75,12 +75,6 @@ def java() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 PROPERTIES = """\
 process.roles=broker,controller
 node.id=1

@@ -10,9 +10,21 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from services.intake import commands, identity, validation
-from services.intake.i18n import locale, t, translate_errors, translate_message
+from services.intake import (
+    api,
+    errors,
+    i18n,
+    identity,
+    links,
+    openapi,
+    ops,
+    pages,
+    security,
+    store_metrics,
+    validation,
+)
 from shared.fields import load_taxonomy
+from shared.i18n import N_, Catalogs
 
 csrf = CSRFProtect()
 
@@ -26,6 +38,49 @@ CODES = {
 }
 
 
+# What each error code says, in English (the catalogs translate it).
+MESSAGES = {
+    "unauthenticated": N_("Sign in through the company portal first."),
+    "forbidden": N_("You may not do this."),
+    "not_found": N_("Nothing here."),
+    "too_large": N_("The body is too large."),
+    "too_many_open": N_(
+        "You already have {n} open requests; cancel one or wait for it to finish."
+    ),
+    "rate_limited": N_("Too many submissions; try again later."),
+    "idempotency_conflict": N_("This Idempotency-Key was used with another body."),
+    "not_cancellable": N_("This request can no longer be cancelled."),
+    "already_replayed": N_("This dead letter was already replayed."),
+    "not_proposed": N_("This invitation is no longer open."),
+    "method": N_("Method not allowed."),
+    "unavailable": N_("The service is briefly unavailable; try again in a moment."),
+    "csrf": N_("The form expired; reload the page and try again."),
+    "cross_site": N_("Cross-site request refused."),
+}
+
+
+def message(code: str, **values) -> str:
+    """The message of `code` in the reader's language, `values` filled in."""
+    text = i18n.gettext(MESSAGES[code])
+    return text.format(**values) if values else text
+
+
+# What each refusal of a use case is over HTTP.
+STATUSES = {
+    errors.NotFound: 404,
+    errors.NotAllowed: 403,
+    errors.Conflict: 409,
+    errors.TooMany: 429,
+}
+
+
+def _refused(status: int):
+    def handler(exc: errors.Refusal):
+        return error(status, exc.code, message(exc.code, **exc.values))
+
+    return handler
+
+
 def wants_json() -> bool:
     return (
         request.path.startswith(("/api/", "/ops/api/"))
@@ -33,10 +88,10 @@ def wants_json() -> bool:
     )
 
 
-def error(status: int, code: str, message: str):
+def error(status: int, code: str, text: str):
     if wants_json():
-        return jsonify(error={"code": code, "message": message}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify(error={"code": code, "message": text}), status
+    return render_template("error.html", status=status, message=text), status
 
 
 def create_app(rt) -> Flask:
@@ -48,14 +103,12 @@ def create_app(rt) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["runtime"] = rt
-    app.jinja_env.add_extension("jinja2.ext.do")
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
+    app.extensions["catalogs"] = Catalogs()
+    app.extensions["schemas"] = validation.Schemas(app.extensions["catalogs"])
+    install_words(app)
     csrf.init_app(app)
-    from services.intake.store_metrics import COLLECTOR
-
-    COLLECTOR.pool = rt.pool
-
-    from services.intake import api, links, openapi, ops, pages
+    app.extensions["metrics"] = store_metrics.registry(rt.pool)
 
     csrf.exempt(api.bp)  # identity comes from headers or tokens, not from a cookie
     csrf.exempt(ops.bp)  # JSON endpoints, same identity rules
@@ -65,35 +118,51 @@ def create_app(rt) -> Flask:
     app.register_blueprint(links.bp)
     app.register_blueprint(ops.bp)
     register_errors(app)
+    security.install(app)
     app.add_url_rule(
         "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
     )
-    app.jinja_env.globals.update(
-        t=t, locale=locale, current_user=identity.current, tz=ZoneInfo
-    )
+    app.jinja_env.globals.update(current_user=identity.current, tz=ZoneInfo)
     return app
+
+
+def install_words(app: Flask) -> None:
+    """Templates say `_("English text")`, translated into the reader's
+    language; labels of statuses, formats, weekdays and fields come from
+    where those are defined."""
+    env = app.jinja_env
+    env.add_extension("jinja2.ext.do")
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(
+        locale=i18n.locale,
+        status_label=i18n.status_label,
+        format_label=i18n.format_label,
+        day_label=i18n.day_label,
+        language_name=i18n.language_name,
+    )
 
 
 def register_errors(app: Flask) -> None:
     @app.errorhandler(identity.Unauthenticated)
     def unauthenticated(_exc):
-        return error(401, "unauthenticated", t("unauthenticated"))
+        return error(401, "unauthenticated", message("unauthenticated"))
 
     @app.errorhandler(identity.Forbidden)
     def forbidden(_exc):
-        return error(403, "forbidden", t("forbidden"))
+        return error(403, "forbidden", message("forbidden"))
 
-    @app.errorhandler(commands.Refused)
-    def refused(exc):
-        return error(exc.status, exc.code, t(exc.code, **exc.values))
+    for refusal, status in STATUSES.items():
+        app.register_error_handler(refusal, _refused(status))
 
-    @app.errorhandler(validation.Invalid)
+    @app.errorhandler(errors.Invalid)
     def invalid(exc):
-        errors = validation.flatten(translate_errors(exc.errors, locale()))
+        errors = validation.flatten(i18n.translated(exc.errors))
         if wants_json():
             return jsonify(errors=errors), 422
-        message = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
-        return render_template("error.html", status=422, message=message), 422
+        text = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        return render_template("error.html", status=422, message=text), 422
 
     @app.before_request
     def same_site_only():
@@ -110,22 +179,18 @@ def register_errors(app: Flask) -> None:
             app.extensions["runtime"].settings.public_base_url,
         }
         if origin and origin.rstrip("/") not in allowed:
-            return error(
-                403,
-                "cross_site",
-                translate_message("Cross-site request refused.", locale()),
-            )
+            return error(403, "cross_site", message("cross_site"))
         return None
 
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(PoolTimeout)
     def database_down(exc):
         app.logger.warning("database unavailable: %s", exc)
-        return error(503, "unavailable", t("unavailable"))
+        return error(503, "unavailable", message("unavailable"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
-        return error(400, "csrf", t("csrf"))
+        return error(400, "csrf", message("csrf"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -133,5 +198,5 @@ def register_errors(app: Flask) -> None:
         return error(
             exc.code,
             code or exc.name.lower().replace(" ", "_"),
-            t(code) if code else exc.description,
+            message(code) if code else exc.description,
         )

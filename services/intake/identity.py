@@ -110,13 +110,3 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def ops_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not require().is_ops:
-            raise Forbidden()
-        return view(*args, **kwargs)
-
-    return wrapper

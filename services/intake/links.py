@@ -11,19 +11,23 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, render_template, request
 
-from services.intake import commands, queries, validation
-from services.intake.identity import Identity
+from services.intake import use_cases, validation
+from services.intake.edge import unit_of_work
+from services.intake.errors import Conflict, NotFound
+from services.intake.i18n import locale, schemas
 from shared import links
 
 bp = Blueprint("links", __name__)
-FEEDBACK_MAX_AGE_S = 60 * 86400
+FEEDBACK_DAYS = 60  # after the meeting, which may be REQUEST_HORIZON_DAYS ahead
 
 
 def _read(token: str):
     settings = current_app.extensions["runtime"].settings
     try:
         action, match_id, who = links.read_token(
-            settings.secret_key, token, FEEDBACK_MAX_AGE_S
+            settings.secret_key,
+            token,
+            (settings.horizon_days + FEEDBACK_DAYS) * 86400,
         )
         if action in (
             "accept",
@@ -56,46 +60,29 @@ def link_problem(exc):
 @bp.route("/l/<token>", methods=["GET", "POST"])
 def follow(token):
     action, match_id, who = _read(token)
-    pool = current_app.extensions["runtime"].pool
-    with pool.connection() as conn:
-        match = queries.match_for_host(conn, match_id)
-    if match is None:
-        raise LinkProblem("invalid")
+    try:
+        match = use_cases.invitation_for_link(unit_of_work(), match_id)
+    except NotFound:
+        raise LinkProblem("invalid") from None
     if request.method == "GET":
         return render_template(
             "links/confirm.html", action=action, match=match, token=token
         )
-    if action in ("useful", "not-useful") and match["status"] != "accepted":
-        raise LinkProblem("invalid")
-    host = Identity(match["host_email"], (), "link")
-    form = request.form
-    with pool.connection() as conn:
-        try:
-            if action == "accept":
-                data = validation.load_simple(
-                    validation.AcceptIn,
-                    {
-                        "location": form.get("location") or None,
-                        "note": form.get("note") or None,
-                    },
-                )
-                commands.accept_match(
-                    conn, host, match_id, data["location"], data["note"]
-                )
-            elif action == "decline":
-                data = validation.load_simple(
-                    validation.DeclineIn, {"reason": form.get("reason") or None}
-                )
-                commands.decline_match(conn, host, match_id, data["reason"])
-            else:
-                conn.execute(
-                    "INSERT INTO feedback (match_id, respondent, useful) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (match_id, respondent) DO UPDATE SET useful = EXCLUDED.useful,"
-                    " answered_at = now()",
-                    (match_id, who, action == "useful"),
-                )
-        except commands.Refused as exc:
-            return render_template(
-                "links/done.html", action=action, match=match, refused=exc.code
-            ), 409
+    try:
+        if action in use_cases.ANSWERS:
+            details = validation.answer_from_form(
+                action, request.form, schemas=schemas(), lang=locale()
+            )
+            use_cases.answer_invitation(
+                unit_of_work(), match["host_email"], match_id, action, details
+            )
+        else:
+            try:
+                use_cases.record_feedback(unit_of_work(), match_id, who, action)
+            except NotFound:
+                raise LinkProblem("invalid") from None
+    except Conflict as exc:
+        return render_template(
+            "links/done.html", action=action, match=match, refused=exc.code
+        ), 409
     return render_template("links/done.html", action=action, match=match, refused=None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import os
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from services.intake import commands, identity, ops_queries, svg
-from services.intake.i18n import locale, t
+from services.intake import identity, ops_use_cases, svg
+from services.intake.edge import parse_id, taxonomy, unit_of_work
+from services.intake.i18n import field_label, gettext, status_label
 from services.intake.lag import consumer_lag
 from shared.config import is_number
+from shared.i18n import N_
 from shared.statuses import REQUEST_STATUSES
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
@@ -30,10 +31,6 @@ def rt():
     return current_app.extensions["runtime"]
 
 
-def _db():
-    return rt().pool.connection()
-
-
 def _lag() -> list[dict] | dict:
     try:
         return consumer_lag(rt().settings.kafka_bootstrap_servers, rt().names)
@@ -44,8 +41,7 @@ def _lag() -> list[dict] | dict:
 
 @bp.get("/api/summary")
 def summary():
-    with _db() as conn:
-        return jsonify(ops_queries.summary(conn, current_app.extensions["taxonomy"]))
+    return jsonify(ops_use_cases.summary(unit_of_work(), taxonomy()))
 
 
 @bp.get("/api/requests")
@@ -64,17 +60,15 @@ def requests_list():
         errors["page"] = ["Not a valid integer."]
     if errors:
         return jsonify(errors=errors), 422
-    with _db() as conn:
-        return jsonify(ops_queries.list_requests(conn, status, field, int(page)))
+    return jsonify(
+        ops_use_cases.requests_page(unit_of_work(), status, field, int(page))
+    )
 
 
 @bp.get("/api/requests/<request_id>/timeline")
 def timeline(request_id):
-    rid = commands.parse_id(request_id)
-    with _db() as conn:
-        events = ops_queries.timeline(conn, rid)
-    if events is None:
-        raise commands.Refused(404, "not_found")
+    rid = parse_id(request_id)
+    events = ops_use_cases.timeline(unit_of_work(), rid)
     return jsonify({"request_id": str(rid), "events": events})
 
 
@@ -88,66 +82,43 @@ def consumers():
 
 @bp.get("/api/outbox")
 def outbox():
-    with _db() as conn:
-        return jsonify(ops_queries.outbox_backlog(conn))
+    return jsonify(ops_use_cases.outbox_backlog(unit_of_work()))
 
 
 @bp.get("/api/dead-letters")
 def dead_letters():
-    with _db() as conn:
-        return jsonify({"dead_letters": ops_queries.dead_letters(conn)})
+    return jsonify({"dead_letters": ops_use_cases.dead_letters(unit_of_work())})
 
 
 @bp.post("/api/dead-letters/<int:dead_letter_id>/replay")
 def replay(dead_letter_id):
-    with _db() as conn:
-        outcome = ops_queries.request_replay(conn, dead_letter_id)
-    if outcome == "missing":
-        raise commands.Refused(404, "not_found")
-    if outcome == "already":
-        return jsonify(
-            error={
-                "code": "already_replayed",
-                "message": "This dead letter was already replayed.",
-            }
-        ), 409
+    ops_use_cases.request_replay(unit_of_work(), dead_letter_id)
     return jsonify({"id": dead_letter_id, "replay": "requested"}), 202
 
 
 @bp.get("/api/notifications/failed")
 def failed_notifications():
-    with _db() as conn:
-        return jsonify({"notifications": ops_queries.failed_notifications(conn)})
+    return jsonify({"notifications": ops_use_cases.failed_mail(unit_of_work())})
 
 
 @bp.post("/api/notifications/<notification_id>/retry")
 def retry_notification(notification_id):
-    nid = commands.parse_id(notification_id)
-    with _db() as conn:
-        if not ops_queries.retry_notification(conn, nid):
-            raise commands.Refused(404, "not_found")
-    return jsonify({"id": str(nid), "status": "pending"}), 202
+    nid = parse_id(notification_id)
+    ops_use_cases.retry_failed_mail(unit_of_work(), nid)
+    return jsonify({"id": str(nid), "status": "requested"}), 202
 
 
 @bp.get("")
 @bp.get("/")
 def dashboard():
-    taxonomy = current_app.extensions["taxonomy"]
-    with _db() as conn:
-        s = ops_queries.summary(conn, taxonomy)
-        backlog = ops_queries.outbox_backlog(conn)
-        dead = ops_queries.dead_letters(conn, limit=20)
-        failed = ops_queries.failed_notifications(conn, limit=20)
+    s = ops_use_cases.summary(unit_of_work(), taxonomy())
+    backlog = ops_use_cases.outbox_backlog(unit_of_work())
+    dead = ops_use_cases.dead_letters(unit_of_work(), limit=20)
+    failed = ops_use_cases.failed_mail(unit_of_work(), limit=20)
     lag = _lag()
-    lang = locale()
-
-    def label(slug):
-        f = taxonomy.fields.get(slug)
-        return f.label.get(lang, slug) if f else slug
-
     demand = sorted(
         (
-            (label(k), v["monthly_capacity"], v["open_requests"])
+            (field_label(k), v["monthly_capacity"], v["open_requests"])
             for k, v in s["fields"].items()
             if v["monthly_capacity"] or v["open_requests"]
         ),
@@ -155,19 +126,22 @@ def dashboard():
     )[:15]
     charts = {
         "funnel": svg.bars(
-            t("ops_funnel"), [(t("status_" + k), v) for k, v in s["funnel"].items()]
+            gettext("Funnel: requests that reached each stage"),
+            [(status_label(k), v) for k, v in s["funnel"].items()],
         ),
         "times": times_chart(s),
         "supply": svg.paired(
-            t("ops_supply_demand"), demand, (t("ops_capacity"), t("ops_open_requests"))
+            gettext("Supply and demand by field"),
+            demand,
+            (gettext("monthly capacity"), gettext("open requests")),
         ),
         "waitlist": svg.bars(
-            t("ops_waitlist"),
-            [(label(k), v) for k, v in s["waitlist_by_field"].items()],
+            gettext("Waitlist by field"),
+            [(field_label(k), v) for k, v in s["waitlist_by_field"].items()],
             colour=svg.COLOURS[1],
         ),
         "utilisation": svg.bars(
-            t("ops_utilisation"),
+            gettext("Host utilisation this month"),
             [
                 (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
                 for h in s["host_utilisation"][:15]
@@ -176,7 +150,7 @@ def dashboard():
             colour=svg.COLOURS[3],
         ),
         "lag": svg.bars(
-            t("ops_lag"),
+            gettext("Consumer lag"),
             lag_by_topic(lag) if isinstance(lag, list) else [],
             colour=svg.COLOURS[4],
         ),
@@ -196,10 +170,10 @@ def dashboard():
 def times_chart(s: dict):
     """p50 and p95 to proposal and to confirmation, in the unit that reads best."""
     values = [
-        (f"{t(label)} {q}", s[key][q] or 0)
+        (f"{gettext(label)} {q}", s[key][q] or 0)
         for label, key in (
-            ("ops_to_proposal", "time_to_proposal_s"),
-            ("ops_to_confirmation", "time_to_confirmation_s"),
+            (N_("to proposal"), "time_to_proposal_s"),
+            (N_("to confirmation"), "time_to_confirmation_s"),
         )
         for q in ("p50", "p95")
     ]
@@ -208,7 +182,7 @@ def times_chart(s: dict):
         (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
     )
     return svg.bars(
-        t("ops_times"),
+        gettext("Time to proposal and to confirmation"),
         [(label, round(v / divisor, 1)) for label, v in values],
         unit=unit,
         colour=svg.COLOURS[2],
@@ -225,8 +199,7 @@ def lag_by_topic(rows: list[dict]) -> list[tuple[str, int]]:
 
 
 def mail_folder() -> Path | None:
-    folder = os.environ.get("MAIL_SINK_DIR")
-    return Path(folder) if folder and Path(folder).is_dir() else None
+    return rt().settings.mail_sink_dir
 
 
 @bp.get("/mail")

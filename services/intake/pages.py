@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,9 +17,13 @@ from flask import (
     url_for,
 )
 
-from services.intake import commands, identity, queries, validation
-from services.intake.i18n import locale, translate_errors
+from services.intake import identity, use_cases, validation, views
+from services.intake.edge import limits, parse_id, settings, unit_of_work
+from services.intake.edge import taxonomy as taxonomy_
+from services.intake.errors import Invalid, NotFound
+from services.intake.i18n import locale, schemas, translated
 from shared.config import is_number
+from shared.i18n import LANGUAGES, N_
 from shared.statuses import DAYS, FORMATS
 
 bp = Blueprint("pages", __name__)
@@ -31,14 +34,10 @@ DAY_RANGES = 2
 TIME_OFF_ROWS = 2
 
 
-def rt():
-    return current_app.extensions["runtime"]
-
-
 @bp.after_app_request
 def remember_language(response):
     chosen = request.args.get("lang")
-    if chosen in ("fr", "en"):
+    if chosen in LANGUAGES:
         response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax")
     return response
 
@@ -50,7 +49,7 @@ def home():
 
 @bp.route("/dev/login", methods=["GET", "POST"])
 def dev_login():
-    if rt().settings.auth_mode != "dev":
+    if settings().auth_mode != "dev":
         abort(404)
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
@@ -126,7 +125,7 @@ def request_body(form) -> dict:
 @bp.route("/requests/new", methods=["GET", "POST"])
 @identity.login_required
 def new_request():
-    taxonomy = current_app.extensions["taxonomy"]
+    taxonomy = taxonomy_()
     if request.method == "GET":
         return render_template(
             "pages/request_form.html",
@@ -141,20 +140,22 @@ def new_request():
     body = request_body(request.form)
     try:
         data = validation.load_request(
-            body, taxonomy, horizon_days=rt().settings.horizon_days
+            body,
+            taxonomy,
+            horizon_days=settings().horizon_days,
+            schemas=schemas(),
+            lang=locale(),
         )
-        with rt().pool.connection() as conn:
-            commands.submit_request(
-                conn,
-                identity.current(),
-                data,
-                settings=rt().settings,
-                locale=locale(),
-                idempotency_key=request.form.get("form_id") or None,
-                body_hash=str(sorted(request.form.items(multi=True))),
-            )
-    except validation.Invalid as exc:
-        errors = validation.flatten(translate_errors(exc.errors, locale()))
+        use_cases.submit_request(
+            unit_of_work(),
+            identity.current(),
+            data,
+            limits=limits(),
+            locale=locale(),
+            idempotency_key=request.form.get("form_id") or None,
+        )
+    except Invalid as exc:
+        errors = validation.flatten(translated(exc.errors))
         return render_template(
             "pages/request_form.html",
             form=request.form,
@@ -165,27 +166,25 @@ def new_request():
             formats=FORMATS,
             chosen_languages=request.form.getlist("languages"),
         ), 422
-    flash("request_sent")
+    flash(N_("Your request was sent. We will email you when a host is proposed."))
     return redirect(url_for("pages.my_requests"))
 
 
 @bp.get("/requests")
 @identity.login_required
 def my_requests():
-    with rt().pool.connection() as conn:
-        items = queries.list_requests(conn, identity.current().email)
+    items = use_cases.list_requests(unit_of_work(), identity.current())
     return render_template(
-        "pages/requests.html", items=[queries.request_view(r, m) for r, m in items]
+        "pages/requests.html", items=[views.request_view(r, m) for r, m in items]
     )
 
 
 @bp.post("/requests/<request_id>/cancel")
 @identity.login_required
 def cancel(request_id):
-    with rt().pool.connection() as conn:
-        commands.cancel_request(
-            conn, identity.current(), commands.parse_id(request_id), None
-        )
+    use_cases.cancel_request(
+        unit_of_work(), identity.current(), parse_id(request_id), None
+    )
     return redirect(url_for("pages.my_requests"))
 
 
@@ -253,7 +252,7 @@ def host_form_values(row) -> dict:
 @bp.route("/host", methods=["GET", "POST"])
 @identity.login_required
 def host_profile():
-    taxonomy = current_app.extensions["taxonomy"]
+    taxonomy = taxonomy_()
     ctx = dict(
         taxonomy=taxonomy,
         days=DAYS,
@@ -264,8 +263,10 @@ def host_profile():
         durations=validation.DURATIONS,
     )
     if request.method == "GET":
-        with rt().pool.connection() as conn:
-            row = queries.host_by_email(conn, identity.current().email)
+        try:
+            row = use_cases.get_host(unit_of_work(), identity.current())
+        except NotFound:
+            row = None
         lists = (
             {
                 "fields": row["fields"],
@@ -289,55 +290,34 @@ def host_profile():
         for k in ("fields", "languages", "formats", "durations")
     }
     try:
-        data = validation.load_host(body, taxonomy)
-        with rt().pool.connection() as conn:
-            commands.put_host(conn, identity.current(), data, locale=locale())
-    except validation.Invalid as exc:
+        data = validation.load_host(body, taxonomy, schemas=schemas(), lang=locale())
+        use_cases.put_host(unit_of_work(), identity.current(), data, locale=locale())
+    except Invalid as exc:
         return render_template(
             "pages/host_form.html",
             form=request.form,
             lists=lists,
-            errors=validation.flatten(translate_errors(exc.errors, locale())),
+            errors=validation.flatten(translated(exc.errors)),
             **ctx,
         ), 422
-    flash("profile_saved")
+    flash(N_("Your profile is saved."))
     return redirect(url_for("pages.host_profile"))
 
 
 @bp.get("/invitations")
 @identity.login_required
 def invitations():
-    with rt().pool.connection() as conn:
-        rows = queries.invitations(conn, identity.current().email)
+    rows = use_cases.list_invitations(unit_of_work(), identity.current())
     return render_template("pages/invitations.html", items=rows)
 
 
 @bp.post("/invitations/<match_id>/<action>")
 @identity.login_required
 def answer(match_id, action):
-    with rt().pool.connection() as conn:
-        if action == "accept":
-            data = validation.load_simple(
-                validation.AcceptIn,
-                {
-                    "location": request.form.get("location") or None,
-                    "note": request.form.get("note") or None,
-                },
-            )
-            commands.accept_match(
-                conn,
-                identity.current(),
-                commands.parse_id(match_id),
-                data["location"],
-                data["note"],
-            )
-        elif action == "decline":
-            data = validation.load_simple(
-                validation.DeclineIn, {"reason": request.form.get("reason") or None}
-            )
-            commands.decline_match(
-                conn, identity.current(), commands.parse_id(match_id), data["reason"]
-            )
-        else:
-            abort(404)
+    details = validation.answer_from_form(
+        action, request.form, schemas=schemas(), lang=locale()
+    )
+    use_cases.answer_invitation(
+        unit_of_work(), identity.current().email, parse_id(match_id), action, details
+    )
     return redirect(url_for("pages.invitations"))

@@ -2,15 +2,17 @@
 the checks that need the taxonomy or the clock.
 
 `load_request(body, ...)` and `load_host(body, ...)` return clean data or
-raise `Invalid` with `{"field": ["message", ...]}` in English (translated
-at the edge).
+raise `Invalid` with `{"field": ["message", ...]}`. The messages are in the
+language asked for: `Schemas` holds one instance of each schema per
+language, marshmallow's messages translated in it (marshmallow fills in the
+numbers); our own messages stay English message ids, translated at the edge
+(`i18n.translated`). Without `schemas`, everything is in English.
 """
 
 from __future__ import annotations
 
-import re
+import copy
 from datetime import UTC, datetime, timedelta
-from zoneinfo import available_timezones
 
 from marshmallow import (
     RAISE,
@@ -21,55 +23,25 @@ from marshmallow import (
     validates_schema,
 )
 
-from shared.languages import ISO_639_1
-from shared.statuses import DAYS, FORMATS
+from services.intake.errors import Invalid, NotFound
+from shared.i18n import N_, SOURCE, Catalogs
+from shared.payloads import (
+    Person,
+    WeeklySlot,
+    Window,
+    language,
+    text,
+    time_zone,
+    unique,
+)
+from shared.statuses import FORMATS
 
 DURATIONS = (30, 45, 60)
-TIMEZONES = frozenset(available_timezones())
-TIME_OF_DAY = re.compile(
-    r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
-)  # an end may be midnight, "24:00"
-START_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
-
-
-class Invalid(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
 
 
 class Strict(Schema):
     class Meta:
         unknown = RAISE
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def printable(value: str):
-    """Tabs and line breaks pass (a goal has paragraphs); NUL and other control characters do not."""
-    if CONTROL.search(value):
-        raise ValidationError("Contains control characters.")
-
-
-def text(lo: int, hi: int, **kw):
-    return fields.String(validate=[validate.Length(lo, hi), printable], **kw)
-
-
-def language(value):
-    if value not in ISO_639_1:
-        raise ValidationError("Not an ISO 639-1 language code.")
-
-
-def time_zone(value):
-    if value not in TIMEZONES:
-        raise ValidationError("Not an IANA time zone.")
-
-
-def unique(values):
-    if len(set(values)) != len(values):
-        raise ValidationError("Duplicate values.")
 
 
 def languages_field():
@@ -78,26 +50,6 @@ def languages_field():
         required=True,
         validate=[validate.Length(1, 10), unique],
     )
-
-
-def plausible(value: datetime):
-    if not EARLIEST <= value <= LATEST:
-        raise ValidationError("Must be between 2000 and 2100.")
-
-
-class Window(Strict):
-    start = fields.AwareDateTime(required=True, validate=plausible)
-    end = fields.AwareDateTime(required=True, validate=plausible)
-
-    @validates_schema
-    def ordered(self, data, **_):
-        if data["start"] >= data["end"]:
-            raise ValidationError("The start must be before the end.", "end")
-
-
-class Person(Strict):
-    name = text(1, 120, required=True)
-    email = fields.Email(required=True, validate=validate.Length(3, 254))
 
 
 class RequestIn(Strict):
@@ -115,32 +67,17 @@ class RequestIn(Strict):
     )
     related_ok = fields.Boolean(load_default=True)
     availability = fields.List(
-        fields.Nested(Window), required=True, validate=validate.Length(1, 20)
+        fields.Nested(Window, unknown=RAISE),
+        required=True,
+        validate=validate.Length(1, 20),
     )
-    referrer = fields.Nested(Person, allow_none=True, load_default=None)
+    referrer = fields.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
     preferred_host = fields.UUID(allow_none=True, load_default=None)
 
     @validates_schema
     def site_for_in_person(self, data, **_):
         if data.get("format") == "in_person" and not data.get("site"):
-            raise ValidationError("Needed for an in-person meeting.", "site")
-
-
-class WeeklySlot(Strict):
-    day = fields.String(required=True, validate=validate.OneOf(DAYS))
-    start = fields.String(
-        required=True,
-        validate=validate.Regexp(START_OF_DAY, error="Not a time of day (HH:MM)."),
-    )
-    end = fields.String(
-        required=True,
-        validate=validate.Regexp(TIME_OF_DAY, error="Not a time of day (HH:MM)."),
-    )
-
-    @validates_schema
-    def differ(self, data, **_):
-        if data["start"] == data["end"]:
-            raise ValidationError("Start and end must differ.", "end")
+            raise ValidationError(N_("Needed for an in-person meeting."), "site")
 
 
 class HostIn(Strict):
@@ -170,17 +107,21 @@ class HostIn(Strict):
         required=True, strict=True, validate=validate.Range(0, 20)
     )
     weekly_availability = fields.List(
-        fields.Nested(WeeklySlot), required=True, validate=validate.Length(0, 28)
+        fields.Nested(WeeklySlot, unknown=RAISE),
+        required=True,
+        validate=validate.Length(0, 28),
     )
     unavailable = fields.List(
-        fields.Nested(Window), load_default=list, validate=validate.Length(0, 50)
+        fields.Nested(Window, unknown=RAISE),
+        load_default=list,
+        validate=validate.Length(0, 50),
     )
     active = fields.Boolean(load_default=True)
 
     @validates_schema
     def site_for_in_person(self, data, **_):
         if "in_person" in data.get("formats", []) and not data.get("site"):
-            raise ValidationError("Needed for an in-person meeting.", "site")
+            raise ValidationError(N_("Needed for an in-person meeting."), "site")
 
 
 class AcceptIn(Strict):
@@ -196,7 +137,114 @@ class CancelIn(Strict):
     reason = text(0, 1000, allow_none=True, load_default=None)
 
 
-_INSTANCES: dict[type, Schema] = {}
+SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn)
+
+# marshmallow's messages (its English defaults) for the fields and validators
+# above, for `make messages` to extract; `Schemas` translates them by key.
+MARSHMALLOW_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Not a valid list."),
+    N_("Not a valid UUID."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid email address."),
+    N_("Must be one of: {choices}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be less than or equal to {max}."),
+)
+TOO_FAR = N_("Too far ahead (at most {n} days).")
+# The message templates of marshmallow's validators (Length, Range, OneOf,
+# Regexp, Email...), by attribute.
+VALIDATOR_MESSAGES = (
+    "error",
+    "message_min",
+    "message_max",
+    "message_all",
+    "message_equal",
+)
+
+
+class Schemas:
+    """One instance of each schema per language of `catalogs`, made once:
+    build one and pass it on."""
+
+    def __init__(self, catalogs: Catalogs):
+        self.catalogs = catalogs
+        self.by_language = {
+            lang: {
+                cls: _translate_schema(cls(), catalogs.translations(lang).gettext)
+                for cls in SCHEMAS
+            }
+            for lang in catalogs.languages
+        }
+
+    def get(self, schema_cls: type[Schema], lang: str) -> Schema:
+        return self.by_language[self.catalogs.language(lang)][schema_cls]
+
+    def gettext(self, lang: str, msgid: str) -> str:
+        return self.catalogs.gettext(lang, msgid)
+
+
+def _translate_schema(schema: Schema, gettext) -> Schema:
+    """`schema` (a fresh instance) with its messages, and those of its fields,
+    nested schemas and validators, passed through `gettext`."""
+    schema.error_messages = {
+        key: gettext(message) for key, message in schema.error_messages.items()
+    }
+    for field in schema.fields.values():
+        _translate_field(field, gettext)
+    return schema
+
+
+def _translate_field(field: fields.Field, gettext) -> None:
+    # A schema's fields are shallow copies of the class's: give each its own
+    # messages and validators rather than change shared ones.
+    field.error_messages = {
+        key: gettext(_fixed(field, message)) if isinstance(message, str) else message
+        for key, message in field.error_messages.items()
+    }
+    field.validators = [_translate_validator(v, gettext) for v in field.validators]
+    if isinstance(field, fields.List):
+        _translate_field(field.inner, gettext)
+    if isinstance(field, fields.Nested):
+        field._schema = None  # made anew for this field, never shared
+        _translate_schema(field.schema, gettext)
+
+
+def _fixed(field: fields.Field, message: str) -> str:
+    """What a field always fills in, filled in: "Not a valid {obj_type}." is
+    "Not a valid datetime." for a DateTime field."""
+    for placeholder, attribute in (
+        ("{obj_type}", "OBJ_TYPE"),
+        ("{awareness}", "AWARENESS"),
+    ):
+        if hasattr(field, attribute):
+            message = message.replace(placeholder, getattr(field, attribute))
+    return message
+
+
+def _translate_validator(validator, gettext):
+    # A plain function raises our own message, translated at the edge.
+    if not isinstance(validator, validate.Validator):
+        return validator
+    validator = copy.copy(validator)
+    for attribute in VALIDATOR_MESSAGES:
+        message = getattr(validator, attribute, None)
+        if isinstance(message, str):
+            setattr(validator, attribute, gettext(message))
+    return validator
 
 
 def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -223,12 +271,10 @@ def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
-def _load(schema_cls: type[Schema], body) -> dict:
-    schema = _INSTANCES.get(schema_cls) or _INSTANCES.setdefault(
-        schema_cls, schema_cls()
-    )
+def _load(schema_cls: type[Schema], body, schemas: Schemas | None, lang: str) -> dict:
+    schema = schemas.get(schema_cls, lang) if schemas else schema_cls()
     if not isinstance(body, dict):
-        raise Invalid({"_schema": ["Invalid input type."]})
+        raise Invalid({"_schema": [N_("Invalid input type.")]})
     try:
         return schema.load(body)
     except ValidationError as exc:
@@ -236,23 +282,30 @@ def _load(schema_cls: type[Schema], body) -> dict:
 
 
 def load_request(
-    body, taxonomy, *, now: datetime | None = None, horizon_days: int = 60
+    body,
+    taxonomy,
+    *,
+    now: datetime | None = None,
+    horizon_days: int = 60,
+    schemas: Schemas | None = None,
+    lang: str = SOURCE,
 ) -> dict:
-    data = _load(RequestIn, body)
+    data = _load(RequestIn, body, schemas, lang)
     now = now or datetime.now(UTC)
     errors: dict = {}
     if data["field"] not in taxonomy:
-        errors["field"] = ["Unknown field of the taxonomy."]
+        errors["field"] = [N_("Unknown field of the taxonomy.")]
     limit = now + timedelta(days=horizon_days)
     window_errors = {}
     for i, w in enumerate(data["availability"]):
         problems = []
         if w["end"] - w["start"] < timedelta(minutes=data["duration_minutes"]):
-            problems.append("Shorter than the requested duration.")
+            problems.append(N_("Shorter than the requested duration."))
         if w["end"] <= now:
-            problems.append("Must be in the future.")
+            problems.append(N_("Must be in the future."))
         if w["start"] > limit:
-            problems.append(f"Too far ahead (at most {horizon_days} days).")
+            too_far = schemas.gettext(lang, TOO_FAR) if schemas else TOO_FAR
+            problems.append(too_far.format(n=horizon_days))
         if problems:
             window_errors[i] = {"_schema": problems}
     if window_errors:
@@ -262,14 +315,16 @@ def load_request(
     return data
 
 
-def load_host(body, taxonomy) -> dict:
-    data = _load(HostIn, body)
+def load_host(
+    body, taxonomy, *, schemas: Schemas | None = None, lang: str = SOURCE
+) -> dict:
+    data = _load(HostIn, body, schemas, lang)
     unknown = [f for f in data["fields_"] if f not in taxonomy]
     if unknown:
         raise Invalid(
             {
                 "fields": {
-                    str(i): ["Unknown field of the taxonomy."]
+                    str(i): [N_("Unknown field of the taxonomy.")]
                     for i, f in enumerate(data["fields_"])
                     if f in unknown
                 }
@@ -278,5 +333,35 @@ def load_host(body, taxonomy) -> dict:
     return data
 
 
-def load_simple(schema_cls, body) -> dict:
-    return _load(schema_cls, body if body is not None else {})
+def load_simple(
+    schema_cls, body, *, schemas: Schemas | None = None, lang: str = SOURCE
+) -> dict:
+    return _load(schema_cls, body if body is not None else {}, schemas, lang)
+
+
+ANSWERS = {"accept": AcceptIn, "decline": DeclineIn}
+
+
+def load_answer(
+    answer: str, body, *, schemas: Schemas | None = None, lang: str = SOURCE
+) -> dict:
+    """The details of a host's answer ("accept" or "decline") from a JSON body."""
+    schema = ANSWERS.get(answer)
+    if schema is None:
+        raise NotFound()
+    return load_simple(schema, body, schemas=schemas, lang=lang)
+
+
+def answer_from_form(
+    answer: str, form, *, schemas: Schemas | None = None, lang: str = SOURCE
+) -> dict:
+    """The same from a form, where an empty field means none."""
+    schema = ANSWERS.get(answer)
+    if schema is None:
+        raise NotFound()
+    return load_simple(
+        schema,
+        {k: form.get(k) or None for k in schema._declared_fields},
+        schemas=schemas,
+        lang=lang,
+    )

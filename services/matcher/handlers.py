@@ -1,41 +1,38 @@
-"""What the matcher does with each event it consumes."""
+"""What the matcher does with each event it consumes.
+
+Each handler runs in the consumer's transaction, with the outbox it is
+given and the service's `Matcher`; `wiring.ROUTES` says which event calls
+which handler.
+"""
 
 from __future__ import annotations
 
 from services.matcher import repository as repo
 from services.matcher.matching import Matcher
+from shared.events import Event
+from shared.outbox import Outbox
 
 EVENT_BATCH = 50  # waiting requests retried in the transaction of one event
 
 
-def handlers(matcher: Matcher) -> dict:
-    def intro_requested(conn, event, _outbox):
-        matcher.match(conn, event.payload["request_id"])
+def intro_requested(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    matcher.match(ob, event.payload["request_id"])
 
-    def intro_cancelled(conn, event, _outbox):
-        host_id = event.payload.get("host_id")
-        if host_id is not None:  # its meeting is freed: someone waiting may take it
-            matcher.retry_waiting(
-                conn, host_fields=repo.host_fields(conn, host_id), limit=EVENT_BATCH
-            )
 
-    def host_profile_changed(conn, event, _outbox):
-        if event.payload["active"]:
-            matcher.retry_waiting(
-                conn, host_fields=event.payload["fields_"], limit=EVENT_BATCH
-            )
+def intro_cancelled(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    host_id = event.payload.get("host_id")
+    if host_id is not None:  # its meeting is freed: someone waiting may take it
+        fields = repo.host_fields(conn, host_id)
+        matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
 
-    def match_declined(conn, event, _outbox):
-        matcher.match(conn, event.payload["request_id"])
-        matcher.retry_waiting(
-            conn,
-            host_fields=repo.host_fields(conn, event.payload["host_id"]),
-            limit=EVENT_BATCH,
-        )
 
-    return {
-        "IntroRequested": intro_requested,
-        "IntroCancelled": intro_cancelled,
-        "HostProfileChanged": host_profile_changed,
-        "MatchDeclined": match_declined,
-    }
+def host_profile_changed(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    if event.payload["active"]:
+        fields = event.payload["fields_"]
+        matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
+
+
+def match_declined(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    matcher.match(ob, event.payload["request_id"])
+    fields = repo.host_fields(conn, event.payload["host_id"])
+    matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)

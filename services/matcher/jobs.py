@@ -1,10 +1,18 @@
 """The matcher's periodic jobs. Each takes its rows with FOR UPDATE SKIP
-LOCKED, so several matcher processes may run them at once."""
+LOCKED, so several matcher processes may run them at once; each runs in one
+transaction and emits through one outbox.
+
+| job                  | setting                        | what it does |
+| expire-invitations   | MATCHER_EXPIRY_INTERVAL        | invitations past their deadline: expired, the request matched again |
+| retry-waitlist       | MATCHER_RETRY_INTERVAL         | every waiting request again, jointly |
+| unmatch-passed       | MATCHER_UNMATCHED_INTERVAL     | waiting requests whose windows have passed: unmatched |
+| complete-meetings    | MATCHER_COMPLETION_INTERVAL    | confirmed meetings that are over: completed |
+"""
 
 from __future__ import annotations
 
 from services.matcher import repository as repo
-from services.matcher.matching import Matcher
+from services.matcher.matching import PRODUCER, Matcher
 from shared import metrics
 from shared.outbox import Outbox
 
@@ -14,18 +22,20 @@ class Jobs:
         self.pool = pool
         self.matcher = matcher
 
-    def expire(self, limit: int = 100) -> int:
-        """Proposals past their deadline: expired, and the request goes to its next host."""
+    def expire_invitations(self, limit: int = 100) -> int:
+        """Proposals past their deadline: expired, and the request goes to its
+        next host."""
         done = 0
         now = self.matcher.clock()
         with self.pool.connection() as conn, conn.transaction():
+            ob = Outbox(conn, PRODUCER)
             freed = set()
             for match in repo.due_expiries(conn, now, limit):
                 request = repo.lock_request(conn, match["request_id"], skip_locked=True)
                 if request is None:
                     continue  # being answered or cancelled right now: next run
-                repo.expire_match(conn, match["id"], now)
-                Outbox(conn, "matcher", request["correlation_id"]).emit(
+                repo.expire(conn, match["id"], now)
+                ob.emit(
                     "MatchExpired",
                     request["id"],
                     {
@@ -33,41 +43,44 @@ class Jobs:
                         "request_id": request["id"],
                         "host_id": match["host_id"],
                     },
+                    correlation_id=request["correlation_id"],
                 )
                 metrics.expiries.inc()
                 if request["status"] == "proposed":
                     repo.set_status(
                         conn, request["id"], "submitted", "invitation expired", now
                     )
-                    self.matcher.match(conn, request["id"], skip_locked=True)
+                    self.matcher.match(ob, request["id"], skip_locked=True)
                 freed.update(repo.host_fields(conn, match["host_id"]))
                 done += 1
             if freed:
-                self.matcher.retry_waiting(conn, host_fields=sorted(freed))
+                self.matcher.retry_waiting(ob, host_fields=sorted(freed))
         return done
 
-    def retry(self) -> dict:
+    def retry_waitlist(self) -> dict:
         """Every waiting request again, jointly (a new month may have freed capacity)."""
         with self.pool.connection() as conn, conn.transaction():
-            return self.matcher.retry_waiting(conn)
+            return self.matcher.retry_waiting(Outbox(conn, PRODUCER))
 
-    def give_up(self) -> int:
+    def unmatch_passed(self) -> int:
         """Waiting requests whose windows have all passed: unmatched."""
         now = self.matcher.clock()
         with self.pool.connection() as conn, conn.transaction():
+            ob = Outbox(conn, PRODUCER)
             rows = repo.passed_requests(conn, now, self.matcher.lead)
             for row in rows:
-                self.matcher.match(conn, row["id"], skip_locked=True)
+                self.matcher.match(ob, row["id"], skip_locked=True)
             return len(rows)
 
-    def complete(self) -> int:
+    def complete_meetings(self) -> int:
         """Confirmed requests whose meeting is over: completed."""
         now = self.matcher.clock()
         with self.pool.connection() as conn, conn.transaction():
+            ob = Outbox(conn, PRODUCER)
             rows = repo.finished_meetings(conn, now)
             for row in rows:
                 repo.set_status(conn, row["request_id"], "completed", None, now)
-                Outbox(conn, "matcher", row["correlation_id"]).emit(
+                ob.emit(
                     "RequestCompleted",
                     row["request_id"],
                     {
@@ -75,5 +88,6 @@ class Jobs:
                         "match_id": row["match_id"],
                         "host_id": row["host_id"],
                     },
+                    correlation_id=row["correlation_id"],
                 )
             return len(rows)

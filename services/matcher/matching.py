@@ -20,6 +20,7 @@ from services.matcher.model import MAX_ATTEMPTS, Calendar, Host, Request, refusa
 from shared import metrics
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
+from shared.statuses import WAITING_REQUEST_STATUSES
 
 PRODUCER = "matcher"
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Matcher:
     taxonomy: Taxonomy
     response_timeout: timedelta
     lead: timedelta
+    margin: timedelta = timedelta(hours=2)  # the latest answer, before the start
     clock: Callable[[], datetime] = utc_now
 
     # -- the fields a request may take, and the requests a host may serve ----------
@@ -48,20 +50,19 @@ class Matcher:
         return sorted(exact), sorted(related)
 
     # -- one request -------------------------------------------------------------
-    def match(
-        self, conn: psycopg.Connection, request_id, *, skip_locked: bool = False
-    ) -> str:
+    def match(self, ob: Outbox, request_id, *, skip_locked: bool = False) -> str:
         """Propose the best host for a waiting request; else waitlist or give up.
         Returns what happened: proposed, waitlisted, unmatched or skipped. With
-        `skip_locked`, a request or host another transaction holds is passed over."""
-        row = repo.lock_request(conn, request_id, skip_locked)
-        if row is None or row["status"] not in ("submitted", "waitlisted"):
+        `skip_locked`, a request or host another transaction holds is passed over.
+        Everything runs on the outbox's connection, in its transaction."""
+        row = repo.lock_request(ob.conn, request_id, skip_locked=skip_locked)
+        if row is None or row["status"] not in WAITING_REQUEST_STATUSES:
             return "skipped"
-        return self._match_row(conn, row, skip_locked=skip_locked)
+        return self._match_row(ob, row, skip_locked=skip_locked)
 
     def _match_row(
         self,
-        conn,
+        ob: Outbox,
         row,
         proposals=None,
         method: str = "single",
@@ -69,13 +70,13 @@ class Matcher:
     ) -> str:
         now = self.clock()
         request = Request.from_row(row)
-        if self.give_up(conn, row, request, now):
+        if self.give_up(ob, row, request, now):
             return "unmatched"
         if proposals is None:
-            proposals = self.rank(conn, request, now)
+            proposals = self.rank(ob.conn, request, now)
         for position, proposal in enumerate(proposals):
             if self.book(
-                conn,
+                ob,
                 row,
                 request,
                 proposal,
@@ -85,33 +86,29 @@ class Matcher:
             ):
                 return "proposed"
         self.waitlist(
-            conn,
+            ob,
             row,
             "no available host" if row["attempts"] == 0 else "no other available host",
             now,
         )
         return "waitlisted"
 
-    def give_up(self, conn, row, request: Request, now: datetime) -> bool:
+    def give_up(self, ob: Outbox, row, request: Request, now: datetime) -> bool:
         if slots.windows_passed(request.windows, request.duration, now + self.lead):
             reason = "availability windows have passed"
         elif row["attempts"] >= MAX_ATTEMPTS:
             reason = f"no host accepted after {MAX_ATTEMPTS} proposals"
         else:
             return False
-        repo.set_status(conn, row["id"], "unmatched", reason, now)
-        self._outbox(conn, row).emit(
-            "RequestUnmatched", row["id"], {"request_id": row["id"], "reason": reason}
-        )
+        repo.set_status(ob.conn, row["id"], "unmatched", reason, now)
+        _emit(ob, row, "RequestUnmatched", {"request_id": row["id"], "reason": reason})
         return True
 
-    def waitlist(self, conn, row, reason: str, now: datetime) -> None:
+    def waitlist(self, ob: Outbox, row, reason: str, now: datetime) -> None:
         if row["status"] == "waitlisted":
             return
-        repo.set_status(conn, row["id"], "waitlisted", reason, now)
-        self._outbox(conn, row).emit(
-            "RequestWaitlisted", row["id"], {"request_id": row["id"], "reason": reason}
-        )
+        repo.set_status(ob.conn, row["id"], "waitlisted", reason, now)
+        _emit(ob, row, "RequestWaitlisted", {"request_id": row["id"], "reason": reason})
 
     def rank(
         self, conn, request: Request, now: datetime, whole: bool = False
@@ -151,7 +148,7 @@ class Matcher:
     # -- booking -----------------------------------------------------------------
     def book(
         self,
-        conn,
+        ob: Outbox,
         row,
         request: Request,
         proposal: ranking.Proposal,
@@ -165,6 +162,7 @@ class Matcher:
         then released with the savepoint. With `skip_locked`, a host another
         transaction holds is passed over rather than waited for (batches never
         wait, so they cannot deadlock each other)."""
+        conn = ob.conn
         try:
             with conn.transaction():
                 fresh = repo.lock_host(conn, proposal.host.id, skip_locked)
@@ -184,20 +182,27 @@ class Matcher:
                     >= host.monthly_capacity
                 ):
                     raise psycopg.Rollback()
-                expires_at = now + self.response_timeout
+                expires_at = answer_by(
+                    now, final.start, self.response_timeout, self.margin
+                )
                 score = {**final.score, **extra}
-                match_id = repo.insert_match(
+                match_id = repo.propose(
                     conn,
                     request_id=row["id"],
-                    proposal=final,
+                    host_id=host.id,
+                    start=final.start,
+                    end=final.end,
+                    month=final.month,
                     fmt=request.format,
-                    expires_at=expires_at,
+                    exact=final.exact,
                     score=score,
+                    expires_at=expires_at,
+                    now=now,
                 )
-                repo.mark_proposed(conn, row["id"], host.id, now)
-                self._outbox(conn, row).emit(
+                _emit(
+                    ob,
+                    row,
                     "MatchProposed",
-                    row["id"],
                     {
                         "match_id": match_id,
                         "request_id": row["id"],
@@ -218,29 +223,34 @@ class Matcher:
 
     # -- several requests at once -----------------------------------------------------
     def retry_waiting(
-        self, conn, *, host_fields: list[str] | None = None, limit: int = RETRY_BATCH
+        self,
+        ob: Outbox,
+        *,
+        host_fields: list[str] | None = None,
+        limit: int = RETRY_BATCH,
     ) -> dict:
         """Retry waiting requests (those a host with `host_fields` could serve, or
         all), assigning them jointly. Returns counts per outcome."""
         if host_fields is None:
-            rows = repo.waiting_requests(conn, limit=limit)
+            rows = repo.waiting_requests(ob.conn, limit=limit)
         else:
             exact, related = self.served_by(host_fields)
             rows = repo.waiting_requests(
-                conn, fields=exact, related_fields=related, limit=limit
+                ob.conn, fields=exact, related_fields=related, limit=limit
             )
-        return self.assign(conn, rows)
+        return self.assign(ob, rows)
 
-    def assign(self, conn, rows: list[dict]) -> dict:
+    def assign(self, ob: Outbox, rows: list[dict]) -> dict:
         """Match locked waiting requests together: book the joint plan first,
         then let every request left try its own proposals one at a time."""
         now = self.clock()
         outcome: dict = {}
         live = []
+        conn = ob.conn
         repo.mark_retried(conn, [row["id"] for row in rows], now)
         for row in rows:
             request = Request.from_row(row)
-            if self.give_up(conn, row, request, now):
+            if self.give_up(ob, row, request, now):
                 _count(outcome, "unmatched")
             else:
                 live.append((row, request))
@@ -271,7 +281,7 @@ class Matcher:
                 0,
             )
             if proposal and self.book(
-                conn,
+                ob,
                 row,
                 request,
                 proposal,
@@ -286,7 +296,7 @@ class Matcher:
             _count(
                 outcome,
                 self._match_row(
-                    conn, row, options[row["id"]], method="single", skip_locked=True
+                    ob, row, options[row["id"]], method="single", skip_locked=True
                 ),
             )
         return outcome
@@ -314,8 +324,19 @@ class Matcher:
 
         return reslot
 
-    def _outbox(self, conn, row) -> Outbox:
-        return Outbox(conn, PRODUCER, row["correlation_id"])
+
+def answer_by(
+    now: datetime, start: datetime, timeout: timedelta, margin: timedelta
+) -> datetime:
+    """When an invitation expires: RESPONSE_TIMEOUT after it is sent, but no
+    later than RESPONSE_MARGIN before the meeting starts."""
+    return min(now + timeout, start - margin)
+
+
+def _emit(ob: Outbox, row: dict, event_type: str, payload: dict) -> None:
+    """Each event carries its own request's correlation id (one handler or
+    job may act on several requests)."""
+    ob.emit(event_type, row["id"], payload, correlation_id=row["correlation_id"])
 
 
 def _host_or_none(row: dict) -> Host | None:

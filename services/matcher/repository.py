@@ -1,16 +1,23 @@
-"""The matcher's SQL on hosts, requests and matches."""
+"""The matcher's SQL on hosts, requests and matches.
+
+Status changes of requests and matches go through `shared.lifecycle` (the
+one place that writes them, shared with intake); they are named here too,
+so that the matcher's use cases read every row through this module."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
-import psycopg
-from psycopg.types.json import Jsonb
-
 from services.matcher.model import Calendar
+from shared.lifecycle import (  # noqa: F401  (the matcher's status changes)
+    expire,
+    lock_request,
+    mark_retried,
+    propose,
+    set_status,
+)
+from shared.statuses import LIVE_SQL, WAITING_SQL
 
-LIVE = ("proposed", "accepted")
 PAGE = 64
 
 _CANDIDATES = """
@@ -23,16 +30,6 @@ WHERE h.active AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AN
 ORDER BY (h.id = %(preferred)s) IS TRUE DESC, h.last_invited_at ASC NULLS FIRST, h.id
 LIMIT %(limit)s OFFSET %(offset)s
 """
-
-
-def lock_request(
-    conn: psycopg.Connection, request_id, skip_locked: bool = False
-) -> dict | None:
-    return conn.execute(
-        "SELECT * FROM requests WHERE id = %s FOR UPDATE"
-        + (" SKIP LOCKED" if skip_locked else ""),
-        (request_id,),
-    ).fetchone()
 
 
 def excluded_hosts(conn, request_id) -> set:
@@ -78,7 +75,7 @@ def calendars(conn, host_ids: list, now: datetime) -> dict:
     out = {h: Calendar() for h in host_ids}
     rows = conn.execute(
         "SELECT host_id, starts_at, ends_at, month FROM matches"
-        " WHERE host_id = ANY(%s) AND status IN ('proposed', 'accepted') AND starts_at > %s",
+        f" WHERE host_id = ANY(%s) AND status IN {LIVE_SQL} AND starts_at > %s",
         (list(host_ids), now - timedelta(days=63)),
     ).fetchall()
     for r in rows:
@@ -97,51 +94,9 @@ def lock_host(conn, host_id, skip_locked: bool = False) -> dict | None:
 def live_in_month(conn, host_id, month: str) -> int:
     return conn.execute(
         "SELECT count(*) AS n FROM matches WHERE host_id = %s AND month = %s"
-        " AND status IN ('proposed', 'accepted')",
+        f" AND status IN {LIVE_SQL}",
         (host_id, month),
     ).fetchone()["n"]
-
-
-def insert_match(
-    conn, *, request_id, proposal, fmt: str, expires_at: datetime, score: dict
-) -> uuid.UUID:
-    match_id = uuid.uuid4()
-    conn.execute(
-        "INSERT INTO matches (id, request_id, host_id, status, starts_at, ends_at, month, format, exact_field,"
-        " score, expires_at) VALUES (%s, %s, %s, 'proposed', %s, %s, %s, %s, %s, %s, %s)",
-        (
-            match_id,
-            request_id,
-            proposal.host.id,
-            proposal.start,
-            proposal.end,
-            proposal.month,
-            fmt,
-            proposal.exact,
-            Jsonb(score),
-            expires_at,
-        ),
-    )
-    return match_id
-
-
-def mark_proposed(conn, request_id, host_id, now: datetime) -> None:
-    conn.execute(
-        "UPDATE requests SET status = 'proposed', status_reason = NULL,"
-        " proposed_at = coalesce(proposed_at, %s),"  # the first proposal: what ops measure
-        " attempts = attempts + 1, updated_at = %s WHERE id = %s",
-        (now, now, request_id),
-    )
-    conn.execute("UPDATE hosts SET last_invited_at = %s WHERE id = %s", (now, host_id))
-
-
-def set_status(
-    conn, request_id, status: str, reason: str | None, now: datetime
-) -> None:
-    conn.execute(
-        "UPDATE requests SET status = %s, status_reason = %s, updated_at = %s WHERE id = %s",
-        (status, reason, now, request_id),
-    )
 
 
 def waiting_requests(
@@ -154,20 +109,13 @@ def waiting_requests(
     """Requests waiting for a host, oldest first, locked (others' locked ones skipped).
     With `fields`: only those whose field is one of them, or (when they take
     related fields) one of `related_fields`."""
-    sql = "SELECT * FROM requests WHERE status IN ('submitted', 'waitlisted')"
+    sql = f"SELECT * FROM requests WHERE status IN {WAITING_SQL}"
     params: list = []
     if fields is not None:
         sql += " AND (field = ANY(%s) OR (related_ok AND field = ANY(%s)))"
         params += [fields, related_fields or []]
     sql += " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
     return conn.execute(sql, params + [limit]).fetchall()
-
-
-def mark_retried(conn, request_ids: list, now: datetime) -> None:
-    conn.execute(
-        "UPDATE requests SET retried_at = %s WHERE id = ANY(%s)",
-        (now, list(request_ids)),
-    )
 
 
 def due_expiries(conn, now: datetime, limit: int = 100) -> list[dict]:
@@ -178,19 +126,12 @@ def due_expiries(conn, now: datetime, limit: int = 100) -> list[dict]:
     ).fetchall()
 
 
-def expire_match(conn, match_id, now: datetime) -> None:
-    conn.execute(
-        "UPDATE matches SET status = 'expired', responded_at = %s WHERE id = %s",
-        (now, match_id),
-    )
-
-
 def passed_requests(
     conn, now: datetime, lead: timedelta, limit: int = 200
 ) -> list[dict]:
     """Waiting requests none of whose windows can still hold the meeting."""
     return conn.execute(
-        "SELECT * FROM requests r WHERE r.status IN ('submitted', 'waitlisted') AND NOT EXISTS ("
+        f"SELECT * FROM requests r WHERE r.status IN {WAITING_SQL} AND NOT EXISTS ("
         "  SELECT 1 FROM jsonb_array_elements(r.availability) w"
         "  WHERE (w->>'end')::timestamptz - greatest((w->>'start')::timestamptz, %s)"
         "        >= make_interval(mins => r.duration_minutes))"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.statuses import DAYS
+
 UTC = UTC
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STEP = timedelta(minutes=15)  # slots start on a quarter hour when they can
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -193,10 +194,6 @@ def windows_passed(
     return not any(e - max(s, not_before) >= duration for s, e in requester_windows)
 
 
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 __all__ = [
     "Weekly",
     "parse_weekly",
@@ -208,7 +205,6 @@ __all__ = [
     "fit",
     "earliest_slot",
     "windows_passed",
-    "zone",
     "UTC",
     "date",
 ]

@@ -1,14 +1,20 @@
 """The matcher process: what it consumes and what runs periodically."""
 
-import sys
-
-from services.matcher import options
-from services.matcher.handlers import handlers
+from services.matcher import handlers
 from services.matcher.jobs import Jobs
 from services.matcher.matching import Matcher
 from shared import fields, topics
-from shared.config import ConfigError
 from shared.service import Job, Runtime, Wiring
+
+# topic -> event type -> handler
+ROUTES = {
+    topics.INTRO_REQUESTS: {
+        "IntroRequested": handlers.intro_requested,
+        "IntroCancelled": handlers.intro_cancelled,
+    },
+    topics.HOST_PROFILES: {"HostProfileChanged": handlers.host_profile_changed},
+    topics.HOST_RESPONSES: {"MatchDeclined": handlers.match_declined},
+}
 
 
 def make_matcher(settings) -> Matcher:
@@ -16,28 +22,26 @@ def make_matcher(settings) -> Matcher:
         taxonomy=fields.load_taxonomy(settings.fields_file),
         response_timeout=settings.response_timeout,
         lead=settings.min_lead_time,
+        margin=settings.response_margin,
     )
 
 
 def wire(rt: Runtime) -> Wiring:
-    try:
-        every = options.intervals()
-    except ConfigError as exc:
-        print(f"matcher: configuration error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    matcher = make_matcher(rt.settings)
-    consumer = rt.consumer(
-        "matcher",
-        [topics.INTRO_REQUESTS, topics.HOST_PROFILES, topics.HOST_RESPONSES],
-        handlers(matcher),
-    )
+    s = rt.settings
+    matcher = make_matcher(s)
     jobs = Jobs(rt.pool, matcher)
     return Wiring(
-        consumers=[consumer],
+        consumers=[rt.consumer("matcher", ROUTES, matcher)],
         jobs=[
-            Job("expire-invitations", every.expiry_s, jobs.expire),
-            Job("retry-waitlist", every.retry_s, jobs.retry),
-            Job("unmatch-passed", every.give_up_s, jobs.give_up),
-            Job("complete-meetings", every.completion_s, jobs.complete),
+            Job(
+                "expire-invitations",
+                s.expire_invitations_every_s,
+                jobs.expire_invitations,
+            ),
+            Job("retry-waitlist", s.retry_waitlist_every_s, jobs.retry_waitlist),
+            Job("unmatch-passed", s.unmatch_passed_every_s, jobs.unmatch_passed),
+            Job(
+                "complete-meetings", s.complete_meetings_every_s, jobs.complete_meetings
+            ),
         ],
     )

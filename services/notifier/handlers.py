@@ -1,204 +1,217 @@
-"""Which messages each event calls for. Each handler runs in the consumer's
-transaction and only queues rows in the ledger; the sender mails them."""
+"""Which messages each event calls for.
+
+Each handler runs in the consumer's transaction and only queues rows in the
+ledger (the sender mails them); `wiring.ROUTES` says which event calls
+which. The last argument, `mail`, carries the settings and how to reach the
+ledger (`mail.repository(conn)`), so a unit test can hand in its own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notifier import recipients as rc
-from services.notifier.ledger import cancel_pending, plan
+from services.notifier import domain as d
+from services.notifier.repository import Repository
+from shared.events import Event
 
-SCHEDULED = ("reminder", "followup")
+
+@dataclass(frozen=True)
+class Mail:
+    settings: object
+    repository: type = Repository
 
 
-def build(settings):
-    def on_intro_requested(conn, event, _outbox):
-        request = rc.request_row(conn, event.payload["request_id"])
-        if request is None:
-            return
-        plan(
-            conn,
-            event=event,
-            kind="request_received",
-            person=rc.requester(request),
-            context={"request": rc.request_part(request)},
-            settings=settings,
-            request_id=request["id"],
-        )
+def intro_requested(conn, event: Event, _ob, mail: Mail) -> None:
+    repo = mail.repository(conn)
+    request = repo.request(event.payload["request_id"])
+    if request is None:
+        return
+    repo.plan(
+        event=event,
+        kind="request_received",
+        person=d.requester(request),
+        context={"request": d.request_part(request)},
+        settings=mail.settings,
+        request_id=request["id"],
+    )
 
-    def on_match_proposed(conn, event, _outbox):
-        rows = rc.match_rows(conn, event.payload["match_id"])
-        if rows is None:
-            return
-        match, host, request = rows
-        context = {
-            "request": rc.request_part(request),
-            "match": rc.match_part(match),
-            "requester": rc.requester(request),
-            "host": {"name": host["name"]},
-        }
-        plan(
-            conn,
-            event=event,
-            kind="invitation",
-            person=rc.host_person(host),
-            context={**context, "links": rc.answer_links(settings, match["id"])},
-            settings=settings,
-            request_id=request["id"],
-            match_id=match["id"],
-        )
-        plan(
-            conn,
-            event=event,
-            kind="host_invited",
-            person=rc.requester(request),
-            context=context,
-            settings=settings,
-            request_id=request["id"],
-            match_id=match["id"],
-        )
 
-    def on_match_accepted(conn, event, _outbox):
-        rows = rc.match_rows(conn, event.payload["match_id"])
-        if rows is None:
-            return
-        match, host, request = rows
-        people = {"requester": rc.requester(request), "host": rc.host_person(host)}
-        context = {
-            "request": rc.request_part(request),
-            "match": rc.match_part(match),
-            "requester": people["requester"],
-            "host": people["host"],
-            "calendar": "REQUEST",
-        }
-        ids = dict(settings=settings, request_id=request["id"], match_id=match["id"])
-        plan(
-            conn,
-            event=event,
-            kind="meeting_confirmed",
-            person=people["requester"],
-            context=context,
-            **ids,
-        )
-        plan(
-            conn,
-            event=event,
-            kind="host_confirmed",
-            person=people["host"],
-            context=context,
-            **ids,
-        )
-        now = datetime.now(UTC)
-        reminder_at = match["starts_at"] - settings.reminder_before
-        followup_at = match["ends_at"] + settings.followup_after
-        for role, person in people.items():
-            if reminder_at > now:
-                plan(
-                    conn,
-                    event=event,
-                    kind="reminder",
-                    person=person,
-                    context={**context, "calendar": None},
-                    due_at=reminder_at,
-                    **ids,
-                )
-            plan(
-                conn,
+def _meeting(conn, event: Event, mail: Mail):
+    """The ledger, the match the event names with its host and request, and
+    the ids every message about it carries; None if the match is gone."""
+    repo = mail.repository(conn)
+    rows = repo.match_rows(event.payload["match_id"])
+    if rows is None:
+        return None
+    match, host, request = rows
+    ids = {
+        "settings": mail.settings,
+        "request_id": request["id"],
+        "match_id": match["id"],
+    }
+    return repo, match, host, request, ids
+
+
+def match_proposed(conn, event: Event, _ob, mail: Mail) -> None:
+    meeting = _meeting(conn, event, mail)
+    if meeting is None:
+        return
+    repo, match, host, request, ids = meeting
+    context = {
+        "request": d.request_part(request),
+        "match": d.match_part(match),
+        "requester": d.requester(request),
+        "host": {"name": host["name"]},
+    }
+    repo.plan(
+        event=event,
+        kind="invitation",
+        person=d.host_person(host),
+        context={**context, "links": d.answer_links(mail.settings, match["id"])},
+        **ids,
+    )
+    repo.plan(
+        event=event,
+        kind="host_invited",
+        person=d.requester(request),
+        context=context,
+        **ids,
+    )
+
+
+def match_accepted(conn, event: Event, _ob, mail: Mail) -> None:
+    meeting = _meeting(conn, event, mail)
+    if meeting is None:
+        return
+    repo, match, host, request, ids = meeting
+    people = {"requester": d.requester(request), "host": d.host_person(host)}
+    context = {
+        "request": d.request_part(request),
+        "match": d.match_part(match),
+        "requester": people["requester"],
+        "host": people["host"],
+        "calendar": "REQUEST",
+    }
+    repo.plan(
+        event=event,
+        kind="meeting_confirmed",
+        person=people["requester"],
+        context=context,
+        **ids,
+    )
+    repo.plan(
+        event=event,
+        kind="host_confirmed",
+        person=people["host"],
+        context=context,
+        **ids,
+    )
+    reminder_at, followup_at = d.schedule(match, mail.settings, datetime.now(UTC))
+    for role, person in people.items():
+        if reminder_at is not None:
+            repo.plan(
                 event=event,
-                kind="followup",
+                kind="reminder",
                 person=person,
-                context={
-                    **context,
-                    "calendar": None,
-                    "role": role,
-                    "links": rc.feedback_links(settings, match["id"], role),
-                },
-                due_at=followup_at,
+                context={**context, "calendar": None},
+                due_at=reminder_at,
                 **ids,
             )
-
-    def with_reason(kind: str, only_if_status: str | None = None):
-        """Waitlisted or unmatched: the requester hears why."""
-
-        def handler(conn, event, _outbox):
-            request = rc.request_row(conn, event.payload["request_id"])
-            if request is None or (
-                only_if_status and request["status"] != only_if_status
-            ):
-                return  # gone, or already matched since: nothing stale is sent
-            plan(
-                conn,
-                event=event,
-                kind=kind,
-                person=rc.requester(request),
-                context={
-                    "request": rc.request_part(request),
-                    "reason": event.payload["reason"],
-                },
-                settings=settings,
-                request_id=request["id"],
-            )
-
-        return handler
-
-    def on_cancelled(conn, event, _outbox):
-        request = rc.request_row(conn, event.payload["request_id"])
-        if request is None:
-            return
-        cancel_pending(conn, request["id"], SCHEDULED)
-        context = {
-            "request": rc.request_part(request),
-            "reason": event.payload.get("reason"),
-            "calendar": None,
-        }
-        was_confirmed = event.payload.get("match_status") == "accepted"
-        match_id = event.payload.get("match_id")
-        if match_id:
-            rows = rc.match_rows(conn, match_id)
-            if rows:
-                match, host, _ = rows
-                context.update(
-                    match=rc.match_part(match),
-                    requester=rc.requester(request),
-                    host=rc.host_person(host)
-                    if was_confirmed
-                    else {"name": host["name"]},
-                    calendar="CANCEL" if was_confirmed else None,
-                )
-                plan(
-                    conn,
-                    event=event,
-                    kind="host_cancelled",
-                    person=rc.host_person(host),
-                    context=context,
-                    settings=settings,
-                    request_id=request["id"],
-                    match_id=match["id"],
-                )
-        plan(
-            conn,
+        repo.plan(
             event=event,
-            kind="cancelled",
-            person=rc.requester(request),
-            context=context,
-            settings=settings,
-            request_id=request["id"],
-            match_id=match_id,
+            kind="followup",
+            person=person,
+            context={
+                **context,
+                "calendar": None,
+                "role": role,
+                "links": d.feedback_links(mail.settings, match["id"], role),
+            },
+            due_at=followup_at,
+            **ids,
         )
 
-    def on_forgotten(conn, event, _outbox):
-        conn.execute(
-            "UPDATE notifications SET status = 'cancelled', context = '{}'"
-            " WHERE request_id = %s AND status = 'pending'",
-            (event.payload["request_id"],),
-        )
 
-    return {
-        "IntroRequested": on_intro_requested,
-        "MatchProposed": on_match_proposed,
-        "MatchAccepted": on_match_accepted,
-        "RequestWaitlisted": with_reason("waitlisted", only_if_status="waitlisted"),
-        "RequestUnmatched": with_reason("unmatched"),
-        "IntroCancelled": on_cancelled,
-        "RequesterForgotten": on_forgotten,
+def _with_reason(
+    conn, event: Event, mail: Mail, kind: str, only_if: str | None
+) -> None:
+    """Waitlisted or unmatched: the requester hears why."""
+    repo = mail.repository(conn)
+    request = repo.request(event.payload["request_id"])
+    if request is None or (only_if and request["status"] != only_if):
+        return  # gone, or already matched since: nothing stale is sent
+    repo.plan(
+        event=event,
+        kind=kind,
+        person=d.requester(request),
+        context={"request": d.request_part(request), "reason": event.payload["reason"]},
+        settings=mail.settings,
+        request_id=request["id"],
+    )
+
+
+def request_waitlisted(conn, event: Event, _ob, mail: Mail) -> None:
+    _with_reason(conn, event, mail, "waitlisted", only_if="waitlisted")
+
+
+def request_unmatched(conn, event: Event, _ob, mail: Mail) -> None:
+    _with_reason(conn, event, mail, "unmatched", only_if=None)
+
+
+def intro_cancelled(conn, event: Event, _ob, mail: Mail) -> None:
+    """Both sides told (the host with a calendar cancellation if the meeting
+    was confirmed); the reminders and follow-ups still queued withdrawn."""
+    repo = mail.repository(conn)
+    request = repo.request(event.payload["request_id"])
+    if request is None:
+        return
+    repo.cancel_pending(request["id"], d.SCHEDULED)
+    context = {
+        "request": d.request_part(request),
+        "reason": event.payload.get("reason"),
+        "calendar": None,
     }
+    was_confirmed = event.payload.get("match_status") == "accepted"
+    match_id = event.payload.get("match_id")
+    rows = repo.match_rows(match_id) if match_id else None
+    if rows:
+        match, host, _ = rows
+        context.update(
+            match=d.match_part(match),
+            requester=d.requester(request),
+            host=d.host_person(host) if was_confirmed else {"name": host["name"]},
+            calendar="CANCEL" if was_confirmed else None,
+        )
+        repo.plan(
+            event=event,
+            kind="host_cancelled",
+            person=d.host_person(host),
+            context=context,
+            settings=mail.settings,
+            request_id=request["id"],
+            match_id=match["id"],
+        )
+    repo.plan(
+        event=event,
+        kind="cancelled",
+        person=d.requester(request),
+        context=context,
+        settings=mail.settings,
+        request_id=request["id"],
+        match_id=match_id,
+    )
+
+
+def requester_forgotten(conn, event: Event, _ob, mail: Mail) -> None:
+    mail.repository(conn).redact_request(event.payload["request_id"])
+
+
+def host_forgotten(conn, event: Event, _ob, mail: Mail) -> None:
+    mail.repository(conn).redact_host(event.payload["host_id"])
+
+
+def mail_retry_requested(conn, event: Event, _ob, mail: Mail) -> None:
+    """Ops asked: a failed message goes back in the queue (nothing if it no
+    longer is failed)."""
+    mail.repository(conn).retry_failed(event.payload["notification_id"])

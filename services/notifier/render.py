@@ -1,6 +1,8 @@
 """Messages from templates: `templates/email/<kind>/{subject.txt, body.txt, body.html}`,
-each speaking French or English (the recipient's language), composed into one
-multipart message with a stable Message-ID and, where due, a calendar part."""
+the bodies extending `templates/email/_base/`, written in English and
+translated through the gettext catalogs (`shared/i18n.py`) into the
+recipient's language; composed into one multipart message with a stable
+Message-ID and, where due, a calendar part."""
 
 from __future__ import annotations
 
@@ -16,20 +18,17 @@ from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifier import calendar
+from shared.fields import Taxonomy
+from shared.i18n import N_, Catalogs
+from shared.statuses import FORMAT_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+BLANK_LINES = re.compile(r"\n{3,}")
 
-env = Environment(
-    loader=FileSystemLoader(str(TEMPLATES)),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
-FIELD_LABELS: dict = {}
+# Translators: a CLDR date pattern, as Babel reads it;
+# words between single quotes are written as they are.
+WHEN = N_("EEEE d MMMM y 'at' HH:mm")
 
 
 def one_line(text: str) -> str:
@@ -37,55 +36,107 @@ def one_line(text: str) -> str:
     return CONTROL.sub(" ", text or "").strip()
 
 
-def when(iso: str, tz: str, lang: str) -> str:
-    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
-    pattern = "EEEE d MMMM y 'à' HH:mm" if lang == "fr" else "EEEE d MMMM y 'at' HH:mm"
-    return f"{format_datetime(moment, pattern, locale=lang)} ({tz})"
+def paragraphs(text: str) -> str:
+    """Plain text with one blank line between paragraphs, whatever the template left."""
+    lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return BLANK_LINES.sub("\n\n", lines) + "\n"
 
 
-def field_label(slug: str, lang: str) -> str:
-    field = FIELD_LABELS.get(slug)
-    return field.label.get(lang, slug) if field else slug
+class Renderer:
+    """Renders every kind of email in every language of `catalogs`.
 
+    One Jinja environment per language, made here: each template is compiled
+    once per language and kept."""
 
-def render(kind: str, lang: str, context: dict) -> tuple[str, str, str]:
-    lang = lang if lang in ("fr", "en") else "fr"
-    values = {
-        **context,
-        "fr": lang == "fr",
-        "lang": lang,
-        "when": lambda iso, tz=None: when(iso, tz or context["to"]["timezone"], lang),
-        "field_label": lambda slug: field_label(slug, lang),
-    }
-    subject = one_line(env.get_template(f"{kind}/subject.txt").render(values))
-    text = env.get_template(f"{kind}/body.txt").render(values)
-    html = env.get_template(f"{kind}/body.html").render(values)
-    return subject, text, html
+    def __init__(self, taxonomy: Taxonomy, catalogs: Catalogs):
+        self.taxonomy = taxonomy
+        self.catalogs = catalogs
+        self.environments = {
+            lang: self._environment(lang) for lang in catalogs.languages
+        }
 
-
-def compose(row: dict, settings) -> EmailMessage:
-    context = row["context"]
-    subject, text, html = render(row["kind"], row["locale"], context)
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings.mail_from
-    msg["To"] = Address(
-        display_name=one_line(context["to"].get("name", "")), addr_spec=row["recipient"]
-    )
-    msg["Message-ID"] = row["message_id"]
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Matchmaker-Kind"] = row["kind"]
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    method = context.get("calendar")
-    if method:
-        ics = calendar.invite(context, method, subject)
-        msg.add_attachment(
-            ics,
-            maintype="text",
-            subtype="calendar",
-            filename="invitation.ics",
-            params={"method": method},
+    def _environment(self, lang: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
-    return msg
+        env.policies["ext.i18n.trimmed"] = True
+        env.install_gettext_translations(
+            self.catalogs.translations(lang), newstyle=True
+        )
+        env.globals.update(
+            lang=lang,
+            field_label=lambda slug: self.taxonomy.label(slug, lang),
+            format_label=lambda slug: self.format_label(slug, lang),
+            duration=lambda minutes: self.duration(minutes, lang),
+        )
+        return env
+
+    def when(self, iso: str, tz: str, lang: str) -> str:
+        """The moment in zone `tz`, written in `lang`, the zone named after it."""
+        lang = self.catalogs.language(lang)
+        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
+        pattern = self.catalogs.gettext(lang, WHEN)
+        return f"{format_datetime(moment, pattern, locale=lang)} ({tz})"
+
+    def format_label(self, slug: str, lang: str) -> str:
+        """The meeting format's label in `lang`; an unknown format as it is."""
+        return (
+            self.catalogs.gettext(lang, FORMAT_LABELS[slug])
+            if slug in FORMAT_LABELS
+            else slug
+        )
+
+    def duration(self, minutes: int, lang: str) -> str:
+        """ "30 minutes" in `lang`, singular or plural as `minutes` asks."""
+        text = self.catalogs.translations(lang).ngettext(
+            "%(num)s minute", "%(num)s minutes", minutes
+        )
+        return text % {"num": minutes}
+
+    def render(self, kind: str, lang: str, context: dict) -> tuple[str, str, str]:
+        lang = self.catalogs.language(lang)
+        env = self.environments[lang]
+        values = {
+            **context,
+            "when": lambda iso, tz=None: self.when(
+                iso, tz or context["to"]["timezone"], lang
+            ),
+        }
+        subject = one_line(env.get_template(f"{kind}/subject.txt").render(values))
+        text = paragraphs(env.get_template(f"{kind}/body.txt").render(values))
+        html = env.get_template(f"{kind}/body.html").render(values)
+        return subject, text, html
+
+    def compose(self, row: dict, settings) -> EmailMessage:
+        context = row["context"]
+        subject, text, html = self.render(row["kind"], row["locale"], context)
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = settings.mail_from
+        msg["To"] = Address(
+            display_name=one_line(context["to"].get("name", "")),
+            addr_spec=row["recipient"],
+        )
+        msg["Message-ID"] = row["message_id"]
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Matchmaker-Kind"] = row["kind"]
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        method = context.get("calendar")
+        if method:
+            ics = calendar.invite(context, method, subject)
+            msg.add_attachment(
+                ics,
+                maintype="text",
+                subtype="calendar",
+                filename="invitation.ics",
+                params={"method": method},
+            )
+        return msg

@@ -2,10 +2,15 @@
 (safe with several notifiers), over one reused SMTP connection.
 
 - sent: the row is marked and NotificationSent emitted in the same transaction;
-- a temporary failure (4xx, a lost or refused connection, a time-out) puts the
-  row back with exponential back-off and jitter; other mail goes on;
-- a permanent failure (5xx), or too many attempts, marks it failed and emits
-  NotificationFailed.
+- a temporary answer about the message (a 4xx to its recipient or its data)
+  puts the row back with exponential back-off and jitter, one attempt
+  counted; other mail goes on;
+- a permanent answer about the message (5xx), or too many attempts, marks it
+  failed and emits NotificationFailed;
+- an outage of the server (unreachable, a refused login or sender address, a
+  421) pauses all sending with back-off (1 s doubling to 60 s), counts no
+  attempt, and shows on `/metrics` (`mail_sending_paused`) and on the ops
+  dashboard until a message goes through.
 
 A crash after the SMTP server's 250 and before the commit sends that one
 message again on restart (with the same Message-ID): the one window where a
@@ -15,13 +20,17 @@ duplicate is possible, as with any SMTP client.
 from __future__ import annotations
 
 import logging
-import random
 import smtplib
 import ssl
-from datetime import timedelta
+import time
 
-from services.notifier.render import compose
+from services.notifier import domain
+from services.notifier.render import Renderer
+from services.notifier.repository import Repository
 from shared import metrics
+from shared.config import DEFAULT_FIELDS_FILE
+from shared.fields import load_taxonomy
+from shared.i18n import Catalogs
 from shared.logs import correlation
 from shared.outbox import Outbox
 
@@ -29,11 +38,17 @@ log = logging.getLogger(__name__)
 
 
 class Temporary(Exception):
-    pass
+    """This message, this time (a 4xx about it): tried again later, counted."""
 
 
 class Permanent(Exception):
-    pass
+    """This message, never (a 5xx about it): failed for good."""
+
+
+class Outage(Exception):
+    """The server, not the message: unreachable, refusing our login or our
+    sender address, closing on us (421). Sending pauses; no message's
+    attempts are counted."""
 
 
 class Smtp:
@@ -73,30 +88,36 @@ class Smtp:
             if self.conn is None:
                 self.conn = self._open()
             refused = self.conn.send_message(message, to_addrs=[recipient])
-        except (
-            smtplib.SMTPAuthenticationError
-        ) as exc:  # our settings, not this message: keep it, retry
+        except smtplib.SMTPAuthenticationError as exc:
             self.close()
-            raise Temporary(
+            raise Outage(
                 f"SMTP authentication failed ({exc.smtp_code}); check SMTP_USER and SMTP_PASSWORD"
             ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
-            raise (Permanent if code >= 500 else Temporary)(
-                f"{code} {text!r}"
+            raise _about_message(code, text) from None
+        except smtplib.SMTPSenderRefused as exc:  # MAIL_FROM: our settings
+            self.close()
+            raise Outage(
+                f"sender refused: {exc.smtp_code} {exc.smtp_error!r}"
             ) from None
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421 or isinstance(
+                exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError)
+            ):
+                self.close()
+                raise Outage(f"{exc.smtp_code} {exc.smtp_error!r}") from None
             if exc.smtp_code >= 500:
                 self._reset_after(exc)
-                raise Permanent(f"{exc.smtp_code} {exc.smtp_error!r}") from None
-            self.close()
-            raise Temporary(f"{exc.smtp_code} {exc.smtp_error!r}") from None
+            else:
+                self.close()
+            raise _about_message(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise Temporary(f"{type(exc).__name__}: {exc}") from None
+            raise Outage(f"{type(exc).__name__}: {exc}") from None
         if refused:
             code, text = next(iter(refused.values()))
-            raise (Permanent if code >= 500 else Temporary)(f"{code} {text!r}")
+            raise _about_message(code, text)
 
     def _reset_after(self, _exc) -> None:
         try:
@@ -105,120 +126,164 @@ class Smtp:
             self.close()
 
 
-def backoff(settings, attempts: int) -> timedelta:
-    base = settings.notify_retry_base.total_seconds() * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(base, 3600) * random.uniform(0.8, 1.2))
+def _about_message(code: int, text) -> Exception:
+    return (Permanent if code >= 500 else Temporary)(f"{code} {text!r}")
+
+
+class Pause:
+    """Sending held back while the mail server is out: from `first_s`,
+    doubling to `most_s`, reset by the first message that goes through."""
+
+    def __init__(
+        self, first_s: float = 1.0, most_s: float = 60.0, clock=time.monotonic
+    ):
+        self.first_s = first_s
+        self.most_s = most_s
+        self.clock = clock
+        self.until = 0.0
+        self.wait_s = 0.0
+        self.reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.reason is not None and self.clock() < self.until
+
+    def begin(self, reason: str) -> None:
+        self.wait_s = min(self.wait_s * 2, self.most_s) if self.wait_s else self.first_s
+        self.until = self.clock() + self.wait_s
+        self.reason = reason
+
+    def end(self) -> bool:
+        """True if a pause was on."""
+        was = self.reason is not None
+        self.reason, self.wait_s, self.until = None, 0.0, 0.0
+        return was
 
 
 class Sender:
+    """The job `send-mail`: what is due, one message per transaction."""
+
     def __init__(
-        self, pool, settings, smtp: Smtp | None = None, producer: str = "notifier"
+        self,
+        pool,
+        settings,
+        smtp: Smtp | None = None,
+        renderer: Renderer | None = None,
+        pause: Pause | None = None,
     ):
         self.pool = pool
         self.settings = settings
         self.smtp = smtp or Smtp(settings)
-        self.producer = producer
+        self.pause = pause or Pause()
+        # The process passes its own (wiring.py); else the bundled taxonomy's.
+        self.renderer = renderer or Renderer(
+            load_taxonomy(DEFAULT_FIELDS_FILE), Catalogs()
+        )
 
     def drain(self, limit: int = 500) -> int:
-        """Send what is due, one message per transaction; return how many were handled."""
+        """Send what is due; return how many messages were handled. Nothing
+        while a pause for a mail server outage runs."""
         handled = 0
-        while handled < limit and self.send_one():
+        while handled < limit and not self.pause.active and self.send_one():
             handled += 1
         return handled
 
     def send_one(self) -> bool:
-        with self.pool.connection() as conn, conn.transaction():
-            return self._send_next(conn)
-
-    def _send_next(self, conn) -> bool:
-        row = conn.execute(
-            "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
-            " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
-        ).fetchone()
-        if row is None:
-            return False
-        cid = row["context"].get("correlation_id")
-        outbox = Outbox(conn, self.producer, cid)
-        with correlation(cid):
-            return self._deliver(conn, outbox, row)
-
-    def _deliver(self, conn, outbox, row) -> bool:
-        key = row["request_id"] or row["id"]
         try:
-            message = compose(row, self.settings)
-        except (
-            Exception
-        ) as exc:  # a message that cannot be built never will be: fail it, go on
+            with self.pool.connection() as conn, conn.transaction():
+                repo = Repository(conn)
+                row = repo.next_due()
+                if row is None:
+                    return False
+                cid = row["context"].get("correlation_id")
+                with correlation(cid):
+                    self._deliver(repo, Outbox(conn, domain.PRODUCER, cid), row)
+        except Outage as exc:  # the row is left as it was (rolled back)
+            self._pause(str(exc))
+            return False
+        if self.pause.end():
+            self._record_outage(None)
+            log.info("mail server back: sending again")
+        return True
+
+    def _pause(self, reason: str) -> None:
+        self.pause.begin(reason)
+        log.warning(
+            "mail server unavailable (%s): sending paused %.0fs",
+            reason,
+            self.pause.wait_s,
+        )
+        self._record_outage(reason)
+
+    def _record_outage(self, reason: str | None) -> None:
+        """Shown to ops: on `/metrics` and in the store, for the dashboard."""
+        metrics.mail_paused.set(1 if reason else 0)
+        try:
+            with self.pool.connection(timeout=2) as conn:
+                Repository(conn).set_outage(reason)
+        except Exception as exc:  # the database may be out too: the metric says it
+            log.warning("could not record the mail outage: %s", exc)
+
+    def _deliver(self, repo: Repository, outbox: Outbox, row: dict) -> None:
+        why = domain.stale(row["kind"], *repo.statuses(row))
+        if why is not None:  # the meeting or the request has moved on since
+            repo.withdraw(row["id"], why)
+            metrics.emails.labels(row["kind"], "withdrawn").inc()
+            log.info("mail %s to %s %s", row["kind"], row["recipient"], why)
+            return
+        try:
+            message = self.renderer.compose(row, self.settings)
+        except Exception as exc:  # a message that cannot be built never will be
             self._fail(
-                conn, outbox, row, key, f"cannot compose: {type(exc).__name__}: {exc}"
+                repo, outbox, row, f"cannot compose: {type(exc).__name__}: {exc}"
             )
-            return True
+            return
         try:
             self.smtp.send(message, row["recipient"])
         except Temporary as exc:
             attempts = row["attempts"] + 1
             if attempts >= self.settings.notify_max_attempts:
                 self._fail(
-                    conn, outbox, row, key, f"gave up after {attempts} attempts: {exc}"
+                    repo, outbox, row, f"gave up after {attempts} attempts: {exc}"
                 )
-            else:
-                conn.execute(
-                    "UPDATE notifications SET attempts = %s, last_error = %s, due_at = now() + %s"
-                    " WHERE id = %s",
-                    (
-                        attempts,
-                        str(exc)[:1000],
-                        backoff(self.settings, attempts),
-                        row["id"],
-                    ),
-                )
-                metrics.emails.labels(row["kind"], "retried").inc()
-                log.warning(
-                    "mail %s to %s deferred (attempt %d): %s",
-                    row["kind"],
-                    row["recipient"],
-                    attempts,
-                    exc,
-                )
-            return True
+                return
+            repo.defer(
+                row["id"], attempts, str(exc), domain.backoff(self.settings, attempts)
+            )
+            metrics.emails.labels(row["kind"], "retried").inc()
+            log.warning(
+                "mail %s to %s deferred (attempt %d): %s",
+                row["kind"], row["recipient"], attempts, exc,
+            )  # fmt: skip
+            return
         except Permanent as exc:
-            self._fail(conn, outbox, row, key, str(exc))
-            return True
-        conn.execute(
-            "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1"
-            " WHERE id = %s",
-            (row["id"],),
-        )
+            self._fail(repo, outbox, row, str(exc))
+            return
+        repo.mark_sent(row["id"])
         outbox.emit(
             "NotificationSent",
-            key,
-            {
-                "notification_id": row["id"],
-                "request_id": row["request_id"],
-                "kind": row["kind"],
-                "recipient": row["recipient"],
-                "message_id": row["message_id"],
-            },
+            _key(row),
+            {**_about(row), "message_id": row["message_id"]},
         )
         metrics.emails.labels(row["kind"], "sent").inc()
-        return True
 
-    def _fail(self, conn, outbox, row, key, error: str) -> None:
-        conn.execute(
-            "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = %s"
-            " WHERE id = %s",
-            (error[:1000], row["id"]),
-        )
+    def _fail(self, repo: Repository, outbox: Outbox, row: dict, error: str) -> None:
+        repo.mark_failed(row["id"], error)
         outbox.emit(
-            "NotificationFailed",
-            key,
-            {
-                "notification_id": row["id"],
-                "request_id": row["request_id"],
-                "kind": row["kind"],
-                "recipient": row["recipient"],
-                "error": error[:1000],
-            },
+            "NotificationFailed", _key(row), {**_about(row), "error": error[:1000]}
         )
         metrics.emails.labels(row["kind"], "failed").inc()
         log.error("mail %s to %s failed: %s", row["kind"], row["recipient"], error)
+
+
+def _key(row: dict) -> str:
+    return str(row["request_id"] or row["id"])
+
+
+def _about(row: dict) -> dict:
+    return {
+        "notification_id": row["id"],
+        "request_id": row["request_id"],
+        "kind": row["kind"],
+        "recipient": row["recipient"],
+    }

@@ -1,18 +1,36 @@
 """The notifier process: what it consumes and what runs periodically."""
 
-from services.notifier import handlers, render
+from services.notifier import handlers
+from services.notifier.handlers import Mail
+from services.notifier.render import Renderer
 from services.notifier.sender import Sender
 from shared import topics
 from shared.fields import load_taxonomy
+from shared.i18n import Catalogs
 from shared.service import Job, Runtime, Wiring
+
+# topic -> event type -> handler
+ROUTES = {
+    topics.INTRO_REQUESTS: {
+        "IntroRequested": handlers.intro_requested,
+        "IntroCancelled": handlers.intro_cancelled,
+        "RequesterForgotten": handlers.requester_forgotten,
+    },
+    topics.HOST_PROFILES: {"HostForgotten": handlers.host_forgotten},
+    topics.HOST_RESPONSES: {"MatchAccepted": handlers.match_accepted},
+    topics.MATCHES: {
+        "MatchProposed": handlers.match_proposed,
+        "RequestWaitlisted": handlers.request_waitlisted,
+        "RequestUnmatched": handlers.request_unmatched,
+    },
+    topics.OPS_REQUESTS: {"MailRetryRequested": handlers.mail_retry_requested},
+}
 
 
 def wire(rt: Runtime) -> Wiring:
-    render.FIELD_LABELS.update(load_taxonomy(rt.settings.fields_file).fields)
-    consumer = rt.consumer(
-        "notifier",
-        [topics.MATCHES, topics.HOST_RESPONSES, topics.INTRO_REQUESTS],
-        handlers.build(rt.settings),
+    renderer = Renderer(load_taxonomy(rt.settings.fields_file), Catalogs())
+    sender = Sender(rt.pool, rt.settings, renderer=renderer)
+    return Wiring(
+        consumers=[rt.consumer("notifier", ROUTES, Mail(rt.settings))],
+        jobs=[Job("send-mail", 0.2, sender.drain)],
     )
-    sender = Sender(rt.pool, rt.settings)
-    return Wiring(consumers=[consumer], jobs=[Job("send-mail", 0.2, sender.drain)])

@@ -12,7 +12,8 @@ import threading
 
 import requests
 
-from tests.support import ROOT, base_env, free_port, wait_for
+from devstack.ports import free_port
+from tests.support import ROOT, base_env, wait_for
 
 
 def alive(pid: int) -> bool:

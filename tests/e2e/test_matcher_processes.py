@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from devstack.ports import free_port
 from services.matcher.model import Calendar, Host, Request
 from shared.db import connect
 from shared.relay import Relay
 from tests.integration.matcher.world import add_host, add_request, now
-from tests.support import ServiceProcess, free_port, wait_for
+from tests.support import ServiceProcess, wait_for
 from tests.unit.matcher.test_properties import violations
 
 N_REQUESTS = 1000

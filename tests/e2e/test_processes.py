@@ -4,7 +4,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support import ServiceProcess, free_port, wait_for
+from devstack.ports import free_port
+from tests.support import ServiceProcess, wait_for
 
 SERVICES = ("intake", "matcher", "notifier")
 
@@ -65,3 +66,11 @@ def test_sigterm_stops_a_service_cleanly(service_env, log_dir):
     p = ServiceProcess("matcher", service_env, log_dir).start()
     assert p.stop() == 0
     assert "matcher stopped" in p.log()
+
+
+def test_readiness_names_what_is_down_and_shows_no_connection_details():
+    from shared.health import Readiness
+
+    secret_url = f"postgresql://dbadmin@127.0.0.1:{free_port()}/payroll"
+    state = Readiness(secret_url, (f"127.0.0.1:{free_port()}",)).check()
+    assert state == {"database": "unreachable", "kafka": "unreachable"}

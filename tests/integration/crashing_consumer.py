@@ -30,8 +30,7 @@ def main() -> None:
     crashing = CrashingConsumer(
         name=consumer.name,
         service=consumer.service,
-        topics_=consumer.topics,
-        handlers=consumer.handlers,
+        routes=consumer.routes,
         pool=consumer.pool,
         bootstrap=consumer.bootstrap,
         names=consumer.names,

@@ -38,7 +38,7 @@ def write_events(
     return ids
 
 
-def record_effect(conn, event, _outbox) -> None:
+def record_effect(conn, event, _outbox, _deps=None) -> None:
     conn.execute(
         "INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
         (event.event_id, event.payload["request_id"]),
@@ -61,8 +61,7 @@ def make_consumer(
     return Consumer(
         name=name,
         service="matcher",
-        topics_=[topics.INTRO_REQUESTS],
-        handlers={"IntroCancelled": handler},
+        routes={topics.INTRO_REQUESTS: {"IntroCancelled": handler}},
         pool=pool,
         bootstrap=bootstrap,
         names=names,

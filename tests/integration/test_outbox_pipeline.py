@@ -150,7 +150,7 @@ def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
 ):
     attempts = []
 
-    def flaky(conn, event, _ob):
+    def flaky(conn, event, _ob, _deps=None):
         attempts.append(event.event_id)
         raise RuntimeError("host calendar unavailable")
 
@@ -166,6 +166,35 @@ def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
         assert "host calendar unavailable" in row["error"]
         assert conn.execute("SELECT count(*) AS n FROM inbox").fetchone()["n"] == 0
     assert attempts == ids * 3
+
+
+def test_a_statement_that_fails_on_its_own_is_dead_lettered_not_waited_for(
+    db, bootstrap, names, running
+):
+    """A statement time-out is an OperationalError, but the database is up:
+    the message is to blame, and it goes to the dead letters after its
+    attempts instead of blocking its partition for ever."""
+    attempts = []
+
+    def too_slow(conn, event, _ob, _deps=None):
+        attempts.append(event.event_id)
+        conn.execute("SET LOCAL statement_timeout = '10ms'")
+        conn.execute("SELECT pg_sleep(1)")
+
+    ids = pipeline.write_events(db, 2)
+    running(handler=too_slow, max_attempts=2, retry_base_s=0.01)
+    with connect(db, autocommit=True) as conn:
+        rows = wait_for(
+            lambda: (
+                (r := conn.execute("SELECT * FROM dead_letters ORDER BY id").fetchall())
+                and len(r) == 2
+                and r
+            ),
+            60,
+            message="both messages dead-lettered",
+        )
+    assert all("statement timeout" in r["error"] for r in rows)
+    assert sorted(attempts) == sorted(ids * 2)
 
 
 def test_broker_down_while_events_are_written_then_back(database_url, tmp_path, names):
@@ -223,7 +252,7 @@ def test_stop_finishes_the_message_in_hand_and_commits_its_offset(
 
     entered, release = threading.Event(), threading.Event()
 
-    def slow(conn, event, ob):
+    def slow(conn, event, ob, _deps=None):
         entered.set()
         release.wait(30)
         pipeline.record_effect(conn, event, ob)

@@ -72,3 +72,40 @@ def test_fields_file_that_does_not_load_is_refused(tmp_path):
     )
     assert result.returncode == 2
     assert "FIELDS_FILE" in result.stderr
+
+
+def _start(service: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", f"services.{service}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("service", ["intake", "matcher", "notifier"])
+def test_a_process_outside_make_run_refuses_to_start_without_an_explicit_auth_mode(
+    service,
+):
+    env = {k: v for k, v in base_env(**GOOD).items() if k != "AUTH_MODE"}
+    result = _start(service, env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "AUTH_MODE" in line and "required" in line
+
+
+def test_dev_mode_refuses_to_listen_beyond_loopback_unless_told_loudly():
+    result = _start("intake", base_env(**GOOD, BIND_HOST="0.0.0.0"))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "AUTH_MODE" in line and "INSECURE_DEV_AUTH_ON_NETWORK" in line
+
+
+def test_the_placeholder_secret_key_of_old_compose_files_is_refused():
+    result = _start(
+        "notifier", base_env(**GOOD, SECRET_KEY="change-me-to-a-long-random-string")
+    )
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr

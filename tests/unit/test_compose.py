@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from shared import config
@@ -17,9 +18,23 @@ def required_variables() -> set[str]:
     return set(re.findall(r'_get\(env, "([A-Z_]+)", required=True\)', source))
 
 
-def resolve(value: str) -> str:
-    """Docker Compose's ${VAR:-default} with VAR unset."""
-    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+def resolve(value: str, given: dict | None = None) -> str:
+    """Docker Compose's ${VAR:-default} and ${VAR:?error} with only `given` set."""
+    given = given or {}
+    value = re.sub(
+        r"\$\{([A-Z_]+):-([^}]*)\}", lambda m: given.get(m[1], m[2]), str(value)
+    )
+
+    def demanded(m):
+        if m[1] not in given:
+            raise LookupError(m[1])
+        return given[m[1]]
+
+    return re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", demanded, value)
+
+
+# What a deployer must give `docker compose up`.
+DEPLOYER = {"SECRET_KEY": "x" * 48, "AUTH_MODE": "proxy"}
 
 
 def test_required_variables_are_what_the_settings_module_demands():
@@ -27,13 +42,23 @@ def test_required_variables_are_what_the_settings_module_demands():
         "DATABASE_URL",
         "KAFKA_BOOTSTRAP_SERVERS",
         "SECRET_KEY",
+        "AUTH_MODE",
     }
+
+
+def test_compose_demands_the_secret_key_and_the_auth_mode_instead_of_shipping_them():
+    for name in PORTS:
+        environment = COMPOSE["services"][name]["environment"]
+        for variable in ("SECRET_KEY", "AUTH_MODE"):
+            with pytest.raises(LookupError):
+                resolve(environment[variable])
 
 
 def test_every_service_gets_every_required_variable_and_valid_settings():
     for name in PORTS:
         env = {
-            k: resolve(v) for k, v in COMPOSE["services"][name]["environment"].items()
+            k: resolve(v, DEPLOYER)
+            for k, v in COMPOSE["services"][name]["environment"].items()
         }
         assert required_variables() <= set(env), name
         settings = config.load(env)  # would raise ConfigError naming a bad value

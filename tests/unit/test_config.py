@@ -8,6 +8,7 @@ BASE = {
     "DATABASE_URL": "postgresql://u@h:5432/d",
     "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
     "SECRET_KEY": "0123456789abcdef0123",
+    "AUTH_MODE": "dev",
 }
 
 
@@ -52,3 +53,39 @@ def test_api_tokens_parse_identity_and_groups():
 def test_short_secret_key_is_refused():
     with pytest.raises(config.ConfigError, match="SECRET_KEY"):
         config.load({**BASE, "SECRET_KEY": "short"})
+
+
+def test_auth_mode_must_be_said_outright():
+    env = {k: v for k, v in BASE.items() if k != "AUTH_MODE"}
+    with pytest.raises(config.ConfigError) as err:
+        config.load(env)
+    assert err.value.variable == "AUTH_MODE"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "::", "intranet.example.com"])
+def test_dev_mode_binds_only_a_loopback_address_unless_told_loudly(host):
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**BASE, "BIND_HOST": host})
+    assert err.value.variable == "AUTH_MODE"
+    allowed = config.load(
+        {**BASE, "BIND_HOST": host, "INSECURE_DEV_AUTH_ON_NETWORK": "on"}
+    )
+    assert allowed.bind_host == host
+    assert (
+        config.load({**BASE, "AUTH_MODE": "proxy", "BIND_HOST": host}).auth_mode
+        == "proxy"
+    )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_dev_mode_on_a_loopback_address_starts(host):
+    assert config.load({**BASE, "BIND_HOST": host}).bind_host == host
+
+
+@pytest.mark.parametrize(
+    "key", ["change-me-to-a-long-random-string", "CHANGEME-please-0123456789"]
+)
+def test_a_placeholder_secret_key_is_refused(key):
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**BASE, "SECRET_KEY": key})
+    assert err.value.variable == "SECRET_KEY"

@@ -476,10 +476,10 @@ def test_deleted_personal_data_leaves_no_readable_copy(client, database_url, rel
 def test_a_database_that_is_down_gives_503_not_500(settings, names):
     from psycopg_pool import ConnectionPool
 
+    from devstack.ports import free_port
     from services.intake.app import create_app
     from shared.health import Readiness
     from shared.service import Runtime
-    from tests.support import free_port
 
     dead = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
     pool = ConnectionPool(
@@ -503,3 +503,24 @@ def test_a_database_that_is_down_gives_503_not_500(settings, names):
         )
     finally:
         pool.close()
+
+
+def test_a_meeting_that_has_begun_cannot_be_accepted_even_before_its_deadline(
+    client, database_url
+):
+    host_id = client.put("/api/v1/hosts/me", json=host_body(), headers=NATHALIE).json[
+        "id"
+    ]
+    rid = client.post("/api/v1/requests", json=request_body(), headers=CAMILLE).json[
+        "id"
+    ]
+    mid = insert_match(
+        database_url, rid, host_id, start=future(-2), expires_in=timedelta(hours=1)
+    )
+    response = client.post(f"/api/v1/matches/{mid}/accept", headers=NATHALIE)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "not_proposed"
+    assert (
+        client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
+        == "proposed"
+    )

@@ -256,3 +256,29 @@ def test_an_overlong_answer_on_a_link_page_is_an_html_page(
     )
     assert response.status_code == 422 and response.mimetype == "text/html"
     assert "location" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/requests/new",
+        "/requests",
+        "/host",
+        "/invitations",
+        "/ops",
+        "/api/v1/requests",
+        "/api/v1/docs",
+        "/l/not-a-token",
+        "/no-such-page",
+    ],
+)
+def test_every_answer_carries_the_security_headers(client, path):
+    response = client.get(path, headers=user("ops.person@example.com", "ops"))
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    script = next(p for p in policy.split("; ") if p.startswith("script-src"))
+    assert "unsafe-inline" not in script and "unsafe-eval" not in script
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"

@@ -10,6 +10,7 @@ from tests.integration.matcher.world import (
     events,
     matches,
     mid_month_morning,
+    now,
     status,
 )
 from tests.support import wait_for
@@ -46,7 +47,7 @@ def test_expired_invitation_goes_to_the_next_host(conn, matcher):
     rid = add_request(conn)
     first = wait_for(lambda: matches(conn, rid), 60, message="first proposal")[0]
     wait_for(
-        lambda: running.jobs.expire() and len(matches(conn, rid)) == 2,
+        lambda: running.jobs.expire_invitations() and len(matches(conn, rid)) == 2,
         30,
         0.2,
         message="expiry",
@@ -125,7 +126,7 @@ def test_joint_retry_matches_more_than_one_at_a_time_would(conn, matcher):
         emit=False,
     )
     running = matcher()
-    outcome = running.jobs.retry()
+    outcome = running.jobs.retry_waitlist()
     assert outcome == {"proposed": 2}
     assert matches(conn, strict)[0]["host_id"] == exact
     assert matches(conn, flexible)[0]["host_id"] == related
@@ -148,3 +149,18 @@ def test_an_unreadable_host_profile_is_passed_over_not_fatal(conn, matcher):
         lambda: matches(conn, rid), 60, message="a proposal despite the broken profile"
     )[0]
     assert proposal["host_id"] == good and proposal["host_id"] != broken
+
+
+def test_an_invitation_expires_a_margin_before_its_meeting_not_days_after(
+    conn, matcher
+):
+    add_host(conn, emit=False)
+    matcher()  # RESPONSE_TIMEOUT 72 h, RESPONSE_MARGIN 2 h
+    start = now() + timedelta(hours=13)
+    window = [
+        {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    ]
+    rid = add_request(conn, availability=window)
+    [match] = wait_for(lambda: matches(conn, rid), 60, message="a proposal")
+    assert match["expires_at"] == match["starts_at"] - timedelta(hours=2)
+    assert match["expires_at"] < now() + timedelta(hours=72)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
 
-from services.matcher.handlers import handlers
 from services.matcher.jobs import Jobs
 from services.matcher.matching import Matcher
-from shared import fields, topics
+from services.matcher.wiring import ROUTES
+from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.consumer import Consumer
 from shared.db import connect, make_pool
@@ -246,12 +246,8 @@ class InProcess:
         self.consumer = Consumer(
             name="matcher",
             service="matcher",
-            topics_=[
-                topics.INTRO_REQUESTS,
-                topics.HOST_PROFILES,
-                topics.HOST_RESPONSES,
-            ],
-            handlers=handlers(self.matcher),
+            routes=ROUTES,
+            deps=self.matcher,
             pool=self.pool,
             bootstrap=bootstrap,
             names=names,

@@ -253,7 +253,7 @@ def test_waitlisted_and_unmatched_mails_carry_the_reason(
 
 def test_temporary_smtp_failure_is_retried_later(client, database_url, smtp, flowing):
     smtp.recorder.reply = lambda n, _env: (
-        "421 4.7.0 Try again later" if n <= 2 else None
+        "451 4.3.0 Mailbox busy, try again later" if n <= 2 else None
     )
     client.post("/api/v1/requests", json=request_body(), headers=CAMILLE)
     wait_for(
@@ -268,7 +268,7 @@ def test_temporary_smtp_failure_is_retried_later(client, database_url, smtp, flo
     assert (
         row["status"] == "sent"
         and row["attempts"] == 3
-        and row["last_error"].startswith("421")
+        and row["last_error"].startswith("451")
     )
 
 
@@ -434,3 +434,62 @@ def test_a_message_that_cannot_be_built_fails_alone(
             "SELECT status, last_error FROM notifications WHERE recipient = 'broken@example.com'"
         ).fetchone()
     assert row["status"] == "failed" and row["last_error"].startswith("cannot compose")
+
+
+def test_a_lagging_notifier_sends_nothing_for_a_meeting_cancelled_since(
+    client, database_url, smtp, flowing
+):
+    """The host accepted, then the requester cancelled, before the notifier
+    read either event: no invitation, confirmation, calendar invitation,
+    reminder or follow-up goes out for that meeting."""
+    host_id = client.put("/api/v1/hosts/me", json=host_body(), headers=NATHALIE).json[
+        "id"
+    ]
+    rid = client.post("/api/v1/requests", json=request_body(), headers=CAMILLE).json[
+        "id"
+    ]
+    start = future(4)
+    mid = insert_match(database_url, rid, host_id, status="cancelled", start=start)
+    proposal = {
+        "match_id": mid, "request_id": rid, "host_id": host_id,
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
+        "format": "video", "exact_field": True, "expires_at": future(3).isoformat(),
+        "score": {},
+    }  # fmt: skip
+    as_matcher(database_url, "MatchProposed", rid, proposal)
+    with connect(database_url) as conn, conn.transaction():
+        Outbox(conn, "intake").emit(
+            "MatchAccepted",
+            rid,
+            {"match_id": mid, "request_id": rid, "host_id": host_id},
+        )
+    wait_for(lambda: smtp.to("camille.durand@example.com", "request_received"), 30)
+
+    def settled():
+        return (
+            count(
+                database_url,
+                "SELECT count(*) FROM notifications WHERE match_id = %s AND status = 'pending'"
+                " AND due_at <= now()",
+                mid,
+            )
+            == 0
+            and count(
+                database_url,
+                "SELECT count(*) FROM notifications WHERE match_id = %s",
+                mid,
+            )
+            >= 4
+        )
+
+    wait_for(settled, 30, message="every message about the meeting handled")
+    kinds = {m["X-Matchmaker-Kind"] for m in smtp.parsed()}
+    assert kinds == {"request_received"}
+    assert (
+        count(
+            database_url,
+            "SELECT count(*) FROM notifications WHERE match_id = %s AND status = 'sent'",
+            mid,
+        )
+        == 0
+    )

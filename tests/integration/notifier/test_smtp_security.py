@@ -12,11 +12,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from services.notifier import ledger
+from devstack.ports import free_port
+from services.notifier.repository import Repository
 from services.notifier.sender import Sender
 from shared.db import connect, make_pool
 from shared.events import Event
-from tests.support import free_port
 from tests.unit.notifier.test_render import CONTEXT
 
 
@@ -86,8 +86,7 @@ def settings_for(port, security, password="s3cret"):
 def queue_one(database_url, settings) -> None:
     with connect(database_url) as conn, conn.transaction():
         event = Event(uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {})
-        ledger.plan(
-            conn,
+        Repository(conn).plan(
             event=event,
             kind="invitation",
             person=CONTEXT["to"],
@@ -177,7 +176,9 @@ def test_a_wrong_password_keeps_the_mail_for_later(database_url, certificate):
         row = conn.execute(
             "SELECT status, attempts, last_error FROM notifications"
         ).fetchone()
-    assert (
-        row["status"] == "pending" and row["attempts"] == 1
-    )  # not failed: the settings, not the mail, are wrong
+    # not failed, not even counted: the settings, not the mail, are wrong
+    assert row["status"] == "pending" and row["attempts"] == 0
+    with connect(database_url) as conn:
+        outage = conn.execute("SELECT reason FROM mail_outage").fetchone()
+    assert outage is not None  # shown to ops as an outage of the mail server
     assert (b"matchmaker", False) in keeper.logins

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.consumer import replay_dead_letters
+from services.intake import store_metrics
+from services.notifier import wiring as notifier_wiring
+from services.notifier.handlers import Mail
+from shared.consumer import Consumer, replay_dead_letters
 from shared.db import connect
 from shared.outbox import Outbox
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
@@ -221,11 +225,67 @@ def test_dead_letter_replayed_once_in_effect(client, database_url, bootstrap, na
     )
 
 
-def _fail(conn, event, ob):
+def test_a_replay_that_fails_again_can_be_asked_for_again(
+    client, database_url, bootstrap, names
+):
+    pipeline.prepare(database_url)
+    ids = pipeline.write_events(database_url, 1)
+    relay = pipeline.make_relay(database_url, bootstrap, names).start()
+    broken = pipeline.make_consumer(
+        database_url, bootstrap, names, handler=_fail, max_attempts=1, retry_base_s=0.01
+    ).start()
+    try:
+        dead = wait_for(
+            lambda: client.get("/ops/api/dead-letters", headers=OPS).json[
+                "dead_letters"
+            ],
+            60,
+        )
+    finally:
+        broken.stop()
+        relay.stop()
+    url = f"/ops/api/dead-letters/{dead[0]['id']}/replay"
+    try:
+        assert client.post(url, headers=OPS).status_code == 202
+        assert replay_dead_letters(broken) == 1  # still broken: fails again
+        again = client.get("/ops/api/dead-letters", headers=OPS).json["dead_letters"][0]
+        assert again["replay_result"].startswith("failed again")
+        assert again["replayed_at"] is None
+        assert client.post(url, headers=OPS).status_code == 202  # may be asked again
+        fixed = pipeline.make_consumer(database_url, bootstrap, names)
+        try:
+            assert replay_dead_letters(fixed) == 1
+        finally:
+            fixed.pool.close()
+        assert client.post(url, headers=OPS).status_code == 409  # it took effect
+    finally:
+        broken.pool.close()
+    assert pipeline.effect_counts(database_url) == {ids[0]: 1}
+
+
+def _fail(conn, event, ob, _deps=None):
     raise RuntimeError("calendar unavailable")
 
 
-def test_failed_notification_can_be_retried(client, database_url):
+@pytest.fixture
+def notifier_consumer(runtime):
+    """The notifier's consumer, in this process, on this test's topics."""
+    consumer = Consumer(
+        name="notifier",
+        service="notifier",
+        routes=notifier_wiring.ROUTES,
+        deps=Mail(runtime.settings),
+        pool=runtime.pool,
+        bootstrap=runtime.settings.kafka_bootstrap_servers,
+        names=runtime.names,
+    ).start()
+    yield consumer
+    consumer.stop()
+
+
+def test_failed_notification_can_be_retried(
+    client, database_url, relay, notifier_consumer
+):
     nid = uuid.uuid4()
     with connect(database_url) as conn:
         conn.execute(
@@ -241,12 +301,17 @@ def test_failed_notification_can_be_retried(client, database_url):
         client.post(f"/ops/api/notifications/{nid}/retry", headers=OPS).status_code
         == 202
     )
-    assert (
-        count(
-            database_url,
-            "SELECT count(*) FROM notifications WHERE status = 'pending' AND attempts = 0",
-        )
-        == 1
+    # the notifier, which owns the ledger, acts on the request
+    wait_for(
+        lambda: (
+            count(
+                database_url,
+                "SELECT count(*) FROM notifications WHERE status = 'pending' AND attempts = 0",
+            )
+            == 1
+        ),
+        30,
+        message="the failed message back in the queue",
     )
     assert (
         client.post(f"/ops/api/notifications/{nid}/retry", headers=OPS).status_code
@@ -269,6 +334,10 @@ def test_metrics_parse_and_move(app, client, database_url):
     from shared.health import blueprint
 
     app.register_blueprint(blueprint(app.extensions["runtime"].readiness, "intake"))
+    # figures afresh at every scrape, to watch them move (5 s cache otherwise)
+    app.extensions["metrics"] = store_metrics.registry(
+        app.extensions["runtime"].pool, 0
+    )
     before = metric(client, "requests", status="submitted")
     host = client.put(
         "/api/v1/hosts/me", json=host_body(), headers=user("host@example.com")
@@ -359,12 +428,17 @@ def test_timeline_holds_every_event_of_a_request_in_order(client, database_url):
     )
 
 
-def test_mail_sink_pages_show_the_messages(client, tmp_path, monkeypatch):
+def test_mail_sink_pages_show_the_messages(app, client, tmp_path):
     (tmp_path / "20261126T090000-abc.eml").write_bytes(
         b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Bonjour\r\nX-Matchmaker-Kind: invitation\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello there\r\n"
     )
-    monkeypatch.setenv("MAIL_SINK_DIR", str(tmp_path))
+    rt = app.extensions["runtime"]  # MAIL_SINK_DIR, as `make run` sets it
+    object.__setattr__(
+        rt,
+        "settings",
+        type(rt.settings)(**{**rt.settings.__dict__, "mail_sink_dir": tmp_path}),
+    )
     assert "Bonjour" in client.get("/ops/mail", headers=OPS).get_data(as_text=True)
     assert "Hello there" in client.get(
         "/ops/mail/20261126T090000-abc.eml", headers=OPS

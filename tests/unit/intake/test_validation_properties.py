@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.intake import validation
+from shared import payloads
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
 from shared.languages import ISO_639_1
@@ -119,7 +120,7 @@ def test_any_json_value_is_either_accepted_or_refused_cleanly(value):
 
 @given(st.text(max_size=8))
 def test_time_of_day_accepts_only_hh_mm(text):
-    ok = bool(validation.TIME_OF_DAY.match(text))
+    ok = bool(payloads.END_OF_DAY.match(text))
     if ok:
         hours, minutes = text.split(":")
         assert (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59) or text == "24:00"

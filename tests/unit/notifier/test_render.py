@@ -11,10 +11,13 @@ from types import SimpleNamespace
 import icalendar
 import pytest
 
-from services.notifier import ledger, render, sender
-from services.notifier.handlers import SCHEDULED
+from services.notifier import domain, render
+from services.notifier.domain import SCHEDULED
+from shared.config import DEFAULT_FIELDS_FILE
+from shared.fields import load_taxonomy
+from shared.i18n import Catalogs
 
-KINDS = sorted(p.name for p in render.TEMPLATES.iterdir())
+KINDS = sorted(p.name for p in render.TEMPLATES.iterdir() if p.name != "_base")
 SETTINGS = SimpleNamespace(
     mail_from="Entretiens réseau <no-reply@matchmaker.local>",
     notify_retry_base=timedelta(seconds=30),
@@ -67,8 +70,17 @@ CONTEXT = {
 }
 
 
+@pytest.fixture(scope="module")
+def renderer():
+    return render.Renderer(load_taxonomy(DEFAULT_FIELDS_FILE), Catalogs())
+
+
 def test_every_kind_has_its_three_templates():
     assert len(KINDS) == 11
+    assert {p.name for p in (render.TEMPLATES / "_base").iterdir()} == {
+        "body.txt",
+        "body.html",
+    }
     for kind in KINDS:
         assert {p.name for p in (render.TEMPLATES / kind).iterdir()} == {
             "subject.txt",
@@ -80,37 +92,124 @@ def test_every_kind_has_its_three_templates():
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_kind_renders_in_both_languages(kind, lang):
-    subject, text, html = render.render(kind, lang, CONTEXT)
+def test_every_kind_renders_in_both_languages(renderer, kind, lang):
+    subject, text, html = renderer.render(kind, lang, CONTEXT)
     assert subject and "\n" not in subject
     assert "Camille Durand" in text and "<p>" in html
     assert ("Bonjour" in text) == (lang == "fr")
+    assert ("Bonjour" in html) == (lang == "fr")
+    assert f'<html lang="{lang}">' in html
+    footer = "— Entretiens réseau" if lang == "fr" else "— Network interviews"
+    assert text.endswith(f"\n\n{footer}\n") and footer in html
+    assert "\n\n\n" not in text  # one blank line between paragraphs
 
 
-def test_times_are_shown_in_the_recipients_zone_and_language():
+def test_an_unknown_language_falls_back_to_french(renderer):
+    assert renderer.render("reminder", "de", CONTEXT) == renderer.render(
+        "reminder", "fr", CONTEXT
+    )
+
+
+def test_the_invitation_reads_as_before_in_both_languages(renderer):
+    context = {**CONTEXT, "to": HOST}
+    subject, text, html = renderer.render("invitation", "fr", context)
+    assert subject == "Camille Durand aimerait échanger avec vous sur votre métier"
+    assert text == (
+        "Bonjour Nathalie Renard,\n\n"
+        "Camille Durand s'intéresse au métier « Management » et aimerait un"
+        " entretien réseau avec vous. Jean Martin lui a recommandé cette"
+        " démarche.\n\n"
+        "Son objectif, avec ses mots : « Discover the job »\n\n"
+        "Proposé : mardi 1 décembre 2026 à 09:00 (America/New_York), 30 minutes,"
+        " visioconférence.\n\n"
+        "Merci de répondre avant le dimanche 29 novembre 2026 à 04:00"
+        " (America/New_York).\n\n"
+        "Accepter : http://127.0.0.1:8000/l/a\n\n"
+        "Décliner : http://127.0.0.1:8000/l/d\n\n"
+        "— Entretiens réseau\n"
+    )
+    subject, text, html = renderer.render("invitation", "en", context)
+    assert subject == "Camille Durand would like to hear about your job"
+    assert "Proposed: Tuesday 1 December 2026 at 09:00 (America/New_York)" in text
+    assert "30 minutes, video call." in text
+    assert "\n\nAccept: http://127.0.0.1:8000/l/a\n\n" in text
+    assert ">Accept</a>" in html and ">Decline</a>" in html
+
+
+@pytest.mark.parametrize(
+    "fmt, fr, en",
+    [
+        ("video", "visioconférence", "video call"),
+        ("in_person", "en personne", "in person"),
+        ("phone", "téléphone", "phone"),
+    ],
+)
+def test_the_format_is_named_in_the_recipients_language(renderer, fmt, fr, en):
+    context = {**CONTEXT, "match": {**CONTEXT["match"], "format": fmt}}
+    assert f"30 minutes, {fr})" in renderer.render("reminder", "fr", context)[1]
+    assert f"30 minutes, {en})" in renderer.render("reminder", "en", context)[1]
+
+
+def test_optional_paragraphs_leave_no_gap(renderer):
+    bare = {**CONTEXT, "match": {**CONTEXT["match"], "location": None}}
+    _, text, html = renderer.render("meeting_confirmed", "en", bare)
+    assert "Place or link" not in text and "A note from your host" not in text
+    assert "\n\n\n" not in text and "<p></p>" not in html
+    noted = {**CONTEXT, "match": {**CONTEXT["match"], "note": "Bring <b>questions</b>"}}
+    _, text, html = renderer.render("meeting_confirmed", "fr", noted)
     assert (
-        render.when("2026-12-01T14:00:00+00:00", "Europe/Paris", "fr")
+        "Lieu ou lien : Salle 4\n\nUn mot de votre hôte : « Bring <b>questions</b> »"
+        in text
+    )
+    assert "« Bring &lt;b&gt;questions&lt;/b&gt; »" in html
+
+
+def test_html_escapes_what_people_wrote(renderer):
+    hostile = {
+        **CONTEXT,
+        "request": {**CONTEXT["request"], "goal": "<script>alert(1)</script> & co"},
+    }
+    _, text, html = renderer.render("request_received", "en", hostile)
+    assert "<script>" not in html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt; &amp; co”" in html
+    assert "“<script>alert(1)</script> & co”" in text
+
+
+def test_times_are_shown_in_the_recipients_zone_and_language(renderer):
+    assert (
+        renderer.when("2026-12-01T14:00:00+00:00", "Europe/Paris", "fr")
         == "mardi 1 décembre 2026 à 15:00 (Europe/Paris)"
     )
     assert (
-        render.when("2026-12-01T14:00:00+00:00", "America/New_York", "en")
+        renderer.when("2026-12-01T14:00:00+00:00", "America/New_York", "en")
         == "Tuesday 1 December 2026 at 09:00 (America/New_York)"
     )
 
 
+def test_a_field_is_named_in_the_recipients_language(renderer):
+    projects = {
+        **CONTEXT,
+        "request": {**CONTEXT["request"], "field": "project-management"},
+    }
+    assert "« Gestion de projet »" in renderer.render("cancelled", "fr", projects)[1]
+    assert "“Project management”" in renderer.render("cancelled", "en", projects)[1]
+    unknown = {**CONTEXT, "request": {**CONTEXT["request"], "field": "astronomy"}}
+    assert "“astronomy”" in renderer.render("cancelled", "en", unknown)[1]
+
+
 def test_message_id_is_stable_per_event_recipient_and_kind():
     event = uuid.uuid4()
-    a = ledger.message_id(event, "a@example.com", "invitation", SETTINGS.mail_from)
-    assert a == ledger.message_id(
+    a = domain.message_id(event, "a@example.com", "invitation", SETTINGS.mail_from)
+    assert a == domain.message_id(
         event, "a@example.com", "invitation", SETTINGS.mail_from
     )
-    assert a != ledger.message_id(
+    assert a != domain.message_id(
         event, "a@example.com", "reminder", SETTINGS.mail_from
     )
     assert a.endswith("@matchmaker.local>")
 
 
-def test_composed_message_is_multipart_with_a_calendar_when_due():
+def test_composed_message_is_multipart_with_a_calendar_when_due(renderer):
     row = {
         "kind": "meeting_confirmed",
         "locale": "en",
@@ -119,7 +218,7 @@ def test_composed_message_is_multipart_with_a_calendar_when_due():
         "context": {**CONTEXT, "calendar": "REQUEST"},
     }
     parsed = email.message_from_bytes(
-        render.compose(row, SETTINGS).as_bytes(), policy=email.policy.default
+        renderer.compose(row, SETTINGS).as_bytes(), policy=email.policy.default
     )
     assert (
         parsed["Message-ID"] == "<x@y>"
@@ -143,7 +242,7 @@ def test_header_values_lose_their_line_breaks():
 
 
 def test_backoff_grows_with_jitter_and_a_ceiling():
-    first = [sender.backoff(SETTINGS, 1).total_seconds() for _ in range(50)]
+    first = [domain.backoff(SETTINGS, 1).total_seconds() for _ in range(50)]
     assert all(24 <= s <= 36 for s in first)
-    assert 48 <= sender.backoff(SETTINGS, 2).total_seconds() <= 72
-    assert sender.backoff(SETTINGS, 30).total_seconds() <= 3600 * 1.2
+    assert 48 <= domain.backoff(SETTINGS, 2).total_seconds() <= 72
+    assert domain.backoff(SETTINGS, 30).total_seconds() <= 3600 * 1.2

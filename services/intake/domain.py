@@ -1,0 +1,166 @@
+"""Intake's rules, with no SQL and no HTTP: who may do what, the limits on
+submissions, when two submissions are the same, and what each event says."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.intake.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
+from shared.events import json_default
+from shared.i18n import N_
+
+PRODUCER = "intake"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_open: int  # open requests per requester (409 beyond)
+    per_hour: int  # submissions per requester and hour (429 beyond)
+
+
+@dataclass(frozen=True)
+class SubmissionChecks:
+    """What the store says before a submission."""
+
+    existing: dict | None  # the request already made under this Idempotency-Key
+    preferred_host_email: str | None  # None: no such active host (or none asked)
+    open: int
+    recent: int
+
+
+def fingerprint(data: dict) -> str:
+    """The same validated body gives the same fingerprint, however it came
+    (the API's JSON or the form's fields)."""
+    canonical = json.dumps(data, sort_keys=True, default=json_default)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_submission(
+    checks: SubmissionChecks, *, who: str, data: dict, digest: str, limits: Limits
+) -> dict | None:
+    """The request to answer with again (same key, same body), or None when a
+    new one may be made; otherwise raise why not."""
+    if checks.existing is not None:
+        if checks.existing["idempotency_hash"] != digest:
+            raise Conflict("idempotency_conflict")
+        return checks.existing
+    if data["preferred_host"] is not None:
+        if checks.preferred_host_email is None:
+            raise Invalid({"preferred_host": [N_("Unknown host.")]})
+        if checks.preferred_host_email == who:
+            raise Invalid({"preferred_host": [N_("You cannot ask yourself.")]})
+    if checks.recent >= limits.per_hour:
+        raise TooMany()
+    if checks.open >= limits.max_open:
+        raise Conflict("too_many_open", n=limits.max_open)
+    return None
+
+
+def windows(items) -> list[dict]:
+    return [
+        {"start": w["start"].isoformat(), "end": w["end"].isoformat()} for w in items
+    ]
+
+
+def referrer(data: dict) -> dict | None:
+    r = data["referrer"]
+    return {"name": r["name"], "email": r["email"].lower()} if r else None
+
+
+def request_payload(request_id, who: str, data: dict, locale: str) -> dict:
+    """IntroRequested."""
+    return {
+        "request_id": request_id,
+        "requester": {"name": data["name"], "email": who},
+        "field": data["field"],
+        "goal": data["goal"],
+        "format": data["format"],
+        "duration_minutes": data["duration_minutes"],
+        "languages": data["languages"],
+        "site": data["site"],
+        "timezone": data["timezone"],
+        "related_ok": data["related_ok"],
+        "availability": windows(data["availability"]),
+        "referrer": referrer(data),
+        "preferred_host": data["preferred_host"],
+        "locale": locale,
+    }
+
+
+def host_payload(host_id, who: str, data: dict, locale: str) -> dict:
+    """HostProfileChanged."""
+    return {
+        "host_id": host_id,
+        "email": who,
+        "name": data["name"],
+        "fields": data["fields_"],
+        "languages": data["languages"],
+        "formats": data["formats"],
+        "site": data["site"],
+        "timezone": data["timezone"],
+        "durations": data["durations"],
+        "monthly_capacity": data["monthly_capacity"],
+        "weekly_availability": data["weekly_availability"],
+        "unavailable": windows(data["unavailable"]),
+        "active": data["active"],
+        "locale": locale,
+    }
+
+
+def cancel_payload(request_id, reason: str | None, by: str, match: dict | None) -> dict:
+    """IntroCancelled, naming the live match it ended, if any."""
+    return {
+        "request_id": request_id,
+        "reason": reason,
+        "cancelled_by": by,
+        "match_id": match["id"] if match else None,
+        "host_id": match["host_id"] if match else None,
+        "match_status": match["status"] if match else None,
+    }
+
+
+def answer_payload(match: dict, answer: str, details: dict) -> dict:
+    """MatchAccepted (location, note) or MatchDeclined (reason)."""
+    base = {
+        "match_id": match["id"],
+        "request_id": match["request_id"],
+        "host_id": match["host_id"],
+    }
+    if answer == "accept":
+        return {
+            **base,
+            "location": details.get("location"),
+            "note": details.get("note"),
+        }
+    return {**base, "reason": details.get("reason")}
+
+
+def ensure_owner(row: dict | None, who) -> dict:
+    """A requester sees and changes only their own requests; ops see all."""
+    if row is None:
+        raise NotFound()
+    if row["requester_email"] != who.email and not who.is_ops:
+        raise NotAllowed()
+    return row
+
+
+def ensure_answerable(match: dict | None, host_email: str, now: datetime) -> dict:
+    """Only the invited host answers, and only while the invitation is open."""
+    if match is None:
+        raise NotFound()
+    if match["host_email"] != host_email:
+        raise NotAllowed()
+    if (
+        match["status"] != "proposed"
+        or min(match["expires_at"], match["starts_at"]) <= now
+    ):
+        raise Conflict("not_proposed")  # answered, withdrawn, expired, or already begun
+    return match
+
+
+def forgotten_email(row_id) -> str:
+    """What replaces a forgotten person's address: unique, undeliverable."""
+    return f"forgotten+{row_id}@invalid"

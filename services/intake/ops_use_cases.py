@@ -1,0 +1,150 @@
+"""What ops do from intake's dashboard and its JSON API: read the pipeline's
+figures, ask for a dead letter's replay, ask for failed mail to be retried.
+
+Each takes a unit of work (`uow.reports` for the reads) and knows no HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+
+from services.intake.errors import Conflict, NotFound
+from services.intake.reports import PAGE_SIZE
+from shared.events import iso
+
+
+def summary(uow, taxonomy) -> dict:
+    with uow:
+        r = uow.reports
+        funnel = r.funnel()
+        fields = {
+            slug: {"hosts": 0, "monthly_capacity": 0, "open_requests": 0}
+            for slug in taxonomy.fields
+        }
+        for row in r.supply():
+            if row["slug"] in fields:
+                fields[row["slug"]].update(
+                    hosts=row["hosts"], monthly_capacity=int(row["capacity"] or 0)
+                )
+        for slug, n in r.open_requests_by_field().items():
+            if slug in fields:
+                fields[slug]["open_requests"] = n
+        total = funnel["submitted"]
+        return {
+            "requests": r.by_status("requests"),
+            "matches": r.by_status("matches"),
+            "funnel": funnel,
+            "match_rate": round(funnel["proposed"] / total, 4) if total else 0.0,
+            "time_to_proposal_s": r.percentiles("time_to_proposal"),
+            "time_to_confirmation_s": r.percentiles("time_to_confirmation"),
+            "waitlist_by_field": r.waitlist_by_field(),
+            "fields": fields,
+            "host_utilisation": r.host_utilisation(),
+        }
+
+
+def requests_page(uow, status: str | None, field: str | None, page: int) -> dict:
+    with uow:
+        found = uow.reports.requests_page(status, field, page)
+    dates = ("created_at", "proposed_at", "confirmed_at")
+    return {
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "total": found["total"],
+        "requests": [{**r, **{k: iso(r[k]) for k in dates}} for r in found["rows"]],
+    }
+
+
+def timeline(uow, request_id) -> list[dict]:
+    """Every event of one request across the services, in order."""
+    with uow:
+        correlation_id = uow.reports.correlation_of(request_id)
+        if correlation_id is None:
+            raise NotFound()
+        rows = uow.reports.timeline(request_id, correlation_id)
+    out = []
+    for r in rows:
+        try:
+            body = json.loads(bytes(r["value"]))
+        except ValueError:
+            body = {}
+        out.append(
+            {
+                "event_type": r["event_type"],
+                "producer": r["producer"],
+                "topic": r["topic"],
+                "event_id": str(r["event_id"]) if r["event_id"] else None,
+                "occurred_at": body.get("occurred_at") or r["created_at"].isoformat(),
+                "published_at": iso(r["published_at"]),
+                "payload": body.get("payload", {}),
+            }
+        )
+    return out
+
+
+def outbox_backlog(uow) -> dict:
+    with uow:
+        rows = uow.reports.outbox_backlog()
+    return {
+        "unpublished": sum(r["unpublished"] for r in rows),
+        "oldest_age_s": max((float(r["oldest_age_s"]) for r in rows), default=0.0),
+        "by_producer": {
+            r["producer"]: {
+                "unpublished": r["unpublished"],
+                "oldest_age_s": float(r["oldest_age_s"]),
+            }
+            for r in rows
+        },
+    }
+
+
+def dead_letters(uow, limit: int = 200) -> list[dict]:
+    with uow:
+        rows = uow.reports.dead_letters(limit)
+    return [
+        {
+            "id": r["id"],
+            "consumer": r["consumer"],
+            "topic": r["topic"],
+            "partition": r["partition"],
+            "offset": r["offset"],
+            "key": r["key"],
+            "reason": r["reason"],
+            "error": r["error"],
+            "headers": r["headers"],
+            "value": bytes(r["value"]).decode("utf-8", "replace")[:4000],
+            "created_at": r["created_at"].isoformat(),
+            "replay_requested_at": iso(r["replay_requested_at"]),
+            "replayed_at": iso(r["replayed_at"]),
+            "replay_result": r["replay_result"],
+        }
+        for r in rows
+    ]
+
+
+def failed_mail(uow, limit: int = 200) -> list[dict]:
+    with uow:
+        rows = uow.reports.failed_mail(limit)
+    return [{**r, "created_at": r["created_at"].isoformat()} for r in rows]
+
+
+def request_replay(uow, dead_letter_id: int) -> None:
+    """Ops asks the consuming service to replay one dead letter (it does, in
+    a job, once in effect)."""
+    with uow:
+        outcome = uow.repo.request_replay(dead_letter_id)
+    if outcome == "missing":
+        raise NotFound()
+    if outcome == "already":
+        raise Conflict("already_replayed")
+
+
+def retry_failed_mail(uow, notification_id) -> None:
+    """Ops asks the notifier, which owns the mail ledger, to send a failed
+    message again (MailRetryRequested)."""
+    with uow:
+        if not uow.reports.is_failed_mail(notification_id):
+            raise NotFound()
+        uow.outbox().emit(
+            "MailRetryRequested", notification_id, {"notification_id": notification_id}
+        )

@@ -1,0 +1,250 @@
+"""What intake's use cases read and write: all of it SQL, on one connection
+in one transaction (the unit of work's).
+
+Intake owns `requests` (their rows), `hosts` and `feedback`. Status changes
+of requests and matches go through `shared.lifecycle`, the one module that
+writes them for intake and the matcher alike; the published copies of a
+forgotten person's events are redacted through `shared.outbox`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from psycopg.types.json import Jsonb
+
+from services.intake import domain
+from shared import dead_letters, lifecycle, outbox
+from shared.events import json_default
+from shared.statuses import LIVE_SQL, OPEN_REQUEST_STATUSES
+
+MATCH_WITH_HOST = (
+    "SELECT m.*, h.name AS host_name, h.email AS host_email FROM matches m"
+    " JOIN hosts h ON h.id = m.host_id"
+)
+INVITATION = (
+    "SELECT m.*, r.requester_name, r.field, r.goal, r.duration_minutes,"
+    " r.referrer_name, h.email AS host_email, h.timezone AS host_timezone"
+    " FROM matches m JOIN hosts h ON h.id = m.host_id"
+    " JOIN requests r ON r.id = m.request_id"
+)
+
+
+def _json(value):
+    return Jsonb(json.loads(json.dumps(value, default=json_default)))
+
+
+class Repository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    # -- requests ----------------------------------------------------------
+    def submission_checks(
+        self, email: str, key: str | None, preferred_host
+    ) -> domain.SubmissionChecks:
+        """Under the requester's lock, in one round trip: the request under
+        this key, the preferred host's email, open and recent requests.
+        (Under READ COMMITTED each statement sees what was committed when it
+        starts, i.e. after the lock is held.)"""
+        conn = self.conn
+        with conn.pipeline():
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"requester:{email}",)
+            )
+            existing = (
+                conn.execute(
+                    "SELECT * FROM requests WHERE requester_email = %s"
+                    " AND idempotency_key = %s",
+                    (email, key),
+                )
+                if key
+                else None
+            )
+            host = (
+                conn.execute(
+                    "SELECT email FROM hosts WHERE id = %s AND active",
+                    (preferred_host,),
+                )
+                if preferred_host is not None
+                else None
+            )
+            counts = conn.execute(
+                "SELECT count(*) FILTER (WHERE status = ANY(%s)) AS open,"
+                " count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent"
+                " FROM requests WHERE requester_email = %s",
+                (list(OPEN_REQUEST_STATUSES), email),
+            )
+        host_row = host.fetchone() if host is not None else None
+        numbers = counts.fetchone()
+        return domain.SubmissionChecks(
+            existing=existing.fetchone() if existing is not None else None,
+            preferred_host_email=host_row["email"] if host_row else None,
+            open=numbers["open"],
+            recent=numbers["recent"],
+        )
+
+    def add_request(
+        self, request_id, who: str, data: dict, *, locale: str, correlation_id,
+        key: str | None, digest: str,
+    ) -> dict:  # fmt: skip
+        referrer = domain.referrer(data)
+        return self.conn.execute(
+            "INSERT INTO requests (id, requester_email, requester_name, field, goal,"
+            " format, duration_minutes, languages, site, timezone, related_ok,"
+            " availability, referrer_name, referrer_email, preferred_host, locale,"
+            " correlation_id, idempotency_key, idempotency_hash)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " RETURNING *",
+            (request_id, who, data["name"], data["field"], data["goal"], data["format"],
+             data["duration_minutes"], data["languages"], data["site"], data["timezone"],
+             data["related_ok"], _json(domain.windows(data["availability"])),
+             referrer["name"] if referrer else None,
+             referrer["email"] if referrer else None, data["preferred_host"], locale,
+             correlation_id, key, digest),
+        ).fetchone()  # fmt: skip
+
+    def request(self, request_id) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM requests WHERE id = %s", (request_id,)
+        ).fetchone()
+
+    def lock_request(self, request_id) -> dict | None:
+        return lifecycle.lock_request(self.conn, request_id)
+
+    def live_match(self, request_id) -> dict | None:
+        """The request's proposed or accepted match, with the host's name and email."""
+        return self.conn.execute(
+            MATCH_WITH_HOST + f" WHERE m.request_id = %s AND m.status IN {LIVE_SQL}",
+            (request_id,),
+        ).fetchone()
+
+    def requests_of(
+        self, email: str, limit: int = 100
+    ) -> list[tuple[dict, dict | None]]:
+        """The requester's requests, newest first, each with its live match
+        (two queries, whatever the number of requests)."""
+        rows = self.conn.execute(
+            "SELECT * FROM requests WHERE requester_email = %s"
+            " ORDER BY created_at DESC, id LIMIT %s",
+            (email, limit),
+        ).fetchall()
+        live = {
+            m["request_id"]: m
+            for m in self.conn.execute(
+                MATCH_WITH_HOST
+                + f" WHERE m.request_id = ANY(%s) AND m.status IN {LIVE_SQL}",
+                ([r["id"] for r in rows],),
+            )
+        }
+        return [(r, live.get(r["id"])) for r in rows]
+
+    def lock_requests_of(self, email: str) -> list[dict]:
+        return self.conn.execute(
+            "SELECT * FROM requests WHERE requester_email = %s FOR UPDATE", (email,)
+        ).fetchall()
+
+    def cancel(self, request_id, reason: str) -> tuple[dict, dict | None]:
+        return lifecycle.cancel(self.conn, request_id, reason)
+
+    def anonymise_request(self, request_id) -> None:
+        self.conn.execute(
+            "UPDATE requests SET requester_email = %s, requester_name = '', goal = '',"
+            " referrer_name = NULL, referrer_email = NULL, idempotency_key = NULL,"
+            " updated_at = now() WHERE id = %s",
+            (domain.forgotten_email(request_id), request_id),
+        )
+
+    # -- hosts -------------------------------------------------------------
+    def host_of(self, email: str) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE email = %s", (email,)
+        ).fetchone()
+
+    def save_host(self, who: str, data: dict, locale: str) -> tuple[dict, bool]:
+        """Create or replace the profile of `who`; (row, created). A first save
+        racing another keeps the id of whichever inserted first."""
+        row = self.conn.execute(
+            "INSERT INTO hosts (id, email, name, fields, languages, formats, site,"
+            " timezone, durations, monthly_capacity, weekly_availability, unavailable,"
+            " active, locale) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name,"
+            " fields = EXCLUDED.fields, languages = EXCLUDED.languages,"
+            " formats = EXCLUDED.formats, site = EXCLUDED.site,"
+            " timezone = EXCLUDED.timezone, durations = EXCLUDED.durations,"
+            " monthly_capacity = EXCLUDED.monthly_capacity,"
+            " weekly_availability = EXCLUDED.weekly_availability,"
+            " unavailable = EXCLUDED.unavailable, active = EXCLUDED.active,"
+            " locale = EXCLUDED.locale, updated_at = now()"
+            " RETURNING *, (xmax = 0) AS inserted",
+            (uuid.uuid4(), who, data["name"], data["fields_"], data["languages"],
+             data["formats"], data["site"], data["timezone"], data["durations"],
+             data["monthly_capacity"], _json(data["weekly_availability"]),
+             _json(domain.windows(data["unavailable"])), data["active"], locale),
+        ).fetchone()  # fmt: skip
+        return row, row["inserted"]
+
+    def lock_host_of(self, email: str) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE email = %s FOR UPDATE", (email,)
+        ).fetchone()
+
+    def open_invitations_of(self, host_id) -> list[dict]:
+        """The host's unanswered invitations, locked with their requests."""
+        return self.conn.execute(
+            "SELECT m.*, r.correlation_id FROM matches m JOIN requests r"
+            " ON r.id = m.request_id WHERE m.host_id = %s AND m.status = 'proposed'"
+            " FOR UPDATE OF m, r",
+            (host_id,),
+        ).fetchall()
+
+    def anonymise_host(self, host_id) -> None:
+        self.conn.execute(
+            "UPDATE hosts SET email = %s, name = '', site = NULL, active = false,"
+            " weekly_availability = '[]', unavailable = '[]', updated_at = now()"
+            " WHERE id = %s",
+            (domain.forgotten_email(host_id), host_id),
+        )
+
+    # -- invitations and answers --------------------------------------------
+    def invitations(self, email: str, limit: int = 100) -> list[dict]:
+        """Matches offered to the host with this email, newest first."""
+        return self.conn.execute(
+            INVITATION + " WHERE h.email = %s ORDER BY m.created_at DESC LIMIT %s",
+            (email, limit),
+        ).fetchall()
+
+    def invitation(self, match_id) -> dict | None:
+        return self.conn.execute(
+            INVITATION + " WHERE m.id = %s", (match_id,)
+        ).fetchone()
+
+    def lock_for_answer(self, match_id) -> dict | None:
+        return lifecycle.lock_for_answer(self.conn, match_id)
+
+    def answer(self, match: dict, answer: str, details: dict) -> None:
+        if answer == "accept":
+            lifecycle.accept(
+                self.conn, match["id"], match["request_id"],
+                details.get("location"), details.get("note"),
+            )  # fmt: skip
+        else:
+            lifecycle.decline(
+                self.conn, match["id"], match["request_id"], details.get("reason")
+            )
+
+    def save_feedback(self, match_id, respondent: str, useful: bool) -> None:
+        self.conn.execute(
+            "INSERT INTO feedback (match_id, respondent, useful) VALUES (%s, %s, %s)"
+            " ON CONFLICT (match_id, respondent) DO UPDATE SET useful = EXCLUDED.useful,"
+            " answered_at = now()",
+            (match_id, respondent, useful),
+        )
+
+    # -- ops -----------------------------------------------------------------
+    def request_replay(self, dead_letter_id: int) -> str:
+        return dead_letters.request_replay(self.conn, dead_letter_id)
+
+    # -- personal data -----------------------------------------------------
+    def redact_published(self, key: str) -> None:
+        outbox.redact_published(self.conn, key)

@@ -1,0 +1,213 @@
+"""Every use case of intake, each one function shared by every entry point
+that offers it (the JSON API, the pages, the email links, the ops API).
+
+Each takes a unit of work (`uow`: `uow.repo` and `uow.outbox()` in one
+transaction), runs in `with uow:`, and raises `errors.*` to refuse; it
+knows no HTTP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from services.intake import domain
+from services.intake.errors import Conflict, NotFound
+from shared import metrics
+from shared.statuses import OPEN_REQUEST_STATUSES
+
+ANSWERS = ("accept", "decline")
+FEEDBACK = {"useful": True, "not-useful": False}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- requests --------------------------------------------------------------
+
+
+def submit_request(
+    uow, who, data: dict, *, limits: domain.Limits, locale: str,
+    idempotency_key: str | None = None, correlation_id=None,
+) -> tuple[dict, dict | None, bool]:  # fmt: skip
+    """A new request and its IntroRequested; or, for the same key and body,
+    the request made before. Returns (request, live match, created)."""
+    digest = domain.fingerprint(data)
+    with uow:
+        checks = uow.repo.submission_checks(
+            who.email, idempotency_key, data["preferred_host"]
+        )
+        again = domain.check_submission(
+            checks, who=who.email, data=data, digest=digest, limits=limits
+        )
+        if again is not None:
+            return again, uow.repo.live_match(again["id"]), False
+        request_id = uuid.uuid4()
+        event = uow.outbox(correlation_id).emit(
+            "IntroRequested",
+            request_id,
+            domain.request_payload(request_id, who.email, data, locale),
+        )
+        row = uow.repo.add_request(
+            request_id, who.email, data, locale=locale,
+            correlation_id=event.correlation_id, key=idempotency_key, digest=digest,
+        )  # fmt: skip
+        return row, None, True
+
+
+def cancel_request(uow, who, request_id, reason: str | None) -> dict:
+    """Cancel an open request (and the meeting it holds); IntroCancelled,
+    saying who cancelled it: the requester, or ops on their behalf."""
+    with uow:
+        row = domain.ensure_owner(uow.repo.lock_request(request_id), who)
+        by = "requester" if row["requester_email"] == who.email else "ops"
+        default = (
+            "cancelled by the requester" if by == "requester" else "cancelled by ops"
+        )
+        return _cancel(uow, row, reason, by, reason or default)
+
+
+def _cancel(uow, row: dict, reason: str | None, by: str, status_reason: str) -> dict:
+    if row["status"] not in OPEN_REQUEST_STATUSES:
+        raise Conflict("not_cancellable")
+    updated, match = uow.repo.cancel(row["id"], status_reason)
+    uow.outbox(row["correlation_id"]).emit(
+        "IntroCancelled", row["id"], domain.cancel_payload(row["id"], reason, by, match)
+    )
+    return updated
+
+
+def get_request(uow, who, request_id) -> tuple[dict, dict | None]:
+    with uow:
+        row = domain.ensure_owner(uow.repo.request(request_id), who)
+        return row, uow.repo.live_match(request_id)
+
+
+def list_requests(uow, who) -> list[tuple[dict, dict | None]]:
+    with uow:
+        return uow.repo.requests_of(who.email)
+
+
+# -- hosts -------------------------------------------------------------------
+
+
+def put_host(uow, who, data: dict, *, locale: str) -> tuple[dict, bool]:
+    """Create or replace the caller's host profile; HostProfileChanged."""
+    with uow:
+        row, created = uow.repo.save_host(who.email, data, locale)
+        uow.outbox().emit(
+            "HostProfileChanged",
+            row["id"],
+            domain.host_payload(row["id"], who.email, data, locale),
+        )
+        return row, created
+
+
+def get_host(uow, who) -> dict:
+    with uow:
+        row = uow.repo.host_of(who.email)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def list_invitations(uow, who) -> list[dict]:
+    with uow:
+        return uow.repo.invitations(who.email)
+
+
+# -- the host's answer -----------------------------------------------------
+
+
+def answer_invitation(
+    uow, host_email: str, match_id, answer: str, details: dict
+) -> dict:
+    """The invited host accepts (location, note) or declines (reason) an open
+    invitation: MatchAccepted or MatchDeclined. `host_email` is the caller's
+    identity, or the host named by a signed email link. Returns the invitation."""
+    if answer not in ANSWERS:
+        raise NotFound()
+    with uow:
+        match = domain.ensure_answerable(
+            uow.repo.lock_for_answer(match_id), host_email, _now()
+        )
+        uow.repo.answer(match, answer, details)
+        event = "MatchAccepted" if answer == "accept" else "MatchDeclined"
+        uow.outbox(match["correlation_id"]).emit(
+            event, match["request_id"], domain.answer_payload(match, answer, details)
+        )
+        invitation = uow.repo.invitation(match_id)
+    metrics.host_answers.labels("accepted" if answer == "accept" else "declined").inc()
+    return invitation
+
+
+def invitation_for_link(uow, match_id) -> dict:
+    """The invitation an email link names (the signed token is the authority)."""
+    with uow:
+        match = uow.repo.invitation(match_id)
+    if match is None:
+        raise NotFound()
+    return match
+
+
+def record_feedback(uow, match_id, respondent: str, answer: str) -> None:
+    """'Was it useful?' from the follow-up email, once per side (the last
+    answer stands); only for a meeting that took place."""
+    with uow:
+        match = uow.repo.invitation(match_id)
+        if match is None or match["status"] != "accepted" or answer not in FEEDBACK:
+            raise NotFound()
+        uow.repo.save_feedback(match_id, respondent, FEEDBACK[answer])
+
+
+# -- personal data -----------------------------------------------------------
+
+
+def export_person(uow, who) -> dict:
+    """Everything intake holds about the caller (views applied by the edge)."""
+    with uow:
+        return {
+            "email": who.email,
+            "requests": uow.repo.requests_of(who.email, limit=10_000),
+            "host_profile": uow.repo.host_of(who.email),
+            "invitations": uow.repo.invitations(who.email, limit=10_000),
+        }
+
+
+def forget_person(uow, who) -> dict:
+    """Anonymise the caller's requests (open ones cancelled) and host profile
+    (open invitations declined); published copies of their events lose their
+    payload; RequesterForgotten and HostForgotten tell the other services."""
+    counts = {"requests": 0, "host_profile": 0}
+    with uow:
+        for row in uow.repo.lock_requests_of(who.email):
+            if row["status"] in OPEN_REQUEST_STATUSES:
+                _cancel(
+                    uow,
+                    row,
+                    "personal data deleted",
+                    "requester",
+                    "personal data deleted",
+                )
+            uow.repo.anonymise_request(row["id"])
+            uow.repo.redact_published(str(row["id"]))
+            uow.outbox(row["correlation_id"]).emit(
+                "RequesterForgotten", row["id"], {"request_id": row["id"]}
+            )
+            counts["requests"] += 1
+        host = uow.repo.lock_host_of(who.email)
+        if host:
+            details = {"reason": "the host left the programme"}
+            for match in uow.repo.open_invitations_of(host["id"]):
+                uow.repo.answer(match, "decline", details)
+                uow.outbox(match["correlation_id"]).emit(
+                    "MatchDeclined",
+                    match["request_id"],
+                    domain.answer_payload(match, "decline", details),
+                )
+            uow.repo.anonymise_host(host["id"])
+            uow.repo.redact_published(str(host["id"]))
+            uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
+            counts["host_profile"] = 1
+    return counts

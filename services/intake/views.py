@@ -1,0 +1,96 @@
+"""What intake shows: rows turned into the contract's JSON (no SQL here)."""
+
+from __future__ import annotations
+
+from shared.events import iso
+
+
+def host_view(row: dict) -> dict:
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "email": row["email"],
+        "fields": row["fields"],
+        "languages": row["languages"],
+        "formats": row["formats"],
+        "site": row["site"],
+        "timezone": row["timezone"],
+        "durations": row["durations"],
+        "monthly_capacity": row["monthly_capacity"],
+        "weekly_availability": row["weekly_availability"],
+        "unavailable": row["unavailable"],
+        "active": row["active"],
+        "updated_at": iso(row["updated_at"]),
+    }
+
+
+def match_view(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    host = {"id": str(m["host_id"]), "name": m["host_name"]}
+    if m["status"] == "accepted":
+        host["email"] = m["host_email"]  # only once the host has accepted
+    return {
+        "id": str(m["id"]),
+        "status": m["status"],
+        "host": host,
+        "start": iso(m["starts_at"]),
+        "end": iso(m["ends_at"]),
+        "format": m["format"],
+        "exact_field": m["exact_field"],
+        "expires_at": iso(m["expires_at"]),
+        "location": m["location"] if m["status"] == "accepted" else None,
+    }
+
+
+def request_view(row: dict, match: dict | None) -> dict:
+    return {
+        "id": str(row["id"]),
+        "status": row["status"],
+        "status_reason": row["status_reason"],
+        "field": row["field"],
+        "goal": row["goal"],
+        "format": row["format"],
+        "duration_minutes": row["duration_minutes"],
+        "languages": row["languages"],
+        "site": row["site"],
+        "timezone": row["timezone"],
+        "related_ok": row["related_ok"],
+        "availability": row["availability"],
+        "referrer": (
+            {"name": row["referrer_name"], "email": row["referrer_email"]}
+            if row["referrer_email"]
+            else None
+        ),
+        "preferred_host": str(row["preferred_host"]) if row["preferred_host"] else None,
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+        "match": match_view(match),
+    }
+
+
+def invitation_view(m: dict) -> dict:
+    return {
+        "id": str(m["id"]),
+        "status": m["status"],
+        "request_id": str(m["request_id"]),
+        "requester_name": m["requester_name"],
+        "field": m["field"],
+        "goal": m["goal"],
+        "referrer_name": m["referrer_name"],
+        "start": iso(m["starts_at"]),
+        "end": iso(m["ends_at"]),
+        "format": m["format"],
+        "expires_at": iso(m["expires_at"]),
+    }
+
+
+def export_view(found: dict) -> dict:
+    return {
+        "email": found["email"],
+        "requests": [request_view(r, m) for r, m in found["requests"]],
+        "host_profile": host_view(found["host_profile"])
+        if found["host_profile"]
+        else None,
+        "invitations": [invitation_view(m) for m in found["invitations"]],
+    }

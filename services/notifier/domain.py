@@ -1,0 +1,129 @@
+"""The notifier's rules, with no SQL: who receives what (snapshots of the
+rows an event names, so that a later change does not alter a queued mail),
+the links they carry, stable Message-IDs and the back-off between tries."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+
+from shared import links
+from shared.events import iso
+
+PRODUCER = "notifier"
+SCHEDULED = ("reminder", "followup")  # queued for later; withdrawn on cancellation
+
+# What must still hold when a message is sent, for it to be sent at all: a
+# lagging notifier, or mail queued for later, may meet a meeting cancelled
+# or a request matched since. (The other kinds always go: a receipt, a
+# cancellation, and "not matched", which is final.)
+STILL_TRUE = {
+    "invitation": ("match", "proposed"),
+    "host_invited": ("match", "proposed"),
+    "meeting_confirmed": ("match", "accepted"),
+    "host_confirmed": ("match", "accepted"),
+    "reminder": ("match", "accepted"),
+    "followup": ("match", "accepted"),
+    "waitlisted": ("request", "waitlisted"),
+}
+
+
+def stale(
+    kind: str, request_status: str | None, match_status: str | None
+) -> str | None:
+    """Why a message of `kind` must not go out now, or None if it still should."""
+    wanted = STILL_TRUE.get(kind)
+    if wanted is None:
+        return None
+    what, status = wanted
+    now = request_status if what == "request" else match_status
+    if now is None:  # a message about no match or request it can look up
+        return None
+    return None if now == status else f"withdrawn: the {what} is {now}"
+
+
+def is_forgotten(email: str) -> bool:
+    """A forgotten person's address is replaced by an undeliverable one."""
+    return email.endswith("@invalid")
+
+
+def requester(request: dict) -> dict:
+    return {
+        "email": request["requester_email"],
+        "name": request["requester_name"],
+        "locale": request["locale"],
+        "timezone": request["timezone"],
+    }
+
+
+def host_person(host: dict) -> dict:
+    return {
+        "email": host["email"],
+        "name": host["name"],
+        "locale": host["locale"],
+        "timezone": host["timezone"],
+    }
+
+
+def request_part(request: dict) -> dict:
+    return {
+        "id": str(request["id"]),
+        "field": request["field"],
+        "goal": request["goal"],
+        "format": request["format"],
+        "duration_minutes": request["duration_minutes"],
+        "referrer_name": request["referrer_name"],
+        "referrer_email": request["referrer_email"],
+        "status_reason": request["status_reason"],
+    }
+
+
+def match_part(match: dict) -> dict:
+    return {
+        "id": str(match["id"]),
+        "start": iso(match["starts_at"]),
+        "end": iso(match["ends_at"]),
+        "format": match["format"],
+        "expires_at": iso(match["expires_at"]),
+        "location": match["location"],
+        "note": match["note"],
+        "status": match["status"],
+    }
+
+
+def answer_links(settings, match_id) -> dict:
+    base, key = settings.public_base_url, settings.secret_key
+    return {
+        "accept": links.url(base, key, "accept", match_id),
+        "decline": links.url(base, key, "decline", match_id),
+    }
+
+
+def feedback_links(settings, match_id, who: str) -> dict:
+    base, key = settings.public_base_url, settings.secret_key
+    return {
+        "useful": links.url(base, key, "useful", match_id, who),
+        "not_useful": links.url(base, key, "not-useful", match_id, who),
+    }
+
+
+def message_id(event_id, recipient: str, kind: str, mail_from: str) -> str:
+    """Stable across redeliveries and retries of the same (event, recipient, kind)."""
+    domain = mail_from.rsplit("@", 1)[-1].strip(" >") or "matchmaker.local"
+    digest = hashlib.sha256(f"{event_id}|{recipient}|{kind}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def backoff(settings, attempts: int) -> timedelta:
+    """Exponential from NOTIFY_RETRY_BASE, at most an hour, with ±20 % jitter."""
+    base = settings.notify_retry_base.total_seconds() * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(base, 3600) * random.uniform(0.8, 1.2))
+
+
+def schedule(match: dict, settings, now: datetime) -> tuple[datetime | None, datetime]:
+    """When the reminder (None if its time has passed) and the follow-up go out."""
+    reminder = match["starts_at"] - settings.reminder_before
+    return (reminder if reminder > now else None), match[
+        "ends_at"
+    ] + settings.followup_after

@@ -1,0 +1,161 @@
+"""All of the notifier's SQL. It owns `notifications`, the ledger of
+messages: one row per (event, recipient, kind), so that a redelivered event
+never mails twice; scheduled mail waits there until due. It reads
+`requests`, `matches` and `hosts` to address and fill its messages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from services.notifier import domain
+
+REDACTED = "forgotten@invalid"
+
+
+class Repository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    # -- what an event names ---------------------------------------------------
+    def request(self, request_id) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM requests WHERE id = %s", (request_id,)
+        ).fetchone()
+
+    def match_rows(self, match_id) -> tuple[dict, dict, dict] | None:
+        """The match, its host and its request."""
+        match = self.conn.execute(
+            "SELECT * FROM matches WHERE id = %s", (match_id,)
+        ).fetchone()
+        if match is None:
+            return None
+        host = self.conn.execute(
+            "SELECT * FROM hosts WHERE id = %s", (match["host_id"],)
+        ).fetchone()
+        return match, host, self.request(match["request_id"])
+
+    # -- queueing --------------------------------------------------------------
+    def plan(
+        self, *, event, kind: str, person: dict, context: dict, settings,
+        request_id=None, match_id=None, due_at: datetime | None = None,
+    ) -> None:  # fmt: skip
+        """Queue one message (a duplicate of an already queued one is ignored;
+        nothing is queued for a forgotten person)."""
+        recipient = person["email"]
+        if domain.is_forgotten(recipient):
+            return
+        context = {**context, "to": person, "correlation_id": str(event.correlation_id)}
+        self.conn.execute(
+            "INSERT INTO notifications (id, event_id, request_id, match_id, kind,"
+            " recipient, locale, context, message_id, due_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, coalesce(%s, now()))"
+            " ON CONFLICT (event_id, recipient, kind) DO NOTHING",
+            (uuid.uuid4(), event.event_id, request_id, match_id, kind, recipient,
+             person["locale"], Jsonb(context),
+             domain.message_id(event.event_id, recipient, kind, settings.mail_from),
+             due_at),
+        )  # fmt: skip
+
+    def cancel_pending(self, request_id, kinds: tuple[str, ...] | None = None) -> int:
+        sql = (
+            "UPDATE notifications SET status = 'cancelled'"
+            " WHERE request_id = %s AND status = 'pending'"
+        )
+        params: list = [request_id]
+        if kinds:
+            sql += " AND kind = ANY(%s)"
+            params.append(list(kinds))
+        return self.conn.execute(sql, params).rowcount
+
+    def retry_failed(self, notification_id) -> bool:
+        """A failed message back in the queue, its attempts counted afresh."""
+        return (
+            self.conn.execute(
+                "UPDATE notifications SET status = 'pending', attempts = 0, due_at = now()"
+                " WHERE id = %s AND status = 'failed'",
+                (notification_id,),
+            ).rowcount
+            == 1
+        )
+
+    # -- forgetting ------------------------------------------------------------
+    def redact_request(self, request_id) -> None:
+        """Mail about a forgotten requester's request loses its content and
+        address; what was queued is cancelled."""
+        self.conn.execute(
+            f"UPDATE notifications SET recipient = '{REDACTED}', context = '{{}}',"
+            " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END"
+            " WHERE request_id = %s",
+            (request_id,),
+        )
+
+    def redact_host(self, host_id) -> None:
+        """Mail to a forgotten host (about any of their meetings) likewise."""
+        self.conn.execute(
+            f"UPDATE notifications n SET recipient = '{REDACTED}', context = '{{}}',"
+            " status = CASE WHEN n.status = 'pending' THEN 'cancelled' ELSE n.status END"
+            " FROM matches m JOIN requests r ON r.id = m.request_id"
+            " WHERE n.match_id = m.id AND m.host_id = %s"
+            " AND n.recipient <> r.requester_email",
+            (host_id,),
+        )
+
+    # -- sending ---------------------------------------------------------------
+    def next_due(self) -> dict | None:
+        """One message due now, locked (others' locked ones skipped)."""
+        return self.conn.execute(
+            "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
+            " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ).fetchone()
+
+    def statuses(self, row: dict) -> tuple[str | None, str | None]:
+        """The current status of the request and of the match a message is about."""
+        found = self.conn.execute(
+            "SELECT (SELECT status FROM requests WHERE id = %s) AS request,"
+            " (SELECT status FROM matches WHERE id = %s) AS match",
+            (row["request_id"], row["match_id"]),
+        ).fetchone()
+        return found["request"], found["match"]
+
+    def withdraw(self, notification_id, why: str) -> None:
+        self.conn.execute(
+            "UPDATE notifications SET status = 'cancelled', last_error = %s WHERE id = %s",
+            (why, notification_id),
+        )
+
+    def mark_sent(self, notification_id) -> None:
+        self.conn.execute(
+            "UPDATE notifications SET status = 'sent', sent_at = now(),"
+            " attempts = attempts + 1 WHERE id = %s",
+            (notification_id,),
+        )
+
+    def defer(self, notification_id, attempts: int, error: str, delay) -> None:
+        self.conn.execute(
+            "UPDATE notifications SET attempts = %s, last_error = %s,"
+            " due_at = now() + %s WHERE id = %s",
+            (attempts, error[:1000], delay, notification_id),
+        )
+
+    def mark_failed(self, notification_id, error: str) -> None:
+        self.conn.execute(
+            "UPDATE notifications SET status = 'failed', attempts = attempts + 1,"
+            " last_error = %s WHERE id = %s",
+            (error[:1000], notification_id),
+        )
+
+    # -- what ops see of the mail server ------------------------------------
+    def set_outage(self, reason: str | None) -> None:
+        """The mail server outage now under way (None: none)."""
+        if reason is None:
+            self.conn.execute("DELETE FROM mail_outage")
+            return
+        self.conn.execute(
+            "INSERT INTO mail_outage (id, since, reason, updated_at)"
+            " VALUES (true, now(), %s, now())"
+            " ON CONFLICT (id) DO UPDATE SET reason = EXCLUDED.reason, updated_at = now()",
+            (reason[:1000],),
+        )

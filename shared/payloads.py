@@ -1,0 +1,88 @@
+"""The pieces that API bodies and event payloads share, defined once.
+
+A time window, a weekly availability slot and a person (name and email)
+appear in intake's API bodies and in the events' payloads; both validate
+them with these schemas, so an event can never carry what the API refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.i18n import N_
+from shared.languages import ISO_639_1
+from shared.statuses import DAYS
+
+TIMEZONES = frozenset(available_timezones())
+START_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+END_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")  # an end may be "24:00"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: str) -> None:
+    """Tabs and line breaks pass (a goal has paragraphs); NUL and other
+    control characters do not."""
+    if CONTROL.search(value):
+        raise ValidationError(N_("Contains control characters."))
+
+
+def text(lo: int, hi: int, **kw) -> fields.String:
+    return fields.String(validate=[validate.Length(lo, hi), printable], **kw)
+
+
+def plausible(value: datetime) -> None:
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(N_("Must be between 2000 and 2100."))
+
+
+def language(value: str) -> None:
+    if value not in ISO_639_1:
+        raise ValidationError(N_("Not an ISO 639-1 language code."))
+
+
+def time_zone(value: str) -> None:
+    if value not in TIMEZONES:
+        raise ValidationError(N_("Not an IANA time zone."))
+
+
+def unique(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError(N_("Duplicate values."))
+
+
+class Window(Schema):
+    start = fields.AwareDateTime(required=True, validate=plausible)
+    end = fields.AwareDateTime(required=True, validate=plausible)
+
+    @validates_schema
+    def ordered(self, data, **_):
+        if data["start"] >= data["end"]:
+            raise ValidationError(N_("The start must be before the end."), "end")
+
+
+class WeeklySlot(Schema):
+    day = fields.String(required=True, validate=validate.OneOf(DAYS))
+    start = fields.String(
+        required=True,
+        validate=validate.Regexp(START_OF_DAY, error=N_("Not a time of day (HH:MM).")),
+    )
+    end = fields.String(
+        required=True,
+        validate=validate.Regexp(END_OF_DAY, error=N_("Not a time of day (HH:MM).")),
+    )
+
+    @validates_schema
+    def differ(self, data, **_):
+        if data["start"] == data["end"]:
+            raise ValidationError(N_("Start and end must differ."), "end")
+
+
+class Person(Schema):
+    name = text(1, 120, required=True)
+    email = fields.Email(required=True, validate=validate.Length(3, 254))

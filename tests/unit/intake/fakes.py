@@ -1,0 +1,204 @@
+"""An in-memory unit of work for intake's use cases: the repository's rows
+in dictionaries, and an outbox that validates and records what is emitted."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from services.intake import domain
+from shared import events
+from shared.statuses import LIVE_MATCH_STATUSES, OPEN_REQUEST_STATUSES
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RecordingOutbox:
+    def __init__(self, sent: list, correlation_id=None):
+        self.sent = sent
+        self.correlation_id = correlation_id
+
+    def emit(self, event_type, key, payload, *, correlation_id=None):
+        event = events.build(
+            event_type, payload, producer="intake",
+            correlation_id=correlation_id or self.correlation_id,
+        )  # fmt: skip
+        self.sent.append((event_type, str(key), event.payload))
+        return event
+
+
+class FakeRepository:
+    def __init__(self):
+        self.requests: dict = {}
+        self.hosts: dict = {}
+        self.matches: dict = {}
+        self.feedback: dict = {}
+        self.redacted: list = []
+        self.dead_letters: dict = {}
+
+    # requests
+    def submission_checks(self, email, key, preferred_host):
+        mine = [r for r in self.requests.values() if r["requester_email"] == email]
+        existing = next((r for r in mine if key and r["idempotency_key"] == key), None)
+        host = self.hosts.get(preferred_host)
+        return domain.SubmissionChecks(
+            existing=existing,
+            preferred_host_email=host["email"] if host and host["active"] else None,
+            open=sum(r["status"] in OPEN_REQUEST_STATUSES for r in mine),
+            recent=sum(r["created_at"] > now() - timedelta(hours=1) for r in mine),
+        )
+
+    def add_request(
+        self, request_id, who, data, *, locale, correlation_id, key, digest
+    ):
+        row = {
+            "id": request_id, "requester_email": who, "requester_name": data["name"],
+            "field": data["field"], "status": "submitted", "status_reason": None,
+            "correlation_id": correlation_id, "idempotency_key": key,
+            "idempotency_hash": digest, "created_at": now(), "locale": locale,
+        }  # fmt: skip
+        self.requests[request_id] = row
+        return copy.deepcopy(row)
+
+    def request(self, request_id):
+        return copy.deepcopy(self.requests.get(request_id))
+
+    lock_request = request
+
+    def live_match(self, request_id):
+        return next(
+            (
+                m
+                for m in self.matches.values()
+                if m["request_id"] == request_id and m["status"] in LIVE_MATCH_STATUSES
+            ),
+            None,
+        )
+
+    def requests_of(self, email, limit=100):
+        rows = [r for r in self.requests.values() if r["requester_email"] == email]
+        return [(r, self.live_match(r["id"])) for r in rows][:limit]
+
+    def lock_requests_of(self, email):
+        return [r for r in self.requests.values() if r["requester_email"] == email]
+
+    def cancel(self, request_id, reason):
+        match = self.live_match(request_id)
+        before = copy.deepcopy(match)
+        if match:
+            match["status"] = "cancelled"
+        self.requests[request_id].update(status="cancelled", status_reason=reason)
+        return copy.deepcopy(self.requests[request_id]), before
+
+    def anonymise_request(self, request_id):
+        self.requests[request_id].update(
+            requester_email=domain.forgotten_email(request_id), requester_name=""
+        )
+
+    # hosts
+    def host_of(self, email):
+        return next((h for h in self.hosts.values() if h["email"] == email), None)
+
+    lock_host_of = host_of
+
+    def save_host(self, who, data, locale):
+        row = self.host_of(who)
+        created = row is None
+        if created:
+            row = {"id": uuid.uuid4(), "email": who}
+            self.hosts[row["id"]] = row
+        row.update(name=data["name"], active=data["active"], locale=locale)
+        return copy.deepcopy(row), created
+
+    def open_invitations_of(self, host_id):
+        return [
+            {**m, "correlation_id": self.requests[m["request_id"]]["correlation_id"]}
+            for m in self.matches.values()
+            if m["host_id"] == host_id and m["status"] == "proposed"
+        ]
+
+    def anonymise_host(self, host_id):
+        self.hosts[host_id].update(email=domain.forgotten_email(host_id), active=False)
+
+    # answers
+    def invitations(self, email, limit=100):
+        return [
+            self.invitation(m) for m in self.matches if self._host_email(m) == email
+        ]
+
+    def invitation(self, match_id):
+        m = self.matches.get(match_id)
+        return {**m, "host_email": self._host_email(match_id)} if m else None
+
+    def _host_email(self, match_id):
+        return self.hosts[self.matches[match_id]["host_id"]]["email"]
+
+    def lock_for_answer(self, match_id):
+        m = self.invitation(match_id)
+        if m:
+            m["correlation_id"] = self.requests[m["request_id"]]["correlation_id"]
+        return m
+
+    def answer(self, match, answer, details):
+        m = self.matches[match["id"]]
+        request = self.requests[m["request_id"]]
+        if answer == "accept":
+            m.update(status="accepted", location=details.get("location"))
+            request["status"] = "confirmed"
+        else:
+            m["status"] = "declined"
+            request["status"] = "submitted"
+
+    def save_feedback(self, match_id, respondent, useful):
+        self.feedback[(match_id, respondent)] = useful
+
+    def request_replay(self, dead_letter_id):
+        if dead_letter_id not in self.dead_letters:
+            return "missing"
+        if self.dead_letters[dead_letter_id]:
+            return "already"
+        self.dead_letters[dead_letter_id] = True
+        return "requested"
+
+    def redact_published(self, key):
+        self.redacted.append(key)
+
+
+class FakeReports:
+    def __init__(self):
+        self.failed: set = set()
+
+    def is_failed_mail(self, notification_id):
+        return notification_id in self.failed
+
+
+class FakeUnitOfWork:
+    """`committed` counts the blocks left without an exception; what a
+    refused use case emitted is dropped, as a rollback would."""
+
+    def __init__(self):
+        self.repo = FakeRepository()
+        self.reports = FakeReports()
+        self.events: list = []
+        self._pending: list = []
+        self.committed = 0
+
+    def __enter__(self):
+        self._pending = []
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.events.extend(self._pending)
+            self.committed += 1
+        self._pending = []
+        return False
+
+    def outbox(self, correlation_id=None):
+        return RecordingOutbox(self._pending, correlation_id)
+
+    def emitted(self, event_type=None) -> list:
+        return [e for e in self.events if event_type in (None, e[0])]
