@@ -45,6 +45,7 @@ class Settings:
     response_timeout: timedelta = timedelta(hours=72)
     min_lead_time: timedelta = timedelta(hours=12)
     response_margin: timedelta = timedelta(hours=2)  # answer this long before the start
+    personal_data_retention: timedelta = timedelta(days=7)  # on the broker
     intake_port: int = 8000
     matcher_port: int = 8001
     notifier_port: int = 8002
@@ -260,6 +261,9 @@ def load(env=None) -> Settings:
         fields_file=fields_file,
         response_timeout=parse_duration(
             "RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")
+        ),
+        personal_data_retention=parse_duration(
+            "PERSONAL_DATA_RETENTION", _get(env, "PERSONAL_DATA_RETENTION", "P7D")
         ),
         response_margin=parse_duration(
             "RESPONSE_MARGIN", _get(env, "RESPONSE_MARGIN", "PT2H")

@@ -129,8 +129,9 @@ class Consumer(Background):
         except events.InvalidEvent as exc:
             return self._dead_letter(d, "invalid", str(exc))
         handler = self.handler_of(d.topic, event.event_type)
-        if handler is None:
-            metrics.events_consumed.labels(self.name, event.event_type, "ignored").inc()
+        if handler is None or event.redacted:
+            outcome = "redacted" if event.redacted else "ignored"
+            metrics.events_consumed.labels(self.name, event.event_type, outcome).inc()
             return True
         attempt = 0
         while True:

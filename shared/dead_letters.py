@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from shared import redaction
+
 
 def record(conn, *, consumer: str, topic: str, partition: int, offset: int,
            key: str | None, value: bytes, headers: dict, reason: str,
@@ -84,3 +86,27 @@ def unreplayed_by_consumer(conn) -> dict[str, int]:
             " WHERE replayed_at IS NULL GROUP BY 1"
         )
     }
+
+
+def forget(conn, keys: list[str], found: list[str]) -> None:
+    """Dead letters about a forgotten person (under their ids) lose their
+    bytes, their error and its header; others that mention them lose each
+    mention."""
+    conn.execute(
+        "UPDATE dead_letters SET value = %s, error = 'redacted',"
+        " headers = headers - 'dlq_error' WHERE key = ANY(%s)",
+        (redaction.REDACTED_BYTES, keys),
+    )
+    for needle in found:
+        for row in conn.execute(
+            "SELECT id, value, headers, error FROM dead_letters"
+            " WHERE position(%s IN value) > 0 OR position(%s IN error) > 0"
+            " OR position(%s IN headers::text) > 0",
+            (needle.encode(), needle, needle),
+        ).fetchall():
+            conn.execute(
+                "UPDATE dead_letters SET value = %s, headers = %s, error = %s WHERE id = %s",
+                (redaction.scrubbed(bytes(row["value"]), found),
+                 Jsonb(redaction.scrubbed_json(row["headers"], found)),
+                 redaction.scrubbed_text(row["error"], found), row["id"]),
+            )  # fmt: skip

@@ -77,6 +77,12 @@ class HostForgotten(Schema):
     host_id = fields.UUID(required=True)
 
 
+class ReferrerForgotten(Schema):
+    """The person who recommended this request asked to be forgotten."""
+
+    request_id = fields.UUID(required=True)
+
+
 class MatchAccepted(Schema):
     match_id = fields.UUID(required=True)
     request_id = fields.UUID(required=True)
@@ -90,6 +96,9 @@ class MatchDeclined(Schema):
     request_id = fields.UUID(required=True)
     host_id = fields.UUID(required=True)
     reason = fields.String(allow_none=True, load_default=None)
+    # an accepted meeting the host can no longer hold (they left): the
+    # requester is told, and matched again
+    was_confirmed = fields.Boolean(load_default=False)
 
 
 class MatchProposed(Schema):
@@ -143,9 +152,15 @@ class NotificationFailed(Schema):
 
 
 class MailRetryRequested(Schema):
-    """Ops asks the notifier to send a failed message again."""
+    """Ops asks the notifier to send failed mail again: one message, or every
+    failed one (of one kind, failed in a time range, if given)."""
 
-    notification_id = fields.UUID(required=True)
+    notification_id = fields.UUID(allow_none=True, load_default=None)
+    kind = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(1, 64)
+    )
+    since = fields.AwareDateTime(allow_none=True, load_default=None)
+    until = fields.AwareDateTime(allow_none=True, load_default=None)
 
 
 PAYLOADS: dict[str, type[Schema]] = {
@@ -156,6 +171,7 @@ PAYLOADS: dict[str, type[Schema]] = {
         RequesterForgotten,
         HostProfileChanged,
         HostForgotten,
+        ReferrerForgotten,
         MatchAccepted,
         MatchDeclined,
         MatchProposed,
@@ -216,6 +232,10 @@ class Event:
             "utf-8"
         )
 
+    @property
+    def redacted(self) -> bool:
+        return self.payload == REDACTED
+
     def headers(self) -> dict[str, str]:
         return {
             "event_type": self.event_type,
@@ -235,6 +255,11 @@ def json_default(value):
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# The payload of an event whose person asked to be forgotten (shared.outbox
+# rewrites their rows to this, published or not); consumers pass it over.
+REDACTED = {"redacted": True}
 
 
 class InvalidEvent(Exception):
@@ -276,7 +301,10 @@ def parse(raw: bytes | None) -> Event:
         raise InvalidEvent("envelope is not a JSON object")
     try:
         env = _ENVELOPE.load(body)
-        payload = schema_of(env["event_type"]).load(env["payload"], unknown=EXCLUDE)
+        if env["payload"] == REDACTED:
+            payload = dict(REDACTED)  # a forgotten person's event: nothing to act on
+        else:
+            payload = schema_of(env["event_type"]).load(env["payload"], unknown=EXCLUDE)
     except ValidationError as exc:
         raise InvalidEvent(f"invalid envelope or payload: {exc.messages}") from exc
     return Event(

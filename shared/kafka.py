@@ -55,8 +55,13 @@ def admin(bootstrap, **overrides) -> KafkaAdminClient:
     return KafkaAdminClient(**config)
 
 
-def ensure_topics(bootstrap, names, partitions: int) -> None:
-    """Create the topics that do not exist yet (idempotent)."""
+def ensure_topics(
+    bootstrap, names, partitions: int, configs: dict | None = None
+) -> None:
+    """Create the topics that do not exist yet (idempotent); `configs` maps a
+    topic name to the settings it is created with (an existing topic is
+    left as it is)."""
+    configs = configs or {}
     client = admin(bootstrap)
     try:
         existing = set(client.list_topics())
@@ -64,7 +69,11 @@ def ensure_topics(bootstrap, names, partitions: int) -> None:
         if missing:
             client.create_topics(
                 {
-                    n: {"num_partitions": partitions, "replication_factor": 1}
+                    n: {
+                        "num_partitions": partitions,
+                        "replication_factor": 1,
+                        "configs": configs.get(n, {}),
+                    }
                     for n in missing
                 },
                 raise_errors=False,

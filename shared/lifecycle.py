@@ -16,7 +16,8 @@ submitted -> waitlisted (no host now) -> proposed ...; submitted or
 waitlisted -> unmatched (given up); any open status -> cancelled.
 
 A match: proposed -> accepted | declined | expired | cancelled, and
-accepted -> cancelled.
+accepted -> cancelled (the requester cancels, or the host leaves: then the
+request goes back to submitted).
 """
 
 from __future__ import annotations
@@ -84,6 +85,21 @@ def decline(conn, match_id, request_id, reason: str | None) -> None:
     conn.execute(
         "UPDATE requests SET status = 'submitted', updated_at = now() WHERE id = %s",
         (request_id,),
+    )
+
+
+def withdraw(conn, match_id, request_id, reason: str) -> None:
+    """An accepted meeting the host can no longer hold: the match is
+    cancelled and the request goes back to matching (never with that host)."""
+    conn.execute(
+        "UPDATE matches SET status = 'cancelled', decline_reason = %s,"
+        " responded_at = coalesce(responded_at, now()) WHERE id = %s",
+        (reason, match_id),
+    )
+    conn.execute(
+        "UPDATE requests SET status = 'submitted', status_reason = %s,"
+        " updated_at = now() WHERE id = %s",
+        (reason, request_id),
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 import psycopg
 from psycopg.types.json import Jsonb
 
-from shared import events, topics
+from shared import events, redaction, topics
 
 
 def add(conn: psycopg.Connection, topic: str, key: str, event: events.Event) -> None:
@@ -84,21 +84,40 @@ class Outbox:
         return event
 
 
-# -- what others read of the outbox, and the one rewrite of published rows ---
-
-REDACTED = {"redacted": True}
+# -- what others read of the outbox, and the one rewrite: forgetting ---------
 
 
-def redact_published(conn: psycopg.Connection, key: str) -> None:
-    """Published copies of a forgotten person's events, whoever wrote them,
-    keep their envelope and lose their payload (the ops timeline shows that
-    something happened, not to whom)."""
-    conn.execute(
-        "UPDATE outbox SET value = convert_to(jsonb_set(convert_from(value, 'UTF8')::jsonb,"
-        " '{payload}', %s)::text, 'UTF8')"
-        " WHERE key = %s AND published_at IS NOT NULL AND event_id IS NOT NULL",
-        (Jsonb(REDACTED), key),
-    )
+def forget_about(
+    conn: psycopg.Connection, key: str, producer: str | None = None
+) -> None:
+    """Every row written under `key` (a forgotten person's request or host
+    profile), whoever wrote it, published or not, loses its payload; a dead
+    letter's raw copy loses its bytes and its error header. Unpublished rows
+    go out redacted, and consumers pass them over."""
+    sql = "SELECT id, value, headers FROM outbox WHERE key = %s"
+    if producer is not None:  # only the rows of one writer
+        sql += " AND producer = %s"
+    for row in conn.execute(sql, (key, producer) if producer else (key,)).fetchall():
+        conn.execute(
+            "UPDATE outbox SET value = %s, headers = %s WHERE id = %s",
+            (redaction.emptied(bytes(row["value"])),
+             Jsonb(redaction.safe_headers(row["headers"])), row["id"]),
+        )  # fmt: skip
+
+
+def forget_mentions(conn: psycopg.Connection, found: list[str]) -> None:
+    """Rows about other people that mention the forgotten person (as referrer,
+    as a mail's recipient): each mention replaced, each event still valid."""
+    for needle in found:
+        for row in conn.execute(
+            "SELECT id, value, headers FROM outbox WHERE position(%s IN value) > 0",
+            (needle.encode(),),
+        ).fetchall():
+            conn.execute(
+                "UPDATE outbox SET value = %s, headers = %s WHERE id = %s",
+                (redaction.scrubbed(bytes(row["value"]), found),
+                 Jsonb(redaction.scrubbed_json(row["headers"], found)), row["id"]),
+            )  # fmt: skip
 
 
 def timeline(conn: psycopg.Connection, key: str, correlation_id) -> list[dict]:

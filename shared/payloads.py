@@ -3,6 +3,8 @@
 A time window, a weekly availability slot and a person (name and email)
 appear in intake's API bodies and in the events' payloads; both validate
 them with these schemas, so an event can never carry what the API refuses.
+Free text is `text` (paragraphs allowed) or `one_line` (names, places,
+slugs: no CR, LF, NEL, U+2028 or U+2029).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ END_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")  # an end may be "
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What ends a line, besides the control characters above: CR, LF, NEL and
+# Unicode's line and paragraph separators.
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
 
 
 def printable(value: str) -> None:
@@ -34,6 +39,19 @@ def printable(value: str) -> None:
 
 def text(lo: int, hi: int, **kw) -> fields.String:
     return fields.String(validate=[validate.Length(lo, hi), printable], **kw)
+
+
+def single_line(value: str) -> None:
+    if LINE_BREAK.search(value):
+        raise ValidationError(N_("Must be on one line."))
+
+
+def one_line(lo: int, hi: int, **kw) -> fields.String:
+    """Text that stays on one line (a name, a place, a slug): it may end up
+    in a mail header or a subject, where a line break has no place."""
+    return fields.String(
+        validate=[validate.Length(lo, hi), printable, single_line], **kw
+    )
 
 
 def plausible(value: datetime) -> None:
@@ -84,5 +102,5 @@ class WeeklySlot(Schema):
 
 
 class Person(Schema):
-    name = text(1, 120, required=True)
+    name = one_line(1, 120, required=True)
     email = fields.Email(required=True, validate=validate.Length(3, 254))

@@ -129,10 +129,12 @@ class Workers:
         while not self.stopping.is_set():
             try:
                 migrations.migrate(s.database_url)
+                retention_ms = int(s.personal_data_retention.total_seconds() * 1000)
                 kafka_clients.ensure_topics(
                     s.kafka_bootstrap_servers,
                     self.runtime.names.all(),
                     s.topic_partitions,
+                    self.runtime.names.configs(retention_ms),
                 )
                 break
             except Exception as exc:

@@ -19,7 +19,12 @@ WRITERS = {
 }
 
 EVENTS = {
-    INTRO_REQUESTS: ("IntroRequested", "IntroCancelled", "RequesterForgotten"),
+    INTRO_REQUESTS: (
+        "IntroRequested",
+        "IntroCancelled",
+        "RequesterForgotten",
+        "ReferrerForgotten",
+    ),
     HOST_PROFILES: ("HostProfileChanged", "HostForgotten"),
     HOST_RESPONSES: ("MatchAccepted", "MatchDeclined"),
     MATCHES: (
@@ -37,9 +42,15 @@ ALL = tuple(WRITERS)
 
 # Consumer groups (and inbox names) and the topics each reads.
 CONSUMERS = {
-    "matcher": (INTRO_REQUESTS, HOST_PROFILES, HOST_RESPONSES),
+    "matcher": (INTRO_REQUESTS, HOST_PROFILES, HOST_RESPONSES, NOTIFICATIONS),
     "notifier": (MATCHES, HOST_RESPONSES, INTRO_REQUESTS, HOST_PROFILES, OPS_REQUESTS),
 }
+
+
+# Topics whose events carry names, addresses or people's words: kept on the
+# broker only PERSONAL_DATA_RETENTION (their consumers read them within
+# seconds; ops replay dead letters from the database, not from Kafka).
+PERSONAL = (INTRO_REQUESTS, HOST_PROFILES, HOST_RESPONSES, NOTIFICATIONS)
 
 
 def dlq(topic: str) -> str:
@@ -69,6 +80,14 @@ class Names:
             if physical.startswith(self.prefix)
             else physical
         )
+
+    def configs(self, retention_ms: int) -> dict[str, dict]:
+        """The settings each topic is created with (dead-letter copies too)."""
+        personal = [self(t) for t in PERSONAL]
+        return {
+            n: {"retention.ms": str(retention_ms)}
+            for n in personal + [dlq(n) for n in personal]
+        }
 
     def all(self, with_dlq: bool = True) -> list[str]:
         names = [self(t) for t in ALL]

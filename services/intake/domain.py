@@ -4,6 +4,7 @@ submissions, when two submissions are the same, and what each event says."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,13 @@ PRODUCER = "intake"
 class Limits:
     max_open: int  # open requests per requester (409 beyond)
     per_hour: int  # submissions per requester and hour (429 beyond)
+    secret: str = ""  # keys the hash that counts submissions per identity
+
+    def submitter(self, email: str) -> bytes:
+        """Who submits, as the submission log knows them: a keyed hash of the
+        authenticated identity, which outlives the deletion of their data
+        and says nothing of them to whoever reads the table."""
+        return hmac.new(self.secret.encode(), email.encode(), hashlib.sha256).digest()
 
 
 @dataclass(frozen=True)

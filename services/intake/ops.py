@@ -7,11 +7,20 @@ import email.policy
 import logging
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from services.intake import identity, ops_use_cases, svg
+from services.intake import identity, ops_use_cases, svg, validation
 from services.intake.edge import parse_id, taxonomy, unit_of_work
-from services.intake.i18n import field_label, gettext, status_label
+from services.intake.i18n import field_label, gettext, locale, schemas, status_label
 from services.intake.lag import consumer_lag
 from shared.config import is_number
 from shared.i18n import N_
@@ -106,6 +115,36 @@ def retry_notification(notification_id):
     nid = parse_id(notification_id)
     ops_use_cases.retry_failed_mail(unit_of_work(), nid)
     return jsonify({"id": str(nid), "status": "requested"}), 202
+
+
+@bp.post("/api/notifications/retry")
+def retry_all_notifications():
+    """Every failed email again, or those of one kind queued in a time range:
+    `{"kind": "invitation", "since": "...", "until": "..."}`, all optional."""
+    body = request.get_json(silent=True)
+    data = validation.load_simple(
+        validation.RetryMailIn,
+        {} if body is None else body,
+        schemas=schemas(),
+        lang=locale(),
+    )
+    n = ops_use_cases.retry_all_failed_mail(
+        unit_of_work(), data["kind"], data["since"], data["until"]
+    )
+    return jsonify({"failed": n, "retry": "requested"}), 202
+
+
+@bp.post("/notifications/retry")
+def retry_all_from_dashboard():
+    """The dashboard's button: every failed email, or those of one kind."""
+    data = validation.load_simple(
+        validation.RetryMailIn,
+        {"kind": request.form.get("kind") or None},
+        schemas=schemas(),
+        lang=locale(),
+    )
+    ops_use_cases.retry_all_failed_mail(unit_of_work(), data["kind"], None, None)
+    return redirect(url_for("ops.dashboard"))
 
 
 @bp.get("")

@@ -40,7 +40,12 @@ def summary(uow, taxonomy) -> dict:
             "waitlist_by_field": r.waitlist_by_field(),
             "fields": fields,
             "host_utilisation": r.host_utilisation(),
+            "mail_outage": _outage(r.mail_outage()),
         }
+
+
+def _outage(row: dict | None) -> dict | None:
+    return {"since": iso(row["since"]), "reason": row["reason"]} if row else None
 
 
 def requests_page(uow, status: str | None, field: str | None, page: int) -> dict:
@@ -148,3 +153,17 @@ def retry_failed_mail(uow, notification_id) -> None:
         uow.outbox().emit(
             "MailRetryRequested", notification_id, {"notification_id": notification_id}
         )
+
+
+def retry_all_failed_mail(uow, kind: str | None, since, until) -> int:
+    """Ops asks the notifier to send again every failed message (of one
+    kind, failed in a time range); returns how many are failed now."""
+    with uow:
+        n = uow.reports.failed_mail_count(kind, since, until)
+        if n:
+            uow.outbox().emit(
+                "MailRetryRequested",
+                "all",
+                {"notification_id": None, "kind": kind, "since": since, "until": until},
+            )
+    return n

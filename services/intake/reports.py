@@ -159,6 +159,19 @@ class Reports:
             (limit,),
         ).fetchall()
 
+    def mail_outage(self) -> dict | None:
+        """The mail server outage the notifier reports, if one is under way."""
+        return self.conn.execute("SELECT since, reason FROM mail_outage").fetchone()
+
+    def failed_mail_count(self, kind=None, since=None, until=None) -> int:
+        return self.conn.execute(
+            "SELECT count(*) AS n FROM notifications WHERE status = 'failed'"
+            " AND (%(kind)s::text IS NULL OR kind = %(kind)s)"
+            " AND (%(since)s::timestamptz IS NULL OR created_at >= %(since)s)"
+            " AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s)",
+            {"kind": kind, "since": since, "until": until},
+        ).fetchone()["n"]
+
     def is_failed_mail(self, notification_id) -> bool:
         return (
             self.conn.execute(

@@ -41,7 +41,7 @@ class Repository:
 
     # -- requests ----------------------------------------------------------
     def submission_checks(
-        self, email: str, key: str | None, preferred_host
+        self, email: str, key: str | None, preferred_host, submitter: bytes
     ) -> domain.SubmissionChecks:
         """Under the requester's lock, in one round trip: the request under
         this key, the preferred host's email, open and recent requests.
@@ -70,10 +70,10 @@ class Repository:
                 else None
             )
             counts = conn.execute(
-                "SELECT count(*) FILTER (WHERE status = ANY(%s)) AS open,"
-                " count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent"
-                " FROM requests WHERE requester_email = %s",
-                (list(OPEN_REQUEST_STATUSES), email),
+                "SELECT (SELECT count(*) FROM requests WHERE requester_email = %s"
+                " AND status = ANY(%s)) AS open, (SELECT count(*) FROM submissions"
+                " WHERE who = %s AND at > now() - interval '1 hour') AS recent",
+                (email, list(OPEN_REQUEST_STATUSES), submitter),
             )
         host_row = host.fetchone() if host is not None else None
         numbers = counts.fetchone()
@@ -103,6 +103,14 @@ class Repository:
              referrer["email"] if referrer else None, data["preferred_host"], locale,
              correlation_id, key, digest),
         ).fetchone()  # fmt: skip
+
+    def log_submission(self, submitter: bytes) -> None:
+        """Count one more submission (and forget this submitter's older ones)."""
+        self.conn.execute(
+            "DELETE FROM submissions WHERE who = %s AND at < now() - interval '1 hour'",
+            (submitter,),
+        )
+        self.conn.execute("INSERT INTO submissions (who) VALUES (%s)", (submitter,))
 
     def request(self, request_id) -> dict | None:
         return self.conn.execute(
@@ -151,9 +159,31 @@ class Repository:
         self.conn.execute(
             "UPDATE requests SET requester_email = %s, requester_name = '', goal = '',"
             " referrer_name = NULL, referrer_email = NULL, idempotency_key = NULL,"
-            " updated_at = now() WHERE id = %s",
+            " status_reason = CASE WHEN status = 'cancelled' THEN 'personal data deleted'"
+            " ELSE status_reason END, updated_at = now() WHERE id = %s",
             (domain.forgotten_email(request_id), request_id),
         )
+        self.conn.execute(  # what hosts wrote to them
+            "UPDATE matches SET location = NULL, note = NULL WHERE request_id = %s",
+            (request_id,),
+        )
+
+    def referred_by(self, email: str) -> list[dict]:
+        """Other people's requests that name `email` as who recommended them."""
+        return self.conn.execute(
+            "SELECT id, referrer_name, referrer_email, created_at FROM requests"
+            " WHERE referrer_email = %s ORDER BY created_at",
+            (email,),
+        ).fetchall()
+
+    def forget_referrer(self, email: str) -> list[dict]:
+        """Take `email` out of other people's requests; those requests."""
+        return self.conn.execute(
+            "UPDATE requests SET referrer_name = NULL, referrer_email = NULL,"
+            " updated_at = now() WHERE referrer_email = %s"
+            " RETURNING id, correlation_id",
+            (email,),
+        ).fetchall()
 
     # -- hosts -------------------------------------------------------------
     def host_of(self, email: str) -> dict | None:
@@ -189,14 +219,23 @@ class Repository:
             "SELECT * FROM hosts WHERE email = %s FOR UPDATE", (email,)
         ).fetchone()
 
-    def open_invitations_of(self, host_id) -> list[dict]:
-        """The host's unanswered invitations, locked with their requests."""
+    def lock_live_meetings_of(self, host_id) -> list[dict]:
+        """The host's proposed and accepted meetings, locked in the one order
+        (their requests, then the matches; the host row after, by the caller)."""
+        live = f"SELECT request_id FROM matches WHERE host_id = %s AND status IN {LIVE_SQL}"
+        self.conn.execute(
+            f"SELECT id FROM requests WHERE id IN ({live}) ORDER BY id FOR UPDATE",
+            (host_id,),
+        )
         return self.conn.execute(
             "SELECT m.*, r.correlation_id FROM matches m JOIN requests r"
-            " ON r.id = m.request_id WHERE m.host_id = %s AND m.status = 'proposed'"
-            " FOR UPDATE OF m, r",
+            f" ON r.id = m.request_id WHERE m.host_id = %s AND m.status IN {LIVE_SQL}"
+            " ORDER BY m.id FOR UPDATE OF m",
             (host_id,),
         ).fetchall()
+
+    def withdraw(self, match: dict, reason: str) -> None:
+        lifecycle.withdraw(self.conn, match["id"], match["request_id"], reason)
 
     def anonymise_host(self, host_id) -> None:
         self.conn.execute(
@@ -204,6 +243,11 @@ class Repository:
             " weekly_availability = '[]', unavailable = '[]', updated_at = now()"
             " WHERE id = %s",
             (domain.forgotten_email(host_id), host_id),
+        )
+        self.conn.execute(  # what they wrote to requesters
+            "UPDATE matches SET location = NULL, note = NULL, decline_reason = NULL"
+            " WHERE host_id = %s",
+            (host_id,),
         )
 
     # -- invitations and answers --------------------------------------------
@@ -246,5 +290,10 @@ class Repository:
         return dead_letters.request_replay(self.conn, dead_letter_id)
 
     # -- personal data -----------------------------------------------------
-    def redact_published(self, key: str) -> None:
-        outbox.redact_published(self.conn, key)
+    def forget_traces(self, keys: list[str], found: list[str]) -> None:
+        """The person's events and dead letters (under their ids) emptied, and
+        every mention of them elsewhere replaced (`shared.redaction`)."""
+        for key in keys:
+            outbox.forget_about(self.conn, key)
+        outbox.forget_mentions(self.conn, found)
+        dead_letters.forget(self.conn, keys, found)

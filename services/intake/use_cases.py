@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from services.intake import domain
 from services.intake.errors import Conflict, NotFound
-from shared import metrics
+from shared import metrics, redaction
 from shared.statuses import OPEN_REQUEST_STATUSES
 
 ANSWERS = ("accept", "decline")
@@ -35,8 +35,9 @@ def submit_request(
     the request made before. Returns (request, live match, created)."""
     digest = domain.fingerprint(data)
     with uow:
+        submitter = limits.submitter(who.email)
         checks = uow.repo.submission_checks(
-            who.email, idempotency_key, data["preferred_host"]
+            who.email, idempotency_key, data["preferred_host"], submitter
         )
         again = domain.check_submission(
             checks, who=who.email, data=data, digest=digest, limits=limits
@@ -53,6 +54,7 @@ def submit_request(
             request_id, who.email, data, locale=locale,
             correlation_id=event.correlation_id, key=idempotency_key, digest=digest,
         )  # fmt: skip
+        uow.repo.log_submission(submitter)
         return row, None, True
 
 
@@ -165,23 +167,47 @@ def record_feedback(uow, match_id, respondent: str, answer: str) -> None:
 
 
 def export_person(uow, who) -> dict:
-    """Everything intake holds about the caller (views applied by the edge)."""
+    """Everything intake holds about the caller (views applied by the edge):
+    their requests, their host profile, the invitations sent to them, and the
+    requests of others that name them as who recommended them."""
     with uow:
         return {
             "email": who.email,
             "requests": uow.repo.requests_of(who.email, limit=10_000),
             "host_profile": uow.repo.host_of(who.email),
             "invitations": uow.repo.invitations(who.email, limit=10_000),
+            "recommended": uow.repo.referred_by(who.email),
         }
 
 
+LEFT = "the host left the programme"
+
+
 def forget_person(uow, who) -> dict:
-    """Anonymise the caller's requests (open ones cancelled) and host profile
-    (open invitations declined); published copies of their events lose their
-    payload; RequesterForgotten and HostForgotten tell the other services."""
+    """Forget the caller. Their requests are anonymised (open ones
+    cancelled); their host profile too: open invitations declined, accepted
+    meetings withdrawn (each requester is told and matched again); their
+    name and address leave other people's requests (as referrer). Stored
+    events and dead letters about them are emptied, mentions elsewhere
+    replaced, before any new event is written; RequesterForgotten,
+    ReferrerForgotten and HostForgotten tell the other services. Locks in
+    the one order: requests, matches, then the host row."""
     counts = {"requests": 0, "host_profile": 0}
     with uow:
-        for row in uow.repo.lock_requests_of(who.email):
+        rows = uow.repo.lock_requests_of(who.email)
+        host = uow.repo.host_of(who.email)
+        meetings = uow.repo.lock_live_meetings_of(host["id"]) if host else []
+        host = uow.repo.lock_host_of(who.email) if host else None
+        referred = uow.repo.referred_by(who.email)
+        found = redaction.needles(
+            who.email,
+            *(r["requester_name"] for r in rows),
+            *(r["referrer_name"] or "" for r in referred),
+            host["name"] if host else "",
+        )
+        keys = [str(r["id"]) for r in rows] + ([str(host["id"])] if host else [])
+        uow.repo.forget_traces(keys, found)  # before the events below are written
+        for row in rows:
             if row["status"] in OPEN_REQUEST_STATUSES:
                 _cancel(
                     uow,
@@ -191,23 +217,35 @@ def forget_person(uow, who) -> dict:
                     "personal data deleted",
                 )
             uow.repo.anonymise_request(row["id"])
-            uow.repo.redact_published(str(row["id"]))
             uow.outbox(row["correlation_id"]).emit(
                 "RequesterForgotten", row["id"], {"request_id": row["id"]}
             )
             counts["requests"] += 1
-        host = uow.repo.lock_host_of(who.email)
+        for other in uow.repo.forget_referrer(who.email):
+            uow.outbox(other["correlation_id"]).emit(
+                "ReferrerForgotten", other["id"], {"request_id": other["id"]}
+            )
         if host:
-            details = {"reason": "the host left the programme"}
-            for match in uow.repo.open_invitations_of(host["id"]):
-                uow.repo.answer(match, "decline", details)
-                uow.outbox(match["correlation_id"]).emit(
-                    "MatchDeclined",
-                    match["request_id"],
-                    domain.answer_payload(match, "decline", details),
-                )
+            for match in meetings:
+                _host_leaves(uow, match)
             uow.repo.anonymise_host(host["id"])
-            uow.repo.redact_published(str(host["id"]))
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
     return counts
+
+
+def _host_leaves(uow, match: dict) -> None:
+    """An open invitation is declined; an accepted meeting is withdrawn."""
+    details = {"reason": LEFT}
+    confirmed = match["status"] == "accepted"
+    if confirmed:
+        uow.repo.withdraw(match, LEFT)
+    else:
+        uow.repo.answer(match, "decline", details)
+    payload = {
+        **domain.answer_payload(match, "decline", details),
+        "was_confirmed": confirmed,
+    }
+    uow.outbox(match["correlation_id"]).emit(
+        "MatchDeclined", match["request_id"], payload
+    )

@@ -30,6 +30,7 @@ from shared.payloads import (
     WeeklySlot,
     Window,
     language,
+    one_line,
     text,
     time_zone,
     unique,
@@ -53,15 +54,15 @@ def languages_field():
 
 
 class RequestIn(Strict):
-    name = text(1, 120, required=True)
-    field = text(1, 64, required=True)
+    name = one_line(1, 120, required=True)
+    field = one_line(1, 64, required=True)
     goal = text(3, 2000, required=True)
     format = fields.String(required=True, validate=validate.OneOf(FORMATS))
     duration_minutes = fields.Integer(
         required=True, strict=True, validate=validate.OneOf(DURATIONS)
     )
     languages = languages_field()
-    site = text(1, 120, allow_none=True, load_default=None)
+    site = one_line(1, 120, allow_none=True, load_default=None)
     timezone = fields.String(
         required=True, validate=[validate.Length(1, 64), time_zone]
     )
@@ -81,9 +82,9 @@ class RequestIn(Strict):
 
 
 class HostIn(Strict):
-    name = text(1, 120, required=True)
+    name = one_line(1, 120, required=True)
     fields_ = fields.List(
-        text(1, 64),
+        one_line(1, 64),
         required=True,
         data_key="fields",
         validate=[validate.Length(1, 10), unique],
@@ -94,7 +95,7 @@ class HostIn(Strict):
         required=True,
         validate=[validate.Length(1, 3), unique],
     )
-    site = text(1, 120, allow_none=True, load_default=None)
+    site = one_line(1, 120, allow_none=True, load_default=None)
     timezone = fields.String(
         required=True, validate=[validate.Length(1, 64), time_zone]
     )
@@ -125,7 +126,7 @@ class HostIn(Strict):
 
 
 class AcceptIn(Strict):
-    location = text(0, 500, allow_none=True, load_default=None)
+    location = one_line(0, 500, allow_none=True, load_default=None)
     note = text(0, 2000, allow_none=True, load_default=None)
 
 
@@ -137,7 +138,21 @@ class CancelIn(Strict):
     reason = text(0, 1000, allow_none=True, load_default=None)
 
 
-SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn)
+class RetryMailIn(Strict):
+    """Which failed mail ops send again: every one, or of one kind, queued
+    in a time range."""
+
+    kind = one_line(1, 64, allow_none=True, load_default=None)
+    since = fields.AwareDateTime(allow_none=True, load_default=None)
+    until = fields.AwareDateTime(allow_none=True, load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **_):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError(N_("The start must be before the end."), "until")
+
+
+SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn)
 
 # marshmallow's messages (its English defaults) for the fields and validators
 # above, for `make messages` to extract; `Schemas` translates them by key.
@@ -165,6 +180,12 @@ MARSHMALLOW_MESSAGES = (
     N_("Must be less than or equal to {max}."),
 )
 TOO_FAR = N_("Too far ahead (at most {n} days).")
+ENDS_TOO_FAR = N_("Must end at most {n} days ahead.")
+STARTS_TOO_EARLY = N_("Must start at most {n} days ago.")
+# A host's time off: from a year back to two years ahead (what a calendar
+# holds; the matcher searches a year ahead at most).
+TIME_OFF_PAST_DAYS = 366
+TIME_OFF_AHEAD_DAYS = 731
 # The message templates of marshmallow's validators (Length, Range, OneOf,
 # Regexp, Email...), by attribute.
 VALIDATOR_MESSAGES = (
@@ -271,6 +292,12 @@ def flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _message(schemas: Schemas | None, lang: str, msgid: str, n: int) -> str:
+    """One of our messages with a number filled in: translated here, since the
+    edge cannot recognise it once filled in."""
+    return (schemas.gettext(lang, msgid) if schemas else msgid).format(n=n)
+
+
 def _load(schema_cls: type[Schema], body, schemas: Schemas | None, lang: str) -> dict:
     schema = schemas.get(schema_cls, lang) if schemas else schema_cls()
     if not isinstance(body, dict):
@@ -304,8 +331,9 @@ def load_request(
         if w["end"] <= now:
             problems.append(N_("Must be in the future."))
         if w["start"] > limit:
-            too_far = schemas.gettext(lang, TOO_FAR) if schemas else TOO_FAR
-            problems.append(too_far.format(n=horizon_days))
+            problems.append(_message(schemas, lang, TOO_FAR, horizon_days))
+        elif w["end"] > limit:
+            problems.append(_message(schemas, lang, ENDS_TOO_FAR, horizon_days))
         if problems:
             window_errors[i] = {"_schema": problems}
     if window_errors:
@@ -316,20 +344,40 @@ def load_request(
 
 
 def load_host(
-    body, taxonomy, *, schemas: Schemas | None = None, lang: str = SOURCE
+    body,
+    taxonomy,
+    *,
+    now: datetime | None = None,
+    schemas: Schemas | None = None,
+    lang: str = SOURCE,
 ) -> dict:
     data = _load(HostIn, body, schemas, lang)
-    unknown = [f for f in data["fields_"] if f not in taxonomy]
+    now = now or datetime.now(UTC)
+    errors: dict = {}
+    unknown = {
+        str(i): [N_("Unknown field of the taxonomy.")]
+        for i, f in enumerate(data["fields_"])
+        if f not in taxonomy
+    }
     if unknown:
-        raise Invalid(
-            {
-                "fields": {
-                    str(i): [N_("Unknown field of the taxonomy.")]
-                    for i, f in enumerate(data["fields_"])
-                    if f in unknown
-                }
-            }
-        )
+        errors["fields"] = unknown
+    earliest = now - timedelta(days=TIME_OFF_PAST_DAYS)
+    latest = now + timedelta(days=TIME_OFF_AHEAD_DAYS)
+    time_off = {}
+    for i, w in enumerate(data["unavailable"]):
+        problems = []
+        if w["start"] < earliest:
+            problems.append(
+                _message(schemas, lang, STARTS_TOO_EARLY, TIME_OFF_PAST_DAYS)
+            )
+        if w["end"] > latest:
+            problems.append(_message(schemas, lang, ENDS_TOO_FAR, TIME_OFF_AHEAD_DAYS))
+        if problems:
+            time_off[i] = {"_schema": problems}
+    if time_off:
+        errors["unavailable"] = time_off
+    if errors:
+        raise Invalid(errors)
     return data
 
 

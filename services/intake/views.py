@@ -93,4 +93,9 @@ def export_view(found: dict) -> dict:
         if found["host_profile"]
         else None,
         "invitations": [invitation_view(m) for m in found["invitations"]],
-    }
+        "recommended": [
+            {"request_id": str(r["id"]), "name": r["referrer_name"],
+             "email": r["referrer_email"], "created_at": iso(r["created_at"])}
+            for r in found["recommended"]
+        ],
+    }  # fmt: skip

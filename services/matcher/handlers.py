@@ -36,3 +36,13 @@ def match_declined(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
     matcher.match(ob, event.payload["request_id"])
     fields = repo.host_fields(conn, event.payload["host_id"])
     matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
+
+
+def notification_failed(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    """A host's invitation failed for good (it cannot be built, or the address
+    refuses it): the request goes to its next host now, not at the deadline.
+    Waiting requests are not offered to that host here: its next invitation
+    would likely fail the same way."""
+    payload = event.payload
+    if payload.get("kind") == "invitation" and payload.get("request_id"):
+        matcher.invitation_failed(ob, payload["request_id"], payload["recipient"])

@@ -34,24 +34,12 @@ class Jobs:
                 request = repo.lock_request(conn, match["request_id"], skip_locked=True)
                 if request is None:
                     continue  # being answered or cancelled right now: next run
-                repo.expire(conn, match["id"], now)
-                ob.emit(
-                    "MatchExpired",
-                    request["id"],
-                    {
-                        "match_id": match["id"],
-                        "request_id": request["id"],
-                        "host_id": match["host_id"],
-                    },
-                    correlation_id=request["correlation_id"],
+                freed.update(
+                    self.matcher.expire_invitation(
+                        ob, request, match, "invitation expired", now, skip_locked=True
+                    )
                 )
                 metrics.expiries.inc()
-                if request["status"] == "proposed":
-                    repo.set_status(
-                        conn, request["id"], "submitted", "invitation expired", now
-                    )
-                    self.matcher.match(ob, request["id"], skip_locked=True)
-                freed.update(repo.host_fields(conn, match["host_id"]))
                 done += 1
             if freed:
                 self.matcher.retry_waiting(ob, host_fields=sorted(freed))

@@ -93,6 +93,56 @@ class Matcher:
         )
         return "waitlisted"
 
+    # -- an invitation that will not be answered ----------------------------------
+    def expire_invitation(
+        self,
+        ob: Outbox,
+        row,
+        match,
+        reason: str,
+        now: datetime,
+        *,
+        skip_locked: bool = False,
+    ) -> list[str]:
+        """Expire `match`, the proposed match of the locked request `row`, emit
+        MatchExpired and, if the request still waits on it, match the request
+        again (never with that host). Returns the fields of the host freed."""
+        repo.expire(ob.conn, match["id"], now)
+        _emit(
+            ob,
+            row,
+            "MatchExpired",
+            {
+                "match_id": match["id"],
+                "request_id": row["id"],
+                "host_id": match["host_id"],
+            },
+        )
+        if row["status"] == "proposed":
+            repo.set_status(ob.conn, row["id"], "submitted", reason, now)
+            self.match(ob, row["id"], skip_locked=skip_locked)
+        return repo.host_fields(ob.conn, match["host_id"])
+
+    def invitation_failed(self, ob: Outbox, request_id, host_email: str) -> bool:
+        """The invitation of the host at `host_email` for this request could not
+        be sent, for good: rather than wait for its deadline, expire it now and
+        go to the next host. False if that invitation no longer waits (answered,
+        expired or cancelled since)."""
+        row = repo.lock_request(ob.conn, request_id)
+        match = row and repo.invitation_to(ob.conn, request_id, host_email)
+        if not match:
+            return False
+        log.error(
+            "request %s: the invitation to host %s could not be sent;"
+            " it is expired and the request goes to another host",
+            request_id,
+            match["host_id"],
+        )
+        self.expire_invitation(
+            ob, row, match, "invitation could not be sent", self.clock()
+        )
+        return True
+
     def give_up(self, ob: Outbox, row, request: Request, now: datetime) -> bool:
         if slots.windows_passed(request.windows, request.duration, now + self.lead):
             reason = "availability windows have passed"

@@ -126,6 +126,17 @@ def due_expiries(conn, now: datetime, limit: int = 100) -> list[dict]:
     ).fetchall()
 
 
+def invitation_to(conn, request_id, host_email: str) -> dict | None:
+    """The request's invitation still waiting for the answer of the host at
+    `host_email`, locked (after its request: the order of `shared.lifecycle`)."""
+    return conn.execute(
+        "SELECT m.* FROM matches m JOIN hosts h ON h.id = m.host_id"
+        " WHERE m.request_id = %s AND m.status = 'proposed'"
+        " AND lower(h.email) = lower(%s) FOR UPDATE OF m",
+        (request_id, host_email),
+    ).fetchone()
+
+
 def passed_requests(
     conn, now: datetime, lead: timedelta, limit: int = 200
 ) -> list[dict]:

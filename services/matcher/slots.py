@@ -4,6 +4,8 @@ Pure functions on aware datetimes. The host's weekly availability is wall
 time in the host's zone: each weekly entry is turned into real instants day
 by day with `zoneinfo`, so a DST change moves it the way a wall clock does.
 An entry whose end is "24:00", or not after its start, runs into the next day.
+The search stops `MAX_SEARCH_DAYS` after its earliest start, so its work is
+bounded whatever the windows say.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from shared.statuses import DAYS
 UTC = UTC
 STEP = timedelta(minutes=15)  # slots start on a quarter hour when they can
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# The slot search looks this far past `not_before` and no further, whatever
+# the windows: a window ending decades ahead costs no more than a year's walk.
+MAX_SEARCH_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -162,11 +167,13 @@ def earliest_slot(
 ) -> tuple[datetime, datetime] | None:
     """The earliest [start, end) of `duration` that lies in a requester window and
     a weekly entry of the host, outside `blocked` (time off and other meetings),
-    starting no earlier than `not_before`, in a month where the host has room."""
+    starting no earlier than `not_before`, in a month where the host has room,
+    and ending within `MAX_SEARCH_DAYS` of `not_before`."""
+    last = not_before + timedelta(days=MAX_SEARCH_DAYS)
     windows = [
-        (max(s, not_before), e)
+        (max(s, not_before), min(e, last))
         for s, e in requester_windows
-        if e - max(s, not_before) >= duration
+        if min(e, last) - max(s, not_before) >= duration
     ]
     if not windows:
         return None
@@ -195,6 +202,7 @@ def windows_passed(
 
 
 __all__ = [
+    "MAX_SEARCH_DAYS",
     "Weekly",
     "parse_weekly",
     "parse_windows",

@@ -14,6 +14,7 @@ ROUTES = {
     },
     topics.HOST_PROFILES: {"HostProfileChanged": handlers.host_profile_changed},
     topics.HOST_RESPONSES: {"MatchDeclined": handlers.match_declined},
+    topics.NOTIFICATIONS: {"NotificationFailed": handlers.notification_failed},
 }
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from shared import links
 from shared.events import iso
@@ -29,18 +31,32 @@ STILL_TRUE = {
 }
 
 
-def stale(
-    kind: str, request_status: str | None, match_status: str | None
-) -> str | None:
-    """Why a message of `kind` must not go out now, or None if it still should."""
-    wanted = STILL_TRUE.get(kind)
+FORGOTTEN = "withdrawn: the recipient's data was deleted"
+
+
+@dataclass(frozen=True)
+class Current:
+    """Where the request and the match a message is about stand now."""
+
+    request_status: str | None = None
+    match_status: str | None = None
+    requester_email: str | None = None
+    host_email: str | None = None
+
+
+def stale(row: dict, now: Current) -> str | None:
+    """Why the message `row` must not go out now, or None if it still should."""
+    people = {e for e in (now.requester_email, now.host_email) if e}
+    if people and row["recipient"] not in people:
+        return FORGOTTEN
+    wanted = STILL_TRUE.get(row["kind"])
     if wanted is None:
         return None
     what, status = wanted
-    now = request_status if what == "request" else match_status
-    if now is None:  # a message about no match or request it can look up
+    found = now.request_status if what == "request" else now.match_status
+    if found is None:  # a message about no match or request it can look up
         return None
-    return None if now == status else f"withdrawn: the {what} is {now}"
+    return None if found == status else f"withdrawn: the {what} is {found}"
 
 
 def is_forgotten(email: str) -> bool:
@@ -90,6 +106,12 @@ def match_part(match: dict) -> dict:
         "note": match["note"],
         "status": match["status"],
     }
+
+
+def service_as_organizer(settings) -> dict:
+    """Who cancels a meeting whose host is gone: the service's own address."""
+    name, address = parseaddr(settings.mail_from)
+    return {"name": name, "email": address}
 
 
 def answer_links(settings, match_id) -> dict:

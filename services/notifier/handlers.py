@@ -203,15 +203,52 @@ def intro_cancelled(conn, event: Event, _ob, mail: Mail) -> None:
     )
 
 
+def match_declined(conn, event: Event, _ob, mail: Mail) -> None:
+    """A confirmed meeting the host can no longer hold (they left): the
+    requester is told, with a calendar cancellation, and their reminders and
+    follow-ups are withdrawn. (An invitation merely declined needs no mail:
+    the next host's invitation follows.)"""
+    if not event.payload["was_confirmed"]:
+        return
+    meeting = _meeting(conn, event, mail)
+    if meeting is None:
+        return
+    repo, match, _host, request, ids = meeting
+    repo.cancel_pending(request["id"], d.SCHEDULED)
+    context = {
+        "request": d.request_part(request),
+        "match": d.match_part(match),
+        "requester": d.requester(request),
+        "host": d.service_as_organizer(mail.settings),
+        "calendar": "CANCEL",
+    }
+    repo.plan(
+        event=event,
+        kind="host_withdrew",
+        person=d.requester(request),
+        context=context,
+        **ids,
+    )
+
+
 def requester_forgotten(conn, event: Event, _ob, mail: Mail) -> None:
-    mail.repository(conn).redact_request(event.payload["request_id"])
+    repo = mail.repository(conn)
+    repo.redact_request(event.payload["request_id"])
+    repo.forget_published(str(event.payload["request_id"]))
 
 
 def host_forgotten(conn, event: Event, _ob, mail: Mail) -> None:
     mail.repository(conn).redact_host(event.payload["host_id"])
 
 
+def referrer_forgotten(conn, event: Event, _ob, mail: Mail) -> None:
+    mail.repository(conn).redact_referrer(event.payload["request_id"])
+
+
 def mail_retry_requested(conn, event: Event, _ob, mail: Mail) -> None:
-    """Ops asked: a failed message goes back in the queue (nothing if it no
-    longer is failed)."""
-    mail.repository(conn).retry_failed(event.payload["notification_id"])
+    """Ops asked: failed mail goes back in the queue (what no longer is
+    failed is left alone)."""
+    p = event.payload
+    mail.repository(conn).retry_failed(
+        p["notification_id"], kind=p["kind"], since=p["since"], until=p["until"]
+    )

@@ -11,8 +11,11 @@ from datetime import datetime
 from psycopg.types.json import Jsonb
 
 from services.notifier import domain
+from shared import outbox
 
-REDACTED = "forgotten@invalid"
+# A forgotten recipient: unique per row (the ledger is unique per event,
+# recipient and kind, and one event may have mailed both people), undeliverable.
+REDACTED = "'forgotten+' || {table}id || '@invalid'"
 
 
 class Repository:
@@ -70,37 +73,68 @@ class Repository:
             params.append(list(kinds))
         return self.conn.execute(sql, params).rowcount
 
-    def retry_failed(self, notification_id) -> bool:
-        """A failed message back in the queue, its attempts counted afresh."""
-        return (
-            self.conn.execute(
-                "UPDATE notifications SET status = 'pending', attempts = 0, due_at = now()"
-                " WHERE id = %s AND status = 'failed'",
-                (notification_id,),
-            ).rowcount
-            == 1
-        )
+    def retry_failed(
+        self, notification_id=None, *, kind=None, since=None, until=None
+    ) -> int:
+        """Failed messages back in the queue, their attempts counted afresh:
+        one, or all (of `kind`, queued between `since` and `until`)."""
+        where, params = ["status = 'failed'"], []
+        for clause, value in (
+            ("id = %s", notification_id),
+            ("kind = %s", kind),
+            ("created_at >= %s", since),
+            ("created_at < %s", until),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        return self.conn.execute(
+            "UPDATE notifications SET status = 'pending', attempts = 0, due_at = now()"
+            f" WHERE {' AND '.join(where)}",
+            params,
+        ).rowcount
 
     # -- forgetting ------------------------------------------------------------
     def redact_request(self, request_id) -> None:
         """Mail about a forgotten requester's request loses its content and
         address; what was queued is cancelled."""
         self.conn.execute(
-            f"UPDATE notifications SET recipient = '{REDACTED}', context = '{{}}',"
+            f"UPDATE notifications SET recipient = {REDACTED.format(table='')}, context = '{{}}',"
+            " last_error = NULL,"
             " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END"
             " WHERE request_id = %s",
             (request_id,),
         )
 
     def redact_host(self, host_id) -> None:
-        """Mail to a forgotten host (about any of their meetings) likewise."""
+        """Mail to a forgotten host (about any of their meetings) likewise; mail
+        to the requesters of those meetings loses the host's name and address,
+        and what of it was queued is withdrawn."""
         self.conn.execute(
-            f"UPDATE notifications n SET recipient = '{REDACTED}', context = '{{}}',"
+            f"UPDATE notifications n SET recipient = {REDACTED.format(table='n.')},"
+            " context = '{}',"
+            " last_error = NULL,"
             " status = CASE WHEN n.status = 'pending' THEN 'cancelled' ELSE n.status END"
             " FROM matches m JOIN requests r ON r.id = m.request_id"
             " WHERE n.match_id = m.id AND m.host_id = %s"
             " AND n.recipient <> r.requester_email",
             (host_id,),
+        )
+        self.conn.execute(
+            "UPDATE notifications n SET context = n.context - 'host',"
+            " status = CASE WHEN n.status = 'pending' THEN 'cancelled' ELSE n.status END"
+            " FROM matches m WHERE n.match_id = m.id AND m.host_id = %s",
+            (host_id,),
+        )
+
+    def redact_referrer(self, request_id) -> None:
+        """Mail about a request loses the name and address of the person who
+        recommended it, who asked to be forgotten."""
+        self.conn.execute(
+            "UPDATE notifications SET context = context"
+            " #- '{request,referrer_name}' #- '{request,referrer_email}'"
+            " WHERE request_id = %s",
+            (request_id,),
         )
 
     # -- sending ---------------------------------------------------------------
@@ -111,14 +145,32 @@ class Repository:
             " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
         ).fetchone()
 
-    def statuses(self, row: dict) -> tuple[str | None, str | None]:
-        """The current status of the request and of the match a message is about."""
+    def current(self, row: dict) -> domain.Current:
+        """Where the request and the match a message is about stand now."""
         found = self.conn.execute(
-            "SELECT (SELECT status FROM requests WHERE id = %s) AS request,"
-            " (SELECT status FROM matches WHERE id = %s) AS match",
+            "SELECT r.status AS request_status, r.requester_email,"
+            " m.status AS match_status, h.email AS host_email"
+            " FROM (SELECT %s::uuid AS rid, %s::uuid AS mid) ids"
+            " LEFT JOIN requests r ON r.id = ids.rid LEFT JOIN matches m ON m.id = ids.mid"
+            " LEFT JOIN hosts h ON h.id = m.host_id",
             (row["request_id"], row["match_id"]),
         ).fetchone()
-        return found["request"], found["match"]
+        return domain.Current(**found)
+
+    def forget_recipient(self, row: dict) -> dict:
+        """The row of a message sent to someone forgotten meanwhile, without
+        their address or what it said."""
+        return self.conn.execute(
+            f"UPDATE notifications SET recipient = {REDACTED.format(table='')},"
+            " context = '{}' WHERE id = %s RETURNING *",
+            (row["id"],),
+        ).fetchone()
+
+    def forget_published(self, key: str) -> None:
+        """The notifier's own stored events about a forgotten person's request
+        (NotificationSent and NotificationFailed carry addresses), emptied:
+        one may have been written while intake was forgetting them."""
+        outbox.forget_about(self.conn, key, producer=domain.PRODUCER)
 
     def withdraw(self, notification_id, why: str) -> None:
         self.conn.execute(

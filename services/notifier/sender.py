@@ -225,7 +225,7 @@ class Sender:
             log.warning("could not record the mail outage: %s", exc)
 
     def _deliver(self, repo: Repository, outbox: Outbox, row: dict) -> None:
-        why = domain.stale(row["kind"], *repo.statuses(row))
+        why = domain.stale(row, repo.current(row))
         if why is not None:  # the meeting or the request has moved on since
             repo.withdraw(row["id"], why)
             metrics.emails.labels(row["kind"], "withdrawn").inc()
@@ -259,6 +259,10 @@ class Sender:
         except Permanent as exc:
             self._fail(repo, outbox, row, str(exc))
             return
+        if domain.stale(row, repo.current(row)) == domain.FORGOTTEN:
+            # the recipient asked to be forgotten while their mail was on the
+            # wire: it went, but the record of it does not keep their address
+            row = repo.forget_recipient(row)
         repo.mark_sent(row["id"])
         outbox.emit(
             "NotificationSent",

@@ -15,9 +15,13 @@ ROUTES = {
         "IntroRequested": handlers.intro_requested,
         "IntroCancelled": handlers.intro_cancelled,
         "RequesterForgotten": handlers.requester_forgotten,
+        "ReferrerForgotten": handlers.referrer_forgotten,
     },
     topics.HOST_PROFILES: {"HostForgotten": handlers.host_forgotten},
-    topics.HOST_RESPONSES: {"MatchAccepted": handlers.match_accepted},
+    topics.HOST_RESPONSES: {
+        "MatchAccepted": handlers.match_accepted,
+        "MatchDeclined": handlers.match_declined,
+    },
     topics.MATCHES: {
         "MatchProposed": handlers.match_proposed,
         "RequestWaitlisted": handlers.request_waitlisted,

@@ -469,6 +469,8 @@ ROWS = (
         ops_only(202),
         path=lambda w: f"/ops/api/notifications/{w.notification_id}/retry",
     ),
+    Row("POST", "/ops/api/notifications/retry", ops_only(202), json=dict),
+    Row("POST", "/ops/notifications/retry", ops_only(302), form=dict),
     Row("GET", "/ops/mail", ops_only(200)),
     Row("GET", "/ops/mail/<name>", ops_only(200), path=lambda w: f"/ops/mail/{MAIL}"),
 )

@@ -524,3 +524,25 @@ def test_a_meeting_that_has_begun_cannot_be_accepted_even_before_its_deadline(
         client.get(f"/api/v1/requests/{rid}", headers=CAMILLE).json["status"]
         == "proposed"
     )
+
+
+def test_deleting_ones_data_does_not_reset_the_hourly_limit(app, client):
+    """Submit, delete, repeat: the limit counts the signed-in person, not rows
+    that deletion rewrites, so a chosen host cannot be flooded this way."""
+    rt = app.extensions["runtime"]
+    object.__setattr__(
+        rt,
+        "settings",
+        type(rt.settings)(**{**rt.settings.__dict__, "submissions_per_hour": 3}),
+    )
+    codes = []
+    for i in range(4):
+        codes.append(
+            client.post(
+                "/api/v1/requests",
+                json=request_body(goal=f"goal {i} here"),
+                headers=CAMILLE,
+            ).status_code
+        )
+        assert client.delete("/api/v1/me", headers=CAMILLE).status_code == 200
+    assert codes == [202, 202, 202, 429]

@@ -23,6 +23,14 @@ def assert_names(errors: dict, field: str) -> None:
 
 start = future(3)
 
+LINE_BREAKS = [
+    ("CR", "\r"),
+    ("LF", "\n"),
+    ("NEL", "\u0085"),
+    ("line separator", "\u2028"),
+    ("paragraph separator", "\u2029"),
+]
+
 BAD_REQUESTS = [
     ("unknown key", {"colour": "blue"}, "colour"),
     ("missing name", {"name": None}, "name"),
@@ -105,6 +113,32 @@ BAD_REQUESTS = [
         {"referrer": {"name": "Jean", "email": "not-an-email"}},
         "referrer",
     ),
+    (
+        "window ending beyond the horizon",
+        {
+            "availability": [
+                {"start": start.isoformat(), "end": "2099-12-31T12:00:00+00:00"}
+            ]
+        },
+        "availability.0",
+    ),
+    *[
+        row
+        for label, sep in LINE_BREAKS
+        for row in (
+            (f"{label} in the name", {"name": f"Camille{sep}Durand"}, "name"),
+            (
+                f"{label} in the referrer's name",
+                {"referrer": {"name": f"Jean{sep}Martin", "email": "jean@example.com"}},
+                "referrer.name",
+            ),
+            (
+                f"{label} in the site",
+                {"format": "in_person", "site": f"Lyon{sep}Part-Dieu"},
+                "site",
+            ),
+        )
+    ],
     ("preferred host not a uuid", {"preferred_host": "nathalie"}, "preferred_host"),
     (
         "unknown preferred host",
@@ -163,6 +197,32 @@ BAD_HOSTS = [
     ),
     ("duration not offered", {"durations": [15]}, "durations"),
     ("in person without site", {"site": None}, "site"),
+    *[
+        row
+        for label, sep in LINE_BREAKS
+        for row in (
+            (f"{label} in the name", {"name": f"Nathalie{sep}Renard"}, "name"),
+            (f"{label} in the site", {"site": f"Paris{sep}La Défense"}, "site"),
+        )
+    ],
+    (
+        "time off ending more than two years ahead",
+        {
+            "unavailable": [
+                {"start": future(5).isoformat(), "end": "2099-12-31T12:00:00+00:00"}
+            ]
+        },
+        "unavailable.0",
+    ),
+    (
+        "time off starting more than a year ago",
+        {
+            "unavailable": [
+                {"start": future(-400).isoformat(), "end": future(5).isoformat()}
+            ]
+        },
+        "unavailable.0",
+    ),
     (
         "time off reversed",
         {

@@ -1,5 +1,6 @@
 import pytest
 
+from shared.relay import Relay
 from tests.integration.matcher.world import InProcess, connect
 
 
@@ -20,3 +21,12 @@ def matcher(database_url, bootstrap, names):
     yield start
     for r in running:
         r.stop()
+
+
+@pytest.fixture
+def notifier_relay(database_url, bootstrap, names):
+    """Publishes what is written through an `Outbox(conn, "notifier")`, as the
+    notifier's own relay does."""
+    relay = Relay(database_url, "notifier", bootstrap, names).start()
+    yield relay
+    relay.stop()

@@ -208,6 +208,41 @@ def cancel(conn, request_id) -> None:
         )
 
 
+def notification_failed(conn, request_id, recipient, kind="invitation") -> uuid.UUID:
+    """A message about `request_id` failed for good, written as the notifier
+    writes it; returns the event's id."""
+    with conn.transaction():
+        event = Outbox(conn, "notifier").emit(
+            "NotificationFailed",
+            request_id,
+            {
+                "notification_id": uuid.uuid4(),
+                "request_id": request_id,
+                "kind": kind,
+                "recipient": recipient,
+                "error": "cannot compose: HeaderParseError: bad display name",
+            },
+        )
+    return event.event_id
+
+
+def handled(conn, event_id) -> bool:
+    """The matcher's consumer has taken this event (its inbox holds it)."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM inbox WHERE consumer = 'matcher' AND event_id = %s",
+            (event_id,),
+        ).fetchone()
+        is not None
+    )
+
+
+def host_email(conn, host_id) -> str:
+    return conn.execute("SELECT email FROM hosts WHERE id = %s", (host_id,)).fetchone()[
+        "email"
+    ]
+
+
 def status(conn, request_id) -> str:
     return conn.execute(
         "SELECT status FROM requests WHERE id = %s", (request_id,)
@@ -274,4 +309,7 @@ __all__ = [
     "status",
     "matches",
     "events",
+    "notification_failed",
+    "handled",
+    "host_email",
 ]

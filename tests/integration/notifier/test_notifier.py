@@ -311,8 +311,30 @@ def test_permanent_smtp_failure_is_recorded_with_an_event(
 
 
 def test_a_hostile_name_stays_in_its_header(client, database_url, smtp, flowing):
+    """Intake now refuses line breaks in names; a row written before that
+    (or by another writer) still cannot add a header."""
     hostile = "Eve\r\nBcc: victim@example.com\r\nSubject: pwned"
-    client.post("/api/v1/requests", json=request_body(name=hostile), headers=CAMILLE)
+    refused = client.post(
+        "/api/v1/requests", json=request_body(name=hostile), headers=CAMILLE
+    )
+    assert refused.status_code == 422 and "name" in refused.json["errors"]
+    rid, email = uuid.uuid4(), "camille.durand@example.com"
+    with connect(database_url) as conn, conn.transaction():
+        conn.execute(
+            "INSERT INTO requests (id, requester_email, requester_name, field, goal, format,"
+            " duration_minutes, languages, timezone, availability, correlation_id)"
+            " VALUES (%s, %s, %s, 'management', 'Learn', 'video', 30, '{fr}', 'Europe/Paris',"
+            " '[]', %s)",
+            (rid, email, hostile, uuid.uuid4()),
+        )
+        Outbox(conn, "intake").emit(
+            "IntroRequested",
+            rid,
+            {"request_id": rid, "requester": {"name": "Eve", "email": email},
+             "field": "management", "goal": "Learn", "format": "video",
+             "duration_minutes": 30, "languages": ["fr"], "timezone": "Europe/Paris",
+             "related_ok": True, "availability": []},
+        )  # fmt: skip
     message = wait_for(
         lambda: smtp.to("camille.durand@example.com", "request_received"), 30
     )[0]

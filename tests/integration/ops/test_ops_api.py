@@ -444,3 +444,42 @@ def test_mail_sink_pages_show_the_messages(app, client, tmp_path):
         "/ops/mail/20261126T090000-abc.eml", headers=OPS
     ).get_data(as_text=True)
     assert client.get("/ops/mail/..%2Fsecret.eml", headers=OPS).status_code == 404
+
+
+def test_ops_retry_every_failed_email_of_one_kind_at_once(
+    client, database_url, relay, notifier_consumer
+):
+    failed = {}
+    with connect(database_url) as conn:
+        for kind in ("invitation", "invitation", "reminder"):
+            nid = uuid.uuid4()
+            failed[nid] = kind
+            conn.execute(
+                "INSERT INTO notifications (id, event_id, kind, recipient, context,"
+                " message_id, status, attempts, last_error) VALUES (%s, %s, %s,"
+                " 'x@example.com', '{}', %s, 'failed', 8, '550 no such user')",
+                (nid, uuid.uuid4(), kind, f"<{nid}@x>"),
+            )
+    response = client.post(
+        "/ops/api/notifications/retry", json={"kind": "invitation"}, headers=OPS
+    )
+    assert response.status_code == 202 and response.json["failed"] == 2
+    pending = (
+        "SELECT count(*) FROM notifications WHERE status = 'pending' AND attempts = 0"
+    )
+    wait_for(lambda: count(database_url, pending) == 2, 30, message="both invitations")
+    assert (
+        count(
+            database_url, "SELECT count(*) FROM notifications WHERE status = 'failed'"
+        )
+        == 1
+    )
+    bad = client.post(
+        "/ops/api/notifications/retry",
+        json={
+            "since": "2026-12-02T00:00:00+00:00",
+            "until": "2026-12-01T00:00:00+00:00",
+        },
+        headers=OPS,
+    )
+    assert bad.status_code == 422 and "until" in bad.json["errors"]

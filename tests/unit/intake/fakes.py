@@ -38,9 +38,13 @@ class FakeRepository:
         self.feedback: dict = {}
         self.redacted: list = []
         self.dead_letters: dict = {}
+        self.log: dict = {}
+
+    def log_submission(self, submitter):
+        self.log.setdefault(submitter, []).append(now())
 
     # requests
-    def submission_checks(self, email, key, preferred_host):
+    def submission_checks(self, email, key, preferred_host, submitter):
         mine = [r for r in self.requests.values() if r["requester_email"] == email]
         existing = next((r for r in mine if key and r["idempotency_key"] == key), None)
         host = self.hosts.get(preferred_host)
@@ -48,7 +52,9 @@ class FakeRepository:
             existing=existing,
             preferred_host_email=host["email"] if host and host["active"] else None,
             open=sum(r["status"] in OPEN_REQUEST_STATUSES for r in mine),
-            recent=sum(r["created_at"] > now() - timedelta(hours=1) for r in mine),
+            recent=sum(
+                at > now() - timedelta(hours=1) for at in self.log.get(submitter, [])
+            ),
         )
 
     def add_request(
@@ -113,12 +119,18 @@ class FakeRepository:
         row.update(name=data["name"], active=data["active"], locale=locale)
         return copy.deepcopy(row), created
 
-    def open_invitations_of(self, host_id):
+    def lock_live_meetings_of(self, host_id):
         return [
             {**m, "correlation_id": self.requests[m["request_id"]]["correlation_id"]}
             for m in self.matches.values()
-            if m["host_id"] == host_id and m["status"] == "proposed"
+            if m["host_id"] == host_id and m["status"] in LIVE_MATCH_STATUSES
         ]
+
+    def withdraw(self, match, reason):
+        self.matches[match["id"]]["status"] = "cancelled"
+        self.requests[match["request_id"]].update(
+            status="submitted", status_reason=reason
+        )
 
     def anonymise_host(self, host_id):
         self.hosts[host_id].update(email=domain.forgotten_email(host_id), active=False)
@@ -163,8 +175,18 @@ class FakeRepository:
         self.dead_letters[dead_letter_id] = True
         return "requested"
 
-    def redact_published(self, key):
-        self.redacted.append(key)
+    def forget_traces(self, keys, found):
+        self.redacted.extend(keys)
+        self.needles = found
+
+    def referred_by(self, email):
+        return [r for r in self.requests.values() if r.get("referrer_email") == email]
+
+    def forget_referrer(self, email):
+        rows = self.referred_by(email)
+        for r in rows:
+            r.update(referrer_email=None, referrer_name=None)
+        return rows
 
 
 class FakeReports:

@@ -17,7 +17,7 @@ from tests.unit.intake.fakes import FakeUnitOfWork, now
 CAMILLE = Identity("camille@example.com")
 NATHALIE = Identity("nathalie@example.com")
 OPS = Identity("ops@example.com", ("ops",))
-LIMITS = Limits(max_open=3, per_hour=10)
+LIMITS = Limits(max_open=3, per_hour=10, secret="k" * 32)
 
 
 def request_data(**overrides) -> dict:
@@ -115,7 +115,7 @@ def test_submissions_beyond_the_hourly_limit_are_too_many(uow):
     for i in range(3):
         row, _, _ = submit(uow, goal=f"goal {i}")
         use_cases.cancel_request(uow, CAMILLE, row["id"], None)
-    limits = Limits(max_open=3, per_hour=3)
+    limits = Limits(max_open=3, per_hour=3, secret="k" * 32)
     with pytest.raises(TooMany):
         use_cases.submit_request(
             uow, CAMILLE, request_data(), limits=limits, locale="fr"
@@ -213,7 +213,11 @@ def test_ops_retry_of_failed_mail_asks_the_notifier_and_refuses_what_did_not_fai
     uow.reports.failed.add(failed)
     ops_use_cases.retry_failed_mail(uow, failed)
     assert uow.emitted("MailRetryRequested") == [
-        ("MailRetryRequested", str(failed), {"notification_id": failed})
+        (
+            "MailRetryRequested",
+            str(failed),
+            {"notification_id": failed, "kind": None, "since": None, "until": None},
+        )
     ]
     with pytest.raises(NotFound):
         ops_use_cases.retry_failed_mail(uow, uuid.uuid4())
@@ -243,3 +247,42 @@ def test_a_cancellation_by_ops_is_recorded_as_theirs(uow):
     assert cancelled["status_reason"] == "cancelled by ops"
     [(_, _, payload)] = uow.emitted("IntroCancelled")
     assert payload["cancelled_by"] == "ops"
+
+
+def test_forgetting_oneself_does_not_reset_the_hourly_limit(uow):
+    limits = Limits(max_open=3, per_hour=4, secret="k" * 32)
+    for i in range(4):
+        use_cases.submit_request(
+            uow, CAMILLE, request_data(goal=f"goal {i}"), limits=limits, locale="fr"
+        )
+        use_cases.forget_person(uow, CAMILLE)
+    with pytest.raises(TooMany):
+        use_cases.submit_request(
+            uow, CAMILLE, request_data(), limits=limits, locale="fr"
+        )
+
+
+def test_a_host_who_leaves_withdraws_their_confirmed_meetings_and_the_requesters_wait_again(
+    uow,
+):
+    row, _, _ = submit(uow)
+    match_id = invite(uow, row["id"])
+    use_cases.answer_invitation(uow, NATHALIE.email, match_id, "accept", {})
+    use_cases.forget_person(uow, NATHALIE)
+    assert uow.repo.matches[match_id]["status"] == "cancelled"
+    assert uow.repo.requests[row["id"]]["status"] == "submitted"
+    [(_, key, payload)] = uow.emitted("MatchDeclined")
+    assert key == str(row["id"]) and payload["was_confirmed"] is True
+    assert uow.emitted("HostForgotten")
+
+
+def test_a_referrer_who_leaves_is_taken_out_of_other_peoples_requests(uow):
+    row, _, _ = submit(
+        uow, referrer={"name": "Nathalie Renard", "email": NATHALIE.email}
+    )
+    uow.repo.requests[row["id"]].update(referrer_name="Nathalie Renard",
+                                        referrer_email=NATHALIE.email)  # fmt: skip
+    use_cases.forget_person(uow, NATHALIE)
+    assert uow.repo.requests[row["id"]]["referrer_email"] is None
+    assert [e[1] for e in uow.emitted("ReferrerForgotten")] == [str(row["id"])]
+    assert "Nathalie Renard" in uow.repo.needles and NATHALIE.email in uow.repo.needles

@@ -17,6 +17,7 @@ from shared.languages import ISO_639_1
 TAXONOMY = load_taxonomy(DEFAULT_FIELDS_FILE)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))
+ONE_LINE = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: (
@@ -48,7 +49,7 @@ def valid_requests(draw):
         )
     fmt = draw(st.sampled_from(["video", "phone", "in_person"]))
     return {
-        "name": draw(st.text(PRINTABLE, min_size=1, max_size=120)),
+        "name": draw(st.text(ONE_LINE, min_size=1, max_size=120)),
         "field": draw(st.sampled_from(sorted(TAXONOMY.fields))),
         "goal": draw(st.text(PRINTABLE, min_size=3, max_size=300)),
         "format": fmt,
@@ -133,3 +134,14 @@ def test_time_of_day_accepts_only_hh_mm(text):
 def test_a_control_character_in_free_text_is_refused(body, char):
     body["goal"] = body["goal"] + char
     assert_refused(body, "goal")
+
+
+@given(
+    valid_requests(),
+    st.sampled_from(["\r", "\n", "\x85", "\u2028", "\u2029"]),
+    st.integers(0, 120),
+)
+def test_a_line_break_anywhere_in_a_name_is_refused(body, char, at):
+    at = at % (len(body["name"]) + 1)
+    body["name"] = body["name"][:at] + char + body["name"][at:]
+    assert_refused(body, "name")

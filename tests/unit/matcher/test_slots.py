@@ -150,3 +150,70 @@ def test_windows_passed_only_when_no_window_can_still_hold_the_meeting():
     assert slots.windows_passed(
         windows, timedelta(minutes=30), utc("2026-12-01T09:31:00+00:00")
     )
+
+
+def counting_occurrences(monkeypatch) -> dict:
+    """Record how far each slot search walks: the span it asks for and the
+    host's intervals it visits."""
+    seen = {"spans": [], "visited": 0}
+    walk = slots.weekly_occurrences
+
+    def counted(weekly, tz, start, end):
+        seen["spans"].append(end - start)
+        for occurrence in walk(weekly, tz, start, end):
+            seen["visited"] += 1
+            yield occurrence
+
+    monkeypatch.setattr(slots, "weekly_occurrences", counted)
+    return seen
+
+
+EVERY_MORNING = [
+    {"day": d, "start": "09:00", "end": "12:00"}
+    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+]
+
+
+def test_a_window_to_2100_with_no_free_slot_walks_at_most_the_search_span(
+    monkeypatch,
+):
+    seen = counting_occurrences(monkeypatch)
+    h = host(
+        weekly=EVERY_MORNING,
+        unavailable=[("2026-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")],
+    )
+    r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
+    assert slot_for(h, r, Calendar(), EARLY) is None
+    most = timedelta(days=slots.MAX_SEARCH_DAYS)
+    assert seen["spans"] and all(span <= most for span in seen["spans"])
+    assert seen["visited"] <= slots.MAX_SEARCH_DAYS + 2  # one morning a day
+
+
+def test_a_window_to_2100_still_gets_the_first_free_slot_after_time_off(
+    monkeypatch,
+):
+    seen = counting_occurrences(monkeypatch)
+    h = host(
+        weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}],
+        unavailable=[("2026-01-01T00:00:00+00:00", "2026-06-01T00:00:00+02:00")],
+    )
+    r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
+    assert slot_for(h, r, Calendar(), EARLY) == (
+        utc("2026-06-02T09:00:00+02:00"),
+        utc("2026-06-02T09:30:00+02:00"),
+    )
+    assert all(span <= timedelta(days=slots.MAX_SEARCH_DAYS) for span in seen["spans"])
+
+
+def test_a_slot_further_than_the_search_span_is_not_looked_for():
+    h = host(
+        weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}],
+        unavailable=[
+            (
+                "2026-01-01T00:00:00+00:00",
+                (EARLY + timedelta(days=slots.MAX_SEARCH_DAYS + 7)).isoformat(),
+            )
+        ],
+    )
+    r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
+    assert slot_for(h, r, Calendar(), EARLY) is None

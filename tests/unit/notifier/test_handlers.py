@@ -61,8 +61,11 @@ class FakeLedger:
     def redact_request(self, request_id):
         self.redacted.append(request_id)
 
-    def retry_failed(self, notification_id):
-        self.retried.append(notification_id)
+    def forget_published(self, key):
+        self.redacted.append(("published", key))
+
+    def retry_failed(self, notification_id=None, **filters):
+        self.retried.append(notification_id or filters)
 
 
 @pytest.fixture
@@ -162,7 +165,7 @@ def test_ops_retry_and_forgetting_reach_the_ledger(ledger):
     handlers.requester_forgotten(
         None, event("RequesterForgotten", {"request_id": rid}), None, mail
     )
-    assert ledger.retried == [nid] and ledger.redacted == [rid]
+    assert ledger.retried == [nid] and ledger.redacted == [rid, ("published", str(rid))]
 
 
 @pytest.mark.parametrize(
@@ -174,3 +177,36 @@ def test_each_service_consumes_the_topics_the_registry_names_and_their_events(
     assert set(routes) == set(topics.CONSUMERS[group])
     for topic, table in routes.items():
         assert set(table) <= set(topics.EVENTS[topic]), topic
+
+
+def test_a_confirmed_meeting_whose_host_left_is_cancelled_to_the_requester(ledger):
+    rid, hid, mid = ledger.ids
+    payload = {"match_id": mid, "request_id": rid, "host_id": hid,
+               "reason": "the host left the programme", "was_confirmed": True}  # fmt: skip
+    handlers.match_declined(
+        None, event("MatchDeclined", payload), None, Mail(SETTINGS, ledger)
+    )
+    assert [(k, to) for k, to, _ in ledger.planned] == [
+        ("host_withdrew", "camille@example.com")
+    ]
+    assert ledger.cancelled == [(rid, ("reminder", "followup"))]
+    ledger.planned.clear()
+    payload["was_confirmed"] = False  # a mere decline: the next invitation follows
+    handlers.match_declined(
+        None, event("MatchDeclined", payload), None, Mail(SETTINGS, ledger)
+    )
+    assert ledger.planned == []
+
+
+def test_ops_can_retry_every_failed_message_of_a_kind(ledger):
+    mail = Mail(SETTINGS, ledger)
+    payload = {
+        "notification_id": None,
+        "kind": "invitation",
+        "since": None,
+        "until": None,
+    }
+    handlers.mail_retry_requested(
+        None, event("MailRetryRequested", payload), None, mail
+    )
+    assert ledger.retried == [{"kind": "invitation", "since": None, "until": None}]

@@ -76,7 +76,7 @@ def renderer():
 
 
 def test_every_kind_has_its_three_templates():
-    assert len(KINDS) == 11
+    assert len(KINDS) == 12
     assert {p.name for p in (render.TEMPLATES / "_base").iterdir()} == {
         "body.txt",
         "body.html",

@@ -1,0 +1,28 @@
+"""The calendar part keeps a hostile name inside its parameter: a line break
+in a name cannot add a property or an attendee."""
+
+import uuid
+
+import icalendar
+import pytest
+
+from services.notifier import calendar
+
+START = "2026-12-01T14:00:00+00:00"
+
+
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\u2028", "\u0085"])
+def test_a_line_break_in_a_name_adds_no_property_or_attendee(breaker):
+    hostile = f"Eve{breaker}ATTENDEE:mailto:evil@example.com{breaker}X-EVIL:1"
+    context = {
+        "match": {"id": str(uuid.uuid4()), "start": START, "end": "2026-12-01T14:30:00+00:00",
+                  "location": f"Salle 4{breaker}X-EVIL:2"},
+        "host": {"email": "host@example.com", "name": hostile},
+        "requester": {"email": "camille@example.com", "name": "Camille"},
+    }  # fmt: skip
+    raw = calendar.invite(context, "REQUEST", "Entretien")
+    assert b"\nX-EVIL" not in raw and b"\rX-EVIL" not in raw
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
+    attendees = {str(a).lower() for a in event.get("ATTENDEE")}
+    assert attendees == {"mailto:host@example.com", "mailto:camille@example.com"}
+    assert "X-EVIL" not in event
