@@ -141,6 +141,7 @@ def install_words(app: Flask) -> None:
         format_label=i18n.format_label,
         day_label=i18n.day_label,
         language_name=i18n.language_name,
+        language_label=i18n.language_label,
     )
 
 

@@ -69,6 +69,13 @@ def field_label(slug: str) -> str:
     return current_app.extensions["taxonomy"].label(slug, locale())
 
 
+def language_label(code: str) -> str:
+    """An ISO 639-1 language named in the reader's language ("allemand",
+    "German"); the code where Babel does not know it."""
+    name = Locale.parse(locale()).languages.get(code)
+    return name[:1].upper() + name[1:] if name else code
+
+
 def language_name(lang: str) -> str:
     """The language's name in itself ("Français", "English")."""
     name = Locale.parse(lang).get_display_name(lang) or lang

@@ -404,12 +404,6 @@ def answer_from_form(
     answer: str, form, *, schemas: Schemas | None = None, lang: str = SOURCE
 ) -> dict:
     """The same from a form, where an empty field means none."""
-    schema = ANSWERS.get(answer)
-    if schema is None:
-        raise NotFound()
-    return load_simple(
-        schema,
-        {k: form.get(k) or None for k in schema._declared_fields},
-        schemas=schemas,
-        lang=lang,
-    )
+    names = ANSWERS[answer]._declared_fields if answer in ANSWERS else ()
+    body = {k: form.get(k) or None for k in names}
+    return load_answer(answer, body, schemas=schemas, lang=lang)

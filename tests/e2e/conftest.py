@@ -29,6 +29,7 @@ def browser():
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--lang=en-US",  # date and time inputs typed in one known order
         f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}",
     ):
         options.add_argument(flag)

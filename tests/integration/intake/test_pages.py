@@ -282,3 +282,37 @@ def test_every_answer_carries_the_security_headers(client, path):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_form_errors_are_announced_and_linked_to_their_fields(client):
+    headers = user("camille.durand@example.com", lang="en")
+
+    def errors_of(**fields) -> tuple[str, str]:
+        token = csrf(client, "/requests/new", headers)
+        form = {**request_form(future(5)), **fields, "csrf_token": token}
+        page = client.post("/requests/new", headers=headers, data=form).get_data(
+            as_text=True
+        )
+        start = page.index('id="form-errors"')
+        return page, page[start : page.index("</div>", start)]
+
+    page, summary = errors_of(name="")
+    assert 'role="alert"' in page and 'href="#name"' in summary
+    assert 'id="name" aria-invalid="true" aria-describedby="name-error"' in page
+    assert 'id="name-error"' in page
+    page, summary = errors_of(**{"win-0-end": "14:10"})
+    assert 'href="#win-0-date"' in summary and 'id="availability.0-error"' in page
+    assert (
+        'id="win-0-end" aria-invalid="true" aria-describedby="availability.0-error"'
+        in page
+    )
+
+
+def test_languages_are_named_in_the_readers_language(client):
+    french = client.get(
+        "/requests/new?lang=fr", headers=user("c@example.com")
+    ).get_data(as_text=True)
+    english = client.get(
+        "/requests/new?lang=en", headers=user("c@example.com")
+    ).get_data(as_text=True)
+    assert "Allemand" in french and "German" in english

@@ -1,0 +1,86 @@
+"""Every page, in both languages, passes axe-core in headless Chromium with no
+serious or critical violation (RGAA / WCAG 2.1 AA), the forms with their
+errors shown included. axe-core comes packaged (axe-playwright-python ships
+axe.min.js; only that file is used, injected through Selenium)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import axe_playwright_python
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from shared import links
+from tests.integration.intake.helpers import host_body, insert_match, request_body
+from tests.support import ServiceProcess, wait_for
+
+AXE = (pathlib.Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+PAGES = [
+    "/", "/requests/new", "/requests", "/host", "/invitations", "/ops",
+    "/api/v1/docs", "/dev/login", "/no-such-page", "/l/not-a-token",
+]  # fmt: skip
+SERIOUS = ("serious", "critical")
+
+
+def violations(browser) -> list[str]:
+    browser.execute_script(AXE)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run().then(done).catch(e => done({error: String(e)}));"
+    )
+    assert "error" not in result, result
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.fixture
+def intake(service_env, log_dir):
+    process = ServiceProcess("intake", service_env, log_dir).start()
+    yield process
+    process.stop()
+
+
+def sign_in(browser, base: str, email: str, groups: str = "") -> None:
+    browser.get(f"{base}/dev/login")
+    browser.find_element(By.ID, "email").send_keys(email)
+    if groups:
+        browser.find_element(By.ID, "groups").send_keys(groups)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: browser.current_url.rstrip("/") == base, 30, message="signed in")
+
+
+def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
+    browser, intake, database_url, service_env
+):
+    base = intake.url
+    host = {"X-Remote-User": "ops.person@example.com"}
+    host_id = requests.put(
+        f"{base}/api/v1/hosts/me", json=host_body(), headers=host
+    ).json()["id"]
+    rid = requests.post(
+        f"{base}/api/v1/requests",
+        json=request_body(),
+        headers={"X-Remote-User": "camille.durand@example.com"},
+    ).json()["id"]
+    mid = insert_match(database_url, rid, host_id)
+    token = links.make_token(service_env["SECRET_KEY"], "accept", mid)
+    sign_in(browser, base, "ops.person@example.com", "ops")
+    found = {}
+    for path in [*PAGES, f"/l/{token}"]:
+        for lang in ("fr", "en"):
+            browser.get(f"{base}{path}?lang={lang}")
+            found[f"{path} [{lang}]"] = violations(browser)
+    # the forms, their errors shown
+    for lang in ("fr", "en"):
+        for form in ("/requests/new", "/host"):
+            browser.get(f"{base}{form}?lang={lang}")
+            browser.find_element(By.ID, "name").clear()  # a required field left empty
+            browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            wait_for(lambda: browser.find_elements(By.ID, "form-errors"), 30)
+            found[f"{form} with errors [{lang}]"] = violations(browser)
+    assert {page: v for page, v in found.items() if v} == {}
