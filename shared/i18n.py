@@ -14,8 +14,11 @@ Jinja's i18n extension, fed by `Catalogs.translations(lang)`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -39,6 +42,10 @@ def languages(directory: Path = LOCALE_DIR) -> tuple[str, ...]:
 
 LANGUAGES = languages()
 
+# Translators: a CLDR date pattern, as Babel reads it; words between single
+# quotes are written as they are.
+WHEN = N_("EEEE d MMMM y 'at' HH:mm")
+
 
 class Catalogs:
     """The compiled catalogs of `directory`, loaded once: build one and pass it on."""
@@ -61,6 +68,16 @@ class Catalogs:
 
     def gettext(self, lang: str | None, msgid: str) -> str:
         return self.translations(lang).gettext(msgid)
+
+    def when(self, moment, tz: str, lang: str | None) -> str:
+        """A moment (an aware datetime or its ISO text) in zone `tz`, written
+        in `lang` ("mardi 1 décembre 2026 à 15:00"), the zone named after it:
+        the one way the service writes a time, in emails and on pages."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        lang = self.language(lang)
+        local = moment.astimezone(ZoneInfo(tz))
+        return f"{format_datetime(local, self.gettext(lang, WHEN), locale=lang)} ({tz})"
 
     def ngettext(self, lang: str | None, singular: str, plural: str, n: int) -> str:
         return self.translations(lang).ngettext(singular, plural, n)

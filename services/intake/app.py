@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import psycopg
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -122,7 +120,7 @@ def create_app(rt) -> Flask:
     app.add_url_rule(
         "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
     )
-    app.jinja_env.globals.update(current_user=identity.current, tz=ZoneInfo)
+    app.jinja_env.globals.update(current_user=identity.current)
     return app
 
 
@@ -142,6 +140,8 @@ def install_words(app: Flask) -> None:
         day_label=i18n.day_label,
         language_name=i18n.language_name,
         language_label=i18n.language_label,
+        field_label=i18n.field_label,
+        when=i18n.when,
     )
 
 

@@ -69,6 +69,11 @@ def field_label(slug: str) -> str:
     return current_app.extensions["taxonomy"].label(slug, locale())
 
 
+def when(moment, tz: str) -> str:
+    """A time as the reader reads it: in their language, in zone `tz`."""
+    return current_app.extensions["catalogs"].when(moment, tz, locale())
+
+
 def language_label(code: str) -> str:
     """An ISO 639-1 language named in the reader's language ("allemand",
     "German"); the code where Babel does not know it."""

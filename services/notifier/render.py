@@ -7,28 +7,21 @@ Message-ID and, where due, a calendar part."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifier import calendar
 from shared.fields import Taxonomy
-from shared.i18n import N_, Catalogs
+from shared.i18n import Catalogs
 from shared.statuses import FORMAT_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 BLANK_LINES = re.compile(r"\n{3,}")
-
-# Translators: a CLDR date pattern, as Babel reads it;
-# words between single quotes are written as they are.
-WHEN = N_("EEEE d MMMM y 'at' HH:mm")
 
 
 def one_line(text: str) -> str:
@@ -79,10 +72,7 @@ class Renderer:
 
     def when(self, iso: str, tz: str, lang: str) -> str:
         """The moment in zone `tz`, written in `lang`, the zone named after it."""
-        lang = self.catalogs.language(lang)
-        moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
-        pattern = self.catalogs.gettext(lang, WHEN)
-        return f"{format_datetime(moment, pattern, locale=lang)} ({tz})"
+        return self.catalogs.when(iso, tz, lang)
 
     def format_label(self, slug: str, lang: str) -> str:
         """The meeting format's label in `lang`; an unknown format as it is."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -56,7 +56,7 @@ def test_request_form_submits_and_lists_the_request(client, database_url):
     )
     assert response.status_code == 302
     page = client.get("/requests", headers=CAMILLE).get_data(as_text=True)
-    assert "management" in page and "status-submitted" in page
+    assert "Management" in page and "status-submitted" in page  # the label
     assert count(database_url, "SELECT count(*) FROM requests") == 1
 
 
@@ -316,3 +316,25 @@ def test_languages_are_named_in_the_readers_language(client):
         "/requests/new?lang=en", headers=user("c@example.com")
     ).get_data(as_text=True)
     assert "Allemand" in french and "German" in english
+
+
+def test_my_requests_shows_labels_and_times_in_the_readers_zone_and_language(
+    client, database_url
+):
+    field = {"fields": ["product-management"]}
+    host_id = client.put(
+        "/api/v1/hosts/me", json=host_body(**field), headers=NATHALIE
+    ).json["id"]
+    rid = client.post(
+        "/api/v1/requests",
+        json=request_body(field="product-management"),
+        headers=user("camille.durand@example.com"),
+    ).json["id"]
+    start = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
+    insert_match(database_url, rid, host_id, start=start)
+    page = client.get(
+        "/requests?lang=fr", headers=user("camille.durand@example.com", lang="fr")
+    ).get_data(as_text=True)
+    assert "Gestion de produit" in page and "product-management" not in page
+    assert "mardi 15 janvier 2030 à 14:00 (Europe/Paris)" in page  # 13:00 UTC in Paris
+    assert "2030-01-15T13:00:00+00:00" not in page

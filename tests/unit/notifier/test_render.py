@@ -122,6 +122,10 @@ def test_the_invitation_reads_as_before_in_both_languages(renderer):
         "Son objectif, avec ses mots : « Discover the job »\n\n"
         "Proposé : mardi 1 décembre 2026 à 09:00 (America/New_York), 30 minutes,"
         " visioconférence.\n\n"
+        "Pourquoi accepter : un tel échange nourrit la curiosité et porte un regard"
+        " neuf sur votre propre métier, élargit votre réseau, et rend l'aide que"
+        " vous avez peut-être reçue autrefois. Vous convenez ensemble du lieu et de"
+        " la durée, de 30 à 60 minutes.\n\n"
         "Merci de répondre avant le dimanche 29 novembre 2026 à 04:00"
         " (America/New_York).\n\n"
         "Accepter : http://127.0.0.1:8000/l/a\n\n"
@@ -246,3 +250,20 @@ def test_backoff_grows_with_jitter_and_a_ceiling():
     assert all(24 <= s <= 36 for s in first)
     assert 48 <= domain.backoff(SETTINGS, 2).total_seconds() <= 72
     assert domain.backoff(SETTINGS, 30).total_seconds() <= 3600 * 1.2
+
+
+@pytest.mark.parametrize(
+    "kind,fr,en",
+    [
+        ("invitation", "Pourquoi accepter", "Why say yes"),
+        ("meeting_confirmed", "Pour vous préparer", "To prepare"),
+        ("host_confirmed", "Pour vous préparer", "To prepare"),
+    ],
+)
+def test_the_invitation_says_why_accept_and_confirmations_how_to_prepare(
+    renderer, kind, fr, en
+):
+    for lang, words in (("fr", fr), ("en", en)):
+        _subject, text, html = renderer.render(kind, lang, CONTEXT)
+        assert words in text and words in html
+        assert "30" in text and "60" in text if kind == "invitation" else True
