@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import swagger_ui_bundle
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, jsonify, render_template
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    render_template,
+    send_from_directory,
+)
 
 from services.intake import validation
+from services.intake.security import POLICY
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -241,6 +250,27 @@ def openapi_json():
     return jsonify(build_spec())
 
 
+# Swagger UI, from the swagger-ui-bundle package: served from here, nothing
+# from a CDN (an intranet may have no Internet access).
+SWAGGER_ASSETS = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+)
+# Swagger UI sets styles inline: this page allows inline styles, never scripts.
+DOCS_POLICY = POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
 @bp.get("/docs")
 def docs():
-    return render_template("api_docs.html", spec=build_spec())
+    """The interactive reference (and, without JavaScript, a plain list)."""
+    response = make_response(render_template("api_docs.html", spec=build_spec()))
+    response.headers["Content-Security-Policy"] = DOCS_POLICY
+    return response
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name):
+    if name not in SWAGGER_ASSETS:
+        abort(404)
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=86400)

@@ -74,6 +74,8 @@ def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
     for path in [*PAGES, f"/l/{token}"]:
         for lang in ("fr", "en"):
             browser.get(f"{base}{path}?lang={lang}")
+            if path == "/api/v1/docs":  # the interactive reference, once drawn
+                wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".opblock"), 30)
             found[f"{path} [{lang}]"] = violations(browser)
     # the forms, their errors shown
     for lang in ("fr", "en"):
@@ -84,3 +86,23 @@ def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
             wait_for(lambda: browser.find_elements(By.ID, "form-errors"), 30)
             found[f"{form} with errors [{lang}]"] = violations(browser)
     assert {page: v for page, v in found.items() if v} == {}
+
+
+def test_the_api_reference_is_interactive_and_served_from_here(browser, intake):
+    browser.get(f"{intake.url}/api/v1/docs")
+    wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#swagger-ui .opblock"),
+        30,
+        message="Swagger UI drawn",
+    )
+    paths = {
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    }
+    assert "/api/v1/requests" in paths
+    sources = browser.execute_script(
+        "return Array.from(document.querySelectorAll('script[src], link[href]'))"
+        ".map(e => e.src || e.href)"
+    )
+    assert all(s.startswith(intake.url) for s in sources), sources  # nothing from a CDN
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

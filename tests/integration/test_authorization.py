@@ -306,6 +306,12 @@ ROWS = (
     Row("GET", "/api/v1/fields", everyone(200)),
     Row("GET", "/api/v1/openapi.json", everyone(200)),
     Row("GET", "/api/v1/docs", everyone(200)),
+    Row(
+        "GET",
+        "/api/v1/docs/assets/<name>",
+        everyone(200),
+        path=lambda w: "/api/v1/docs/assets/swagger-ui.css",
+    ),
     *(Row("GET", p, everyone(200)) for p in HEALTH),
     # AUTH_MODE=dev only (404 in proxy mode: test_proxy_mode_...)
     Row("GET", "/dev/login", everyone(200)),
