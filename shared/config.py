@@ -18,6 +18,7 @@ import isodate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIELDS_FILE = ROOT / "shared" / "data" / "fields.yaml"
+DEFAULT_SITES_FILE = ROOT / "shared" / "data" / "sites.yaml"
 
 
 class ConfigError(Exception):
@@ -42,6 +43,7 @@ class Settings:
     trusted_proxies: tuple = ()
     api_tokens: dict = field(default_factory=dict)
     fields_file: Path = DEFAULT_FIELDS_FILE
+    sites: tuple[str, ...] = ()  # the company's sites (SITES_FILE)
     response_timeout: timedelta = timedelta(hours=72)
     min_lead_time: timedelta = timedelta(hours=12)
     response_margin: timedelta = timedelta(hours=2)  # answer this long before the start
@@ -67,6 +69,9 @@ class Settings:
     retry_waitlist_every_s: float = 60.0
     unmatch_passed_every_s: float = 300.0
     complete_meetings_every_s: float = 300.0
+    # matching rounds: a request waits this long, then is assigned with others (0: at once)
+    match_round_window: timedelta = timedelta(seconds=3)
+    match_demand_window: timedelta = timedelta(days=30)  # arrivals counted as demand
     pool_size: int = 8  # database connections per process
     outbox_relay: bool = True  # off: a WSGI worker leaves publishing to others
     mail_sink_dir: Path | None = None  # the local sink's folder, shown to ops
@@ -191,6 +196,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def parse_sites(path: Path) -> tuple[str, ...]:
+    """SITES_FILE: a YAML (or JSON) list of the company's site names."""
+    import yaml
+
+    try:
+        sites = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            "SITES_FILE", f"{path} does not load: {exc}".splitlines()[0]
+        ) from None
+    if (
+        not isinstance(sites, list)
+        or not sites
+        or not all(isinstance(x, str) and 0 < len(x) <= 120 for x in sites)
+    ):
+        raise ConfigError("SITES_FILE", f"{path} must hold a list of site names")
+    return tuple(sites)
+
+
 def parse_interval(variable: str, raw: str) -> float:
     """A job's period in seconds, at least 50 ms."""
     return max(parse_duration(variable, raw).total_seconds(), 0.05)
@@ -259,6 +283,7 @@ def load(env=None) -> Settings:
         trusted_proxies=parse_proxies(_get(env, "TRUSTED_PROXIES", "127.0.0.1/32")),
         api_tokens=parse_tokens(_get(env, "API_TOKENS", "")),
         fields_file=fields_file,
+        sites=parse_sites(Path(_get(env, "SITES_FILE", str(DEFAULT_SITES_FILE)))),
         response_timeout=parse_duration(
             "RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")
         ),
@@ -320,10 +345,18 @@ def load(env=None) -> Settings:
             "MATCHER_COMPLETION_INTERVAL",
             _get(env, "MATCHER_COMPLETION_INTERVAL", "300"),
         ),
+        match_round_window=parse_duration(
+            "MATCH_ROUND_WINDOW", _get(env, "MATCH_ROUND_WINDOW", "PT3S")
+        ),
+        match_demand_window=parse_duration(
+            "MATCH_DEMAND_WINDOW", _get(env, "MATCH_DEMAND_WINDOW", "P30D")
+        ),
         pool_size=parse_count("POOL_SIZE", _get(env, "POOL_SIZE", "8")),
         outbox_relay=parse_switch("OUTBOX_RELAY", _get(env, "OUTBOX_RELAY", "on")),
         mail_sink_dir=parse_folder("MAIL_SINK_DIR", _get(env, "MAIL_SINK_DIR")),
     )
+    if settings.match_demand_window <= timedelta(0):
+        raise ConfigError("MATCH_DEMAND_WINDOW", "must be longer than zero")
     if len(settings.secret_key) < 16:
         raise ConfigError("SECRET_KEY", "must be at least 16 characters")
     if settings.response_margin >= settings.min_lead_time:

@@ -38,7 +38,13 @@ def fields():
 @bp.put("/hosts/me")
 @identity.login_required
 def put_host():
-    data = validation.load_host(body(), taxonomy(), schemas=schemas(), lang=locale())
+    data = validation.load_host(
+        body(),
+        taxonomy(),
+        sites=current_app.extensions["runtime"].settings.sites,
+        schemas=schemas(),
+        lang=locale(),
+    )
     row, created = use_cases.put_host(
         unit_of_work(), identity.current(), data, locale=locale()
     )
@@ -61,6 +67,7 @@ def post_request():
         body(),
         taxonomy(),
         horizon_days=settings.horizon_days,
+        sites=settings.sites,
         schemas=schemas(),
         lang=locale(),
     )

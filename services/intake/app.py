@@ -23,6 +23,7 @@ from services.intake import (
 )
 from shared.fields import load_taxonomy
 from shared.i18n import N_, Catalogs
+from shared.payloads import TIMEZONES
 
 csrf = CSRFProtect()
 
@@ -120,7 +121,11 @@ def create_app(rt) -> Flask:
     app.add_url_rule(
         "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
     )
-    app.jinja_env.globals.update(current_user=identity.current)
+    app.jinja_env.globals.update(
+        current_user=identity.current,
+        company_sites=rt.settings.sites,
+        time_zones=sorted(TIMEZONES),
+    )
     return app
 
 

@@ -143,6 +143,7 @@ def new_request():
             body,
             taxonomy,
             horizon_days=settings().horizon_days,
+            sites=settings().sites,
             schemas=schemas(),
             lang=locale(),
         )
@@ -290,7 +291,9 @@ def host_profile():
         for k in ("fields", "languages", "formats", "durations")
     }
     try:
-        data = validation.load_host(body, taxonomy, schemas=schemas(), lang=locale())
+        data = validation.load_host(
+            body, taxonomy, sites=settings().sites, schemas=schemas(), lang=locale()
+        )
         use_cases.put_host(unit_of_work(), identity.current(), data, locale=locale())
     except Invalid as exc:
         return render_template(

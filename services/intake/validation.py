@@ -308,18 +308,26 @@ def _load(schema_cls: type[Schema], body, schemas: Schemas | None, lang: str) ->
         raise Invalid(exc.messages) from None
 
 
+def _site(data: dict, sites, errors: dict) -> None:
+    """With the company's sites configured, a site must be one of them."""
+    if sites and data.get("site") is not None and data["site"] not in sites:
+        errors["site"] = [N_("Not one of the company's sites.")]
+
+
 def load_request(
     body,
     taxonomy,
     *,
     now: datetime | None = None,
     horizon_days: int = 60,
+    sites=(),
     schemas: Schemas | None = None,
     lang: str = SOURCE,
 ) -> dict:
     data = _load(RequestIn, body, schemas, lang)
     now = now or datetime.now(UTC)
     errors: dict = {}
+    _site(data, sites, errors)
     if data["field"] not in taxonomy:
         errors["field"] = [N_("Unknown field of the taxonomy.")]
     limit = now + timedelta(days=horizon_days)
@@ -348,12 +356,14 @@ def load_host(
     taxonomy,
     *,
     now: datetime | None = None,
+    sites=(),
     schemas: Schemas | None = None,
     lang: str = SOURCE,
 ) -> dict:
     data = _load(HostIn, body, schemas, lang)
     now = now or datetime.now(UTC)
     errors: dict = {}
+    _site(data, sites, errors)
     unknown = {
         str(i): [N_("Unknown field of the taxonomy.")]
         for i, f in enumerate(data["fields_"])

@@ -338,3 +338,21 @@ def test_my_requests_shows_labels_and_times_in_the_readers_zone_and_language(
     assert "Gestion de produit" in page and "product-management" not in page
     assert "mardi 15 janvier 2030 à 14:00 (Europe/Paris)" in page  # 13:00 UTC in Paris
     assert "2030-01-15T13:00:00+00:00" not in page
+
+
+def test_sites_and_time_zones_are_chosen_from_lists(client):
+    page = client.get("/requests/new?lang=en", headers=CAMILLE).get_data(as_text=True)
+    assert '<select id="site"' in page and "<option >Paris-La Défense</option>" in page
+    assert (
+        '<select id="timezone"' in page
+        and "<option selected>Europe/Paris</option>" in page
+    )
+    token = csrf(client, "/host", NATHALIE)
+    form = {
+        "name": "Nathalie Renard", "fields": ["management"], "languages": ["fr"],
+        "formats": ["in_person"], "site": "Atlantis", "timezone": "Europe/Paris",
+        "durations": ["30"], "monthly_capacity": "2", "active": "on",
+    }  # fmt: skip
+    refused = client.post("/host", headers=NATHALIE, data={**form, "csrf_token": token})
+    assert refused.status_code == 422
+    assert "Not one of the company" in refused.get_data(as_text=True)
