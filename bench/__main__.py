@@ -3,13 +3,14 @@
 
 import sys
 
-from bench import intake, matcher, notifier, pipeline
+from bench import intake, matcher, notifier, pipeline, quality
 
 BENCHES = {
     "pipeline": pipeline.main,
     "intake": intake.main,
     "matcher": matcher.main,
     "notifier": notifier.main,
+    "quality": quality.main,
 }
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
@@ -70,6 +70,10 @@ class HostProfileChanged(Schema):
     weekly_availability = fields.List(fields.Nested(WeeklySlot), required=True)
     unavailable = fields.List(fields.Nested(Window), required=True)
     active = fields.Boolean(required=True)
+    listed = fields.Boolean(load_default=False)  # in the directory requesters pick from
+    paused_until = fields.Date(
+        allow_none=True, load_default=None
+    )  # no invitation until then
     locale = fields.String(load_default="fr")
 
 
@@ -250,7 +254,7 @@ def iso(value: datetime | None) -> str | None:
 
 
 def json_default(value):
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

@@ -51,6 +51,16 @@ def put_host():
     return jsonify(views.host_view(row)), 201 if created else 200
 
 
+@bp.get("/hosts")
+@identity.login_required
+def host_directory():
+    """Hosts who agreed to be listed: `?q=` part of a name, `?field=` a slug."""
+    rows = use_cases.host_directory(
+        unit_of_work(), request.args.get("q"), request.args.get("field")
+    )
+    return jsonify({"hosts": [views.directory_view(r) for r in rows]})
+
+
 @bp.get("/hosts/me")
 @identity.login_required
 def get_host():

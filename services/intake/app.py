@@ -148,6 +148,7 @@ def install_words(app: Flask) -> None:
         field_label=i18n.field_label,
         when=i18n.when,
     )
+    env.filters["field_label_of"] = i18n.field_label
 
 
 def register_errors(app: Flask) -> None:

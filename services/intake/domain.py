@@ -114,6 +114,8 @@ def host_payload(host_id, who: str, data: dict, locale: str) -> dict:
         "weekly_availability": data["weekly_availability"],
         "unavailable": windows(data["unavailable"]),
         "active": data["active"],
+        "listed": data["listed"],
+        "paused_until": data["paused_until"],
         "locale": locale,
     }
 

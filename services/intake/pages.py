@@ -136,6 +136,7 @@ def new_request():
             languages=COMMON_LANGUAGES,
             formats=FORMATS,
             chosen_languages=[locale()],
+            directory=use_cases.host_directory(unit_of_work()),
         )
     body = request_body(request.form)
     try:
@@ -166,6 +167,7 @@ def new_request():
             languages=COMMON_LANGUAGES,
             formats=FORMATS,
             chosen_languages=request.form.getlist("languages"),
+            directory=use_cases.host_directory(unit_of_work()),
         ), 422
     flash(N_("Your request was sent. We will email you when a host is proposed."))
     return redirect(url_for("pages.my_requests"))
@@ -226,6 +228,8 @@ def host_body(form) -> dict:
         "weekly_availability": weekly,
         "unavailable": off,
         "active": form.get("active") == "on",
+        "listed": form.get("listed") == "on",
+        "paused_until": form.get("paused_until", "").strip() or None,
     }
 
 
@@ -238,6 +242,8 @@ def host_form_values(row) -> dict:
         "timezone": row["timezone"],
         "monthly_capacity": str(row["monthly_capacity"]),
         "active": "on" if row["active"] else "",
+        "listed": "on" if row["listed"] else "",
+        "paused_until": row["paused_until"].isoformat() if row["paused_until"] else "",
     }
     seen = {}
     for slot in row["weekly_availability"]:

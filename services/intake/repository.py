@@ -197,7 +197,8 @@ class Repository:
         row = self.conn.execute(
             "INSERT INTO hosts (id, email, name, fields, languages, formats, site,"
             " timezone, durations, monthly_capacity, weekly_availability, unavailable,"
-            " active, locale) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " active, locale, listed, paused_until)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
             " ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name,"
             " fields = EXCLUDED.fields, languages = EXCLUDED.languages,"
             " formats = EXCLUDED.formats, site = EXCLUDED.site,"
@@ -205,14 +206,29 @@ class Repository:
             " monthly_capacity = EXCLUDED.monthly_capacity,"
             " weekly_availability = EXCLUDED.weekly_availability,"
             " unavailable = EXCLUDED.unavailable, active = EXCLUDED.active,"
-            " locale = EXCLUDED.locale, updated_at = now()"
+            " locale = EXCLUDED.locale, listed = EXCLUDED.listed,"
+            " paused_until = EXCLUDED.paused_until, updated_at = now()"
             " RETURNING *, (xmax = 0) AS inserted",
             (uuid.uuid4(), who, data["name"], data["fields_"], data["languages"],
              data["formats"], data["site"], data["timezone"], data["durations"],
              data["monthly_capacity"], _json(data["weekly_availability"]),
-             _json(domain.windows(data["unavailable"])), data["active"], locale),
+             _json(domain.windows(data["unavailable"])), data["active"], locale,
+             data["listed"], data["paused_until"]),
         ).fetchone()  # fmt: skip
         return row, row["inserted"]
+
+    def directory(
+        self, query: str | None, field: str | None, limit: int = 200
+    ) -> list[dict]:
+        """Active hosts who agreed to be listed, by name, matching `query`
+        (in their name) and `field` (one of theirs), if given."""
+        return self.conn.execute(
+            "SELECT id, name, fields FROM hosts WHERE listed AND active"
+            " AND (%(q)s::text IS NULL OR name ILIKE '%%' || %(q)s || '%%')"
+            " AND (%(f)s::text IS NULL OR %(f)s = ANY(fields))"
+            " ORDER BY name, id LIMIT %(limit)s",
+            {"q": query, "f": field, "limit": limit},
+        ).fetchall()
 
     def lock_host_of(self, email: str) -> dict | None:
         return self.conn.execute(

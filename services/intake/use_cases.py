@@ -114,6 +114,14 @@ def get_host(uow, who) -> dict:
     return row
 
 
+def host_directory(
+    uow, query: str | None = None, field: str | None = None
+) -> list[dict]:
+    """The hosts a requester may ask for by name: active and listed."""
+    with uow:
+        return uow.repo.directory(query or None, field or None)
+
+
 def list_invitations(uow, who) -> list[dict]:
     with uow:
         return uow.repo.invitations(who.email)

@@ -118,6 +118,8 @@ class HostIn(Strict):
         validate=validate.Length(0, 50),
     )
     active = fields.Boolean(load_default=True)
+    listed = fields.Boolean(load_default=False)
+    paused_until = fields.Date(allow_none=True, load_default=None)
 
     @validates_schema
     def site_for_in_person(self, data, **_):

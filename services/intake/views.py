@@ -20,6 +20,10 @@ def host_view(row: dict) -> dict:
         "weekly_availability": row["weekly_availability"],
         "unavailable": row["unavailable"],
         "active": row["active"],
+        "listed": row["listed"],
+        "paused_until": row["paused_until"].isoformat()
+        if row["paused_until"]
+        else None,
         "updated_at": iso(row["updated_at"]),
     }
 
@@ -99,3 +103,7 @@ def export_view(found: dict) -> dict:
             for r in found["recommended"]
         ],
     }  # fmt: skip
+
+
+def directory_view(row: dict) -> dict:
+    return {"id": str(row["id"]), "name": row["name"], "fields": row["fields"]}

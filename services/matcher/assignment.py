@@ -3,8 +3,9 @@
 Each request brings its ranked proposals (one per feasible host). Hosts are
 expanded into capacity units, one per meeting they may still take in a
 month; a minimum-cost bipartite matching (scipy's LAPJVsp on a sparse graph)
-first maximises the number of requests served, then minimises the sum of the
-ranks of the chosen proposals. Two requests given the same host get their
+first maximises the number of requests served, then the number served in
+their exact field, then minimises the sum of the ranks of the chosen
+proposals. Two requests given the same host get their
 slots again one after the other (`reslot`), so they never overlap.
 
 The one-at-a-time plan (each request, oldest first, takes its best proposal
@@ -92,14 +93,18 @@ def jointly(order, options, remaining, reslot) -> dict:
             units[unit] = range(columns, columns + n)
             columns += n
     worst = max(len(options[k]) for k in rows) + 1
+    # a related-field proposal costs more than any difference of ranks, so
+    # among the plans serving the most requests, the most exact-field ones win
+    related = worst
     dummy_cost = float(
-        worst * len(rows) + 1
-    )  # never worth leaving a request out to improve ranks
+        2 * worst * len(rows) + 1
+    )  # never worth leaving a request out to improve ranks or fields
     data, ri, ci = [], [], []
     for i, k in enumerate(rows):
         for rank, p in enumerate(options[k]):
+            cost = 1.0 + rank + (0 if getattr(p, "exact", True) else related)
             for j in units.get((p.host.id, p.month), ()):
-                data.append(1.0 + rank)
+                data.append(cost)
                 ri.append(i)
                 ci.append(j)
         data.append(dummy_cost)

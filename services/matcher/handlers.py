@@ -16,7 +16,8 @@ EVENT_BATCH = 50  # waiting requests retried in the transaction of one event
 
 
 def intro_requested(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
-    matcher.match(ob, event.payload["request_id"])
+    if not matcher.rounds:  # with rounds, it stays submitted until a round takes it
+        matcher.match(ob, event.payload["request_id"])
 
 
 def intro_cancelled(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
@@ -33,8 +34,16 @@ def host_profile_changed(conn, event: Event, ob: Outbox, matcher: Matcher) -> No
 
 
 def match_declined(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
-    matcher.match(ob, event.payload["request_id"])
     fields = repo.host_fields(conn, event.payload["host_id"])
+    if matcher.rounds:  # the request and those the freed host could serve, jointly
+        matcher.retry_waiting(
+            ob,
+            host_fields=fields,
+            limit=EVENT_BATCH,
+            include=[event.payload["request_id"]],
+        )
+        return
+    matcher.match(ob, event.payload["request_id"])
     matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
 
 

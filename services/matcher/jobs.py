@@ -3,6 +3,7 @@ LOCKED, so several matcher processes may run them at once; each runs in one
 transaction and emits through one outbox.
 
 | job                  | setting                        | what it does |
+| match-round          | MATCH_ROUND_WINDOW (every half) | requests submitted a window ago, with the waitlisted ones they compete with: assigned jointly |
 | expire-invitations   | MATCHER_EXPIRY_INTERVAL        | invitations past their deadline: expired, the request matched again |
 | retry-waitlist       | MATCHER_RETRY_INTERVAL         | every waiting request again, jointly |
 | unmatch-passed       | MATCHER_UNMATCHED_INTERVAL     | waiting requests whose windows have passed: unmatched |
@@ -44,6 +45,11 @@ class Jobs:
             if freed:
                 self.matcher.retry_waiting(ob, host_fields=sorted(freed))
         return done
+
+    def match_round(self) -> dict:
+        """One matching round (`Matcher.round`), in one transaction."""
+        with self.pool.connection() as conn, conn.transaction():
+            return self.matcher.round(Outbox(conn, PRODUCER))
 
     def retry_waitlist(self) -> dict:
         """Every waiting request again, jointly (a new month may have freed capacity)."""

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from services.matcher import assignment, ranking, slots
 from services.matcher import repository as repo
-from services.matcher.model import MAX_ATTEMPTS, Calendar, Host, Request, refusal
+from services.matcher.model import (
+    MAX_ATTEMPTS,
+    Calendar,
+    Host,
+    Request,
+    paused,
+    refusal,
+)
 from shared import metrics
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
@@ -25,6 +32,12 @@ from shared.statuses import WAITING_REQUEST_STATUSES
 PRODUCER = "matcher"
 log = logging.getLogger(__name__)
 RETRY_BATCH = 200
+ROUND_BATCH = 1000  # requests assigned together in one round
+ROUND_PATIENCE = 3  # a round waits for a pause in arrivals at most this many windows
+ROUND_EXAMINE = 48  # candidates looked at per request in a round (bounds its work)
+ROUND_ENOUGH = 16  # feasible proposals kept per request in a round
+ROUND_HOSTS = 5000  # beyond this many hosts to read, a round reads them per request
+DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (matcher clock)
 
 
 def utc_now() -> datetime:
@@ -38,6 +51,24 @@ class Matcher:
     lead: timedelta
     margin: timedelta = timedelta(hours=2)  # the latest answer, before the start
     clock: Callable[[], datetime] = utc_now
+    # 0: each request is matched on arrival; else it waits this long for a round
+    round_window: timedelta = timedelta(0)
+    demand_window: timedelta = timedelta(days=30)  # trailing arrivals counted as demand
+    _demand: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rounds(self) -> bool:
+        return self.round_window > timedelta(0)
+
+    def demand(self, conn, now: datetime) -> ranking.Demand:
+        """Waiting requests, recent arrivals and capacity per field, read in
+        one query and reused for `DEMAND_TTL` of the matcher's clock."""
+        cached = self._demand
+        if cached is not None and timedelta(0) <= now - cached[0] < DEMAND_TTL:
+            return cached[1]
+        figures = repo.field_demand(conn, now, self.demand_window)
+        self._demand = (now, figures)
+        return figures
 
     # -- the fields a request may take, and the requests a host may serve ----------
     def related(self, field: str) -> set[str]:
@@ -67,6 +98,7 @@ class Matcher:
         proposals=None,
         method: str = "single",
         skip_locked: bool = False,
+        defer_busy: bool = False,
     ) -> str:
         now = self.clock()
         request = Request.from_row(row)
@@ -74,6 +106,7 @@ class Matcher:
             return "unmatched"
         if proposals is None:
             proposals = self.rank(ob.conn, request, now)
+        busy: set = set()
         for position, proposal in enumerate(proposals):
             if self.book(
                 ob,
@@ -83,8 +116,11 @@ class Matcher:
                 now,
                 {"rank": position, "method": method},
                 skip_locked,
+                busy,
             ):
                 return "proposed"
+        if defer_busy and busy:  # a host it could have had was busy: next round
+            return "deferred"
         self.waitlist(
             ob,
             row,
@@ -161,8 +197,15 @@ class Matcher:
         _emit(ob, row, "RequestWaitlisted", {"request_id": row["id"], "reason": reason})
 
     def rank(
-        self, conn, request: Request, now: datetime, whole: bool = False
+        self,
+        conn,
+        request: Request,
+        now: datetime,
+        whole: bool = False,
+        demand: ranking.Demand | None = None,
     ) -> list[ranking.Proposal]:
+        if demand is None:
+            demand = self.demand(conn, now)
         excluded = repo.excluded_hosts(conn, request.id)
         related = self.related(request.field) if request.related_ok else set()
         calendars: dict = {}
@@ -193,7 +236,87 @@ class Matcher:
             now=now,
             lead=self.lead,
             whole=whole,
+            demand=demand,
         )
+
+    def rank_batch(
+        self, conn, requests: dict, now: datetime, demand: ranking.Demand
+    ) -> dict:
+        """Every request's proposals, best first, for a joint assignment:
+        the hosts they may take and their calendars read once for the whole
+        batch, at most `ROUND_EXAMINE` candidates looked at per request (exact
+        field first, the preferred host first, then the hosts whose fields
+        are least wanted, then the least recently invited). Falls back to `rank` per request when
+        the batch would read more than `ROUND_HOSTS` hosts."""
+        if not requests:
+            return {}
+        fields: set = set()
+        related_of: dict = {}
+        for key, request in requests.items():
+            related_of[key] = (
+                self.related(request.field) if request.related_ok else set()
+            )
+            fields |= {request.field} | related_of[key]
+        rows = repo.hosts_covering(conn, sorted(fields), ROUND_HOSTS)
+        if rows is None:
+            return {
+                key: self.rank(conn, request, now, whole=True, demand=demand)
+                for key, request in requests.items()
+            }
+        hosts = [h for h in map(_host_or_none, rows) if h is not None]
+        by_id = {h.id: h for h in hosts}
+        # the least wanted hosts first (the demand on all their fields; within
+        # a tier the request's own field adds the same to each), then the
+        # least recently invited: the cap on candidates cuts the scarce ones
+        wanted = {h.id: sum(demand.pressure(f) for f in h.fields) for h in hosts}
+        order = {h.id: (round(wanted[h.id], 6), i) for i, h in enumerate(hosts)}
+        by_field: dict = {}
+        for h in sorted(hosts, key=lambda h: order[h.id]):
+            for f in h.fields:
+                by_field.setdefault(f, []).append(h)
+        calendars = repo.calendars(conn, list(by_id), now)
+        excluded = repo.excluded_for(conn, list(requests))
+        out = {}
+        for key, request in requests.items():
+            related, gone = related_of[key], excluded[key]
+
+            def candidates(request=request, related=related, gone=gone):
+                seen = set()
+                preferred = by_id.get(request.preferred_host)
+                tiers = [by_field.get(request.field, [])]
+                tiers.append(
+                    sorted(
+                        {
+                            h.id: h for f in related for h in by_field.get(f, [])
+                        }.values(),
+                        key=lambda h: order[h.id],
+                    )
+                )
+                for tier in tiers:
+                    ordered = tier
+                    if preferred is not None and preferred in tier:
+                        ordered = [preferred] + [h for h in tier if h is not preferred]
+                    for h in ordered:
+                        if h.id in seen:
+                            continue
+                        seen.add(h.id)
+                        if not refusal(h, request, related, gone):
+                            yield h
+
+            out[key] = ranking.rank(
+                request,
+                candidates(),
+                calendars,
+                related=related,
+                excluded=gone,
+                now=now,
+                lead=self.lead,
+                whole=True,
+                demand=demand,
+                enough=ROUND_ENOUGH,
+                examine=ROUND_EXAMINE,
+            )
+        return out
 
     # -- booking -----------------------------------------------------------------
     def book(
@@ -205,6 +328,7 @@ class Matcher:
         now: datetime,
         extra: dict,
         skip_locked: bool = False,
+        busy: set | None = None,
     ) -> bool:
         """Under a lock on the host, with its meetings read afresh: find the slot
         again, check the month's capacity, write the match and its event. False
@@ -217,19 +341,22 @@ class Matcher:
             with conn.transaction():
                 fresh = repo.lock_host(conn, proposal.host.id, skip_locked)
                 if fresh is None:
+                    if busy is not None:  # held by another transaction, not full
+                        busy.add(proposal.host.id)
                     raise psycopg.Rollback()
                 host = Host.from_row(fresh)
                 related = self.related(request.field) if request.related_ok else set()
-                if refusal(host, request, related, set()):
+                if refusal(host, request, related, set()) or paused(host, now):
                     raise psycopg.Rollback()
                 calendar = repo.calendars(conn, [host.id], now)[host.id]
                 final = ranking.propose(
                     host, request, calendar, now=now, not_before=now + self.lead
                 )
+                # the calendar read under the lock holds every live meeting of
+                # the slot's month (it starts after now - 63 days)
                 if (
                     final is None
-                    or repo.live_in_month(conn, host.id, final.month)
-                    >= host.monthly_capacity
+                    or calendar.per_month.get(final.month, 0) >= host.monthly_capacity
                 ):
                     raise psycopg.Rollback()
                 expires_at = answer_by(
@@ -278,21 +405,53 @@ class Matcher:
         *,
         host_fields: list[str] | None = None,
         limit: int = RETRY_BATCH,
+        include: list | None = None,
     ) -> dict:
         """Retry waiting requests (those a host with `host_fields` could serve, or
-        all), assigning them jointly. Returns counts per outcome."""
+        all), and the requests `include` names, assigning them jointly (a
+        round). Returns counts per outcome."""
+        rows = repo.lock_waiting(ob.conn, include) if include else []
         if host_fields is None:
-            rows = repo.waiting_requests(ob.conn, limit=limit)
+            rows += repo.waiting_requests(ob.conn, limit=limit)
         else:
             exact, related = self.served_by(host_fields)
-            rows = repo.waiting_requests(
+            rows += repo.waiting_requests(
                 ob.conn, fields=exact, related_fields=related, limit=limit
             )
+        unique = {row["id"]: row for row in rows}
+        return self.assign(ob, list(unique.values()))
+
+    def round(self, ob: Outbox, *, limit: int = ROUND_BATCH) -> dict:
+        """One matching round: the requests submitted at least `round_window`
+        ago (or back after a decline or an expiry), with the other waiting
+        requests of the fields they compete for (waitlisted, or submitted
+        since), assigned jointly. While requests keep arriving (one in the
+        last half window), the round waits for a pause, as long as the
+        oldest due request has waited less than `ROUND_PATIENCE` windows: a
+        burst is then assigned in one round. Returns counts per outcome
+        (empty when nothing was due)."""
+        now = self.clock()
+        rows = repo.due_requests(ob.conn, now - self.round_window, limit)
+        if not rows:
+            return {}
+        if rows[0]["created_at"] > now - ROUND_PATIENCE * self.round_window and (
+            repo.arrivals_since(ob.conn, now - self.round_window / 2)
+        ):  # requests are still pouring in: wait for a pause, within bounds
+            return {}
+        fields: set = set()
+        for row in rows:
+            fields.add(row["field"])
+            fields |= self.related(row["field"])
+        rows += repo.competing(
+            ob.conn, sorted(fields), [row["id"] for row in rows], limit - len(rows)
+        )
         return self.assign(ob, rows)
 
     def assign(self, ob: Outbox, rows: list[dict]) -> dict:
         """Match locked waiting requests together: book the joint plan first,
-        then let every request left try its own proposals one at a time."""
+        then let every request left try its own proposals one at a time. With
+        rounds, a request that lost only to hosts busy in another transaction
+        is left for the next round rather than waitlisted (`deferred`)."""
         now = self.clock()
         outcome: dict = {}
         live = []
@@ -304,11 +463,8 @@ class Matcher:
                 _count(outcome, "unmatched")
             else:
                 live.append((row, request))
-        options = {
-            row["id"]: self.rank(conn, request, now, whole=True)
-            for row, request in live
-        }
         requests = {row["id"]: request for row, request in live}
+        options = self.rank_batch(conn, requests, now, self.demand(conn, now))
         remaining = {
             (p.host.id, p.month): p.host.monthly_capacity - p.score["used_in_month"]
             for props in options.values()
@@ -346,7 +502,12 @@ class Matcher:
             _count(
                 outcome,
                 self._match_row(
-                    ob, row, options[row["id"]], method="single", skip_locked=True
+                    ob,
+                    row,
+                    options[row["id"]],
+                    method="single",
+                    skip_locked=True,
+                    defer_busy=self.rounds,
                 ),
             )
         return outcome

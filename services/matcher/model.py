@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ class Host:
     unavailable: tuple[tuple[datetime, datetime], ...]
     active: bool = True
     last_invited_at: datetime | None = None
+    paused_until: date | None = None  # no invitation before this day
 
     @classmethod
     def from_row(cls, row: dict) -> Host:
@@ -46,6 +47,7 @@ class Host:
             unavailable=slots.parse_windows(row["unavailable"] or []),
             active=row["active"],
             last_invited_at=row.get("last_invited_at"),
+            paused_until=row.get("paused_until"),
         )
 
 
@@ -92,6 +94,14 @@ class Calendar:
     def add(self, start: datetime, end: datetime, month: str) -> None:
         self.meetings.append((start, end))
         self.per_month[month] = self.per_month.get(month, 0) + 1
+
+
+def paused(host: Host, now: datetime) -> bool:
+    """The host asked for no invitation before a day still to come."""
+    return (
+        host.paused_until is not None
+        and now.astimezone(host.tz).date() < host.paused_until
+    )
 
 
 def refusal(

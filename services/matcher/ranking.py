@@ -1,24 +1,27 @@
 """Which feasible host comes first, and why.
 
-The order is lexicographic, so each part can be read on its own:
+Two strict tiers, then a weighted cost, then tie-breaks:
 
-1. exact field before related field;
-2. the requester's preferred host first;
-3. fairness: the quarter of its monthly capacity the host has already used
-   in the meeting's month (0 = under 25 %), then not invited in the last
-   `RECENT` days before invited;
-4. the earliest slot;
-5. a host speaking the requester's first language, then one on the
-   requester's site.
+1. exact field before related field (a tier: no cost outweighs it);
+2. the requester's preferred host first (a tier);
+3. the cost, a weighted sum (`WEIGHTS`), lowest first:
+   - scarcity: how much the host's capacity is wanted by others, the demand
+     per unit of capacity (`Demand.pressure`) summed over the other fields
+     the host covers (its capacity spent here is lost to them);
+   - fairness: the share of its monthly capacity the host has used in the
+     meeting's month, and whether it was invited in the last `RECENT` days;
+   - the wait until the earliest slot, in days;
+4. a host speaking the requester's first language, then one on the
+   requester's site, then the host id.
 
-The parts travel with the match (`matches.score`) for the dashboard.
+Each part and its inputs travel with the match (`matches.score`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.matcher import slots
@@ -28,6 +31,46 @@ log = logging.getLogger(__name__)
 
 RECENT = timedelta(days=7)
 ENOUGH = 12  # feasible candidates gathered (in the fairness order) before ranking them
+
+# The weights of the cost (lower is better). One unit of demand per unit of
+# capacity in another field the host covers costs as much as a host whose
+# month is full against an idle one; a week of waiting costs 0.35.
+WEIGHTS = {
+    "scarcity": 1.0,
+    "load": 1.0,
+    "recently_invited": 0.25,
+    "wait_days": 0.05,
+}
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Who else wants each field's hosts: `waiting[f]` requests waiting now,
+    `recent[f]` requests that arrived in the trailing window, and `supply[f]`
+    the monthly capacity of the active hosts covering f."""
+
+    waiting: dict = field(default_factory=dict)
+    recent: dict = field(default_factory=dict)
+    supply: dict = field(default_factory=dict)
+
+    def pressure(self, f: str) -> float:
+        """Demand for field f per unit of its hosts' monthly capacity."""
+        wanted = self.waiting.get(f, 0) + self.recent.get(f, 0)
+        return wanted / max(self.supply.get(f, 0), 1)
+
+    def scarcity(self, host_fields, request_field: str) -> tuple[float, dict]:
+        """The pressure on the fields `host_fields` covers, other than the
+        request's own (every candidate of a tier shares that one), and the
+        fields that carry it, for the score."""
+        parts = {
+            f: round(self.pressure(f), 3)
+            for f in sorted(set(host_fields) - {request_field})
+            if self.pressure(f) > 0
+        }
+        return sum(parts.values()), parts
+
+
+NO_DEMAND = Demand()
 
 
 @dataclass
@@ -48,6 +91,7 @@ def propose(
     *,
     now: datetime,
     not_before: datetime,
+    demand: Demand = NO_DEMAND,
 ) -> Proposal | None:
     slot = slot_for(host, request, calendar, not_before)
     if slot is None:
@@ -63,17 +107,28 @@ def propose(
     first_language = bool(request.languages) and request.languages[0] in host.languages
     same_site = request.site is not None and request.site == host.site
     wait = (start - not_before) / timedelta(minutes=1)
+    scarcity, pressure = demand.scarcity(host.fields, request.field)
+    parts = {
+        "scarcity": scarcity,
+        "load": load,
+        "recently_invited": float(recent),
+        "wait_days": wait / (24 * 60),
+    }
+    cost = sum(WEIGHTS[k] * v for k, v in parts.items())
     key = (
         not exact,
         not preferred,
-        quarter,
-        recent,
+        round(cost, 9),
         start,
         not first_language,
         not same_site,
         str(host.id),
     )
     score = {
+        "cost": round(cost, 4),
+        "scarcity": round(scarcity, 3),
+        "field_pressure": pressure,
+        "weights": dict(WEIGHTS),
         "exact_field": exact,
         "preferred_host": preferred,
         "load": round(load, 3),
@@ -100,16 +155,21 @@ def rank(
     lead: timedelta,
     enough: int = ENOUGH,
     whole: bool = False,
+    demand: Demand = NO_DEMAND,
+    examine: int | None = None,
 ) -> list[Proposal]:
     """Feasible proposals for `request`, best first. `candidates` come in the
     fairness order; scanning stops after `enough` feasible ones, or (unless
     `whole`, as joint assignment wants alternatives) at the first candidate of a
     lower tier (related after exact, others after the preferred host) once one
-    is found."""
+    is found. With `examine`, at most that many candidates are looked at
+    (a round bounds its work per request so)."""
     not_before = now + lead
     found: list[Proposal] = []
     best_tier = None
-    for host in candidates:
+    for seen, host in enumerate(candidates):
+        if examine is not None and seen >= examine:
+            break
         if not whole and best_tier is not None and tier(host, request) > best_tier:
             break
         if refusal(host, request, related, excluded):
@@ -121,6 +181,7 @@ def rank(
                 calendars.get(host.id) or Calendar(),
                 now=now,
                 not_before=not_before,
+                demand=demand,
             )
         except (
             ValueError,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.matcher.model import Calendar
+from services.matcher.ranking import Demand
 from shared.lifecycle import (  # noqa: F401  (the matcher's status changes)
     expire,
     lock_request,
@@ -22,7 +23,8 @@ PAGE = 64
 
 _CANDIDATES = """
 SELECT h.* FROM hosts h
-WHERE h.active AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
+WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
+  AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
   AND (%(format)s <> 'in_person' OR h.site = %(site)s)
   AND NOT (h.id = ANY(%(excluded)s))
@@ -91,14 +93,6 @@ def lock_host(conn, host_id, skip_locked: bool = False) -> dict | None:
     ).fetchone()
 
 
-def live_in_month(conn, host_id, month: str) -> int:
-    return conn.execute(
-        "SELECT count(*) AS n FROM matches WHERE host_id = %s AND month = %s"
-        f" AND status IN {LIVE_SQL}",
-        (host_id, month),
-    ).fetchone()["n"]
-
-
 def waiting_requests(
     conn,
     *,
@@ -164,3 +158,90 @@ def finished_meetings(conn, now: datetime, limit: int = 200) -> list[dict]:
 def host_fields(conn, host_id) -> list[str]:
     row = conn.execute("SELECT fields FROM hosts WHERE id = %s", (host_id,)).fetchone()
     return list(row["fields"]) if row else []
+
+
+_DEMAND = f"""
+SELECT f, sum(waiting)::int AS waiting, sum(recent)::int AS recent, sum(supply)::int AS supply FROM (
+  SELECT field AS f, count(*) FILTER (WHERE status IN {WAITING_SQL}) AS waiting,
+         count(*) FILTER (WHERE created_at > %(since)s AND created_at <= %(now)s) AS recent,
+         0 AS supply
+  FROM requests WHERE status IN {WAITING_SQL} OR (created_at > %(since)s AND created_at <= %(now)s)
+  GROUP BY field
+  UNION ALL
+  SELECT unnest(fields), 0, 0, monthly_capacity FROM hosts WHERE active AND monthly_capacity > 0
+) d GROUP BY f
+"""
+
+
+def field_demand(conn, now: datetime, window: timedelta) -> Demand:
+    """Per field: requests waiting now, requests that arrived in the trailing
+    `window`, and the monthly capacity of the active hosts covering it."""
+    rows = conn.execute(_DEMAND, {"since": now - window, "now": now}).fetchall()
+    return Demand(
+        waiting={r["f"]: r["waiting"] for r in rows if r["waiting"]},
+        recent={r["f"]: r["recent"] for r in rows if r["recent"]},
+        supply={r["f"]: r["supply"] for r in rows if r["supply"]},
+    )
+
+
+def due_requests(conn, submitted_before: datetime, limit: int) -> list[dict]:
+    """Submitted requests that have waited out the round window (or came back
+    after a decline or an expiry), oldest first, locked (others' locked ones skipped)."""
+    return conn.execute(
+        "SELECT * FROM requests WHERE status = 'submitted' AND created_at <= %s"
+        " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+        (submitted_before, limit),
+    ).fetchall()
+
+
+def arrivals_since(conn, since: datetime) -> int:
+    """Requests submitted after `since` and still waiting for a round."""
+    return conn.execute(
+        "SELECT count(*) AS n FROM requests WHERE status = 'submitted' AND created_at > %s",
+        (since,),
+    ).fetchone()["n"]
+
+
+def competing(conn, fields: list[str], taken: list, limit: int) -> list[dict]:
+    """Other waiting requests of these fields (waitlisted, or submitted within
+    the window), oldest first, locked (others' locked ones skipped)."""
+    if limit <= 0 or not fields:
+        return []
+    return conn.execute(
+        f"SELECT * FROM requests WHERE status IN {WAITING_SQL} AND field = ANY(%s)"
+        " AND NOT (id = ANY(%s))"
+        " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+        (list(fields), list(taken), limit),
+    ).fetchall()
+
+
+def lock_waiting(conn, request_ids: list) -> list[dict]:
+    """These requests, locked, if they still wait for a host."""
+    return conn.execute(
+        f"SELECT * FROM requests WHERE id = ANY(%s) AND status IN {WAITING_SQL}"
+        " ORDER BY created_at, id FOR UPDATE",
+        (list(request_ids),),
+    ).fetchall()
+
+
+def hosts_covering(conn, fields: list[str], limit: int) -> list[dict] | None:
+    """Active hosts with capacity covering any of `fields`, least recently
+    invited first; None when there are more than `limit` of them."""
+    rows = conn.execute(
+        "SELECT * FROM hosts WHERE active AND monthly_capacity > 0 AND fields && %s"
+        " AND (paused_until IS NULL OR paused_until <= CURRENT_DATE)"
+        " ORDER BY last_invited_at ASC NULLS FIRST, id LIMIT %s",
+        (list(fields), limit + 1),
+    ).fetchall()
+    return None if len(rows) > limit else rows
+
+
+def excluded_for(conn, request_ids: list) -> dict:
+    """Per request, the hosts already proposed for it."""
+    out: dict = {r: set() for r in request_ids}
+    for r in conn.execute(
+        "SELECT request_id, host_id FROM matches WHERE request_id = ANY(%s)",
+        (list(request_ids),),
+    ).fetchall():
+        out[r["request_id"]].add(r["host_id"])
+    return out

@@ -24,16 +24,29 @@ def make_matcher(settings) -> Matcher:
         response_timeout=settings.response_timeout,
         lead=settings.min_lead_time,
         margin=settings.response_margin,
+        round_window=settings.match_round_window,
+        demand_window=settings.match_demand_window,
     )
+
+
+def round_every(matcher: Matcher) -> float:
+    """The round job's period: half the window, at least 50 ms."""
+    return max(matcher.round_window.total_seconds() / 2, 0.05)
 
 
 def wire(rt: Runtime) -> Wiring:
     s = rt.settings
     matcher = make_matcher(s)
     jobs = Jobs(rt.pool, matcher)
+    rounds = (
+        [Job("match-round", round_every(matcher), jobs.match_round)]
+        if matcher.rounds
+        else []
+    )
     return Wiring(
         consumers=[rt.consumer("matcher", ROUTES, matcher)],
-        jobs=[
+        jobs=rounds
+        + [
             Job(
                 "expire-invitations",
                 s.expire_invitations_every_s,

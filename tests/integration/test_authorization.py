@@ -322,6 +322,7 @@ ROWS = (
         form=lambda: {"email": "someone@example.com"},
     ),
     # the JSON API: one's own host profile, requests, invitations, data
+    Row("GET", "/api/v1/hosts", signed_in(200)),
     Row("GET", "/api/v1/hosts/me", {**signed_in(404), HOST: 200}),
     Row("PUT", "/api/v1/hosts/me", {**signed_in(201), HOST: 200}, json=host_body),
     Row("POST", "/api/v1/requests", signed_in(202), json=request_body),

@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 
+from shared.outbox import Outbox
 from tests.integration.matcher.world import (
+    ALL_WEEK,
     add_host,
     add_request,
     cancel,
@@ -164,3 +166,28 @@ def test_an_invitation_expires_a_margin_before_its_meeting_not_days_after(
     [match] = wait_for(lambda: matches(conn, rid), 60, message="a proposal")
     assert match["expires_at"] == match["starts_at"] - timedelta(hours=2)
     assert match["expires_at"] < now() + timedelta(hours=72)
+
+
+def test_a_paused_host_gets_no_invitation_until_the_pause_is_lifted(conn, matcher):
+    host = add_host(conn, emit=False)
+    with conn.transaction():
+        conn.execute(
+            "UPDATE hosts SET paused_until = CURRENT_DATE + 14 WHERE id = %s", (host,)
+        )
+    matcher()
+    rid = add_request(conn)
+    wait_for(lambda: status(conn, rid) == "waitlisted", 60, message="waitlisted")
+    assert matches(conn, rid) == []  # nothing reached the paused host
+    with conn.transaction():  # the host lifts the pause
+        conn.execute("UPDATE hosts SET paused_until = NULL WHERE id = %s", (host,))
+        Outbox(conn, "intake").emit(
+            "HostProfileChanged",
+            host,
+            {"host_id": host, "email": "host-back@example.com", "name": "Host",
+             "fields": ["management"], "languages": ["fr"], "formats": ["video", "phone"],
+             "site": "Paris", "timezone": "Europe/Paris", "durations": [30, 60],
+             "monthly_capacity": 2, "weekly_availability": ALL_WEEK, "unavailable": [],
+             "active": True},
+        )  # fmt: skip
+    [match] = wait_for(lambda: matches(conn, rid), 60, message="proposed once back")
+    assert match["host_id"] == host

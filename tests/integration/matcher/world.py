@@ -4,6 +4,8 @@ broker and database."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from services.matcher.jobs import Jobs
 from services.matcher.matching import Matcher
-from services.matcher.wiring import ROUTES
+from services.matcher.wiring import ROUTES, round_every
 from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.consumer import Consumer
@@ -263,20 +265,50 @@ def events(conn, request_id) -> list[str]:
     return [r["event_type"] for r in rows]
 
 
+class Rounds:
+    """The matcher's round job, run every half window in a thread, as the
+    service runs it."""
+
+    def __init__(self, jobs: Jobs):
+        self.jobs = jobs
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="rounds", daemon=True)
+
+    def run(self) -> None:
+        every = round_every(self.jobs.matcher)
+        while not self.stopping.wait(every):
+            try:
+                self.jobs.match_round()
+            except Exception:  # the test's teardown may close the database first
+                logging.getLogger(__name__).exception("matching round failed")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(30)
+
+
 class InProcess:
-    """The intake relay and the matcher's consumer, in this process."""
+    """The intake relay, the matcher's consumer and its matching rounds, in
+    this process (rounds only when `round_window` is not zero)."""
 
     def __init__(
-        self, database_url, bootstrap, names, response_timeout=timedelta(hours=72)
+        self,
+        database_url,
+        bootstrap,
+        names,
+        response_timeout=timedelta(hours=72),
+        round_window=timedelta(seconds=3),
     ):
         self.matcher = Matcher(
             taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
             response_timeout=response_timeout,
             lead=timedelta(hours=12),
+            round_window=round_window,
         )
         self.pool = make_pool(database_url, name="matcher-test")
         self.pool.open(wait=True)
         self.jobs = Jobs(self.pool, self.matcher)
+        self.rounds = Rounds(self.jobs) if self.matcher.rounds else None
         self.relay = Relay(database_url, "intake", bootstrap, names)
         self.consumer = Consumer(
             name="matcher",
@@ -291,9 +323,13 @@ class InProcess:
     def start(self) -> InProcess:
         self.relay.start()
         self.consumer.start()
+        if self.rounds:
+            self.rounds.thread.start()
         return self
 
     def stop(self) -> None:
+        if self.rounds:
+            self.rounds.stop()
         self.consumer.stop()
         self.relay.stop()
         self.pool.close()

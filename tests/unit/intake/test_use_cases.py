@@ -39,7 +39,7 @@ def host_data(**overrides) -> dict:
         "formats": ["video"], "site": None, "timezone": "Europe/Paris",
         "durations": [30], "monthly_capacity": 2,
         "weekly_availability": [{"day": "tue", "start": "09:00", "end": "12:00"}],
-        "unavailable": [], "active": True,
+        "unavailable": [], "active": True, "listed": False, "paused_until": None,
     }  # fmt: skip
     data.update(overrides)
     return data

@@ -48,6 +48,24 @@ def test_crafted_case_joint_serves_two_where_one_at_a_time_serves_one():
     )
 
 
+@dataclass(frozen=True)
+class Q(P):
+    exact: bool = True
+
+
+def test_among_plans_serving_as_many_the_one_with_more_exact_fields_wins():
+    # either request may take either host; A's rank order prefers the host of
+    # B's field, so the cheapest ranks would give both a related host
+    a_host, b_host = H("a"), H("b")
+    options = {
+        "a": [Q(b_host, "m", 0, 1, exact=False), Q(a_host, "m", 0, 1, exact=True)],
+        "b": [Q(a_host, "m", 0, 1, exact=False), Q(b_host, "m", 0, 1, exact=True)],
+    }
+    remaining = {("a", "m"): 1, ("b", "m"): 1}
+    chosen = assignment.jointly(["a", "b"], options, remaining, fixed)
+    assert chosen["a"].host == a_host and chosen["b"].host == b_host
+
+
 def test_capacity_of_a_host_is_never_exceeded():
     h = H("scarce")
     options = {i: [P(h, "2026-12", i, i + 1)] for i in range(5)}

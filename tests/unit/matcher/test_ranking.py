@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from services.matcher.model import Calendar, refusal
-from services.matcher.ranking import rank
+from services.matcher.ranking import Demand, rank
 from tests.unit.matcher.factories import host, request, utc
 
 NOW = utc("2026-11-20T09:00:00+00:00")
@@ -136,3 +136,51 @@ def test_excluded_and_self_never_ranked():
     declined = host()
     me = host(email="camille@example.com")
     assert ranked(request(WEEK), [declined, me], excluded={declined.id}) == []
+
+
+def test_a_request_goes_to_the_host_whose_other_field_nobody_is_waiting_for():
+    # both cover management and have the same slot; one also covers strategy,
+    # where requests wait for too few hosts
+    also_scarce = host(fields=["management", "strategy"])
+    only_management = host(fields=["management"])
+    demand = Demand(
+        waiting={"strategy": 6, "management": 1},
+        recent={"strategy": 10, "management": 30},
+        supply={"strategy": 4, "management": 40},
+    )
+    order = rank(
+        request(WEEK),
+        [also_scarce, only_management],
+        {},
+        related=set(),
+        excluded=set(),
+        now=NOW,
+        lead=timedelta(hours=12),
+        demand=demand,
+    )
+    assert [p.host for p in order] == [only_management, also_scarce]
+    kept = order[1].score
+    assert kept["scarcity"] == 4.0 and kept["field_pressure"] == {"strategy": 4.0}
+    assert kept["cost"] > order[0].score["cost"] and kept["weights"]["scarcity"] > 0
+
+
+def test_scarcity_never_outweighs_the_exact_field():
+    related_idle = host(fields=["leadership"])
+    exact_scarce = host(fields=["management", "strategy"])
+    demand = Demand(waiting={"strategy": 50}, supply={"strategy": 1})
+    first = rank(
+        request(WEEK),
+        [related_idle, exact_scarce],
+        {},
+        related={"leadership"},
+        excluded=set(),
+        now=NOW,
+        lead=timedelta(hours=12),
+        demand=demand,
+    )[0]
+    assert first.host is exact_scarce and first.score["exact_field"] is True
+
+
+def test_without_demand_figures_the_scarcity_part_is_zero():
+    score = ranked(request(WEEK), [host(fields=["management", "strategy"])])[0].score
+    assert score["scarcity"] == 0 and score["field_pressure"] == {}
