@@ -59,3 +59,17 @@ DAY_LABELS = {
     "sat": N_("Saturday"),
     "sun": N_("Sunday"),
 }
+
+# Why a request stands where it does (`requests.status_reason`, the reason in
+# RequestWaitlisted and RequestUnmatched): English, the catalogs' message ids,
+# translated where they are shown. A requester's own words for a cancellation
+# are kept as they wrote them.
+NO_HOST = N_("no available host")
+NO_OTHER_HOST = N_("no other available host")
+WINDOWS_PASSED = N_("availability windows have passed")
+TOO_MANY_PROPOSALS = N_("no host accepted after five proposals")  # MAX_ATTEMPTS = 5
+INVITATION_EXPIRED = N_("invitation expired")
+CANCELLED_BY_REQUESTER = N_("cancelled by the requester")
+CANCELLED_BY_OPS = N_("cancelled by ops")
+DATA_DELETED = N_("personal data deleted")
+HOST_LEFT = N_("the host left the programme")

@@ -147,6 +147,7 @@ def install_words(app: Flask) -> None:
         language_label=i18n.language_label,
         field_label=i18n.field_label,
         when=i18n.when,
+        reason_label=i18n.reason_label,
     )
     env.filters["field_label_of"] = i18n.field_label
 

@@ -74,6 +74,12 @@ def when(moment, tz: str) -> str:
     return current_app.extensions["catalogs"].when(moment, tz, locale())
 
 
+def reason_label(text: str | None) -> str:
+    """A reason the service gives (shared.statuses), in the reader's language;
+    a person's own words as they wrote them."""
+    return gettext(text) if text else ""
+
+
 def language_label(code: str) -> str:
     """An ISO 639-1 language named in the reader's language ("allemand",
     "German"); the code where Babel does not know it."""

@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from services.intake import domain
 from shared import dead_letters, lifecycle, outbox
 from shared.events import json_default
-from shared.statuses import LIVE_SQL, OPEN_REQUEST_STATUSES
+from shared.statuses import DATA_DELETED, LIVE_SQL, OPEN_REQUEST_STATUSES
 
 MATCH_WITH_HOST = (
     "SELECT m.*, h.name AS host_name, h.email AS host_email FROM matches m"
@@ -159,9 +159,9 @@ class Repository:
         self.conn.execute(
             "UPDATE requests SET requester_email = %s, requester_name = '', goal = '',"
             " referrer_name = NULL, referrer_email = NULL, idempotency_key = NULL,"
-            " status_reason = CASE WHEN status = 'cancelled' THEN 'personal data deleted'"
+            " status_reason = CASE WHEN status = 'cancelled' THEN %s"
             " ELSE status_reason END, updated_at = now() WHERE id = %s",
-            (domain.forgotten_email(request_id), request_id),
+            (domain.forgotten_email(request_id), DATA_DELETED, request_id),
         )
         self.conn.execute(  # what hosts wrote to them
             "UPDATE matches SET location = NULL, note = NULL WHERE request_id = %s",

@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 from services.intake import domain
 from services.intake.errors import Conflict, NotFound
 from shared import metrics, redaction
-from shared.statuses import OPEN_REQUEST_STATUSES
+from shared.statuses import (
+    CANCELLED_BY_OPS,
+    CANCELLED_BY_REQUESTER,
+    DATA_DELETED,
+    HOST_LEFT,
+    OPEN_REQUEST_STATUSES,
+)
 
 ANSWERS = ("accept", "decline")
 FEEDBACK = {"useful": True, "not-useful": False}
@@ -64,9 +70,7 @@ def cancel_request(uow, who, request_id, reason: str | None) -> dict:
     with uow:
         row = domain.ensure_owner(uow.repo.lock_request(request_id), who)
         by = "requester" if row["requester_email"] == who.email else "ops"
-        default = (
-            "cancelled by the requester" if by == "requester" else "cancelled by ops"
-        )
+        default = CANCELLED_BY_REQUESTER if by == "requester" else CANCELLED_BY_OPS
         return _cancel(uow, row, reason, by, reason or default)
 
 
@@ -188,7 +192,7 @@ def export_person(uow, who) -> dict:
         }
 
 
-LEFT = "the host left the programme"
+LEFT = HOST_LEFT
 
 
 def forget_person(uow, who) -> dict:
@@ -220,9 +224,9 @@ def forget_person(uow, who) -> dict:
                 _cancel(
                     uow,
                     row,
-                    "personal data deleted",
+                    DATA_DELETED,
                     "requester",
-                    "personal data deleted",
+                    DATA_DELETED,
                 )
             uow.repo.anonymise_request(row["id"])
             uow.outbox(row["correlation_id"]).emit(

@@ -16,6 +16,7 @@ from services.matcher import repository as repo
 from services.matcher.matching import PRODUCER, Matcher
 from shared import metrics
 from shared.outbox import Outbox
+from shared.statuses import INVITATION_EXPIRED
 
 
 class Jobs:
@@ -37,7 +38,7 @@ class Jobs:
                     continue  # being answered or cancelled right now: next run
                 freed.update(
                     self.matcher.expire_invitation(
-                        ob, request, match, "invitation expired", now, skip_locked=True
+                        ob, request, match, INVITATION_EXPIRED, now, skip_locked=True
                     )
                 )
                 metrics.expiries.inc()

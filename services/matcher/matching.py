@@ -27,7 +27,13 @@ from services.matcher.model import (
 from shared import metrics
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
-from shared.statuses import WAITING_REQUEST_STATUSES
+from shared.statuses import (
+    NO_HOST,
+    NO_OTHER_HOST,
+    TOO_MANY_PROPOSALS,
+    WAITING_REQUEST_STATUSES,
+    WINDOWS_PASSED,
+)
 
 PRODUCER = "matcher"
 log = logging.getLogger(__name__)
@@ -124,7 +130,7 @@ class Matcher:
         self.waitlist(
             ob,
             row,
-            "no available host" if row["attempts"] == 0 else "no other available host",
+            NO_HOST if row["attempts"] == 0 else NO_OTHER_HOST,
             now,
         )
         return "waitlisted"
@@ -181,9 +187,9 @@ class Matcher:
 
     def give_up(self, ob: Outbox, row, request: Request, now: datetime) -> bool:
         if slots.windows_passed(request.windows, request.duration, now + self.lead):
-            reason = "availability windows have passed"
+            reason = WINDOWS_PASSED
         elif row["attempts"] >= MAX_ATTEMPTS:
-            reason = f"no host accepted after {MAX_ATTEMPTS} proposals"
+            reason = TOO_MANY_PROPOSALS
         else:
             return False
         repo.set_status(ob.conn, row["id"], "unmatched", reason, now)

@@ -67,6 +67,9 @@ class Renderer:
             field_label=lambda slug: self.taxonomy.label(slug, lang),
             format_label=lambda slug: self.format_label(slug, lang),
             duration=lambda minutes: self.duration(minutes, lang),
+            # a reason the service gives (shared.statuses), in the reader's
+            # language; a person's own words as they wrote them
+            reason_label=lambda text: self.catalogs.gettext(lang, text or ""),
         )
         return env
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared import links
+from shared.db import connect
 from tests.fixtures_intake import user
 from tests.integration.intake.helpers import (
     count,
@@ -356,3 +357,23 @@ def test_sites_and_time_zones_are_chosen_from_lists(client):
     refused = client.post("/host", headers=NATHALIE, data={**form, "csrf_token": token})
     assert refused.status_code == 422
     assert "Not one of the company" in refused.get_data(as_text=True)
+
+
+def test_a_waiting_reason_is_shown_in_the_readers_language(client, database_url):
+    rid = client.post(
+        "/api/v1/requests",
+        json=request_body(),
+        headers=user("camille.durand@example.com"),
+    ).json["id"]
+    with connect(database_url) as conn:
+        conn.execute(
+            "UPDATE requests SET status = 'waitlisted', status_reason = %s WHERE id = %s",
+            ("no other available host", rid),
+        )
+    page = client.get(
+        "/requests?lang=fr", headers=user("camille.durand@example.com", lang="fr")
+    ).get_data(as_text=True)
+    assert "En attente d'un hôte" in page or "En attente d&#39;un hôte" in page
+    assert (
+        "aucun autre hôte disponible" in page and "no other available host" not in page
+    )

@@ -267,3 +267,11 @@ def test_the_invitation_says_why_accept_and_confirmations_how_to_prepare(
         _subject, text, html = renderer.render(kind, lang, CONTEXT)
         assert words in text and words in html
         assert "30" in text and "60" in text if kind == "invitation" else True
+
+
+def test_a_reason_the_service_gives_is_written_in_the_readers_language(renderer):
+    context = {**CONTEXT, "reason": "no available host"}
+    _subject, text, _html = renderer.render("waitlisted", "fr", context)
+    assert "aucun hôte disponible" in text and "no available host" not in text
+    _subject, text, _html = renderer.render("waitlisted", "en", context)
+    assert "no available host" in text
