@@ -43,11 +43,11 @@ from bench import matcher as matcher_bench
 from bench.infra import fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
-from services.matcher import assignment, handlers, ranking, slots
+from services.matcher import assignment, handlers, ranking
 from services.matcher import repository as repo
 from services.matcher.matching import Matcher
 from services.matcher.model import Calendar, Host, Request, refusal
-from shared import fields, lifecycle
+from shared import fields, lifecycle, slots
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
 from shared.outbox import Outbox

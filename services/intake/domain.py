@@ -7,9 +7,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from services.intake.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
+from shared import slots
 from shared.events import json_default
 from shared.i18n import N_
 
@@ -174,3 +176,45 @@ def ensure_answerable(match: dict | None, host_email: str, now: datetime) -> dic
 def forgotten_email(row_id) -> str:
     """What replaces a forgotten person's address: unique, undeliverable."""
     return f"forgotten+{row_id}@invalid"
+
+
+def next_free_slots(host: dict, meetings: list[dict], not_before: datetime, n: int = 5):
+    """The first `n` slots the matcher could offer a host, over four weeks:
+    their weekly grid, less time off, live meetings and full months, for the
+    shortest meeting they offer. [(start, end)], in UTC."""
+    if not host["active"] or not host["durations"] or host["monthly_capacity"] <= 0:
+        return []
+    zone = ZoneInfo(host["timezone"])
+    if (
+        host.get("paused_until")
+        and not_before.astimezone(zone).date() < host["paused_until"]
+    ):
+        not_before = datetime.combine(host["paused_until"], time(0), tzinfo=zone)
+    per_month: dict[str, int] = {}
+    for m in meetings:
+        per_month[m["month"]] = per_month.get(m["month"], 0) + 1
+    full = {
+        month for month, count in per_month.items() if count >= host["monthly_capacity"]
+    }
+    blocked = list(slots.parse_windows(host["unavailable"] or []))
+    blocked += [(m["starts_at"], m["ends_at"]) for m in meetings]
+    weekly = slots.parse_weekly(host["weekly_availability"])
+    duration = timedelta(minutes=min(host["durations"]))
+    until = not_before + timedelta(weeks=4)
+    found = []
+    while len(found) < n:
+        slot = slots.earliest_slot(
+            requester_windows=[(not_before, until)],
+            weekly=weekly,
+            tz=zone,
+            blocked=blocked,
+            duration=duration,
+            not_before=not_before,
+            full_months=full,
+        )
+        if slot is None:
+            break
+        found.append(slot)
+        blocked.append(slot)
+        not_before = slot[1]
+    return found

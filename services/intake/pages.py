@@ -284,11 +284,20 @@ def host_profile():
             if row
             else {}
         )
+        free = (
+            use_cases.next_free_slots(
+                unit_of_work(), identity.current(), settings().min_lead_time
+            )
+            if row
+            else []
+        )
         return render_template(
             "pages/host_form.html",
             form=host_form_values(row),
             lists=lists,
             errors={},
+            free_slots=free,
+            host_zone=row["timezone"] if row else None,
             **ctx,
         )
     body = host_body(request.form)

@@ -230,6 +230,14 @@ class Repository:
             {"q": query, "f": field, "limit": limit},
         ).fetchall()
 
+    def meetings_of(self, host_id) -> list[dict]:
+        """The host's proposed and accepted meetings still to come."""
+        return self.conn.execute(
+            "SELECT starts_at, ends_at, month FROM matches"
+            f" WHERE host_id = %s AND status IN {LIVE_SQL} AND ends_at > now()",
+            (host_id,),
+        ).fetchall()
+
     def lock_host_of(self, email: str) -> dict | None:
         return self.conn.execute(
             "SELECT * FROM hosts WHERE email = %s FOR UPDATE", (email,)

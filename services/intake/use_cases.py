@@ -9,7 +9,7 @@ knows no HTTP.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.intake import domain
 from services.intake.errors import Conflict, NotFound
@@ -116,6 +116,16 @@ def get_host(uow, who) -> dict:
     if row is None:
         raise NotFound()
     return row
+
+
+def next_free_slots(uow, who, lead: timedelta, n: int = 5) -> list[tuple]:
+    """The caller's next free slots as a host: what the matcher could offer."""
+    with uow:
+        host = uow.repo.host_of(who.email)
+        if host is None:
+            return []
+        meetings = uow.repo.meetings_of(host["id"])
+    return domain.next_free_slots(host, meetings, _now() + lead, n)
 
 
 def host_directory(

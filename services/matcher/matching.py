@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from services.matcher import assignment, ranking, slots
+from services.matcher import assignment, ranking
 from services.matcher import repository as repo
 from services.matcher.model import (
     MAX_ATTEMPTS,
@@ -24,7 +24,7 @@ from services.matcher.model import (
     paused,
     refusal,
 )
-from shared import metrics
+from shared import metrics, slots
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
 from shared.statuses import (

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from services.matcher import slots
+from shared import slots
 
 MAX_ATTEMPTS = (
     5  # proposals per request (declined or expired ones count) before it is unmatched

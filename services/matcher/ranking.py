@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.matcher import slots
 from services.matcher.model import Calendar, Host, Request, refusal, slot_for
+from shared import slots
 
 log = logging.getLogger(__name__)
 

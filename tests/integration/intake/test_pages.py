@@ -377,3 +377,16 @@ def test_a_waiting_reason_is_shown_in_the_readers_language(client, database_url)
     assert (
         "aucun autre hôte disponible" in page and "no other available host" not in page
     )
+
+
+def test_the_host_page_shows_the_next_free_slots_in_the_hosts_zone(client):
+    client.put(
+        "/api/v1/hosts/me",
+        json=host_body(weekly_availability=[{"day": d, "start": "09:00", "end": "10:00"}
+                       for d in ("mon", "tue", "wed", "thu", "fri")]),
+        headers=NATHALIE,
+    )  # fmt: skip
+    page = client.get("/host?lang=fr", headers=NATHALIE).get_data(as_text=True)
+    section = page[page.index('id="free-slots"') : page.index("</section>")]
+    assert "Vos prochains créneaux libres" in section
+    assert section.count("<li>") == 5 and "à 09:00 (Europe/Paris)" in section

@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.matcher import slots
 from services.matcher.model import Host, Request
+from shared import slots
 
 
 def utc(text: str) -> datetime:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.matcher import slots
 from services.matcher.model import Calendar, full_months, refusal
 from services.matcher.ranking import propose
+from shared import slots
 from tests.unit.matcher.factories import host, request
 
 ZONES = [

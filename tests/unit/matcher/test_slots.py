@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from services.matcher import slots
 from services.matcher.model import Calendar, slot_for
+from shared import slots
 from tests.unit.matcher.factories import host, request, utc
 
 EARLY = utc("2026-01-01T00:00:00+00:00")
