@@ -75,6 +75,7 @@ class Settings:
     pool_size: int = 8  # database connections per process
     outbox_relay: bool = True  # off: a WSGI worker leaves publishing to others
     mail_sink_dir: Path | None = None  # the local sink's folder, shown to ops
+    ops_personal_data_group: str = "ops-personal-data"  # may export names and emails
 
 
 def is_number(text: str) -> bool:
@@ -354,6 +355,9 @@ def load(env=None) -> Settings:
         pool_size=parse_count("POOL_SIZE", _get(env, "POOL_SIZE", "8")),
         outbox_relay=parse_switch("OUTBOX_RELAY", _get(env, "OUTBOX_RELAY", "on")),
         mail_sink_dir=parse_folder("MAIL_SINK_DIR", _get(env, "MAIL_SINK_DIR")),
+        ops_personal_data_group=_get(
+            env, "OPS_PERSONAL_DATA_GROUP", "ops-personal-data"
+        ).strip(),
     )
     if settings.match_demand_window <= timedelta(0):
         raise ConfigError("MATCH_DEMAND_WINDOW", "must be longer than zero")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import logging
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import (
@@ -12,6 +15,7 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,7 +28,10 @@ from services.intake.i18n import field_label, gettext, locale, schemas, status_l
 from services.intake.lag import consumer_lag
 from shared.config import is_number
 from shared.i18n import N_
-from shared.statuses import REQUEST_STATUSES
+from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
+
+HOST_VIEWS = ("busiest", "idle")
+FILTERS = ("status", "field", "since", "until")
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 log = logging.getLogger(__name__)
@@ -147,6 +154,157 @@ def retry_all_from_dashboard():
     return redirect(url_for("ops.dashboard"))
 
 
+class Invalid(Exception):
+    """Query parameters that do not hold (422 with the errors per parameter)."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@bp.errorhandler(Invalid)
+def invalid(exc: Invalid):
+    return jsonify(errors=exc.errors), 422
+
+
+def _page(errors: dict) -> int:
+    page = request.args.get("page", "1")
+    if not is_number(page) or not 1 <= int(page) <= 100_000:
+        errors["page"] = ["Not a valid integer."]
+        return 1
+    return int(page)
+
+
+def _moment(name: str, errors: dict) -> datetime | None:
+    """`since` / `until`: an ISO date (midnight UTC) or date and time."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(), UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        errors[name] = ["Not a valid date or date and time."]
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _export_filters(statuses) -> dict:
+    errors: dict = {}
+    status = request.args.get("status") or None
+    field = request.args.get("field") or None
+    if status and status not in statuses:
+        errors["status"] = [f"Must be one of: {', '.join(statuses)}."]
+    if field and field not in current_app.extensions["taxonomy"]:
+        errors["field"] = ["Unknown field of the taxonomy."]
+    since, until = _moment("since", errors), _moment("until", errors)
+    if errors:
+        raise Invalid(errors)
+    return {"status": status, "field": field, "since": since, "until": until}
+
+
+def _personal() -> bool:
+    """`?personal=1` adds names and emails: only for members of the group
+    OPS_PERSONAL_DATA_GROUP (403 for the other members of `ops`)."""
+    if request.args.get("personal") not in ("1", "true", "yes"):
+        return False
+    if rt().settings.ops_personal_data_group not in identity.require().groups:
+        raise identity.Forbidden()
+    return True
+
+
+def _csv(table: str, statuses):
+    personal = _personal()
+    filters = _export_filters(statuses)
+    columns, rows = ops_use_cases.export(unit_of_work(), table, filters, personal)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{table}-{stamp}.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/export/requests.csv")
+def export_requests():
+    return _csv("requests", REQUEST_STATUSES)
+
+
+@bp.get("/export/matches.csv")
+def export_matches():
+    return _csv("matches", MATCH_STATUSES)
+
+
+def _weeks(errors: dict) -> int:
+    weeks = request.args.get("weeks", "12")
+    if not is_number(weeks) or not 1 <= int(weeks) <= 104:
+        errors["weeks"] = ["Must be a whole number of weeks from 1 to 104."]
+        return 12
+    return int(weeks)
+
+
+@bp.get("/api/trend")
+def trend():
+    errors: dict = {}
+    weeks = _weeks(errors)
+    if errors:
+        raise Invalid(errors)
+    return jsonify({"weeks": ops_use_cases.trend(unit_of_work(), weeks)})
+
+
+@bp.get("/api/feedback")
+def feedback():
+    return jsonify({"feedback": ops_use_cases.feedback(unit_of_work())})
+
+
+@bp.get("/api/hosts")
+def hosts():
+    errors: dict = {}
+    view = request.args.get("view") or "busiest"
+    if view not in HOST_VIEWS:
+        errors["view"] = [f"Must be one of: {', '.join(HOST_VIEWS)}."]
+    page = _page(errors)
+    if errors:
+        raise Invalid(errors)
+    return jsonify(ops_use_cases.hosts_page(unit_of_work(), view, page))
+
+
+def export_filters() -> dict[str, dict]:
+    """The page's filters carried to each export's link (a status only where
+    the table has it)."""
+    given = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    statuses = {"requests": REQUEST_STATUSES, "matches": MATCH_STATUSES}
+    return {
+        table: {k: v for k, v in given.items() if k != "status" or v in statuses[table]}
+        for table in statuses
+    }
+
+
+def scarcity_rows(fields: dict) -> list[dict]:
+    """The fields with demand or capacity, those short of hosts first (the
+    largest gap first)."""
+    rows = [
+        {"slug": slug, "label": field_label(slug), **v}
+        for slug, v in fields.items()
+        if v["demand"] or v["capacity_coming_weeks"]
+    ]
+    rows.sort(
+        key=lambda r: (
+            not r["short"],
+            r["capacity_coming_weeks"] - r["demand"],
+            r["label"],
+        )
+    )
+    return rows[:15]
+
+
 @bp.get("")
 @bp.get("/")
 def dashboard():
@@ -155,6 +313,9 @@ def dashboard():
     dead = ops_use_cases.dead_letters(unit_of_work(), limit=20)
     failed = ops_use_cases.failed_mail(unit_of_work(), limit=20)
     lag = _lag()
+    weekly = ops_use_cases.trend(unit_of_work(), 12)
+    busiest = ops_use_cases.hosts_page(unit_of_work(), "busiest", 1)
+    idle = ops_use_cases.hosts_page(unit_of_work(), "idle", 1)
     demand = sorted(
         (
             (field_label(k), v["monthly_capacity"], v["open_requests"])
@@ -183,10 +344,18 @@ def dashboard():
             gettext("Host utilisation this month"),
             [
                 (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
-                for h in s["host_utilisation"][:15]
+                for h in busiest["hosts"][:15]
             ],
             unit=" %",
             colour=svg.COLOURS[3],
+        ),
+        "trend": svg.columns(
+            gettext("Requests, proposals and confirmations per week"),
+            [
+                (w["week"][-3:], (w["requests"], w["proposals"], w["confirmations"]))
+                for w in weekly
+            ],
+            (gettext("requests"), gettext("proposals"), gettext("confirmations")),
         ),
         "lag": svg.bars(
             gettext("Consumer lag"),
@@ -203,6 +372,12 @@ def dashboard():
         failed=failed,
         lag=lag,
         mail_sink=mail_folder() is not None,
+        scarcity=scarcity_rows(s["fields"]),
+        feedback=ops_use_cases.feedback(unit_of_work())[:24],
+        host_pages={"busiest": busiest["pages"], "idle": idle["pages"]},
+        filters=export_filters(),
+        personal_allowed=rt().settings.ops_personal_data_group
+        in identity.require().groups,
     )
 
 

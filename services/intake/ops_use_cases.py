@@ -7,10 +7,44 @@ Each takes a unit of work (`uow.reports` for the reads) and knows no HTTP.
 from __future__ import annotations
 
 import json
+import math
 
 from services.intake.errors import Conflict, NotFound
 from services.intake.reports import PAGE_SIZE
 from shared.events import iso
+
+SCARCITY_WEEKS = 4  # the window of demand behind and of capacity ahead
+REQUEST_COLUMNS = (
+    "id",
+    "field",
+    "status",
+    "status_reason",
+    "format",
+    "attempts",
+    "created_at",
+    "proposed_at",
+    "confirmed_at",
+)
+MATCH_COLUMNS = (
+    "id",
+    "request_id",
+    "field",
+    "status",
+    "decline_reason",
+    "host_id",
+    "exact_field",
+    "format",
+    "starts_at",
+    "ends_at",
+    "created_at",
+    "responded_at",
+    "attempts",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PERSONAL_COLUMNS = {
+    "requests": ("requester_name", "requester_email"),
+    "matches": ("requester_name", "requester_email", "host_name", "host_email"),
+}
 
 
 def summary(uow, taxonomy) -> dict:
@@ -29,6 +63,9 @@ def summary(uow, taxonomy) -> dict:
         for slug, n in r.open_requests_by_field().items():
             if slug in fields:
                 fields[slug]["open_requests"] = n
+        scarcity = r.scarcity(SCARCITY_WEEKS)
+        for slug, entry in fields.items():
+            entry.update(_scarcity(scarcity.get(slug)))
         total = funnel["submitted"]
         return {
             "requests": r.by_status("requests"),
@@ -42,6 +79,21 @@ def summary(uow, taxonomy) -> dict:
             "host_utilisation": r.host_utilisation(),
             "mail_outage": _outage(r.mail_outage()),
         }
+
+
+def _scarcity(row: dict | None) -> dict:
+    """Demand and capacity of one field, and how many more hosts at its
+    median monthly capacity would clear its waitlist."""
+    row = row or {"demand": 0, "capacity": 0, "waitlisted": 0, "median": None}
+    demand, capacity = int(row["demand"] or 0), int(row["capacity"] or 0)
+    waiting = int(row["waitlisted"] or 0)
+    per_host = max(float(row["median"] or 0), 1.0)
+    return {
+        "demand": demand,
+        "capacity_coming_weeks": capacity,
+        "hosts_to_clear_waitlist": math.ceil(waiting / per_host) if waiting else 0,
+        "short": demand > capacity,
+    }
 
 
 def _outage(row: dict | None) -> dict | None:
@@ -167,3 +219,76 @@ def retry_all_failed_mail(uow, kind: str | None, since, until) -> int:
                 {"notification_id": None, "kind": kind, "since": since, "until": until},
             )
     return n
+
+
+def export(uow, table: str, filters: dict, personal: bool) -> tuple[tuple, list]:
+    """The header and rows of a CSV export of `requests` or `matches`,
+    filtered by status, field and a range of creation times; names and
+    emails only when `personal`."""
+    with uow:
+        read = (
+            uow.reports.export_requests
+            if table == "requests"
+            else uow.reports.export_matches
+        )
+        rows = read(
+            filters.get("status"),
+            filters.get("field"),
+            filters.get("since"),
+            filters.get("until"),
+            personal,
+        )
+    columns = REQUEST_COLUMNS if table == "requests" else MATCH_COLUMNS
+    if personal:
+        columns += PERSONAL_COLUMNS[table]
+    return columns, [[_cell(r[c]) for c in columns] for r in rows]
+
+
+def _cell(value):
+    """One CSV cell; text a spreadsheet would read as a formula is quoted."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def trend(uow, weeks: int) -> list[dict]:
+    with uow:
+        rows = uow.reports.weekly_trend(weeks)
+    return [{**r, "start": r["start"].isoformat()} for r in rows]
+
+
+def feedback(uow) -> list[dict]:
+    with uow:
+        rows = uow.reports.feedback()
+    return [
+        {
+            "field": r["field"],
+            "month": r["month"],
+            "requester": {"useful": r["ru"], "not_useful": r["rn"]},
+            "host": {"useful": r["hu"], "not_useful": r["hn"]},
+        }
+        for r in rows
+    ]
+
+
+def hosts_page(uow, view: str, page: int) -> dict:
+    with uow:
+        found = uow.reports.hosts_page(view, page)
+    return {
+        "view": view,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "total": found["total"],
+        "pages": max(math.ceil(found["total"] / PAGE_SIZE), 1),
+        "hosts": [
+            {
+                **r,
+                "utilisation": round(r["booked"] / max(r["capacity"], 1), 4),
+            }
+            for r in found["rows"]
+        ],
+    }

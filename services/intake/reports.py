@@ -180,3 +180,133 @@ class Reports:
             ).fetchone()
             is not None
         )
+
+    # -- scarcity, exports, trend, feedback, host pages ----------------------
+
+    def scarcity(self, weeks: int = 4) -> dict[str, dict]:
+        """Per field: demand (open requests plus arrivals over the last
+        `weeks`), the capacity of active, unpaused hosts over the next `weeks`
+        (monthly capacity prorated, less live meetings booked in that window),
+        the waitlist and the median monthly capacity of the field's hosts."""
+        out: dict[str, dict] = {}
+
+        def entry(slug):
+            return out.setdefault(
+                slug, {"demand": 0, "capacity": 0, "waitlisted": 0, "median": None}
+            )
+
+        for r in self.conn.execute(
+            "SELECT field, count(*) FILTER (WHERE status = ANY(%s))"
+            " + count(*) FILTER (WHERE created_at >= now() - %s * interval '1 week')"
+            " AS demand, count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted"
+            " FROM requests GROUP BY field",
+            (list(OPEN_REQUEST_STATUSES), weeks),
+        ):
+            entry(r["field"]).update(demand=r["demand"], waitlisted=r["waitlisted"])
+        for r in self.conn.execute(
+            "WITH h AS (SELECT h.id, h.fields, h.monthly_capacity,"
+            " greatest(round(h.monthly_capacity * %(days)s / 30.4375)::int"
+            "  - (SELECT count(*) FROM matches m WHERE m.host_id = h.id"
+            f"   AND m.status IN {LIVE_SQL} AND m.starts_at >= now()"
+            "    AND m.starts_at < now() + %(days)s * interval '1 day'), 0) AS free"
+            " FROM hosts h WHERE h.active"
+            " AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE))"
+            " SELECT f AS slug, sum(free)::int AS capacity,"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY monthly_capacity) AS median"
+            " FROM h, unnest(fields) AS f GROUP BY f",
+            {"days": 7 * weeks},
+        ):
+            entry(r["slug"]).update(capacity=r["capacity"], median=r["median"])
+        return out
+
+    def export_requests(self, status, field, since, until, personal: bool):
+        extra = ", requester_name, requester_email" if personal else ""
+        return self.conn.execute(
+            "SELECT id::text, field, status, status_reason, format, attempts,"
+            f" created_at, proposed_at, confirmed_at{extra} FROM requests"
+            " WHERE (%(status)s::text IS NULL OR status = %(status)s)"
+            " AND (%(field)s::text IS NULL OR field = %(field)s)"
+            " AND (%(since)s::timestamptz IS NULL OR created_at >= %(since)s)"
+            " AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s)"
+            " ORDER BY created_at, id",
+            {"status": status, "field": field, "since": since, "until": until},
+        ).fetchall()
+
+    def export_matches(self, status, field, since, until, personal: bool):
+        extra = (
+            ", r.requester_name, r.requester_email, h.name AS host_name,"
+            " h.email AS host_email"
+            if personal
+            else ""
+        )
+        return self.conn.execute(
+            "SELECT m.id::text, m.request_id::text, r.field, m.status,"
+            " m.decline_reason, m.host_id::text, m.exact_field, m.format,"
+            " m.starts_at, m.ends_at, m.created_at, m.responded_at, r.attempts"
+            f"{extra} FROM matches m JOIN requests r ON r.id = m.request_id"
+            " JOIN hosts h ON h.id = m.host_id"
+            " WHERE (%(status)s::text IS NULL OR m.status = %(status)s)"
+            " AND (%(field)s::text IS NULL OR r.field = %(field)s)"
+            " AND (%(since)s::timestamptz IS NULL OR m.created_at >= %(since)s)"
+            " AND (%(until)s::timestamptz IS NULL OR m.created_at < %(until)s)"
+            " ORDER BY m.created_at, m.id",
+            {"status": status, "field": field, "since": since, "until": until},
+        ).fetchall()
+
+    def weekly_trend(self, weeks: int) -> list[dict]:
+        """Per ISO week (UTC, oldest first): requests created, first
+        proposals, confirmations."""
+        return self.conn.execute(
+            "WITH w AS (SELECT generate_series("
+            " date_trunc('week', now() AT TIME ZONE 'UTC') - (%(n)s - 1) * interval '1 week',"
+            " date_trunc('week', now() AT TIME ZONE 'UTC'), interval '1 week') AS start)"
+            " SELECT w.start::date AS start,"
+            " to_char(w.start, 'IYYY-\"W\"IW') AS week,"
+            " (SELECT count(*) FROM requests r WHERE"
+            "  date_trunc('week', r.created_at AT TIME ZONE 'UTC') = w.start) AS requests,"
+            " (SELECT count(*) FROM requests r WHERE"
+            "  date_trunc('week', r.proposed_at AT TIME ZONE 'UTC') = w.start) AS proposals,"
+            " (SELECT count(*) FROM requests r WHERE"
+            "  date_trunc('week', r.confirmed_at AT TIME ZONE 'UTC') = w.start)"
+            " AS confirmations FROM w ORDER BY w.start",
+            {"n": weeks},
+        ).fetchall()
+
+    def feedback(self) -> list[dict]:
+        """The "was it useful?" answers per field and month of the meeting."""
+        return self.conn.execute(
+            "SELECT r.field, m.month,"
+            " count(*) FILTER (WHERE f.respondent = 'requester' AND f.useful) AS ru,"
+            " count(*) FILTER (WHERE f.respondent = 'requester' AND NOT f.useful) AS rn,"
+            " count(*) FILTER (WHERE f.respondent = 'host' AND f.useful) AS hu,"
+            " count(*) FILTER (WHERE f.respondent = 'host' AND NOT f.useful) AS hn"
+            " FROM feedback f JOIN matches m ON m.id = f.match_id"
+            " JOIN requests r ON r.id = m.request_id"
+            " GROUP BY r.field, m.month ORDER BY m.month DESC, r.field"
+        ).fetchall()
+
+    def hosts_page(self, view: str, page: int) -> dict:
+        """Active hosts with their live meetings this month: the busiest
+        first, or only the idle ones (none), by name."""
+        base = (
+            "SELECT h.id::text AS host_id, h.name, h.monthly_capacity AS capacity,"
+            " count(m.id) AS booked FROM hosts h LEFT JOIN matches m"
+            f" ON m.host_id = h.id AND m.status IN {LIVE_SQL}"
+            " AND m.month = to_char(now() AT TIME ZONE h.timezone, 'YYYY-MM')"
+            " WHERE h.active GROUP BY h.id"
+        )
+        if view == "idle":
+            base += " HAVING count(m.id) = 0"
+            order = "name, host_id"
+        else:
+            order = (
+                "booked::float / greatest(capacity, 1) DESC, booked DESC, name, host_id"
+            )
+        total = self.conn.execute(f"SELECT count(*) AS n FROM ({base}) t").fetchone()[
+            "n"
+        ]
+        rows = self.conn.execute(
+            f"SELECT * FROM ({base}) t ORDER BY {order} LIMIT %s OFFSET %s",
+            (PAGE_SIZE, (page - 1) * PAGE_SIZE),
+        ).fetchall()
+        return {"total": total, "rows": rows}

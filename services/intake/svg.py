@@ -74,6 +74,52 @@ def paired(
     return Markup("".join(parts))
 
 
+def columns(
+    title: str,
+    items: list[tuple[str, tuple[float, ...]]],
+    legend: tuple[str, ...],
+    *,
+    width: int = 640,
+    height: int = 240,
+) -> Markup:
+    """Vertical bars grouped per label (one group per week, say), one colour
+    per series of the legend."""
+    pad, top_h, bottom_h = 8, 44, 20
+    plot_h = height - top_h - bottom_h
+    top = max((v for _, values in items for v in values), default=0) or 1
+    group_w = (width - 2 * pad) / max(len(items), 1)
+    bar_w = max((group_w - 6) / max(len(legend), 1), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="{pad}" y="{pad + 12}" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for k, name in enumerate(legend):
+        x = pad + k * 130
+        parts.append(
+            f'<rect x="{x}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[k % len(COLOURS)]}"/>'
+            f'<text x="{x + 14}" y="{pad + 29}" font-size="11">{escape(name)}</text>'
+        )
+    base = top_h + plot_h
+    parts.append(
+        f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#999"/>'
+    )
+    for i, (label, values) in enumerate(items):
+        x0 = pad + i * group_w + 3
+        for k, value in enumerate(values):
+            h = int(plot_h * value / top) if value else 0
+            parts.append(
+                f'<rect x="{x0 + k * bar_w:.1f}" y="{base - max(h, 1)}" width="{max(bar_w - 1, 1):.1f}"'
+                f' height="{max(h, 1)}" fill="{COLOURS[k % len(COLOURS)]}">'
+                f"<title>{escape(str(label))} · {escape(legend[k])}: {_fmt(value)}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{x0:.1f}" y="{base + 14}" font-size="10">{escape(str(label))[:8]}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 def _fmt(value) -> str:
     if value is None:
         return "—"

@@ -479,6 +479,25 @@ ROWS = (
     Row("POST", "/ops/api/notifications/retry", ops_only(202), json=dict),
     Row("POST", "/ops/notifications/retry", ops_only(302), form=dict),
     Row("GET", "/ops/mail", ops_only(200)),
+    Row("GET", "/ops/export/requests.csv", ops_only(200)),
+    Row("GET", "/ops/export/matches.csv", ops_only(200)),
+    Row(
+        "GET",
+        "/ops/export/requests.csv",
+        ops_only(403),
+        path=lambda w: "/ops/export/requests.csv?personal=1",
+        variant="names and emails, without the personal data group",
+    ),
+    Row(
+        "GET",
+        "/ops/export/matches.csv",
+        ops_only(403),
+        path=lambda w: "/ops/export/matches.csv?personal=1",
+        variant="names and emails, without the personal data group",
+    ),
+    Row("GET", "/ops/api/trend", ops_only(200)),
+    Row("GET", "/ops/api/feedback", ops_only(200)),
+    Row("GET", "/ops/api/hosts", ops_only(200)),
     Row("GET", "/ops/mail/<name>", ops_only(200), path=lambda w: f"/ops/mail/{MAIL}"),
 )
 

@@ -115,16 +115,28 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "hosts": 2,
         "monthly_capacity": 5,
         "open_requests": 2,
+        "demand": 5,  # 2 open + 3 arrived in the last 4 weeks
+        "capacity_coming_weeks": 4,  # 2 + 3 prorated to 28 days, less 1 booked
+        "hosts_to_clear_waitlist": 0,
+        "short": True,
     }
     assert s["fields"]["strategy"] == {
         "hosts": 1,
         "monthly_capacity": 3,
         "open_requests": 1,
+        "demand": 2,
+        "capacity_coming_weeks": 3,
+        "hosts_to_clear_waitlist": 1,
+        "short": False,
     }
     assert s["fields"]["data-engineering"] == {
         "hosts": 1,
         "monthly_capacity": 1,
         "open_requests": 1,
+        "demand": 2,
+        "capacity_coming_weeks": 1,
+        "hosts_to_clear_waitlist": 1,
+        "short": True,
     }
     assert (
         s["time_to_proposal_s"]["p50"] is not None

@@ -1,0 +1,71 @@
+"""The dashboard's CSV export, followed from its link in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import requests
+from selenium.webdriver.common.by import By
+
+from tests.integration.intake.helpers import host_body, request_body
+from tests.support import ServiceProcess, wait_for
+
+
+def test_requests_csv_from_the_dashboard_link_holds_the_rows_and_no_email(
+    browser, service_env, log_dir
+):
+    intake = ServiceProcess("intake", service_env, log_dir).start()
+    try:
+        base = intake.url
+        requests.put(
+            f"{base}/api/v1/hosts/me",
+            json=host_body(),
+            headers={"X-Remote-User": "host0@example.com"},
+            timeout=10,
+        ).raise_for_status()
+        created = set()
+        for i, field in enumerate(("management", "management", "strategy")):
+            response = requests.post(
+                f"{base}/api/v1/requests",
+                json=request_body(field=field),
+                headers={"X-Remote-User": f"req{i}@example.com"},
+                timeout=10,
+            )
+            response.raise_for_status()
+            created.add(response.json()["id"])
+
+        browser.get(f"{base}/dev/login?lang=en")
+        browser.find_element(By.ID, "email").send_keys("ops.person@example.com")
+        browser.find_element(By.ID, "groups").send_keys("ops")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for(
+            lambda: browser.current_url.rstrip("/") == base, 30, message="signed in"
+        )
+        browser.get(f"{base}/ops")
+        link = wait_for(
+            lambda: browser.find_elements(By.ID, "export-requests"),
+            30,
+            message="the export link",
+        )[0]
+        href = link.get_attribute("href")
+        assert href.startswith(f"{base}/ops/export/requests.csv")
+        assert browser.find_elements(By.CSS_SELECTOR, "#chart-trend svg.chart")
+
+        session = requests.Session()
+        for cookie in browser.get_cookies():
+            session.cookies.set(cookie["name"], cookie["value"])
+        response = session.get(href, timeout=10)
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert {r["id"] for r in rows} == created
+        assert sorted(r["field"] for r in rows) == [
+            "management",
+            "management",
+            "strategy",
+        ]
+        assert "@" not in response.text
+        assert session.get(f"{href}?personal=1", timeout=10).status_code == 403
+    finally:
+        intake.stop()
