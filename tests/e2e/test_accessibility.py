@@ -38,9 +38,20 @@ def violations(browser) -> list[str]:
     ]
 
 
+MAIL = "20261126T090000-abc.eml"
+
+
 @pytest.fixture
-def intake(service_env, log_dir):
-    process = ServiceProcess("intake", service_env, log_dir).start()
+def intake(service_env, log_dir, tmp_path):
+    sink = tmp_path / "mail"  # the pages of `make run`'s mail sink, one message in it
+    sink.mkdir()
+    (sink / MAIL).write_bytes(
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Bonjour\r\n"
+        b"X-Matchmaker-Kind: invitation\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"\r\nHello there\r\n"
+    )
+    env = {**service_env, "MAIL_SINK_DIR": str(sink)}
+    process = ServiceProcess("intake", env, log_dir).start()
     yield process
     process.stop()
 
@@ -71,12 +82,22 @@ def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
     token = links.make_token(service_env["SECRET_KEY"], "accept", mid)
     sign_in(browser, base, "ops.person@example.com", "ops")
     found = {}
-    for path in [*PAGES, f"/l/{token}"]:
+    for path in [*PAGES, f"/l/{token}", "/ops/mail", f"/ops/mail/{MAIL}"]:
         for lang in ("fr", "en"):
             browser.get(f"{base}{path}?lang={lang}")
             if path == "/api/v1/docs":  # the interactive reference, once drawn
                 wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".opblock"), 30)
             found[f"{path} [{lang}]"] = violations(browser)
+    # the page after following an email link (the host accepts)
+    browser.get(f"{base}/l/{token}?lang=fr")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(
+        lambda: (
+            "/l/" in browser.current_url and browser.find_elements(By.TAG_NAME, "h1")
+        ),
+        30,
+    )
+    found["/l/<token> answered [fr]"] = violations(browser)
     # the forms, their errors shown
     for lang in ("fr", "en"):
         for form in ("/requests/new", "/host"):
