@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,8 @@ COMMON_LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl", "ar", "zh")
 WINDOW_ROWS = 3
 DAY_RANGES = 2
 TIME_OFF_ROWS = 2
+MIDNIGHT = "24:00"  # a weekly end; a time input shows it as 00:00
+LAST_MINUTE = timedelta(minutes=1)  # a window ending at midnight ends the day before
 
 
 @bp.after_app_request
@@ -191,19 +193,39 @@ def cancel(request_id):
     return redirect(url_for("pages.my_requests"))
 
 
+def _rows(form, prefix: str, least: int) -> int:
+    """How many `prefix-<k>-start/end` rows the form holds, and at least `least`."""
+    k = 0
+    while f"{prefix}-{k}-start" in form or f"{prefix}-{k}-end" in form:
+        k += 1
+    return max(k, least)
+
+
+def grid_sizes(form) -> dict:
+    """Rows for every weekly range and time-off window the form holds, and a
+    spare time-off row to add one more."""
+    return {
+        "ranges": max(_rows(form, day, DAY_RANGES) for day in DAYS),
+        "off_rows": max(_rows(form, "off", 0) + 1, TIME_OFF_ROWS),
+    }
+
+
 def host_body(form) -> dict:
     weekly = []
     for day in DAYS:
-        for k in range(DAY_RANGES):
+        for k in range(_rows(form, day, DAY_RANGES)):
             start, end = (
                 form.get(f"{day}-{k}-start", "").strip(),
                 form.get(f"{day}-{k}-end", "").strip(),
             )
             if start or end:
+                end = (
+                    MIDNIGHT if end == "00:00" else end
+                )  # the same instant, said plainly
                 weekly.append({"day": day, "start": start, "end": end})
     tz = form.get("timezone", "").strip()
     off = []
-    for i in range(TIME_OFF_ROWS):
+    for i in range(_rows(form, "off", TIME_OFF_ROWS)):
         start, end = (
             form.get(f"off-{i}-start", "").strip(),
             form.get(f"off-{i}-end", "").strip(),
@@ -233,7 +255,13 @@ def host_body(form) -> dict:
     }
 
 
-def host_form_values(row) -> dict:
+def host_form_values(row, today=None) -> dict:
+    """A saved profile as the form's inputs, so saving it again changes nothing.
+
+    An end of "24:00" shows as "00:00" (a time input cannot hold 24:00; both
+    mean midnight). Time off shows as whole days in the host's zone, from the
+    first day it touches to the last; windows already over are left out.
+    """
     if not row:
         return {}
     values = {
@@ -251,8 +279,19 @@ def host_form_values(row) -> dict:
         seen[slot["day"]] = k + 1
         values[f"{slot['day']}-{k}-start"], values[f"{slot['day']}-{k}-end"] = (
             slot["start"],
-            slot["end"],
+            "00:00" if slot["end"] == MIDNIGHT else slot["end"],
         )
+    zone = ZoneInfo(row["timezone"])
+    today = today or datetime.now(zone).date()
+    i = 0
+    for window in row["unavailable"]:
+        start = datetime.fromisoformat(window["start"]).astimezone(zone)
+        last = (datetime.fromisoformat(window["end"]) - LAST_MINUTE).astimezone(zone)
+        if last.date() < today:
+            continue
+        values[f"off-{i}-start"] = start.date().isoformat()
+        values[f"off-{i}-end"] = last.date().isoformat()
+        i += 1
     return values
 
 
@@ -263,8 +302,6 @@ def host_profile():
     ctx = dict(
         taxonomy=taxonomy,
         days=DAYS,
-        ranges=DAY_RANGES,
-        off_rows=TIME_OFF_ROWS,
         languages=COMMON_LANGUAGES,
         formats=FORMATS,
         durations=validation.DURATIONS,
@@ -291,13 +328,15 @@ def host_profile():
             if row
             else []
         )
+        values = host_form_values(row)
         return render_template(
             "pages/host_form.html",
-            form=host_form_values(row),
+            form=values,
             lists=lists,
             errors={},
             free_slots=free,
             host_zone=row["timezone"] if row else None,
+            **grid_sizes(values),
             **ctx,
         )
     body = host_body(request.form)
@@ -316,6 +355,7 @@ def host_profile():
             form=request.form,
             lists=lists,
             errors=validation.flatten(translated(exc.errors)),
+            **grid_sizes(request.form),
             **ctx,
         ), 422
     flash(N_("Your profile is saved."))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +23,7 @@ from tests.integration.intake.helpers import (
 
 CAMILLE = user("camille.durand@example.com")
 NATHALIE = user("nathalie.renard@example.com")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def csrf(client, path, headers) -> str:
@@ -390,3 +393,70 @@ def test_the_host_page_shows_the_next_free_slots_in_the_hosts_zone(client):
     section = page[page.index('id="free-slots"') : page.index("</section>")]
     assert "Vos prochains créneaux libres" in section
     assert section.count("<li>") == 5 and "à 09:00 (Europe/Paris)" in section
+
+
+class _Inputs(HTMLParser):
+    """The values a browser would send for a page's first form with a csrf token."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and "name" in a:
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.setdefault(a["name"], []).append(
+                a.get("value", "on")
+                if a.get("type") == "checkbox"
+                else a.get("value", "")
+            )
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self._pending = self._select
+
+    def handle_data(self, data):
+        if getattr(self, "_pending", None):
+            self.data.setdefault(self._pending, []).append(data)
+            self._pending = None
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def _day(ahead: int) -> str:
+    return (datetime.now(PARIS).date() + timedelta(days=ahead)).isoformat()
+
+
+def _days_off(ahead: int, days: int) -> dict:
+    """Whole days off in Paris, as the form saves them."""
+    first = datetime.fromisoformat(f"{_day(ahead)}T00:00").replace(tzinfo=PARIS)
+    last = datetime.fromisoformat(f"{_day(ahead + days - 1)}T23:59")
+    return {"start": first.isoformat(), "end": last.replace(tzinfo=PARIS).isoformat()}
+
+
+def test_saving_the_host_form_unchanged_keeps_the_whole_profile(client):
+    saved = host_body(
+        weekly_availability=[
+            {"day": "mon", "start": "08:00", "end": "09:00"},
+            {"day": "mon", "start": "12:00", "end": "13:00"},
+            {"day": "mon", "start": "18:00", "end": "24:00"},
+            {"day": "sat", "start": "00:00", "end": "24:00"},
+        ],
+        unavailable=[_days_off(30, 4), _days_off(60, 1), _days_off(90, 2)],
+    )
+    put = client.put("/api/v1/hosts/me", json=saved, headers=NATHALIE)
+    assert put.status_code == 201, put.json
+    before = client.get("/api/v1/hosts/me", headers=NATHALIE).json
+    inputs = _Inputs()
+    inputs.feed(client.get("/host?lang=en", headers=NATHALIE).get_data(as_text=True))
+    form = {k: v if len(v) > 1 else v[0] for k, v in inputs.data.items()}
+    assert form["mon-2-end"] == "00:00" and form["off-2-start"] == _day(90)
+    assert client.post("/host", headers=NATHALIE, data=form).status_code == 302
+    after = client.get("/api/v1/hosts/me", headers=NATHALIE).json
+    for key in ("weekly_availability", "unavailable", "fields", "languages", "site"):
+        assert after[key] == before[key], key
