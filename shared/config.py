@@ -245,6 +245,11 @@ def _get(env, name, default=None, required=False):
     return value
 
 
+def _setting(env, parse, name, default=None, *bounds):
+    """`parse` applied to the variable `name`, which error messages name."""
+    return parse(name, _get(env, name, default), *bounds)
+
+
 def load(env=None) -> Settings:
     """Build the settings from `env` (default: os.environ after `.env`)."""
     if env is None:
@@ -269,7 +274,7 @@ def load(env=None) -> Settings:
             _get(env, "KAFKA_BOOTSTRAP_SERVERS", required=True)
         ),
         smtp_host=_get(env, "SMTP_HOST", "127.0.0.1"),
-        smtp_port=parse_port("SMTP_PORT", _get(env, "SMTP_PORT", "1025")),
+        smtp_port=_setting(env, parse_port, "SMTP_PORT", "1025"),
         smtp_user=_get(env, "SMTP_USER", ""),
         smtp_password=_get(env, "SMTP_PASSWORD", ""),
         smtp_security=security,
@@ -285,76 +290,49 @@ def load(env=None) -> Settings:
         api_tokens=parse_tokens(_get(env, "API_TOKENS", "")),
         fields_file=fields_file,
         sites=parse_sites(Path(_get(env, "SITES_FILE", str(DEFAULT_SITES_FILE)))),
-        response_timeout=parse_duration(
-            "RESPONSE_TIMEOUT", _get(env, "RESPONSE_TIMEOUT", "PT72H")
+        response_timeout=_setting(env, parse_duration, "RESPONSE_TIMEOUT", "PT72H"),
+        personal_data_retention=_setting(
+            env, parse_duration, "PERSONAL_DATA_RETENTION", "P7D"
         ),
-        personal_data_retention=parse_duration(
-            "PERSONAL_DATA_RETENTION", _get(env, "PERSONAL_DATA_RETENTION", "P7D")
-        ),
-        response_margin=parse_duration(
-            "RESPONSE_MARGIN", _get(env, "RESPONSE_MARGIN", "PT2H")
-        ),
-        min_lead_time=parse_duration(
-            "MIN_LEAD_TIME", _get(env, "MIN_LEAD_TIME", "PT12H")
-        ),
-        intake_port=parse_port("INTAKE_PORT", _get(env, "INTAKE_PORT", "8000")),
-        matcher_port=parse_port("MATCHER_PORT", _get(env, "MATCHER_PORT", "8001")),
-        notifier_port=parse_port("NOTIFIER_PORT", _get(env, "NOTIFIER_PORT", "8002")),
+        response_margin=_setting(env, parse_duration, "RESPONSE_MARGIN", "PT2H"),
+        min_lead_time=_setting(env, parse_duration, "MIN_LEAD_TIME", "PT12H"),
+        intake_port=_setting(env, parse_port, "INTAKE_PORT", "8000"),
+        matcher_port=_setting(env, parse_port, "MATCHER_PORT", "8001"),
+        notifier_port=_setting(env, parse_port, "NOTIFIER_PORT", "8002"),
         bind_host=_get(env, "BIND_HOST", "127.0.0.1"),
         topic_prefix=_get(env, "TOPIC_PREFIX", ""),
-        topic_partitions=parse_count(
-            "TOPIC_PARTITIONS", _get(env, "TOPIC_PARTITIONS", "3")
-        ),
-        max_open_requests=parse_count(
-            "MAX_OPEN_REQUESTS", _get(env, "MAX_OPEN_REQUESTS", "3")
-        ),
-        submissions_per_hour=parse_count(
-            "SUBMISSIONS_PER_HOUR", _get(env, "SUBMISSIONS_PER_HOUR", "10")
-        ),
-        horizon_days=parse_count(
-            "REQUEST_HORIZON_DAYS", _get(env, "REQUEST_HORIZON_DAYS", "60")
-        ),
-        max_body_bytes=parse_count(
-            "MAX_BODY_BYTES", _get(env, "MAX_BODY_BYTES", "65536"), 1024
-        ),
-        notify_retry_base=parse_duration(
-            "NOTIFY_RETRY_BASE", _get(env, "NOTIFY_RETRY_BASE", "PT30S")
-        ),
-        notify_max_attempts=parse_count(
-            "NOTIFY_MAX_ATTEMPTS", _get(env, "NOTIFY_MAX_ATTEMPTS", "8")
-        ),
-        reminder_before=parse_duration(
-            "REMINDER_BEFORE", _get(env, "REMINDER_BEFORE", "PT24H")
-        ),
-        followup_after=parse_duration(
-            "FOLLOWUP_AFTER", _get(env, "FOLLOWUP_AFTER", "PT2H")
-        ),
-        smtp_timeout_s=parse_duration(
-            "SMTP_TIMEOUT", _get(env, "SMTP_TIMEOUT", "PT10S")
+        topic_partitions=_setting(env, parse_count, "TOPIC_PARTITIONS", "3"),
+        max_open_requests=_setting(env, parse_count, "MAX_OPEN_REQUESTS", "3"),
+        submissions_per_hour=_setting(env, parse_count, "SUBMISSIONS_PER_HOUR", "10"),
+        horizon_days=_setting(env, parse_count, "REQUEST_HORIZON_DAYS", "60"),
+        max_body_bytes=_setting(env, parse_count, "MAX_BODY_BYTES", "65536", 1024),
+        notify_retry_base=_setting(env, parse_duration, "NOTIFY_RETRY_BASE", "PT30S"),
+        notify_max_attempts=_setting(env, parse_count, "NOTIFY_MAX_ATTEMPTS", "8"),
+        reminder_before=_setting(env, parse_duration, "REMINDER_BEFORE", "PT24H"),
+        followup_after=_setting(env, parse_duration, "FOLLOWUP_AFTER", "PT2H"),
+        smtp_timeout_s=_setting(
+            env, parse_duration, "SMTP_TIMEOUT", "PT10S"
         ).total_seconds(),
         log_level=parse_log_level(_get(env, "LOG_LEVEL", "INFO")),
-        expire_invitations_every_s=parse_interval(
-            "MATCHER_EXPIRY_INTERVAL", _get(env, "MATCHER_EXPIRY_INTERVAL", "30")
+        expire_invitations_every_s=_setting(
+            env, parse_interval, "MATCHER_EXPIRY_INTERVAL", "30"
         ),
-        retry_waitlist_every_s=parse_interval(
-            "MATCHER_RETRY_INTERVAL", _get(env, "MATCHER_RETRY_INTERVAL", "60")
+        retry_waitlist_every_s=_setting(
+            env, parse_interval, "MATCHER_RETRY_INTERVAL", "60"
         ),
-        unmatch_passed_every_s=parse_interval(
-            "MATCHER_UNMATCHED_INTERVAL", _get(env, "MATCHER_UNMATCHED_INTERVAL", "300")
+        unmatch_passed_every_s=_setting(
+            env, parse_interval, "MATCHER_UNMATCHED_INTERVAL", "300"
         ),
-        complete_meetings_every_s=parse_interval(
-            "MATCHER_COMPLETION_INTERVAL",
-            _get(env, "MATCHER_COMPLETION_INTERVAL", "300"),
+        complete_meetings_every_s=_setting(
+            env, parse_interval, "MATCHER_COMPLETION_INTERVAL", "300"
         ),
-        match_round_window=parse_duration(
-            "MATCH_ROUND_WINDOW", _get(env, "MATCH_ROUND_WINDOW", "PT3S")
+        match_round_window=_setting(env, parse_duration, "MATCH_ROUND_WINDOW", "PT3S"),
+        match_demand_window=_setting(
+            env, parse_duration, "MATCH_DEMAND_WINDOW", "P30D"
         ),
-        match_demand_window=parse_duration(
-            "MATCH_DEMAND_WINDOW", _get(env, "MATCH_DEMAND_WINDOW", "P30D")
-        ),
-        pool_size=parse_count("POOL_SIZE", _get(env, "POOL_SIZE", "8")),
-        outbox_relay=parse_switch("OUTBOX_RELAY", _get(env, "OUTBOX_RELAY", "on")),
-        mail_sink_dir=parse_folder("MAIL_SINK_DIR", _get(env, "MAIL_SINK_DIR")),
+        pool_size=_setting(env, parse_count, "POOL_SIZE", "8"),
+        outbox_relay=_setting(env, parse_switch, "OUTBOX_RELAY", "on"),
+        mail_sink_dir=_setting(env, parse_folder, "MAIL_SINK_DIR"),
         ops_personal_data_group=_get(
             env, "OPS_PERSONAL_DATA_GROUP", "ops-personal-data"
         ).strip(),
@@ -374,10 +352,7 @@ def load(env=None) -> Settings:
             "is a placeholder: generate one (python -m secrets, or openssl rand -base64 48)",
         )
     if settings.auth_mode == "dev" and not is_loopback(settings.bind_host):
-        if (
-            parse_switch(INSECURE_DEV_AUTH, _get(env, INSECURE_DEV_AUTH, "off"))
-            is False
-        ):
+        if _setting(env, parse_switch, INSECURE_DEV_AUTH, "off") is False:
             raise ConfigError(
                 "AUTH_MODE",
                 f"dev trusts identity headers from anyone, so it binds only a loopback"
