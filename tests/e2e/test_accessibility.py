@@ -13,6 +13,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from shared import links
+from tests.e2e.browsing import sign_in
 from tests.integration.intake.helpers import host_body, insert_match, request_body
 from tests.support import ServiceProcess, wait_for
 
@@ -54,15 +55,6 @@ def intake(service_env, log_dir, tmp_path):
     process = ServiceProcess("intake", env, log_dir).start()
     yield process
     process.stop()
-
-
-def sign_in(browser, base: str, email: str, groups: str = "") -> None:
-    browser.get(f"{base}/dev/login")
-    browser.find_element(By.ID, "email").send_keys(email)
-    if groups:
-        browser.find_element(By.ID, "groups").send_keys(groups)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for(lambda: browser.current_url.rstrip("/") == base, 30, message="signed in")
 
 
 def test_every_page_in_both_languages_has_no_serious_accessibility_violation(

@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from shared import kafka as kafka_clients
 from shared import topics
 from shared.db import connect
+from tests.e2e.browsing import sign_in
 from tests.integration.intake.helpers import future
 from tests.support import ServiceProcess, wait_for
 
@@ -25,12 +26,7 @@ def test_request_form_in_chromium_shows_a_french_error_then_submits(
     intake = ServiceProcess("intake", service_env, log_dir).start()
     try:
         base = intake.url
-        browser.get(f"{base}/dev/login?lang=fr")
-        browser.find_element(By.ID, "email").send_keys("camille.durand@example.com")
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(
-            lambda: browser.current_url.rstrip("/") == base, 30, message="signed in"
-        )
+        sign_in(browser, base, "camille.durand@example.com", lang="fr")
 
         browser.get(f"{base}/requests/new")
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"

@@ -8,6 +8,7 @@ import requests
 from PIL import Image
 from selenium.webdriver.common.by import By
 
+from tests.e2e.browsing import sign_in
 from tests.integration.intake.helpers import host_body, request_body
 from tests.support import ServiceProcess, wait_for
 
@@ -31,13 +32,7 @@ def test_dashboard_draws_its_charts_without_console_errors(
                 headers={"X-Remote-User": f"req{i}@example.com"},
                 timeout=10,
             ).raise_for_status()
-        browser.get(f"{base}/dev/login?lang=en")
-        browser.find_element(By.ID, "email").send_keys("ops.person@example.com")
-        browser.find_element(By.ID, "groups").send_keys("ops")
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(
-            lambda: browser.current_url.rstrip("/") == base, 30, message="signed in"
-        )
+        sign_in(browser, base, "ops.person@example.com", "ops", lang="en")
 
         browser.get(f"{base}/ops")
         charts = wait_for(

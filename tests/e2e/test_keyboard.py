@@ -8,7 +8,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.test_accessibility import sign_in
+from tests.e2e.browsing import sign_in
 from tests.integration.intake.helpers import future
 from tests.support import ServiceProcess, wait_for
 

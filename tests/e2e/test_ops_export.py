@@ -8,6 +8,7 @@ import io
 import requests
 from selenium.webdriver.common.by import By
 
+from tests.e2e.browsing import sign_in
 from tests.integration.intake.helpers import host_body, request_body
 from tests.support import ServiceProcess, wait_for
 
@@ -35,13 +36,7 @@ def test_requests_csv_from_the_dashboard_link_holds_the_rows_and_no_email(
             response.raise_for_status()
             created.add(response.json()["id"])
 
-        browser.get(f"{base}/dev/login?lang=en")
-        browser.find_element(By.ID, "email").send_keys("ops.person@example.com")
-        browser.find_element(By.ID, "groups").send_keys("ops")
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait_for(
-            lambda: browser.current_url.rstrip("/") == base, 30, message="signed in"
-        )
+        sign_in(browser, base, "ops.person@example.com", "ops", lang="en")
         browser.get(f"{base}/ops")
         link = wait_for(
             lambda: browser.find_elements(By.ID, "export-requests"),

@@ -9,7 +9,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from shared.statuses import DAYS
-from tests.e2e.test_accessibility import sign_in
+from tests.e2e.browsing import sign_in
 from tests.e2e.test_browser_form import fill
 from tests.integration.intake.helpers import host_body, request_body
 from tests.support import ServiceProcess, wait_for

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from shared.db import connect
-from tests.e2e.test_accessibility import sign_in
+from tests.e2e.browsing import sign_in
 from tests.e2e.test_browser_form import fill
 from tests.integration.intake.helpers import future, host_body
 from tests.support import ServiceProcess, wait_for

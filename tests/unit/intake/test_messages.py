@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import Flask
 
 from services.intake import i18n, validation
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
-from shared.i18n import Catalogs
 
 TAXONOMY = load_taxonomy(DEFAULT_FIELDS_FILE)
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -52,23 +50,6 @@ def host_body(**overrides) -> dict:
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture(scope="module")
-def catalogs() -> Catalogs:
-    return Catalogs()
-
-
-@pytest.fixture(scope="module")
-def schemas(catalogs) -> validation.Schemas:
-    return validation.Schemas(catalogs)
-
-
-@pytest.fixture(scope="module")
-def app(catalogs) -> Flask:
-    app = Flask(__name__)
-    app.extensions["catalogs"] = catalogs
-    return app
 
 
 def refused(load, *args, **kwargs) -> dict:

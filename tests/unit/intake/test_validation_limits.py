@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 
 from services.intake import i18n, validation
 from shared import payloads
-from shared.i18n import Catalogs
 from tests.unit.intake.test_messages import (
     NOW,
     START,
@@ -31,23 +29,6 @@ SEPARATORS = {
 separators = pytest.mark.parametrize(
     "sep", list(SEPARATORS.values()), ids=list(SEPARATORS)
 )
-
-
-@pytest.fixture(scope="module")
-def catalogs() -> Catalogs:
-    return Catalogs()
-
-
-@pytest.fixture(scope="module")
-def schemas(catalogs) -> validation.Schemas:
-    return validation.Schemas(catalogs)
-
-
-@pytest.fixture(scope="module")
-def app(catalogs) -> Flask:
-    app = Flask(__name__)
-    app.extensions["catalogs"] = catalogs
-    return app
 
 
 def at_the_edge(app, lang: str, errors: dict) -> dict:
