@@ -83,6 +83,8 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", secret_key(run_dir))
     env.setdefault("AUTH_MODE", "dev")  # on this machine, bound to 127.0.0.1
+    # the local CalDAV server (and feeds a developer serves) are on loopback
+    env.setdefault("CALENDAR_ALLOW_PRIVATE_ADDRESSES", "on")
     env["PYTHONUNBUFFERED"] = "1"
 
     # Check every setting before starting anything (placeholders for what we start).

@@ -76,6 +76,15 @@ class Settings:
     outbox_relay: bool = True  # off: a WSGI worker leaves publishing to others
     mail_sink_dir: Path | None = None  # the local sink's folder, shown to ops
     ops_personal_data_group: str = "ops-personal-data"  # may export names and emails
+    # hosts' own calendars (docs/calendars.md)
+    calendar_refresh: timedelta = timedelta(minutes=15)
+    calendar_stale_after: timedelta = timedelta(hours=24)
+    calendar_timeout_s: float = 10.0  # a whole fetch, connection to last byte
+    calendar_max_bytes: int = 5_000_000
+    calendar_concurrency: int = 8  # feeds read at once by one process
+    calendar_allow_private: bool = (
+        False  # fetch loopback/private addresses (dev, tests)
+    )
 
 
 def is_number(text: str) -> bool:
@@ -336,7 +345,25 @@ def load(env=None) -> Settings:
         ops_personal_data_group=_get(
             env, "OPS_PERSONAL_DATA_GROUP", "ops-personal-data"
         ).strip(),
+        calendar_refresh=_setting(env, parse_duration, "CALENDAR_REFRESH", "PT15M"),
+        calendar_stale_after=_setting(
+            env, parse_duration, "CALENDAR_STALE_AFTER", "PT24H"
+        ),
+        calendar_timeout_s=_setting(
+            env, parse_duration, "CALENDAR_TIMEOUT", "PT10S"
+        ).total_seconds(),
+        calendar_max_bytes=_setting(
+            env, parse_count, "CALENDAR_MAX_BYTES", "5000000", 1024
+        ),
+        calendar_concurrency=_setting(env, parse_count, "CALENDAR_CONCURRENCY", "8"),
+        calendar_allow_private=_setting(
+            env, parse_switch, "CALENDAR_ALLOW_PRIVATE_ADDRESSES", "off"
+        ),
     )
+    if settings.calendar_refresh < timedelta(seconds=1):
+        raise ConfigError("CALENDAR_REFRESH", "must be at least one second")
+    if settings.calendar_timeout_s <= 0:
+        raise ConfigError("CALENDAR_TIMEOUT", "must be longer than zero")
     if settings.match_demand_window <= timedelta(0):
         raise ConfigError("MATCH_DEMAND_WINDOW", "must be longer than zero")
     if len(settings.secret_key) < 16:

@@ -81,6 +81,22 @@ class HostForgotten(Schema):
     host_id = fields.UUID(required=True)
 
 
+class HostBusyChanged(Schema):
+    """The busy times read from the host's own calendar changed (or the
+    calendar was connected or disconnected): the matcher reads them from
+    `host_calendars` and withdraws unanswered invitations they now overlap."""
+
+    host_id = fields.UUID(required=True)
+
+
+class HostCalendarStale(Schema):
+    """The host's calendar has not been read for CALENDAR_STALE_AFTER."""
+
+    host_id = fields.UUID(required=True)
+    failing_since = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)  # a code of shared/calendars.py
+
+
 class ReferrerForgotten(Schema):
     """The person who recommended this request asked to be forgotten."""
 
@@ -121,6 +137,8 @@ class MatchExpired(Schema):
     match_id = fields.UUID(required=True)
     request_id = fields.UUID(required=True)
     host_id = fields.UUID(required=True)
+    # withdrawn because the host's own calendar became busy at its time
+    calendar_conflict = fields.Boolean(load_default=False)
 
 
 class RequestWaitlisted(Schema):
@@ -175,6 +193,8 @@ PAYLOADS: dict[str, type[Schema]] = {
         RequesterForgotten,
         HostProfileChanged,
         HostForgotten,
+        HostBusyChanged,
+        HostCalendarStale,
         ReferrerForgotten,
         MatchAccepted,
         MatchDeclined,

@@ -167,10 +167,13 @@ def set_status(
     )
 
 
-def expire(conn, match_id, now: datetime) -> None:
+def expire(conn, match_id, now: datetime, *, calendar_conflict: bool = False) -> None:
+    """No answer in time, or (`calendar_conflict`) withdrawn because the host's
+    own calendar became busy at its time."""
     conn.execute(
-        "UPDATE matches SET status = 'expired', responded_at = %s WHERE id = %s",
-        (now, match_id),
+        "UPDATE matches SET status = 'expired', responded_at = %s,"
+        " calendar_conflict = %s WHERE id = %s",
+        (now, calendar_conflict, match_id),
     )
 
 

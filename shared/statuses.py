@@ -69,6 +69,7 @@ NO_OTHER_HOST = N_("no other available host")
 WINDOWS_PASSED = N_("availability windows have passed")
 TOO_MANY_PROPOSALS = N_("no host accepted after five proposals")  # MAX_ATTEMPTS = 5
 INVITATION_EXPIRED = N_("invitation expired")
+HOST_BUSY = N_("the host's calendar became busy at the time proposed")
 CANCELLED_BY_REQUESTER = N_("cancelled by the requester")
 CANCELLED_BY_OPS = N_("cancelled by ops")
 DATA_DELETED = N_("personal data deleted")

@@ -25,7 +25,12 @@ EVENTS = {
         "RequesterForgotten",
         "ReferrerForgotten",
     ),
-    HOST_PROFILES: ("HostProfileChanged", "HostForgotten"),
+    HOST_PROFILES: (
+        "HostProfileChanged",
+        "HostForgotten",
+        "HostBusyChanged",
+        "HostCalendarStale",
+    ),
     HOST_RESPONSES: ("MatchAccepted", "MatchDeclined"),
     MATCHES: (
         "MatchProposed",

@@ -6,8 +6,14 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from services.intake import identity, use_cases, validation, views
-from services.intake.edge import limits, parse_id, taxonomy, unit_of_work
+from services.intake import (
+    calendar_use_cases,
+    identity,
+    use_cases,
+    validation,
+    views,
+)
+from services.intake.edge import calendars, limits, parse_id, taxonomy, unit_of_work
 from services.intake.errors import Invalid
 from services.intake.i18n import locale, schemas
 from shared.i18n import N_
@@ -67,6 +73,43 @@ def get_host():
     return jsonify(
         views.host_view(use_cases.get_host(unit_of_work(), identity.current()))
     )
+
+
+@bp.get("/hosts/me/calendar")
+@identity.login_required
+def get_calendar():
+    row, spans = calendar_use_cases.get_calendar(
+        unit_of_work(), calendars(), identity.current()
+    )
+    return jsonify(views.calendar_view(row, spans))
+
+
+@bp.put("/hosts/me/calendar")
+@identity.login_required
+def put_calendar():
+    data = validation.load_simple(
+        validation.CalendarIn, body(), schemas=schemas(), lang=locale()
+    )
+    row, spans = calendar_use_cases.connect_calendar(
+        unit_of_work(), calendars(), identity.current(), data
+    )
+    return jsonify(views.calendar_view(row, spans))
+
+
+@bp.post("/hosts/me/calendar/check")
+@identity.login_required
+def check_calendar():
+    row, spans = calendar_use_cases.check_calendar(
+        unit_of_work(), calendars(), identity.current()
+    )
+    return jsonify(views.calendar_view(row, spans))
+
+
+@bp.delete("/hosts/me/calendar")
+@identity.login_required
+def delete_calendar():
+    calendar_use_cases.disconnect_calendar(unit_of_work(), identity.current())
+    return "", 204
 
 
 @bp.post("/requests")

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.intake import (
     api,
+    calendar_use_cases,
     errors,
     i18n,
     identity,
@@ -21,6 +22,7 @@ from services.intake import (
     store_metrics,
     validation,
 )
+from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
 from shared.i18n import N_, Catalogs
 from shared.payloads import TIMEZONES
@@ -52,6 +54,7 @@ MESSAGES = {
     "already_replayed": N_("This dead letter was already replayed."),
     "not_proposed": N_("This invitation is no longer open."),
     "method": N_("Method not allowed."),
+    "no_host_profile": N_("Create your host profile first."),
     "unavailable": N_("The service is briefly unavailable; try again in a moment."),
     "csrf": N_("The form expired; reload the page and try again."),
     "cross_site": N_("Cross-site request refused."),
@@ -105,6 +108,9 @@ def create_app(rt) -> Flask:
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
     app.extensions["catalogs"] = Catalogs()
     app.extensions["schemas"] = validation.Schemas(app.extensions["catalogs"])
+    app.extensions["calendars"] = calendar_use_cases.Calendars.from_settings(
+        rt.settings
+    )
     install_words(app)
     csrf.init_app(app)
     app.extensions["metrics"] = store_metrics.registry(rt.pool)
@@ -148,6 +154,8 @@ def install_words(app: Flask) -> None:
         field_label=i18n.field_label,
         when=i18n.when,
         reason_label=i18n.reason_label,
+        calendar_failure=lambda code: FAILURES.get(code or "", ""),
+        calendar_kind_label=lambda kind: i18n.gettext(KIND_LABELS[kind]),
     )
     env.filters["field_label_of"] = i18n.field_label
 

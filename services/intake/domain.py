@@ -178,10 +178,13 @@ def forgotten_email(row_id) -> str:
     return f"forgotten+{row_id}@invalid"
 
 
-def next_free_slots(host: dict, meetings: list[dict], not_before: datetime, n: int = 5):
+def next_free_slots(
+    host: dict, meetings: list[dict], not_before: datetime, n: int = 5, busy=()
+):
     """The first `n` slots the matcher could offer a host, over four weeks:
-    their weekly grid, less time off, live meetings and full months, for the
-    shortest meeting they offer. [(start, end)], in UTC."""
+    their weekly grid, less time off, live meetings, the busy times of their
+    own calendar and full months, for the shortest meeting they offer.
+    [(start, end)], in UTC."""
     if not host["active"] or not host["durations"] or host["monthly_capacity"] <= 0:
         return []
     zone = ZoneInfo(host["timezone"])
@@ -198,6 +201,7 @@ def next_free_slots(host: dict, meetings: list[dict], not_before: datetime, n: i
     }
     blocked = list(slots.parse_windows(host["unavailable"] or []))
     blocked += [(m["starts_at"], m["ends_at"]) for m in meetings]
+    blocked += list(busy)
     weekly = slots.parse_weekly(host["weekly_availability"])
     duration = timedelta(minutes=min(host["durations"]))
     until = not_before + timedelta(weeks=4)

@@ -24,6 +24,10 @@ def unit_of_work() -> UnitOfWork:
     return UnitOfWork(runtime().pool)
 
 
+def calendars():
+    return current_app.extensions["calendars"]
+
+
 def taxonomy():
     return current_app.extensions["taxonomy"]
 

@@ -57,7 +57,11 @@ def _lag() -> list[dict] | dict:
 
 @bp.get("/api/summary")
 def summary():
-    return jsonify(ops_use_cases.summary(unit_of_work(), taxonomy()))
+    return jsonify(
+        ops_use_cases.summary(
+            unit_of_work(), taxonomy(), rt().settings.calendar_stale_after
+        )
+    )
 
 
 @bp.get("/api/requests")
@@ -308,7 +312,9 @@ def scarcity_rows(fields: dict) -> list[dict]:
 @bp.get("")
 @bp.get("/")
 def dashboard():
-    s = ops_use_cases.summary(unit_of_work(), taxonomy())
+    s = ops_use_cases.summary(
+        unit_of_work(), taxonomy(), rt().settings.calendar_stale_after
+    )
     backlog = ops_use_cases.outbox_backlog(unit_of_work())
     dead = ops_use_cases.dead_letters(unit_of_work(), limit=20)
     failed = ops_use_cases.failed_mail(unit_of_work(), limit=20)

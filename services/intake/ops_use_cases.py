@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime, timedelta
 
 from services.intake.errors import Conflict, NotFound
 from services.intake.reports import PAGE_SIZE
@@ -47,7 +48,7 @@ PERSONAL_COLUMNS = {
 }
 
 
-def summary(uow, taxonomy) -> dict:
+def summary(uow, taxonomy, calendar_stale_after: timedelta) -> dict:
     with uow:
         r = uow.reports
         funnel = r.funnel()
@@ -78,6 +79,9 @@ def summary(uow, taxonomy) -> dict:
             "fields": fields,
             "host_utilisation": r.host_utilisation(),
             "mail_outage": _outage(r.mail_outage()),
+            "calendars": _calendars(
+                r.calendars(datetime.now(UTC) - calendar_stale_after)
+            ),
         }
 
 
@@ -94,6 +98,25 @@ def _scarcity(row: dict | None) -> dict:
         "hosts_to_clear_waitlist": math.ceil(waiting / per_host) if waiting else 0,
         "short": demand > capacity,
     }
+
+
+def _calendars(found: dict) -> dict:
+    return {
+        "connected": found["connected"],
+        "failing": found["failing"],
+        "stale": [
+            {"host_id": r["host_id"], "name": r["name"],
+             "failing_since": iso(r["failing_since"]),
+             "last_read": iso(r["refreshed_at"]), "error": r["last_error"]}
+            for r in found["stale"]
+        ],
+        "conflicts": [
+            {"match_id": r["match_id"], "request_id": r["request_id"],
+             "host": r["host_name"], "start": iso(r["starts_at"]),
+             "end": iso(r["ends_at"])}
+            for r in found["conflicts"]
+        ],
+    }  # fmt: skip
 
 
 def _outage(row: dict | None) -> dict | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -17,11 +17,14 @@ from flask import (
     url_for,
 )
 
-from services.intake import identity, use_cases, validation, views
-from services.intake.edge import limits, parse_id, settings, unit_of_work
+from services.intake import calendar_use_cases, identity, use_cases, validation, views
+from services.intake.busy import count_between
+from services.intake.edge import calendars, limits, parse_id, settings, unit_of_work
 from services.intake.edge import taxonomy as taxonomy_
 from services.intake.errors import Invalid, NotFound
-from services.intake.i18n import locale, schemas, translated
+from services.intake.i18n import gettext, locale, ngettext, schemas, translated
+from shared.calendars import CHECK_DAYS
+from shared.calendars import KINDS as CALENDAR_KINDS
 from shared.config import is_number
 from shared.i18n import LANGUAGES, N_
 from shared.statuses import DAYS, FORMATS
@@ -298,47 +301,10 @@ def host_form_values(row, today=None) -> dict:
 @bp.route("/host", methods=["GET", "POST"])
 @identity.login_required
 def host_profile():
-    taxonomy = taxonomy_()
-    ctx = dict(
-        taxonomy=taxonomy,
-        days=DAYS,
-        languages=COMMON_LANGUAGES,
-        formats=FORMATS,
-        durations=validation.DURATIONS,
-    )
+    ctx = _host_ctx()
+    taxonomy = ctx["taxonomy"]
     if request.method == "GET":
-        try:
-            row = use_cases.get_host(unit_of_work(), identity.current())
-        except NotFound:
-            row = None
-        lists = (
-            {
-                "fields": row["fields"],
-                "languages": row["languages"],
-                "formats": row["formats"],
-                "durations": [str(d) for d in row["durations"]],
-            }
-            if row
-            else {}
-        )
-        free = (
-            use_cases.next_free_slots(
-                unit_of_work(), identity.current(), settings().min_lead_time
-            )
-            if row
-            else []
-        )
-        values = host_form_values(row)
-        return render_template(
-            "pages/host_form.html",
-            form=values,
-            lists=lists,
-            errors={},
-            free_slots=free,
-            host_zone=row["timezone"] if row else None,
-            **grid_sizes(values),
-            **ctx,
-        )
+        return _host_page(ctx)
     body = host_body(request.form)
     lists = {
         k: request.form.getlist(k)
@@ -360,6 +326,121 @@ def host_profile():
         ), 422
     flash(N_("Your profile is saved."))
     return redirect(url_for("pages.host_profile"))
+
+
+def _host_page(ctx: dict, calendar_errors: dict | None = None, status: int = 200):
+    """The host form filled with the saved profile, its next free slots and
+    its calendar connection."""
+    try:
+        row = use_cases.get_host(unit_of_work(), identity.current())
+    except NotFound:
+        row = None
+    lists = (
+        {
+            "fields": row["fields"],
+            "languages": row["languages"],
+            "formats": row["formats"],
+            "durations": [str(d) for d in row["durations"]],
+        }
+        if row
+        else {}
+    )
+    free = (
+        use_cases.next_free_slots(
+            unit_of_work(), identity.current(), settings().min_lead_time
+        )
+        if row
+        else []
+    )
+    values = host_form_values(row)
+    return render_template(
+        "pages/host_form.html",
+        form=values,
+        lists=lists,
+        errors={},
+        free_slots=free,
+        host_zone=row["timezone"] if row else None,
+        calendar=_calendar(row),
+        calendar_kinds=CALENDAR_KINDS,
+        calendar_errors=calendar_errors or {},
+        calendar_form=request.form if calendar_errors else {},
+        **grid_sizes(values),
+        **ctx,
+    ), status
+
+
+def _calendar(host: dict | None) -> dict | None:
+    if host is None:
+        return None
+    try:
+        row, spans = calendar_use_cases.get_calendar(
+            unit_of_work(), calendars(), identity.current()
+        )
+    except NotFound:
+        return None
+    return views.calendar_view(row, spans)
+
+
+def _host_ctx() -> dict:
+    return dict(
+        taxonomy=taxonomy_(),
+        days=DAYS,
+        languages=COMMON_LANGUAGES,
+        formats=FORMATS,
+        durations=validation.DURATIONS,
+    )
+
+
+@bp.post("/host/calendar")
+@identity.login_required
+def connect_calendar():
+    body = {
+        k: request.form.get(k, "").strip() or None
+        for k in ("kind", "url", "username", "password")
+    }
+    try:
+        data = validation.load_simple(
+            validation.CalendarIn, body, schemas=schemas(), lang=locale()
+        )
+        _, spans = calendar_use_cases.connect_calendar(
+            unit_of_work(), calendars(), identity.current(), data
+        )
+    except Invalid as exc:
+        return _host_page(_host_ctx(), validation.flatten(translated(exc.errors)), 422)
+    flash(_found(spans, N_("Your calendar is connected.")))
+    return redirect(url_for("pages.host_profile") + "#calendar")
+
+
+@bp.post("/host/calendar/check")
+@identity.login_required
+def check_calendar():
+    try:
+        _, spans = calendar_use_cases.check_calendar(
+            unit_of_work(), calendars(), identity.current()
+        )
+    except Invalid as exc:
+        return _host_page(_host_ctx(), validation.flatten(translated(exc.errors)), 422)
+    flash(_found(spans, N_("Your calendar was read.")))
+    return redirect(url_for("pages.host_profile") + "#calendar")
+
+
+@bp.post("/host/calendar/disconnect")
+@identity.login_required
+def disconnect_calendar():
+    calendar_use_cases.disconnect_calendar(unit_of_work(), identity.current())
+    flash(N_("Your calendar is disconnected; its busy times are forgotten."))
+    return redirect(url_for("pages.host_profile") + "#calendar")
+
+
+def _found(spans: list, first: str) -> str:
+    view_now = datetime.now(UTC)
+    n = count_between(spans, view_now, view_now + timedelta(days=CHECK_DAYS))
+    found = ngettext(
+        "%(num)d busy period found in the next four weeks.",
+        "%(num)d busy periods found in the next four weeks.",
+        n,
+    )
+    return gettext(first) + " " + found % {"num": n}
 
 
 @bp.get("/invitations")

@@ -163,6 +163,34 @@ class Reports:
         """The mail server outage the notifier reports, if one is under way."""
         return self.conn.execute("SELECT since, reason FROM mail_outage").fetchone()
 
+    def calendars(self, stale_before, limit: int = 50) -> dict:
+        """Hosts' calendars: how many are connected and failing, those not
+        read since `stale_before`, and accepted meetings to come that a busy
+        time of the host's calendar now overlaps (never moved: ops decide)."""
+        counts = self.conn.execute(
+            "SELECT count(*) AS connected,"
+            " count(*) FILTER (WHERE failing_since IS NOT NULL) AS failing"
+            " FROM host_calendars"
+        ).fetchone()
+        stale = self.conn.execute(
+            "SELECT h.id::text AS host_id, h.name, c.failing_since, c.refreshed_at,"
+            " c.last_error FROM host_calendars c JOIN hosts h ON h.id = c.host_id"
+            " WHERE c.failing_since IS NOT NULL"
+            " AND coalesce(c.refreshed_at, c.connected_at) < %s"
+            " ORDER BY c.failing_since LIMIT %s",
+            (stale_before, limit),
+        ).fetchall()
+        conflicts = self.conn.execute(
+            "SELECT m.id::text AS match_id, m.request_id::text, h.name AS host_name,"
+            " m.starts_at, m.ends_at FROM matches m JOIN host_calendars c"
+            " ON c.host_id = m.host_id JOIN hosts h ON h.id = m.host_id"
+            " WHERE m.status = 'accepted' AND m.starts_at > now()"
+            " AND c.busy && tstzrange(m.starts_at, m.ends_at)"
+            " ORDER BY m.starts_at LIMIT %s",
+            (limit,),
+        ).fetchall()
+        return {**counts, "stale": stale, "conflicts": conflicts}
+
     def failed_mail_count(self, kind=None, since=None, until=None) -> int:
         return self.conn.execute(
             "SELECT count(*) AS n FROM notifications WHERE status = 'failed'"

@@ -125,7 +125,11 @@ def next_free_slots(uow, who, lead: timedelta, n: int = 5) -> list[tuple]:
         if host is None:
             return []
         meetings = uow.repo.meetings_of(host["id"])
-    return domain.next_free_slots(host, meetings, _now() + lead, n)
+        calendar = uow.repo.calendar_of(host["id"])
+    busy = calendar["busy"] if calendar else []
+    return domain.next_free_slots(
+        host, meetings, _now() + lead, n, busy=[(r.lower, r.upper) for r in busy]
+    )
 
 
 def host_directory(
@@ -193,10 +197,12 @@ def export_person(uow, who) -> dict:
     their requests, their host profile, the invitations sent to them, and the
     requests of others that name them as who recommended them."""
     with uow:
+        host = uow.repo.host_of(who.email)
         return {
             "email": who.email,
             "requests": uow.repo.requests_of(who.email, limit=10_000),
-            "host_profile": uow.repo.host_of(who.email),
+            "host_profile": host,
+            "calendar": host and uow.repo.calendar_of(host["id"]),
             "invitations": uow.repo.invitations(who.email, limit=10_000),
             "recommended": uow.repo.referred_by(who.email),
         }
@@ -251,6 +257,7 @@ def forget_person(uow, who) -> dict:
             for match in meetings:
                 _host_leaves(uow, match)
             uow.repo.anonymise_host(host["id"])
+            uow.repo.drop_calendar(host["id"])  # its address, password, busy times
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
     return counts

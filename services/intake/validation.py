@@ -24,6 +24,7 @@ from marshmallow import (
 )
 
 from services.intake.errors import Invalid, NotFound
+from shared.calendars import KINDS as CALENDAR_KINDS
 from shared.i18n import N_, SOURCE, Catalogs
 from shared.payloads import (
     Person,
@@ -154,7 +155,30 @@ class RetryMailIn(Strict):
             raise ValidationError(N_("The start must be before the end."), "until")
 
 
-SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn)
+class CalendarIn(Strict):
+    """A host's own calendar: an iCalendar subscription address, or a CalDAV
+    calendar's address with a user name and an application password."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(CALENDAR_KINDS))
+    url = one_line(1, 2000, required=True)
+    username = one_line(1, 200, allow_none=True, load_default=None)
+    password = one_line(1, 500, allow_none=True, load_default=None)
+
+    @validates_schema
+    def complete(self, data, **_):
+        scheme = data["url"].strip().split(":", 1)[0].lower()
+        if scheme not in ("http", "https", "webcal") or "://" not in data["url"]:
+            raise ValidationError(
+                N_("Must be an address starting with https://, http:// or webcal://."),
+                "url",
+            )
+        if data["kind"] == "caldav" and not (data["username"] and data["password"]):
+            raise ValidationError(
+                N_("A CalDAV calendar needs a user name and a password."), "password"
+            )
+
+
+SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn)
 
 # marshmallow's messages (its English defaults) for the fields and validators
 # above, for `make messages` to extract; `Schemas` translates them by key.

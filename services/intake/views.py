@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from services.intake.busy import count_between, spans
+from shared.calendars import CHECK_DAYS
 from shared.events import iso
 
 
@@ -97,6 +101,9 @@ def export_view(found: dict) -> dict:
         if found["host_profile"]
         else None,
         "invitations": [invitation_view(m) for m in found["invitations"]],
+        "calendar": calendar_view(found["calendar"], spans(found["calendar"]["busy"]))
+        if found.get("calendar")
+        else None,
         "recommended": [
             {"request_id": str(r["id"]), "name": r["referrer_name"],
              "email": r["referrer_email"], "created_at": iso(r["created_at"])}
@@ -107,3 +114,30 @@ def export_view(found: dict) -> dict:
 
 def directory_view(row: dict) -> dict:
     return {"id": str(row["id"]), "name": row["name"], "fields": row["fields"]}
+
+
+def calendar_view(row: dict, spans: list, now: datetime | None = None) -> dict:
+    """A host's calendar connection: never the address in full nor the
+    password; the busy periods as intervals only."""
+    now = now or datetime.now(UTC)
+    if row["failing_since"] is None:
+        state = "ok"
+    else:
+        state = "stale" if row["stale_notified_at"] else "failing"
+    return {
+        "kind": row["kind"],
+        "address": row["shown"],
+        "status": state,
+        "connected_at": iso(row["connected_at"]),
+        "refreshed_at": iso(row["refreshed_at"]),
+        "failing_since": iso(row["failing_since"]),
+        "error": row["last_error"],
+        "busy_periods_next_4_weeks": count_between(
+            spans, now, now + timedelta(days=CHECK_DAYS)
+        ),
+        "busy": [
+            {"start": iso(s), "end": iso(e)}
+            for s, e in spans
+            if e > now and s < now + timedelta(days=CHECK_DAYS)
+        ],
+    }

@@ -1,8 +1,31 @@
-"""The intake process: the web application; it consumes nothing."""
+"""The intake process: the web application, and the jobs that read hosts'
+own calendars; it consumes nothing."""
 
+from services.intake import calendar_use_cases
 from services.intake.app import create_app
-from shared.service import Runtime, Wiring
+from services.intake.unit_of_work import UnitOfWork
+from shared.service import Job, Runtime, Wiring
+
+REFRESH_EVERY_S = 5.0  # how often due calendars are looked for
+STALE_EVERY_S = 60.0
 
 
 def wire(rt: Runtime) -> Wiring:
-    return Wiring(app=create_app(rt))
+    app = create_app(rt)
+    calendars = app.extensions["calendars"]
+    uow = UnitOfWork(rt.pool)
+    return Wiring(
+        app=app,
+        jobs=[
+            Job(
+                "refresh-calendars",
+                min(REFRESH_EVERY_S, calendars.refresh.total_seconds()),
+                lambda: calendar_use_cases.refresh_due(uow, calendars),
+            ),
+            Job(
+                "flag-stale-calendars",
+                STALE_EVERY_S,
+                lambda: calendar_use_cases.flag_stale(uow, calendars),
+            ),
+        ],
+    )

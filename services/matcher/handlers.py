@@ -33,6 +33,16 @@ def host_profile_changed(conn, event: Event, ob: Outbox, matcher: Matcher) -> No
         matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
 
 
+def host_busy_changed(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
+    """The host's own calendar changed: withdraw the invitations it now makes
+    impossible, and offer the host's freed times to those waiting."""
+    host_id = event.payload["host_id"]
+    matcher.calendar_changed(ob, host_id)
+    fields = repo.host_fields(conn, host_id)
+    if fields:
+        matcher.retry_waiting(ob, host_fields=fields, limit=EVENT_BATCH)
+
+
 def match_declined(conn, event: Event, ob: Outbox, matcher: Matcher) -> None:
     fields = repo.host_fields(conn, event.payload["host_id"])
     if matcher.rounds:  # the request and those the freed host could serve, jointly

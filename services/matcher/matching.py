@@ -28,6 +28,7 @@ from shared import metrics, slots
 from shared.fields import Taxonomy
 from shared.outbox import Outbox
 from shared.statuses import (
+    HOST_BUSY,
     NO_HOST,
     NO_OTHER_HOST,
     TOO_MANY_PROPOSALS,
@@ -145,11 +146,13 @@ class Matcher:
         now: datetime,
         *,
         skip_locked: bool = False,
+        calendar_conflict: bool = False,
     ) -> list[str]:
         """Expire `match`, the proposed match of the locked request `row`, emit
         MatchExpired and, if the request still waits on it, match the request
-        again (never with that host). Returns the fields of the host freed."""
-        repo.expire(ob.conn, match["id"], now)
+        again (never with that host, unless the invitation was withdrawn for a
+        `calendar_conflict`). Returns the fields of the host freed."""
+        repo.expire(ob.conn, match["id"], now, calendar_conflict=calendar_conflict)
         _emit(
             ob,
             row,
@@ -158,12 +161,36 @@ class Matcher:
                 "match_id": match["id"],
                 "request_id": row["id"],
                 "host_id": match["host_id"],
+                "calendar_conflict": calendar_conflict,
             },
         )
         if row["status"] == "proposed":
             repo.set_status(ob.conn, row["id"], "submitted", reason, now)
             self.match(ob, row["id"], skip_locked=skip_locked)
         return repo.host_fields(ob.conn, match["host_id"])
+
+    def calendar_changed(self, ob: Outbox, host_id) -> int:
+        """The host's own calendar changed: withdraw each unanswered invitation
+        its busy times now overlap and match that request again (the host may
+        be proposed again at a free time). An accepted meeting is never moved:
+        ops see the conflict. Returns how many invitations were withdrawn."""
+        withdrawn = 0
+        for found in repo.busy_conflicts(ob.conn, host_id):
+            row = repo.lock_request(ob.conn, found["request_id"])
+            match = row and repo.proposed_match(ob.conn, found["id"])
+            if not match:
+                continue  # answered, expired or cancelled since
+            log.info(
+                "request %s: host %s is now busy at the time proposed;"
+                " the invitation is withdrawn",
+                row["id"],
+                host_id,
+            )
+            self.expire_invitation(
+                ob, row, match, HOST_BUSY, self.clock(), calendar_conflict=True
+            )
+            withdrawn += 1
+        return withdrawn
 
     def invitation_failed(self, ob: Outbox, request_id, host_email: str) -> bool:
         """The invitation of the host at `host_email` for this request could not
@@ -529,9 +556,9 @@ class Matcher:
                 booked_calendars[host.id] = repo.calendars(conn, [host.id], now)[
                     host.id
                 ]
+            booked = booked_calendars[host.id]
             calendar = Calendar(
-                list(booked_calendars[host.id].meetings),
-                dict(booked_calendars[host.id].per_month),
+                list(booked.meetings), dict(booked.per_month), booked.busy
             )
             for start, end, month in planned:
                 calendar.add(start, end, month)

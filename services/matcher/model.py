@@ -86,10 +86,12 @@ class Request:
 
 @dataclass
 class Calendar:
-    """A host's live meetings: what they block and how many fall in each month."""
+    """A host's live meetings: what they block and how many fall in each month;
+    and the busy times read from the host's own calendar, which block too."""
 
     meetings: list[tuple[datetime, datetime]] = field(default_factory=list)
     per_month: dict[str, int] = field(default_factory=dict)
+    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def add(self, start: datetime, end: datetime, month: str) -> None:
         self.meetings.append((start, end))
@@ -140,7 +142,7 @@ def slot_for(host: Host, request: Request, calendar: Calendar, not_before: datet
         requester_windows=request.windows,
         weekly=host.weekly,
         tz=host.tz,
-        blocked=list(host.unavailable) + calendar.meetings,
+        blocked=list(host.unavailable) + calendar.meetings + calendar.busy,
         duration=request.duration,
         not_before=not_before,
         full_months=full_months(host, calendar),

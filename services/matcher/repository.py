@@ -35,9 +35,12 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 
 def excluded_hosts(conn, request_id) -> set:
-    """Hosts already proposed for this request (declined, expired or otherwise)."""
+    """Hosts already proposed for this request (declined, expired or otherwise),
+    but for invitations withdrawn because the host's calendar became busy: the
+    host may still be proposed at another time."""
     rows = conn.execute(
-        "SELECT host_id FROM matches WHERE request_id = %s", (request_id,)
+        "SELECT host_id FROM matches WHERE request_id = %s AND NOT calendar_conflict",
+        (request_id,),
     ).fetchall()
     return {r["host_id"] for r in rows}
 
@@ -73,7 +76,8 @@ def candidate_page(
 
 
 def calendars(conn, host_ids: list, now: datetime) -> dict:
-    """Live meetings of these hosts from the start of last month on."""
+    """Live meetings of these hosts from the start of last month on, and the
+    busy times still to come read from their own calendars."""
     out = {h: Calendar() for h in host_ids}
     rows = conn.execute(
         "SELECT host_id, starts_at, ends_at, month FROM matches"
@@ -82,7 +86,32 @@ def calendars(conn, host_ids: list, now: datetime) -> dict:
     ).fetchall()
     for r in rows:
         out[r["host_id"]].add(r["starts_at"], r["ends_at"], r["month"])
+    for r in conn.execute(
+        "SELECT host_id, unnest(busy) AS span FROM host_calendars"
+        " WHERE host_id = ANY(%s) AND busy && tstzrange(%s, NULL)",
+        (list(host_ids), now),
+    ).fetchall():
+        if r["span"].upper > now:
+            out[r["host_id"]].busy.append((r["span"].lower, r["span"].upper))
     return out
+
+
+def busy_conflicts(conn, host_id) -> list[dict]:
+    """The host's unanswered invitations that its calendar's busy times overlap."""
+    return conn.execute(
+        "SELECT m.id, m.request_id FROM matches m JOIN host_calendars c"
+        " ON c.host_id = m.host_id WHERE m.host_id = %s AND m.status = 'proposed'"
+        " AND c.busy && tstzrange(m.starts_at, m.ends_at) ORDER BY m.request_id",
+        (host_id,),
+    ).fetchall()
+
+
+def proposed_match(conn, match_id) -> dict | None:
+    """The match, if it still waits for the host's answer (the request locked first)."""
+    return conn.execute(
+        "SELECT * FROM matches WHERE id = %s AND status = 'proposed' FOR UPDATE",
+        (match_id,),
+    ).fetchone()
 
 
 def lock_host(conn, host_id, skip_locked: bool = False) -> dict | None:

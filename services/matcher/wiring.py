@@ -12,7 +12,10 @@ ROUTES = {
         "IntroRequested": handlers.intro_requested,
         "IntroCancelled": handlers.intro_cancelled,
     },
-    topics.HOST_PROFILES: {"HostProfileChanged": handlers.host_profile_changed},
+    topics.HOST_PROFILES: {
+        "HostProfileChanged": handlers.host_profile_changed,
+        "HostBusyChanged": handlers.host_busy_changed,
+    },
     topics.HOST_RESPONSES: {"MatchDeclined": handlers.match_declined},
     topics.NOTIFICATIONS: {"NotificationFailed": handlers.notification_failed},
 }

@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-
-def meeting_uid(match_id: str) -> str:
-    return f"match-{match_id}@matchmaker"
+from shared.calendars import meeting_uid
 
 
 def _person(email: str, name: str, role: str = "REQ-PARTICIPANT") -> vCalAddress:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from services.notifier import domain as d
 from services.notifier.repository import Repository
-from shared.events import Event
+from shared.calendars import FAILURES
+from shared.events import Event, iso
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,60 @@ def match_proposed(conn, event: Event, _ob, mail: Mail) -> None:
         person=d.requester(request),
         context=context,
         **ids,
+    )
+
+
+def match_expired(conn, event: Event, _ob, mail: Mail) -> None:
+    """An invitation withdrawn because the host's own calendar became busy at
+    its time: the host hears there is nothing to answer, the requester that
+    another time is being found. Nothing is said if the invitation never went
+    out (its queued copy is withdrawn by the sender), nor for a plain expiry."""
+    if not event.payload["calendar_conflict"]:
+        return
+    meeting = _meeting(conn, event, mail)
+    if meeting is None:
+        return
+    repo, match, host, request, ids = meeting
+    if not repo.was_sent(match["id"], "invitation"):
+        return
+    context = {
+        "request": d.request_part(request),
+        "match": d.match_part(match),
+        "requester": {"name": request["requester_name"]},
+        "host": {"name": host["name"]},
+    }
+    repo.plan(
+        event=event,
+        kind="invitation_withdrawn",
+        person=d.host_person(host),
+        context=context,
+        **ids,
+    )
+    repo.plan(
+        event=event,
+        kind="slot_withdrawn",
+        person=d.requester(request),
+        context=context,
+        **ids,
+    )
+
+
+def host_calendar_stale(conn, event: Event, _ob, mail: Mail) -> None:
+    """The host's calendar has not been read for a day: told once, with why."""
+    repo = mail.repository(conn)
+    host = repo.host(event.payload["host_id"])
+    if host is None or not host["active"]:
+        return
+    repo.plan(
+        event=event,
+        kind="calendar_stale",
+        person=d.host_person(host),
+        context={
+            "since": iso(event.payload["failing_since"]),
+            "reason": FAILURES.get(event.payload["reason"], ""),
+            "links": {"host_page": mail.settings.public_base_url + "/host"},
+        },
+        settings=mail.settings,
     )
 
 

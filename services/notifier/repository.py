@@ -40,6 +40,22 @@ class Repository:
         ).fetchone()
         return match, host, self.request(match["request_id"])
 
+    def host(self, host_id) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE id = %s", (host_id,)
+        ).fetchone()
+
+    def was_sent(self, match_id, kind: str) -> bool:
+        """Whether a message of `kind` about this match went out."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM notifications WHERE match_id = %s AND kind = %s"
+                " AND status = 'sent' LIMIT 1",
+                (match_id, kind),
+            ).fetchone()
+            is not None
+        )
+
     # -- queueing --------------------------------------------------------------
     def plan(
         self, *, event, kind: str, person: dict, context: dict, settings,

@@ -17,13 +17,17 @@ ROUTES = {
         "RequesterForgotten": handlers.requester_forgotten,
         "ReferrerForgotten": handlers.referrer_forgotten,
     },
-    topics.HOST_PROFILES: {"HostForgotten": handlers.host_forgotten},
+    topics.HOST_PROFILES: {
+        "HostForgotten": handlers.host_forgotten,
+        "HostCalendarStale": handlers.host_calendar_stale,
+    },
     topics.HOST_RESPONSES: {
         "MatchAccepted": handlers.match_accepted,
         "MatchDeclined": handlers.match_declined,
     },
     topics.MATCHES: {
         "MatchProposed": handlers.match_proposed,
+        "MatchExpired": handlers.match_expired,
         "RequestWaitlisted": handlers.request_waitlisted,
         "RequestUnmatched": handlers.request_unmatched,
     },

@@ -36,6 +36,7 @@ class FakeRepository:
         self.hosts: dict = {}
         self.matches: dict = {}
         self.feedback: dict = {}
+        self.calendars: dict = {}
         self.redacted: list = []
         self.dead_letters: dict = {}
         self.log: dict = {}
@@ -116,7 +117,8 @@ class FakeRepository:
         if created:
             row = {"id": uuid.uuid4(), "email": who}
             self.hosts[row["id"]] = row
-        row.update(name=data["name"], active=data["active"], locale=locale)
+        row.update(name=data["name"], active=data["active"], locale=locale,
+                   timezone=data["timezone"])  # fmt: skip
         return copy.deepcopy(row), created
 
     def lock_live_meetings_of(self, host_id):
@@ -187,6 +189,80 @@ class FakeRepository:
         for r in rows:
             r.update(referrer_email=None, referrer_name=None)
         return rows
+
+    # hosts' own calendars
+    def calendar_of(self, host_id):
+        return copy.deepcopy(self.calendars.get(host_id))
+
+    def lock_calendar(self, host_id):
+        row = self.calendar_of(host_id)
+        return row and {**row, "timezone": self.hosts[host_id]["timezone"]}
+
+    def save_calendar(self, host_id, *, kind, secret, shown, now, next_at):
+        old = self.calendars.get(host_id) or {"busy": [], "busy_until": None}
+        self.calendars[host_id] = {
+            **old, "host_id": host_id, "kind": kind, "secret": secret,
+            "shown": shown, "connected_at": now, "next_refresh_at": next_at,
+            "etag": None, "last_modified": None, "refreshed_at": None,
+            "failing_since": None, "last_error": None, "stale_notified_at": None,
+        }  # fmt: skip
+
+    def drop_calendar(self, host_id):
+        return self.calendars.pop(host_id, None) is not None
+
+    def claim_due_calendars(self, now, next_at, limit):
+        due = [c for c in self.calendars.values() if c["next_refresh_at"] <= now]
+        for c in due[:limit]:
+            c["next_refresh_at"] = next_at
+        return [self.lock_calendar(c["host_id"]) for c in due[:limit]]
+
+    def store_busy(self, host_id, spans, *, until, etag, last_modified, now):
+        c = self.calendars[host_id]
+        changed = c["busy_until"] is None or _clip(c["busy"], now, c["busy_until"]) != (
+            _clip([FakeRange(s, e) for s, e in spans], now, c["busy_until"])
+        )
+        c.update(busy=[FakeRange(s, e) for s, e in spans], busy_until=until,
+                 etag=etag, last_modified=last_modified)  # fmt: skip
+        self.calendar_unchanged(host_id, now)
+        return changed
+
+    def calendar_unchanged(self, host_id, now):
+        self.calendars[host_id].update(
+            refreshed_at=now, failing_since=None, last_error=None,
+            stale_notified_at=None,
+        )  # fmt: skip
+
+    def calendar_failed(self, host_id, code, now):
+        c = self.calendars[host_id]
+        c.update(failing_since=c["failing_since"] or now, last_error=code)
+
+    def stale_calendars(self, read_before, limit=200):
+        return [
+            copy.deepcopy(c) for c in self.calendars.values()
+            if c["failing_since"] and c["stale_notified_at"] is None
+            and (c["refreshed_at"] or c["connected_at"]) < read_before
+        ][:limit]  # fmt: skip
+
+    def calendar_stale_told(self, host_id, now):
+        self.calendars[host_id]["stale_notified_at"] = now
+
+
+class FakeRange:
+    """A stored busy interval, as psycopg gives one (`lower`, `upper`)."""
+
+    def __init__(self, lower, upper):
+        self.lower, self.upper = lower, upper
+
+    def __eq__(self, other):
+        return (self.lower, self.upper) == (other.lower, other.upper)
+
+
+def _clip(ranges, start, end):
+    return [
+        (max(r.lower, start), min(r.upper, end))
+        for r in ranges
+        if r.upper > start and r.lower < end
+    ]
 
 
 class FakeReports:

@@ -41,6 +41,7 @@ CONTEXT = {
     "role": "requester",
     "reason": "no host free",
     "calendar": None,
+    "since": "2026-11-30T09:00:00+00:00",
     "request": {
         "id": str(uuid.uuid4()),
         "field": "management",
@@ -66,6 +67,7 @@ CONTEXT = {
         "decline": "http://127.0.0.1:8000/l/d",
         "useful": "http://127.0.0.1:8000/l/u",
         "not_useful": "http://127.0.0.1:8000/l/n",
+        "host_page": "http://127.0.0.1:8000/host",
     },
 }
 
@@ -76,7 +78,7 @@ def renderer():
 
 
 def test_every_kind_has_its_three_templates():
-    assert len(KINDS) == 12
+    assert len(KINDS) == 15
     assert {p.name for p in (render.TEMPLATES / "_base").iterdir()} == {
         "body.txt",
         "body.html",

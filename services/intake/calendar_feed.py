@@ -1,0 +1,161 @@
+"""Reading a host's calendar over the network: an iCalendar subscription
+address over HTTP(S), or a CalDAV calendar with the `caldav` client.
+
+Every request goes through one guarded `requests` session
+(`requests-hardened`): the name is resolved once, the address refused if
+it is loopback, private, link-local or otherwise not public (unless
+CALENDAR_ALLOW_PRIVATE_ADDRESSES=on), and the connection made to that very
+address; each redirect is checked the same way, at most `MAX_REDIRECTS` of
+them. A read stops at CALENDAR_TIMEOUT and CALENDAR_MAX_BYTES. Validators
+(ETag, Last-Modified; a CalDAV calendar's CTag) make an unchanged calendar
+cost one short answer. No address or password is ever logged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import requests
+from requests_hardened import Config, Manager
+from requests_hardened.ip_filter import InvalidIPAddress
+
+from services.intake import busy
+
+MAX_REDIRECTS = 3
+USER_AGENT = "matchmaker-calendar/1"
+_CHUNK = 64 * 1024
+
+
+class FeedError(Exception):
+    """A read failed; `code` is one of `shared.calendars.FAILURES`."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # "ics" or "caldav"
+    url: str
+    username: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a read found: the calendars (None when unchanged since the
+    validators given) and the validators to give next time."""
+
+    calendars: list | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def normalise_url(url: str) -> str:
+    """`webcal://` (what Apple and Google hand out) is HTTPS."""
+    url = url.strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://") :]
+    return url
+
+
+def shown(url: str) -> str:
+    """What is shown back of a secret address: its scheme and server only."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
+class Reader:
+    def __init__(self, *, timeout_s: float, max_bytes: int, allow_private: bool):
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.manager = Manager(
+            Config(
+                ip_filter_enable=not allow_private,
+                ip_filter_allow_loopback_ips=False,
+                never_redirect=False,
+                default_timeout=(timeout_s, timeout_s),
+                user_agent_override=USER_AGENT,
+            )
+        )
+
+    def session(self) -> requests.Session:
+        session = self.manager.get_session()
+        session.max_redirects = MAX_REDIRECTS
+        session.trust_env = False  # no proxy or .netrc from the environment
+        return session
+
+    def read(
+        self,
+        source: Source,
+        start: datetime,
+        end: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Read:
+        try:
+            if source.kind == "caldav":
+                from services.intake import caldav_feed
+
+                return caldav_feed.read(self, source, start, end, etag)
+            return self._read_ics(source.url, etag, last_modified)
+        except FeedError:
+            raise
+        except InvalidIPAddress:
+            raise FeedError("refused_address") from None
+        except requests.TooManyRedirects:
+            raise FeedError("too_many_redirects") from None
+        except requests.Timeout:
+            raise FeedError("timeout") from None
+        except requests.RequestException:
+            raise FeedError("unreachable") from None
+
+    def _read_ics(self, url: str, etag: str | None, last_modified: str | None) -> Read:
+        headers = {"Accept": "text/calendar, */*;q=0.5"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        with self.session() as session:
+            with session.get(url, headers=headers, stream=True) as response:
+                if response.status_code == 304:
+                    return Read(None, etag, last_modified)
+                check_status(response.status_code)
+                body = self.body(response)
+                validators = (
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                )
+        try:
+            return Read([busy.parse(body)], *validators)
+        except busy.NotICalendar:
+            raise FeedError("not_icalendar") from None
+
+    def body(self, response) -> bytes:
+        """The whole body, within the size limit and the time limit."""
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise FeedError("too_large")
+        deadline = time.monotonic() + self.timeout_s
+        chunks, size = [], 0
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FeedError("too_large")
+            if time.monotonic() > deadline:
+                raise FeedError("timeout")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def check_status(status: int) -> None:
+    if status in (401, 403):
+        raise FeedError("unauthorized")
+    if status in (404, 410):
+        raise FeedError("not_found")
+    if status >= 400:
+        raise FeedError("http_error")

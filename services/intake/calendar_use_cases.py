@@ -1,0 +1,264 @@
+"""The use cases of hosts' own calendars: connect, check, disconnect, and
+the two jobs (read the calendars that are due; tell the hosts whose
+calendar could not be read for CALENDAR_STALE_AFTER).
+
+A calendar is read outside any transaction (the network is slow), then
+what it gave is stored in one. A read that fails keeps the last good busy
+times; the matcher goes on with them. HostBusyChanged tells the matcher
+when the busy times change; HostCalendarStale has the notifier email the
+host, once per failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.intake import busy
+from services.intake.calendar_feed import (
+    FeedError,
+    Read,
+    Reader,
+    Source,
+    normalise_url,
+    shown,
+)
+from services.intake.errors import Conflict, Invalid, NotFound
+from services.intake.vault import Unreadable, Vault
+from shared.calendars import FAILURES
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 200
+JOB_BUDGET_S = 20.0  # one run of the refresh job reads for at most this long
+FULL_READ_MARGIN = timedelta(days=1)  # re-read in full when the horizon slides this far
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Calendars:
+    """What the calendar use cases need besides a unit of work."""
+
+    vault: Vault
+    reader: Reader
+    refresh: timedelta
+    stale_after: timedelta
+    horizon: timedelta  # how far ahead busy times are kept
+    concurrency: int = 8
+    clock: Callable[[], datetime] = field(default=_now)
+
+    @classmethod
+    def from_settings(cls, s) -> Calendars:
+        return cls(
+            vault=Vault(s.secret_key),
+            reader=Reader(
+                timeout_s=s.calendar_timeout_s,
+                max_bytes=s.calendar_max_bytes,
+                allow_private=s.calendar_allow_private,
+            ),
+            refresh=s.calendar_refresh,
+            stale_after=s.calendar_stale_after,
+            horizon=timedelta(days=s.horizon_days + 1),
+            concurrency=s.calendar_concurrency,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One calendar's read: busy times, or unchanged, or a failure code."""
+
+    host_id: object
+    spans: list | None = None
+    read: Read | None = None
+    error: str | None = None
+
+
+def refused(code: str) -> Invalid:
+    return Invalid({"calendar": [FAILURES[code]]})
+
+
+def _host(uow, who) -> dict:
+    host = uow.repo.host_of(who.email)
+    if host is None:
+        raise Conflict("no_host_profile")
+    return host
+
+
+def get_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
+    """The caller's calendar connection (no secret) and its busy times."""
+    with uow:
+        row = uow.repo.calendar_of(_host(uow, who)["id"])
+    if row is None:
+        raise NotFound()
+    return row, busy.spans(row["busy"])
+
+
+def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
+    """Read the calendar once (refused with the reason if it cannot be read:
+    nothing is stored then), store it encrypted with its busy times, and
+    tell the matcher (HostBusyChanged)."""
+    source = Source(
+        data["kind"], normalise_url(data["url"]), data["username"], data["password"]
+    )
+    with uow:
+        host = _host(uow, who)
+    now = cal.clock()
+    outcome = _read(cal, host["id"], source, ZoneInfo(host["timezone"]), now, None)
+    if outcome.error:
+        raise refused(outcome.error)
+    with uow:
+        host = _host(uow, who)
+        uow.repo.save_calendar(
+            host["id"],
+            kind=source.kind,
+            secret=cal.vault.seal(
+                {
+                    "url": source.url,
+                    "username": source.username,
+                    "password": source.password,
+                }
+            ),  # fmt: skip
+            shown=shown(source.url),
+            now=now,
+            next_at=now + cal.refresh,
+        )
+        _store(uow, cal, outcome, now, always_tell=True)
+        row = uow.repo.calendar_of(host["id"])
+    return row, busy.spans(row["busy"])
+
+
+def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
+    """Read the caller's calendar now, in full; the reason if it fails."""
+    with uow:
+        host = _host(uow, who)
+        row = uow.repo.calendar_of(host["id"])
+    if row is None:
+        raise NotFound()
+    now = cal.clock()
+    outcome = _read_row(cal, {**row, "timezone": host["timezone"]}, now, full=True)
+    with uow:
+        if uow.repo.lock_calendar(host["id"]) is None:
+            raise NotFound()  # disconnected meanwhile
+        _store(uow, cal, outcome, now)
+        row = uow.repo.calendar_of(host["id"])
+    if outcome.error:
+        raise refused(outcome.error)
+    return row, busy.spans(row["busy"])
+
+
+def disconnect_calendar(uow, who) -> None:
+    with uow:
+        host = _host(uow, who)
+        if not uow.repo.drop_calendar(host["id"]):
+            raise NotFound()
+        uow.outbox().emit("HostBusyChanged", host["id"], {"host_id": host["id"]})
+
+
+# -- jobs -----------------------------------------------------------------------
+
+
+def refresh_due(uow, cal: Calendars) -> dict:
+    """Read every calendar that is due, CALENDAR_CONCURRENCY at a time, for
+    at most JOB_BUDGET_S; the rest wait for the next run."""
+    counts = {"read": 0, "changed": 0, "unchanged": 0, "failed": 0}
+    deadline = time.monotonic() + JOB_BUDGET_S
+    with ThreadPoolExecutor(cal.concurrency, thread_name_prefix="calendar") as pool:
+        while time.monotonic() < deadline:
+            now = cal.clock()
+            with uow:
+                due = uow.repo.claim_due_calendars(now, now + cal.refresh, CLAIM_BATCH)
+            if not due:
+                break
+            reads = pool.map(_read_row, [cal] * len(due), due, [now] * len(due))
+            for outcome in reads:
+                with uow:
+                    if uow.repo.lock_calendar(outcome.host_id) is None:
+                        continue  # disconnected while being read
+                    counts[_store(uow, cal, outcome, now)] += 1
+                counts["read"] += 1
+    return counts
+
+
+def flag_stale(uow, cal: Calendars) -> int:
+    """Hosts whose calendar has failed for CALENDAR_STALE_AFTER: told once
+    (HostCalendarStale); ops see them on the dashboard."""
+    now = cal.clock()
+    with uow:
+        rows = uow.repo.stale_calendars(now - cal.stale_after)
+        for row in rows:
+            uow.repo.calendar_stale_told(row["host_id"], now)
+            uow.outbox().emit(
+                "HostCalendarStale",
+                row["host_id"],
+                {
+                    "host_id": row["host_id"],
+                    "failing_since": row["failing_since"],
+                    "reason": row["last_error"] or "unreachable",
+                },
+            )
+    return len(rows)
+
+
+# -- reading and storing ----------------------------------------------------------
+
+
+def _read_row(cal: Calendars, row: dict, now: datetime, full: bool = False) -> Outcome:
+    try:
+        secret = cal.vault.open(row["secret"])
+    except Unreadable:
+        return Outcome(row["host_id"], error="unreadable")
+    source = Source(row["kind"], secret["url"], secret["username"], secret["password"])
+    horizon_moved = row["busy_until"] is None or row["busy_until"] < (
+        now + cal.horizon - FULL_READ_MARGIN
+    )
+    validators = None if full or horizon_moved else row
+    return _read(
+        cal, row["host_id"], source, ZoneInfo(row["timezone"]), now, validators
+    )
+
+
+def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcome:
+    until = now + cal.horizon
+    try:
+        read = cal.reader.read(
+            source,
+            now,
+            until,
+            etag=validators and validators["etag"],
+            last_modified=validators and validators["last_modified"],
+        )
+    except FeedError as exc:
+        log.info("calendar of host %s not read: %s", host_id, exc.code)
+        return Outcome(host_id, error=exc.code)
+    if read.calendars is None:
+        return Outcome(host_id, read=read)
+    return Outcome(host_id, busy.busy_intervals(read.calendars, tz, now, until), read)
+
+
+def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str:
+    host_id = outcome.host_id
+    if outcome.error:
+        uow.repo.calendar_failed(host_id, outcome.error, now)
+        return "failed"
+    if outcome.spans is None:
+        uow.repo.calendar_unchanged(host_id, now)
+        return "unchanged"
+    changed = uow.repo.store_busy(
+        host_id,
+        outcome.spans,
+        until=now + cal.horizon,
+        etag=outcome.read.etag,
+        last_modified=outcome.read.last_modified,
+        now=now,
+    )
+    if changed or always_tell:
+        uow.outbox().emit("HostBusyChanged", host_id, {"host_id": host_id})
+    return "changed" if changed else "unchanged"

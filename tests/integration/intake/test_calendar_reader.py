@@ -1,0 +1,102 @@
+"""Reading calendar feeds over real HTTP: validators and 304, limits of
+time and size, what is not iCalendar, and the addresses refused."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.intake.calendar_feed import FeedError, Reader, Source
+from tests import ics
+from tests.feeds import FeedServer
+
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+UNTIL = NOW + timedelta(days=90)
+EVENT = ics.calendar(
+    ics.busy_event("a", datetime(2027, 1, 5, 9, tzinfo=UTC),
+                   datetime(2027, 1, 5, 10, tzinfo=UTC))
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def feeds():
+    with FeedServer() as server:
+        server.feeds["/cal.ics"] = EVENT
+        yield server
+
+
+def reader(allow_private=True, timeout_s=1.0, max_bytes=1_000_000) -> Reader:
+    return Reader(timeout_s=timeout_s, max_bytes=max_bytes, allow_private=allow_private)
+
+
+def read(url, r=None, **validators):
+    return (r or reader()).read(Source("ics", url), NOW, UNTIL, **validators)
+
+
+def failure(url, r=None) -> str:
+    with pytest.raises(FeedError) as caught:
+        read(url, r)
+    return caught.value.code
+
+
+def test_a_feed_is_read_then_answered_304_while_unchanged(feeds):
+    first = read(feeds.url("/cal.ics"))
+    assert len(first.calendars) == 1 and first.etag
+    before = feeds.not_modified
+    again = read(feeds.url("/cal.ics"), etag=first.etag, last_modified=None)
+    assert again.calendars is None and again.etag == first.etag
+    assert feeds.not_modified == before + 1
+
+
+def test_a_feed_that_takes_too_long_times_out(feeds):
+    assert failure(feeds.url("/slow.ics"), reader(timeout_s=0.5)) == "timeout"
+
+
+@pytest.mark.parametrize("path", ["/large-2000000", "/large-chunked-2000000"])
+def test_a_feed_too_large_is_refused(feeds, path):
+    assert failure(feeds.url(path)) == "too_large"
+
+
+def test_a_page_that_is_not_icalendar_is_refused(feeds):
+    assert failure(feeds.url("/page.html")) == "not_icalendar"
+
+
+def test_a_missing_feed_and_a_dead_server_say_so(feeds):
+    assert failure(feeds.url("/nothing.ics")) == "not_found"
+    with FeedServer() as gone:
+        url = gone.url("/cal.ics")
+    assert failure(url) == "unreachable"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_loopback_is_refused_outside_the_test_setting(feeds, host):
+    assert failure(feeds.url("/cal.ics", host), reader(allow_private=False)) == (
+        "refused_address"
+    )
+
+
+@pytest.mark.parametrize(
+    "target", ["http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/cal.ics"]
+)
+def test_a_redirect_to_a_private_address_is_refused(feeds, target):
+    feeds.redirects["/to-private"] = target
+    guarded = reader(allow_private=False)
+    # this server is on loopback: let loopback through, to see the redirect checked
+    guarded.manager.config.ip_filter_allow_loopback_ips = True
+    assert read(feeds.url("/cal.ics"), guarded).calendars  # the first hop is allowed
+    assert failure(feeds.url("/to-private"), guarded) == "refused_address"
+
+
+def test_a_redirect_to_loopback_is_refused_outside_the_test_setting(feeds):
+    feeds.redirects["/to-loopback"] = feeds.url("/cal.ics")
+    assert failure(feeds.url("/to-loopback"), reader(allow_private=False)) == (
+        "refused_address"
+    )
+    assert read(feeds.url("/to-loopback")).calendars  # allowed in the tests
+
+
+def test_redirects_are_followed_a_few_times_only(feeds):
+    for i in range(6):
+        feeds.redirects[f"/hop{i}"] = feeds.url(f"/hop{i + 1}")
+    feeds.redirects["/hop6"] = feeds.url("/cal.ics")
+    assert failure(feeds.url("/hop0")) == "too_many_redirects"
+    assert read(feeds.url("/hop4")).calendars  # three redirects are fine

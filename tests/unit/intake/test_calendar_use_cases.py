@@ -1,0 +1,144 @@
+"""The calendar use cases against an in-memory unit of work and a reader
+that answers what each test says: what is stored, what is kept on a
+failure, and when the matcher and the host are told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.intake import calendar_use_cases as cu
+from services.intake import use_cases
+from services.intake.busy import parse
+from services.intake.calendar_feed import FeedError, Read
+from services.intake.errors import Conflict, Invalid
+from services.intake.identity import Identity
+from services.intake.vault import Vault
+from tests import ics
+from tests.unit.intake.fakes import FakeUnitOfWork
+from tests.unit.intake.test_use_cases import host_data
+
+HOST = Identity("nathalie@example.com")
+T0 = datetime(2027, 1, 4, 8, tzinfo=UTC)
+URL = "https://calendar.example.com/private-abc123/basic.ics"
+
+
+class ScriptedReader:
+    """Answers each read with the next of `answers`: iCalendar text, None
+    (unchanged) or a failure code."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.asked: list = []
+
+    def read(self, source, start, end, etag=None, last_modified=None):
+        self.asked.append((source, etag))
+        answer = self.answers.pop(0)
+        if answer is None:
+            return Read(None, etag, last_modified)
+        if answer in cu.FAILURES:
+            raise FeedError(answer)
+        return Read([parse(answer)], f'"{len(self.asked)}"')
+
+
+def meeting(day: int, hour: int) -> str:
+    start = datetime(2027, 1, day, hour, tzinfo=UTC)
+    return ics.calendar(ics.busy_event(f"e{day}", start, start + timedelta(hours=1)))
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def uow():
+    u = FakeUnitOfWork()
+    use_cases.put_host(u, HOST, host_data(), locale="fr")
+    return u
+
+
+def calendars(reader, clock=None) -> cu.Calendars:
+    return cu.Calendars(
+        vault=Vault("k" * 32), reader=reader, refresh=timedelta(minutes=15),
+        stale_after=timedelta(hours=24), horizon=timedelta(days=61),
+        concurrency=2, clock=clock or Clock(),
+    )  # fmt: skip
+
+
+def connect(uow, cal, url=URL):
+    data = {"kind": "ics", "url": url, "username": None, "password": None}
+    return cu.connect_calendar(uow, cal, HOST, data)
+
+
+def test_connecting_stores_the_address_encrypted_and_tells_the_matcher(uow):
+    row, spans = connect(uow, calendars(ScriptedReader(meeting(5, 9))))
+    assert spans == [
+        (datetime(2027, 1, 5, 9, tzinfo=UTC), datetime(2027, 1, 5, 10, tzinfo=UTC))
+    ]
+    stored = next(iter(uow.repo.calendars.values()))
+    assert b"abc123" not in stored["secret"]
+    assert stored["shown"] == "https://calendar.example.com/…"
+    assert [e[0] for e in uow.emitted()][-1] == "HostBusyChanged"
+
+
+def test_a_calendar_that_cannot_be_read_is_refused_with_why_and_not_stored(uow):
+    with pytest.raises(Invalid) as refused:
+        connect(uow, calendars(ScriptedReader("unauthorized")))
+    assert refused.value.errors == {"calendar": [cu.FAILURES["unauthorized"]]}
+    assert uow.repo.calendars == {}
+    assert "HostBusyChanged" not in [e[0] for e in uow.emitted()]
+
+
+def test_only_a_host_may_connect_a_calendar():
+    with pytest.raises(Conflict):
+        connect(FakeUnitOfWork(), calendars(ScriptedReader(meeting(5, 9))))
+
+
+def test_a_refresh_tells_the_matcher_only_when_busy_times_change(uow):
+    clock = Clock()
+    reader = ScriptedReader(meeting(5, 9), meeting(5, 9), None, meeting(6, 9))
+    cal = calendars(reader, clock)
+    connect(uow, cal)
+    told = len(uow.emitted("HostBusyChanged"))
+    for _ in range(3):
+        clock.now += timedelta(minutes=16)
+        cu.refresh_due(uow, cal)
+    assert len(uow.emitted("HostBusyChanged")) == told + 1  # only the last one
+    assert reader.asked[2][1] == '"2"'  # the validator of the last full read
+
+
+def test_a_failed_refresh_keeps_the_last_busy_times_and_the_host_is_told_once(uow):
+    clock = Clock()
+    cal = calendars(ScriptedReader(meeting(5, 9), *["timeout"] * 10), clock)
+    connect(uow, cal)
+    for _ in range(6):
+        clock.now += timedelta(hours=6)
+        cu.refresh_due(uow, cal)
+        cu.flag_stale(uow, cal)
+    stored = next(iter(uow.repo.calendars.values()))
+    assert [(r.lower.day, r.lower.hour) for r in stored["busy"]] == [(5, 9)]
+    assert stored["last_error"] == "timeout"
+    stale = uow.emitted("HostCalendarStale")
+    assert len(stale) == 1 and stale[0][2]["reason"] == "timeout"
+
+
+def test_a_good_read_after_a_failure_ends_it(uow):
+    clock = Clock()
+    cal = calendars(ScriptedReader(meeting(5, 9), "unreachable", None), clock)
+    connect(uow, cal)
+    for _ in range(2):
+        clock.now += timedelta(minutes=16)
+        cu.refresh_due(uow, cal)
+    stored = next(iter(uow.repo.calendars.values()))
+    assert stored["failing_since"] is None and stored["last_error"] is None
+
+
+def test_forgetting_the_host_removes_the_calendar(uow):
+    connect(uow, calendars(ScriptedReader(meeting(5, 9))))
+    use_cases.forget_person(uow, HOST)
+    assert uow.repo.calendars == {}
