@@ -44,6 +44,15 @@ def pg_server():
 
 
 @pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """A real CalDAV server (Radicale) for the session; tests add their users."""
+    from devstack.radicale import Radicale
+
+    with Radicale(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def template_db(pg_server):
     name = "template_migrated"
     with psycopg.connect(pg_server.url("postgres"), autocommit=True) as conn:

@@ -92,3 +92,24 @@ def _handler(feeds: FeedServer):
 
     Handler.protocol_version = "HTTP/1.1"
     return Handler
+
+
+_SHARED: list[FeedServer] = []
+
+
+def shared_server() -> FeedServer:
+    """One feed server for the whole test session, started on first use, with
+    a calendar at `/cal.ics` (one busy hour, far ahead)."""
+    if not _SHARED:
+        server = FeedServer().__enter__()
+        server.feeds["/cal.ics"] = ONE_MEETING
+        _SHARED.append(server)
+    return _SHARED[0]
+
+
+ONE_MEETING = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//feeds//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:one\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART:20990105T090000Z\r\nDTEND:20990105T100000Z\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n"
+)

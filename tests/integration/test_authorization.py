@@ -37,6 +37,7 @@ from shared import config, health, links, service
 from shared import kafka as kafka_clients
 from shared.db import connect
 from shared.topics import Names
+from tests.feeds import shared_server
 from tests.fixtures_intake import user
 from tests.integration.intake.helpers import (
     future,
@@ -167,6 +168,10 @@ def intake(app, settings, tmp_path):
 def world(intake, client, database_url, settings) -> World:
     host = client.put("/api/v1/hosts/me", json=host_body(), headers=HEADERS[HOST])
     assert host.status_code == 201
+    calendar = client.put(
+        "/api/v1/hosts/me/calendar", json=calendar_body(), headers=HEADERS[HOST]
+    )
+    assert calendar.status_code == 200, calendar.get_data(as_text=True)
     request = client.post(
         "/api/v1/requests", json=request_body(), headers=HEADERS[REQUESTER]
     )
@@ -195,6 +200,10 @@ def world(intake, client, database_url, settings) -> World:
         dead_letter_id=dead_letter_id,
         notification_id=notification_id,
     )
+
+
+def calendar_body() -> dict:
+    return {"kind": "ics", "url": shared_server().url("/cal.ics")}
 
 
 def csrf_token(client) -> str:
@@ -325,6 +334,15 @@ ROWS = (
     Row("GET", "/api/v1/hosts", signed_in(200)),
     Row("GET", "/api/v1/hosts/me", {**signed_in(404), HOST: 200}),
     Row("PUT", "/api/v1/hosts/me", {**signed_in(201), HOST: 200}, json=host_body),
+    Row("GET", "/api/v1/hosts/me/calendar", {**signed_in(409), HOST: 200}),
+    Row(
+        "PUT",
+        "/api/v1/hosts/me/calendar",
+        {**signed_in(409), HOST: 200},
+        json=calendar_body,
+    ),
+    Row("POST", "/api/v1/hosts/me/calendar/check", {**signed_in(409), HOST: 200}),
+    Row("DELETE", "/api/v1/hosts/me/calendar", {**signed_in(409), HOST: 204}),
     Row("POST", "/api/v1/requests", signed_in(202), json=request_body),
     Row("GET", "/api/v1/requests", signed_in(200), check=sees_only_own_requests),
     Row(
@@ -380,6 +398,16 @@ ROWS = (
     ),
     Row("GET", "/host", signed_in(200)),
     Row("POST", "/host", signed_in(302), form=host_form),
+    Row(
+        "POST",
+        "/host/calendar",
+        {**signed_in(409), HOST: 302},
+        form=calendar_body,
+    ),
+    Row("POST", "/host/calendar/check", {**signed_in(409), HOST: 302}, form=dict),
+    Row(
+        "POST", "/host/calendar/disconnect", {**signed_in(409), HOST: 302}, form=dict
+    ),
     Row("GET", "/invitations", signed_in(200), check=page_lists_own_invitations),
     Row(
         "POST",

@@ -1,0 +1,80 @@
+"""Reading a real CalDAV server (Radicale): calendars and events created
+through the protocol, read back as busy times only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import caldav
+import pytest
+
+from services.intake import busy
+from services.intake.calendar_feed import FeedError, Reader, Source
+from tests import ics
+
+START = datetime(2027, 1, 1, tzinfo=UTC)
+END = START + timedelta(days=90)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def account(radicale):
+    """A fresh user with a calendar holding the weekly meeting with exceptions."""
+    name, password = f"u{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    radicale.add_user(name, password)
+    client = caldav.DAVClient(url=radicale.url, username=name, password=password)
+    calendar = client.principal().make_calendar(name="work")
+    calendar.add_event(ics.WEEKLY_WITH_EXCEPTIONS)
+    return {"url": str(calendar.url), "username": name, "password": password,
+            "calendar": calendar}  # fmt: skip
+
+
+def reader(allow_private=True) -> Reader:
+    return Reader(timeout_s=5, max_bytes=1_000_000, allow_private=allow_private)
+
+
+def read(account, password=None, etag=None, r=None):
+    source = Source(
+        "caldav", account["url"], account["username"], password or account["password"]
+    )
+    return (r or reader()).read(source, START, END, etag=etag)
+
+
+def test_busy_times_are_read_through_the_protocol(account):
+    found = read(account)
+    assert busy.busy_intervals(found.calendars, PARIS, START, END) == [
+        (datetime(2027, 1, 4, 9, tzinfo=UTC), datetime(2027, 1, 4, 10, tzinfo=UTC)),
+        (datetime(2027, 1, 12, 13, tzinfo=UTC), datetime(2027, 1, 12, 14, tzinfo=UTC)),
+        (datetime(2027, 1, 25, 9, tzinfo=UTC), datetime(2027, 1, 25, 10, tzinfo=UTC)),
+    ]
+    text = "".join(c.to_ical().decode() for c in found.calendars)
+    assert "Team meeting" not in text and "someone@example.com" not in text
+
+
+def test_an_unchanged_calendar_is_not_read_again_and_a_change_is_seen(account):
+    first = read(account)
+    assert first.etag
+    assert read(account, etag=first.etag).calendars is None
+    moment = datetime(2027, 2, 2, 15, tzinfo=UTC)
+    account["calendar"].add_event(
+        ics.calendar(ics.busy_event("later", moment, moment + timedelta(hours=1)))
+    )
+    again = read(account, etag=first.etag)
+    assert again.calendars is not None and again.etag != first.etag
+    assert (moment, moment + timedelta(hours=1)) in busy.busy_intervals(
+        again.calendars, PARIS, START, END
+    )
+
+
+def test_a_wrong_password_is_said_so(account):
+    with pytest.raises(FeedError) as failed:
+        read(account, password="not-the-password")
+    assert failed.value.code == "unauthorized"
+
+
+def test_a_caldav_server_on_loopback_is_refused_outside_the_test_setting(account):
+    with pytest.raises(FeedError) as failed:
+        read(account, r=reader(allow_private=False))
+    assert failed.value.code == "refused_address"
