@@ -5,6 +5,8 @@ three services, and keep them running.
 - Kafka (KRaft, data under `.run/kafka`, 127.0.0.1:9092) unless
   KAFKA_BOOTSTRAP_SERVERS is set;
 - the SMTP sink (127.0.0.1:1025, mail under `.run/mail`) unless SMTP_HOST is set;
+- a CalDAV server (Radicale, 127.0.0.1:5232, user and password `demo`, data
+  under `.run/radicale`) unless LOCAL_CALDAV_PORT=off;
 - SECRET_KEY generated once into `.run/secret_key` unless set;
 - AUTH_MODE=dev unless set (the services then bind a loopback address only).
 
@@ -35,6 +37,7 @@ from shared import config
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("intake", "matcher", "notifier")
+DEMO_CALDAV_USER = "demo"  # of the local CalDAV server, for trying calendars
 
 
 def say(message: str) -> None:
@@ -155,6 +158,22 @@ def main() -> int:
             env["MAIL_SINK_DIR"] = str(
                 run_dir / "mail"
             )  # the ops pages show what the sink holds
+        caldav_port = env.get("LOCAL_CALDAV_PORT", "5232")
+        if caldav_port != "off":
+            radicale = Supervised(
+                "CalDAV server",
+                [sys.executable, "-m", "devstack.radicale", "--folder",
+                 str(run_dir / "radicale"), "--port", caldav_port,
+                 "--user", f"{DEMO_CALDAV_USER}:{DEMO_CALDAV_USER}"],
+                env,
+            )  # fmt: skip
+            radicale.start()
+            infra.append(radicale)
+            say(
+                f"CalDAV server (Radicale) on http://127.0.0.1:{caldav_port}/, user"
+                f" and password {DEMO_CALDAV_USER!r}: hosts may connect a calendar"
+                f" there (docs/calendars.md)"
+            )
         for name in SERVICES:
             s = Supervised(name, [sys.executable, "-m", f"services.{name}"], env)
             s.start()

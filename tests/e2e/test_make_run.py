@@ -1,4 +1,4 @@
-"""`make run`'s supervisor for real: its own PostgreSQL, Kafka and mail sink,
+"""`make run`'s supervisor for real: its own PostgreSQL, Kafka, mail sink and CalDAV server,
 three services healed after a SIGKILL, and nothing left after Ctrl-C."""
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def test_make_run_starts_everything_heals_a_killed_service_and_stops_clean(tmp_p
             "EMBEDDED_KAFKA_PORT",
             "EMBEDDED_KAFKA_CONTROLLER_PORT",
             "MAIL_SINK_PORT",
+            "LOCAL_CALDAV_PORT",
         )
     }
     env = base_env(RUN_DIR=str(tmp_path / "run"), **ports)
@@ -68,6 +69,13 @@ def test_make_run_starts_everything_heals_a_killed_service_and_stops_clean(tmp_p
             message="three services ready",
         )
         assert (tmp_path / "run" / "secret_key").exists()
+        caldav = requests.request(
+            "PROPFIND",
+            f"http://127.0.0.1:{ports['LOCAL_CALDAV_PORT']}/demo/",
+            auth=("demo", "demo"),
+            timeout=5,
+        )
+        assert caldav.status_code == 207  # a CalDAV server, its demo user signed in
 
         def pids(what):
             return [
@@ -96,9 +104,10 @@ def test_make_run_starts_everything_heals_a_killed_service_and_stops_clean(tmp_p
             pids("PostgreSQL ready")
             + pids("Kafka ready")
             + pids("mail sink started")
+            + pids("CalDAV server started")
             + [pids(f"{s} started")[-1] for s in ("intake", "matcher", "notifier")]
         )
-        assert len(children) == 6 and all(alive(p) for p in children)
+        assert len(children) == 7 and all(alive(p) for p in children)
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         assert proc.wait(90) == 0
         assert [p for p in children if alive(p)] == []
