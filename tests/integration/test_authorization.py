@@ -405,9 +405,7 @@ ROWS = (
         form=calendar_body,
     ),
     Row("POST", "/host/calendar/check", {**signed_in(409), HOST: 302}, form=dict),
-    Row(
-        "POST", "/host/calendar/disconnect", {**signed_in(409), HOST: 302}, form=dict
-    ),
+    Row("POST", "/host/calendar/disconnect", {**signed_in(409), HOST: 302}, form=dict),
     Row("GET", "/invitations", signed_in(200), check=page_lists_own_invitations),
     Row(
         "POST",

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
 
 from services.matcher.jobs import Jobs
 from services.matcher.matching import Matcher
@@ -349,3 +351,21 @@ __all__ = [
     "handled",
     "host_email",
 ]
+
+
+def set_busy(conn, host_id, spans: list[tuple[datetime, datetime]]) -> uuid.UUID:
+    """The host's calendar read with these busy times, written as intake
+    writes it (the row, then HostBusyChanged); returns the event's id."""
+    busy = Multirange([Range(s, e, "[)") for s, e in spans])
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO host_calendars (host_id, kind, secret, shown, busy,"
+            " busy_until, refreshed_at) VALUES (%s, 'ics', '\\x00', 'https://x/…',"
+            " %s, now() + interval '61 days', now()) ON CONFLICT (host_id)"
+            " DO UPDATE SET busy = EXCLUDED.busy",
+            (host_id, busy),
+        )
+        event = Outbox(conn, "intake").emit(
+            "HostBusyChanged", host_id, {"host_id": host_id}
+        )
+    return event.event_id
