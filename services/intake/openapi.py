@@ -120,6 +120,7 @@ def build_spec() -> dict:
     spec.components.schema("AcceptIn", schema=validation.AcceptIn)
     spec.components.schema("DeclineIn", schema=validation.DeclineIn)
     spec.components.schema("CancelIn", schema=validation.CancelIn)
+    spec.components.schema("CalendarIn", schema=validation.CalendarIn)
     spec.components.schema(
         "Error",
         {
@@ -168,6 +169,37 @@ def build_spec() -> dict:
                 errors=("401", "413", "422"),
             ),
             "get": _op("The caller's host profile", errors=("401", "404")),
+        },
+    )
+    spec.path(
+        "/api/v1/hosts/me/calendar",
+        operations={
+            "put": _op(
+                "Connect the caller's own calendar (read once now; refused with"
+                " the reason if it cannot be read)",
+                body=ref("CalendarIn"),
+                errors=("401", "409", "413", "422"),
+            ),
+            "get": _op(
+                "The caller's calendar connection and busy periods",
+                errors=("401", "404", "409"),
+            ),
+            "delete": {
+                "summary": "Disconnect the caller's calendar and forget its busy times",
+                "responses": {
+                    "204": {"description": "Disconnected"},
+                    **{e: ERRORS[e] for e in ("401", "404", "409")},
+                },
+            },
+        },
+    )
+    spec.path(
+        "/api/v1/hosts/me/calendar/check",
+        operations={
+            "post": _op(
+                "Read the caller's calendar now: its busy periods, or why it fails",
+                errors=("401", "404", "409", "422"),
+            )
         },
     )
     spec.path(

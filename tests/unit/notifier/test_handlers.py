@@ -67,6 +67,14 @@ class FakeLedger:
     def retry_failed(self, notification_id=None, **filters):
         self.retried.append(notification_id or filters)
 
+    def host(self, host_id):
+        return self.hosts.get(host_id)
+
+    def was_sent(self, match_id, kind):
+        return (match_id, kind) in self.sent
+
+    sent: set = frozenset()
+
 
 @pytest.fixture
 def ledger():
@@ -109,6 +117,45 @@ def test_a_proposal_invites_the_host_and_tells_the_requester(ledger):
     assert [(k, to) for k, to, _ in ledger.planned] == [
         ("invitation", "nathalie@example.com"),
         ("host_invited", "camille@example.com"),
+    ]
+
+
+def expired(ledger, calendar_conflict: bool) -> None:
+    rid, hid, mid = ledger.ids
+    payload = {"match_id": mid, "request_id": rid, "host_id": hid,
+               "calendar_conflict": calendar_conflict}  # fmt: skip
+    handlers.match_expired(
+        None, event("MatchExpired", payload), None, Mail(SETTINGS, ledger)
+    )
+
+
+def test_an_invitation_withdrawn_for_the_hosts_calendar_is_explained_to_both(ledger):
+    ledger.sent = {(ledger.ids[2], "invitation")}
+    expired(ledger, calendar_conflict=True)
+    assert [(k, to) for k, to, _ in ledger.planned] == [
+        ("invitation_withdrawn", "nathalie@example.com"),
+        ("slot_withdrawn", "camille@example.com"),
+    ]
+
+
+def test_no_word_of_a_withdrawal_when_the_invitation_never_went_or_it_merely_expired(
+    ledger,
+):
+    expired(ledger, calendar_conflict=True)  # its invitation was never sent
+    ledger.sent = {(ledger.ids[2], "invitation")}
+    expired(ledger, calendar_conflict=False)
+    assert ledger.planned == []
+
+
+def test_a_stale_calendar_is_told_to_its_host_with_the_reason(ledger):
+    _, hid, _ = ledger.ids
+    ledger.hosts[hid]["active"] = True
+    payload = {"host_id": hid, "failing_since": now(), "reason": "unauthorized"}
+    handlers.host_calendar_stale(
+        None, event("HostCalendarStale", payload), None, Mail(SETTINGS, ledger)
+    )
+    assert [(k, to) for k, to, _ in ledger.planned] == [
+        ("calendar_stale", "nathalie@example.com")
     ]
 
 
