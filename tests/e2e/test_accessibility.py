@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 
 from shared import links
 from tests.e2e.browsing import sign_in
+from tests.feeds import shared_server
 from tests.integration.intake.helpers import host_body, insert_match, request_body
 from tests.support import ServiceProcess, wait_for
 
@@ -65,6 +66,12 @@ def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
     host_id = requests.put(
         f"{base}/api/v1/hosts/me", json=host_body(), headers=host
     ).json()["id"]
+    calendar = requests.put(
+        f"{base}/api/v1/hosts/me/calendar",
+        json={"kind": "ics", "url": shared_server().url("/cal.ics")},
+        headers=host,
+    )
+    assert calendar.status_code == 200
     rid = requests.post(
         f"{base}/api/v1/requests",
         json=request_body(),
