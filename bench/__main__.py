@@ -3,7 +3,7 @@
 
 import sys
 
-from bench import intake, matcher, notifier, pipeline, quality
+from bench import calendars, intake, matcher, notifier, pipeline, quality
 
 BENCHES = {
     "pipeline": pipeline.main,
@@ -11,6 +11,7 @@ BENCHES = {
     "matcher": matcher.main,
     "notifier": notifier.main,
     "quality": quality.main,
+    "calendars": calendars.main,
 }
 
 if __name__ == "__main__":

@@ -120,12 +120,16 @@ def matcher() -> Matcher:
     )
 
 
-def per_request(url: str, hosts: int) -> dict:
+def per_request(url: str, hosts: int, prepare=None) -> dict:
+    """Requests matched one at a time against `hosts` hosts (`prepare(url)`
+    adds to them first, if given)."""
     rnd = random.Random(hosts)
     m = matcher()
     with connect(url) as conn:
         insert_hosts(conn, hosts, rnd)
         conn.commit()
+        if prepare:
+            prepare(url)
         ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd)
         outcomes, latencies = {}, []
         t0 = time.perf_counter()

@@ -242,6 +242,7 @@ class Matcher:
         excluded = repo.excluded_hosts(conn, request.id)
         related = self.related(request.field) if request.related_ok else set()
         calendars: dict = {}
+        span = windows_span(request)
         tiers = [(True, [request.field])] + (
             [(False, sorted(related))] if related else []
         )
@@ -254,7 +255,9 @@ class Matcher:
                         conn, request, fields, excluded, offset, size, exact=exact
                     )
                     hosts = [h for h in map(_host_or_none, page) if h is not None]
-                    calendars.update(repo.calendars(conn, [h.id for h in hosts], now))
+                    calendars.update(
+                        repo.calendars(conn, [h.id for h in hosts], now, span)
+                    )
                     yield from hosts
                     if len(page) < size:
                         break
@@ -307,7 +310,9 @@ class Matcher:
         for h in sorted(hosts, key=lambda h: order[h.id]):
             for f in h.fields:
                 by_field.setdefault(f, []).append(h)
-        calendars = repo.calendars(conn, list(by_id), now)
+        calendars = repo.calendars(
+            conn, list(by_id), now, windows_span(*requests.values())
+        )
         excluded = repo.excluded_for(conn, list(requests))
         out = {}
         for key, request in requests.items():
@@ -567,6 +572,15 @@ class Matcher:
             )
 
         return reslot
+
+
+def windows_span(*requests: Request) -> tuple | None:
+    """From the first start to the last end of the windows of `requests`: no
+    busy time outside it matters to them."""
+    windows = [w for r in requests for w in r.windows]
+    if not windows:
+        return None
+    return min(s for s, _ in windows), max(e for _, e in windows)
 
 
 def answer_by(

@@ -75,24 +75,26 @@ def candidate_page(
     ).fetchall()
 
 
-def calendars(conn, host_ids: list, now: datetime) -> dict:
+def calendars(conn, host_ids: list, now: datetime, span: tuple | None = None) -> dict:
     """Live meetings of these hosts from the start of last month on, and the
-    busy times still to come read from their own calendars."""
+    busy times read from their own calendars within `span` (the windows being
+    matched; None: all of them still to come), in one round trip."""
     out = {h: Calendar() for h in host_ids}
+    start, until = span if span else (now, None)
     rows = conn.execute(
         "SELECT host_id, starts_at, ends_at, month FROM matches"
-        f" WHERE host_id = ANY(%s) AND status IN {LIVE_SQL} AND starts_at > %s",
-        (list(host_ids), now - timedelta(days=63)),
-    ).fetchall()
+        f" WHERE host_id = ANY(%(ids)s) AND status IN {LIVE_SQL} AND starts_at > %(since)s"
+        " UNION ALL SELECT host_id, lower(span), upper(span), NULL FROM host_calendars,"
+        " unnest(busy * tstzmultirange(tstzrange(%(start)s, %(until)s))) AS span"
+        " WHERE host_id = ANY(%(ids)s) AND busy && tstzrange(%(start)s, %(until)s)",
+        {"ids": list(host_ids), "since": now - timedelta(days=63), "now": now,
+         "until": until, "start": max(start, now)},
+    ).fetchall()  # fmt: skip
     for r in rows:
-        out[r["host_id"]].add(r["starts_at"], r["ends_at"], r["month"])
-    for r in conn.execute(
-        "SELECT host_id, unnest(busy) AS span FROM host_calendars"
-        " WHERE host_id = ANY(%s) AND busy && tstzrange(%s, NULL)",
-        (list(host_ids), now),
-    ).fetchall():
-        if r["span"].upper > now:
-            out[r["host_id"]].busy.append((r["span"].lower, r["span"].upper))
+        if r["month"] is None:
+            out[r["host_id"]].busy.append((r["starts_at"], r["ends_at"]))
+        else:
+            out[r["host_id"]].add(r["starts_at"], r["ends_at"], r["month"])
     return out
 
 
