@@ -18,6 +18,7 @@ class FeedServer:
         self.feeds: dict[str, str] = {}
         self.redirects: dict[str, str] = {}
         self.hits: dict[str, int] = {}
+        self.authorizations: dict[str, str] = {}  # the last Authorization per path
         self.not_modified = 0
         self.lock = threading.Lock()
         handler = handler or FeedHandler
@@ -55,6 +56,8 @@ class FeedHandler(BaseHTTPRequestHandler):
         feeds, path = self.feeds, self.path
         with feeds.lock:
             feeds.hits[path] = feeds.hits.get(path, 0) + 1
+            if "Authorization" in self.headers:
+                feeds.authorizations[path] = self.headers["Authorization"]
         if path in feeds.redirects:
             return self.send(302, b"", {"Location": feeds.redirects[path]})
         if self.special(path):

@@ -13,6 +13,7 @@ cost one short answer. No address or password is ever logged.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 
 from services.intake import busy
 
+log = logging.getLogger(__name__)
 MAX_REDIRECTS = 3
 USER_AGENT = "matchmaker-calendar/1"
 _CHUNK = 64 * 1024
@@ -99,10 +101,8 @@ class Reader:
     ) -> Read:
         try:
             if source.kind == "caldav":
-                from services.intake import caldav_feed
-
-                return caldav_feed.read(self, source, start, end, etag)
-            return self._read_ics(source.url, etag, last_modified)
+                return self._read_caldav(source, start, end, etag)
+            return self._read_ics(source, etag, last_modified)
         except FeedError:
             raise
         except InvalidIPAddress:
@@ -114,14 +114,27 @@ class Reader:
         except requests.RequestException:
             raise FeedError("unreachable") from None
 
-    def _read_ics(self, url: str, etag: str | None, last_modified: str | None) -> Read:
+    def _read_caldav(self, source: Source, start, end, etag) -> Read:
+        from services.intake import caldav_feed
+
+        try:
+            return caldav_feed.read(self, source, start, end, etag)
+        except (FeedError, requests.RequestException):
+            raise
+        except Exception as exc:  # a server's odd answer the client cannot take
+            log.warning("a CalDAV answer could not be read: %s", type(exc).__name__)
+            raise FeedError("http_error") from None
+
+    def _read_ics(self, source: Source, etag: str | None, last_modified) -> Read:
+        url = source.url
         headers = {"Accept": "text/calendar, */*;q=0.5"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        auth = (source.username, source.password or "") if source.username else None
         with self.session() as session:
-            with session.get(url, headers=headers, stream=True) as response:
+            with session.get(url, headers=headers, auth=auth, stream=True) as response:
                 if response.status_code == 304:
                     return Read(None, etag, last_modified)
                 check_status(response.status_code)

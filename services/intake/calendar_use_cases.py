@@ -240,7 +240,12 @@ def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcom
         return Outcome(host_id, error=exc.code)
     if read.calendars is None:
         return Outcome(host_id, read=read)
-    return Outcome(host_id, busy.busy_intervals(read.calendars, tz, now, until), read)
+    try:
+        spans = busy.busy_intervals(read.calendars, tz, now, until)
+    except Exception as exc:  # a calendar the parser cannot expand, whatever the fault
+        log.info("calendar of host %s not expanded: %s", host_id, type(exc).__name__)
+        return Outcome(host_id, error="not_icalendar")
+    return Outcome(host_id, spans, read)
 
 
 def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str:

@@ -1,6 +1,7 @@
 """Reading calendar feeds over real HTTP: validators and 304, limits of
 time and size, what is not iCalendar, and the addresses refused."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,3 +101,13 @@ def test_redirects_are_followed_a_few_times_only(feeds):
     feeds.redirects["/hop6"] = feeds.url("/cal.ics")
     assert failure(feeds.url("/hop0")) == "too_many_redirects"
     assert read(feeds.url("/hop4")).calendars  # three redirects are fine
+
+
+def test_a_user_name_and_password_are_sent_as_basic_authentication(feeds):
+    feeds.feeds["/private.ics"] = EVENT
+    source = Source("ics", feeds.url("/private.ics"), "nathalie", "s3cret")
+    assert reader().read(source, NOW, UNTIL).calendars
+    sent = feeds.authorizations["/private.ics"]
+    assert sent == "Basic " + base64.b64encode(b"nathalie:s3cret").decode()
+    read(feeds.url("/cal.ics"))
+    assert "/cal.ics" not in feeds.authorizations  # none without a user name

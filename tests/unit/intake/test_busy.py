@@ -98,3 +98,11 @@ def test_nothing_but_times_is_kept():
     found = intervals(ics.WEEKLY_WITH_EXCEPTIONS)
     assert all(isinstance(s, datetime) and isinstance(e, datetime) for s, e in found)
     assert "Team meeting" not in repr(found) and "someone" not in repr(found)
+
+
+def test_webcal_is_https_and_only_the_server_is_shown_back():
+    from services.intake.calendar_feed import normalise_url, shown
+
+    url = normalise_url(" webcal://p01-caldav.icloud.com/published/2/MTIz ")
+    assert url == "https://p01-caldav.icloud.com/published/2/MTIz"
+    assert shown(url) == "https://p01-caldav.icloud.com/…"
