@@ -3,7 +3,7 @@
 
 import sys
 
-from bench import calendars, intake, matcher, notifier, pipeline, quality
+from bench import calendars, e2e, intake, matcher, notifier, pipeline, quality
 
 BENCHES = {
     "pipeline": pipeline.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "notifier": notifier.main,
     "quality": quality.main,
     "calendars": calendars.main,
+    "e2e": e2e.main,
 }
 
 if __name__ == "__main__":

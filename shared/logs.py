@@ -58,3 +58,6 @@ def setup(service: str, level: str = "INFO") -> None:
         logging.CRITICAL if root.level > logging.DEBUG else logging.DEBUG
     )
     logging.getLogger("waitress").setLevel(max(logging.WARNING, root.level))
+    # their debug lines carry full URLs: hosts' secret calendar addresses
+    for name in ("urllib3", "caldav", "niquests", "requests_hardened"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -20,6 +20,14 @@ class AwkwardHandler(feeds.FeedHandler):
             size = int(path.rsplit("-", 1)[1])
             body = b"BEGIN:VCALENDAR\r\n" + b"X" * size
             self.send(200, body, chunked=path.startswith("/large-chunked"))
+        elif path == "/drip.ics":  # a byte at a time, each within the read time-out
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"X")
+                self.wfile.flush()
+                time.sleep(0.2)
         elif path == "/page.html":
             self.send(200, b"<html><body>Sign in</body></html>")
         else:

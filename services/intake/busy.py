@@ -16,6 +16,7 @@ places and descriptions are read by the parser and dropped here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,9 @@ from shared.calendars import is_meeting_uid
 Interval = tuple[datetime, datetime]
 
 MAX_INTERVALS = 20_000  # more busy periods over the horizon than anyone has
+# Floating times and dates are placed in the host's zone only after the
+# expansion, which reads them as UTC: a day's margin each side keeps them.
+MARGIN = timedelta(days=1)
 
 
 class NotICalendar(ValueError):
@@ -76,6 +80,24 @@ def merge(
     return out[:MAX_INTERVALS]
 
 
+def without(intervals: list[Interval], taken: list[Interval]) -> list[Interval]:
+    """`intervals` less the `taken` ones (both sorted or not)."""
+    out = []
+    cuts = sorted(taken)
+    for s, e in intervals:
+        for cs, ce in cuts:
+            if ce <= s or cs >= e:
+                continue
+            if cs > s:
+                out.append((s, cs))
+            s = max(s, ce)
+            if s >= e:
+                break
+        if s < e:
+            out.append((s, e))
+    return out
+
+
 def spans(ranges) -> list[Interval]:
     """Stored busy times (a multirange) as (start, end) pairs."""
     return [(r.lower, r.upper) for r in ranges]
@@ -86,8 +108,13 @@ def count_between(intervals: Iterable[Interval], start: datetime, end: datetime)
 
 
 def _events(cal, tz: ZoneInfo, start: datetime, end: datetime):
+    """Occurrences in order, stopping past `end` or after MAX_INTERVALS (a rule
+    repeating every minute for years costs no more than that)."""
     query = recurring_ical_events.of(cal, skip_bad_series=True)
-    for event in query.between(start, end):
+    occurrences = query.after(start - MARGIN)
+    for event in itertools.islice(occurrences, MAX_INTERVALS):
+        if "DTSTART" in event and _instant(event["DTSTART"].dt, tz) > end + MARGIN:
+            break
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             continue
         if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":

@@ -38,7 +38,8 @@ def read(reader, source, start: datetime, end: datetime, etag: str | None) -> Re
         version = _version(calendar)
         if etag and version and version == etag:
             return Read(None, etag)
-        return Read(_busy_calendars(calendar, start, end), version)
+        found, free_busy = _busy_calendars(calendar, start, end)
+        return Read(found, version, free_busy=free_busy)
     except error.AuthorizationError:
         raise FeedError("unauthorized") from None
     except error.NotFoundError:
@@ -58,16 +59,18 @@ def _version(calendar) -> str | None:
     return str(value) if value else None
 
 
-def _busy_calendars(calendar, start: datetime, end: datetime) -> list:
+def _busy_calendars(calendar, start: datetime, end: datetime) -> tuple[list, bool]:
+    """The calendars to read busy times from, and whether they are a free-busy
+    answer."""
     try:
         answer = calendar.freebusy_request(start, end)
         text = _text(answer)
         if text and "VFREEBUSY" in text:
-            return [busy.parse(text)]
+            return [busy.parse(text)], True
     except (error.DAVError, error.ReportError, busy.NotICalendar):
         pass  # no free-busy here: read the events
     events = calendar.search(start=start, end=end, event=True, expand=False)
-    return [busy.parse(_text(event)) for event in events]
+    return [busy.parse(_text(event)) for event in events], False
 
 
 def _text(obj) -> str:

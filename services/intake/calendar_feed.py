@@ -55,6 +55,8 @@ class Read:
     calendars: list | None
     etag: str | None = None
     last_modified: str | None = None
+    # free-busy only: no UIDs, so the host's copies of our own meetings are in it
+    free_busy: bool = False
 
 
 def normalise_url(url: str) -> str:
@@ -86,10 +88,35 @@ class Reader:
         )
 
     def session(self) -> requests.Session:
+        """The guarded session every read uses (the CalDAV client's too)."""
         session = self.manager.get_session()
         session.max_redirects = MAX_REDIRECTS
         session.trust_env = False  # no proxy or .netrc from the environment
+        session.hooks["response"].append(self.bounded)
         return session
+
+    def bounded(self, response, **_):
+        """Read the body of every answer here, within CALENDAR_MAX_BYTES and
+        what is left of CALENDAR_TIMEOUT once its headers came, taking bytes
+        as they arrive (a server dripping them cannot hold a read)."""
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            response.close()
+            raise FeedError("too_large")
+        deadline = time.monotonic() + self.timeout_s - response.elapsed.total_seconds()
+        chunks, size = [], 0
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > self.max_bytes:
+                response.close()
+                raise FeedError("too_large")
+            if time.monotonic() > deadline:
+                response.close()
+                raise FeedError("timeout")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what `requests` reads it into
+        response._content_consumed = True
+        return response
 
     def read(
         self,
@@ -111,7 +138,7 @@ class Reader:
             raise FeedError("too_many_redirects") from None
         except requests.Timeout:
             raise FeedError("timeout") from None
-        except requests.RequestException:
+        except (requests.RequestException, ValueError):  # ValueError: an odd name
             raise FeedError("unreachable") from None
 
     def _read_caldav(self, source: Source, start, end, etag) -> Read:
@@ -134,35 +161,18 @@ class Reader:
             headers["If-Modified-Since"] = last_modified
         auth = (source.username, source.password or "") if source.username else None
         with self.session() as session:
-            with session.get(url, headers=headers, auth=auth, stream=True) as response:
-                if response.status_code == 304:
-                    return Read(None, etag, last_modified)
-                check_status(response.status_code)
-                body = self.body(response)
-                validators = (
-                    response.headers.get("ETag"),
-                    response.headers.get("Last-Modified"),
-                )
+            response = session.get(url, headers=headers, auth=auth)
+        if response.status_code == 304:
+            return Read(None, etag, last_modified)
+        check_status(response.status_code)
+        validators = (
+            response.headers.get("ETag"),
+            response.headers.get("Last-Modified"),
+        )
         try:
-            return Read([busy.parse(body)], *validators)
+            return Read([busy.parse(response.content)], *validators)
         except busy.NotICalendar:
             raise FeedError("not_icalendar") from None
-
-    def body(self, response) -> bytes:
-        """The whole body, within the size limit and the time limit."""
-        length = response.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            raise FeedError("too_large")
-        deadline = time.monotonic() + self.timeout_s
-        chunks, size = [], 0
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FeedError("too_large")
-            if time.monotonic() > deadline:
-                raise FeedError("timeout")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def check_status(status: int) -> None:

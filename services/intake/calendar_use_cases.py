@@ -11,6 +11,7 @@ host, once per failure.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from shared.calendars import FAILURES
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 200
-JOB_BUDGET_S = 20.0  # one run of the refresh job reads for at most this long
+JOB_BUDGET_S = 20.0  # one run of the refresh job claims no new batch after this
 FULL_READ_MARGIN = timedelta(days=1)  # re-read in full when the horizon slides this far
 
 
@@ -79,6 +80,7 @@ class Outcome:
     spans: list | None = None
     read: Read | None = None
     error: str | None = None
+    connected_at: datetime | None = None  # of the connection read (a job's read)
 
 
 def refused(code: str) -> Invalid:
@@ -166,8 +168,8 @@ def disconnect_calendar(uow, who) -> None:
 
 
 def refresh_due(uow, cal: Calendars) -> dict:
-    """Read every calendar that is due, CALENDAR_CONCURRENCY at a time, for
-    at most JOB_BUDGET_S; the rest wait for the next run."""
+    """Read every calendar that is due, CALENDAR_CONCURRENCY at a time,
+    claiming batches for JOB_BUDGET_S; the rest wait for the next run."""
     counts = {"read": 0, "changed": 0, "unchanged": 0, "failed": 0}
     deadline = time.monotonic() + JOB_BUDGET_S
     with ThreadPoolExecutor(cal.concurrency, thread_name_prefix="calendar") as pool:
@@ -180,8 +182,9 @@ def refresh_due(uow, cal: Calendars) -> dict:
             reads = pool.map(_read_row, [cal] * len(due), due, [now] * len(due))
             for outcome in reads:
                 with uow:
-                    if uow.repo.lock_calendar(outcome.host_id) is None:
-                        continue  # disconnected while being read
+                    locked = uow.repo.lock_calendar(outcome.host_id)
+                    if locked is None or locked["connected_at"] != outcome.connected_at:
+                        continue  # disconnected, or connected anew, while being read
                     counts[_store(uow, cal, outcome, now)] += 1
                 counts["read"] += 1
     return counts
@@ -211,6 +214,17 @@ def flag_stale(uow, cal: Calendars) -> int:
 
 
 def _read_row(cal: Calendars, row: dict, now: datetime, full: bool = False) -> Outcome:
+    """One claimed calendar read; whatever goes wrong is this calendar's
+    failure, never the batch's."""
+    try:
+        outcome = _read_source(cal, row, now, full)
+    except Exception as exc:
+        log.warning("calendar of host %s: %s", row["host_id"], type(exc).__name__)
+        outcome = Outcome(row["host_id"], error="http_error")
+    return dataclasses.replace(outcome, connected_at=row["connected_at"])
+
+
+def _read_source(cal: Calendars, row: dict, now: datetime, full: bool) -> Outcome:
     try:
         secret = cal.vault.open(row["secret"])
     except Unreadable:
@@ -256,9 +270,12 @@ def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str
     if outcome.spans is None:
         uow.repo.calendar_unchanged(host_id, now)
         return "unchanged"
+    spans = outcome.spans
+    if outcome.read.free_busy:  # the host's copies of their accepted meetings
+        spans = busy.without(spans, uow.repo.accepted_meetings_of(host_id))
     changed = uow.repo.store_busy(
         host_id,
-        outcome.spans,
+        spans,
         until=now + cal.horizon,
         etag=outcome.read.etag,
         last_modified=outcome.read.last_modified,

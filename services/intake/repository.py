@@ -292,7 +292,9 @@ class Repository:
             " ON CONFLICT (host_id) DO UPDATE SET kind = EXCLUDED.kind,"
             " secret = EXCLUDED.secret, shown = EXCLUDED.shown,"
             " connected_at = EXCLUDED.connected_at, etag = NULL,"
-            " last_modified = NULL, next_refresh_at = EXCLUDED.next_refresh_at",
+            " last_modified = NULL, next_refresh_at = EXCLUDED.next_refresh_at,"
+            " busy = '{}', busy_until = NULL, refreshed_at = NULL,"
+            " failing_since = NULL, last_error = NULL, stale_notified_at = NULL",
             (host_id, kind, secret, shown, now, next_at),
         )
 
@@ -336,14 +338,25 @@ class Repository:
             " busy_until = %(until)s, etag = %(etag)s, last_modified = %(lm)s,"
             " refreshed_at = %(now)s, failing_since = NULL, last_error = NULL,"
             " stale_notified_at = NULL, changed_at = CASE WHEN old.busy_until IS NULL"
-            " OR old.busy * tstzmultirange(tstzrange(%(now)s, old.busy_until))"
+            " OR old.busy_until <= %(now)s"
+            " OR old.busy * tstzmultirange(tstzrange(%(now)s,"
+            " greatest(old.busy_until, %(now)s)))"
             " <> %(new)s::tstzmultirange * tstzmultirange(tstzrange(%(now)s,"
-            " old.busy_until)) THEN %(now)s ELSE c.changed_at END"
+            " greatest(old.busy_until, %(now)s))) THEN %(now)s ELSE c.changed_at END"
             " FROM old WHERE c.host_id = %(id)s RETURNING c.changed_at = %(now)s AS changed",
             {"id": host_id, "new": new, "until": until, "etag": etag,
              "lm": last_modified, "now": now},
         ).fetchone()  # fmt: skip
         return bool(row and row["changed"])
+
+    def accepted_meetings_of(self, host_id) -> list[tuple]:
+        """The host's accepted meetings still to come, as (start, end)."""
+        rows = self.conn.execute(
+            "SELECT starts_at, ends_at FROM matches WHERE host_id = %s"
+            " AND status = 'accepted' AND ends_at > now()",
+            (host_id,),
+        ).fetchall()
+        return [(r["starts_at"], r["ends_at"]) for r in rows]
 
     def calendar_unchanged(self, host_id, now) -> None:
         self.conn.execute(

@@ -13,19 +13,18 @@ STALE_EVERY_S = 60.0
 def wire(rt: Runtime) -> Wiring:
     app = create_app(rt)
     calendars = app.extensions["calendars"]
-    uow = UnitOfWork(rt.pool)
     return Wiring(
         app=app,
         jobs=[
             Job(
                 "refresh-calendars",
                 min(REFRESH_EVERY_S, calendars.refresh.total_seconds()),
-                lambda: calendar_use_cases.refresh_due(uow, calendars),
+                lambda: calendar_use_cases.refresh_due(UnitOfWork(rt.pool), calendars),
             ),
             Job(
                 "flag-stale-calendars",
                 STALE_EVERY_S,
-                lambda: calendar_use_cases.flag_stale(uow, calendars),
+                lambda: calendar_use_cases.flag_stale(UnitOfWork(rt.pool), calendars),
             ),
         ],
     )

@@ -174,12 +174,13 @@ class Matcher:
         its busy times now overlap and match that request again (the host may
         be proposed again at a free time). An accepted meeting is never moved:
         ops see the conflict. Returns how many invitations were withdrawn."""
-        withdrawn = 0
-        for found in repo.busy_conflicts(ob.conn, host_id):
+        held = []  # every request and match locked first (in request order),
+        for found in repo.busy_conflicts(ob.conn, host_id):  # then hosts, by booking
             row = repo.lock_request(ob.conn, found["request_id"])
             match = row and repo.proposed_match(ob.conn, found["id"])
-            if not match:
-                continue  # answered, expired or cancelled since
+            if match:  # else answered, expired or cancelled since
+                held.append((row, match))
+        for row, match in held:
             log.info(
                 "request %s: host %s is now busy at the time proposed;"
                 " the invitation is withdrawn",
@@ -189,8 +190,7 @@ class Matcher:
             self.expire_invitation(
                 ob, row, match, HOST_BUSY, self.clock(), calendar_conflict=True
             )
-            withdrawn += 1
-        return withdrawn
+        return len(held)
 
     def invitation_failed(self, ob: Outbox, request_id, host_email: str) -> bool:
         """The invitation of the host at `host_email` for this request could not

@@ -268,10 +268,12 @@ def hosts_covering(conn, fields: list[str], limit: int) -> list[dict] | None:
 
 
 def excluded_for(conn, request_ids: list) -> dict:
-    """Per request, the hosts already proposed for it."""
+    """Per request, the hosts already proposed for it (but for invitations
+    withdrawn because the host's calendar became busy)."""
     out: dict = {r: set() for r in request_ids}
     for r in conn.execute(
-        "SELECT request_id, host_id FROM matches WHERE request_id = ANY(%s)",
+        "SELECT request_id, host_id FROM matches WHERE request_id = ANY(%s)"
+        " AND NOT calendar_conflict",
         (list(request_ids),),
     ).fetchall():
         out[r["request_id"]].add(r["host_id"])

@@ -111,3 +111,11 @@ def test_a_user_name_and_password_are_sent_as_basic_authentication(feeds):
     assert sent == "Basic " + base64.b64encode(b"nathalie:s3cret").decode()
     read(feeds.url("/cal.ics"))
     assert "/cal.ics" not in feeds.authorizations  # none without a user name
+
+
+def test_a_server_dripping_bytes_cannot_hold_a_read_past_the_time_limit(feeds):
+    assert failure(feeds.url("/drip.ics"), reader(timeout_s=1.0)) == "timeout"
+
+
+def test_an_address_with_an_impossible_name_is_a_failure_not_a_crash():
+    assert failure("http://" + "a" * 70 + ".example.com/cal.ics") == "unreachable"

@@ -203,3 +203,45 @@ def test_deleting_ones_data_removes_the_calendar(client, host, feeds, database_u
     assert "4f9c2e7a" not in str(exported)
     assert client.delete("/api/v1/me", headers=NATHALIE).status_code == 200
     assert count(database_url, "SELECT count(*) FROM host_calendars") == 0
+
+
+def test_a_calendar_whose_busy_times_ran_out_is_read_and_reconnected(
+    client, host, feeds, runtime, database_url
+):
+    connect_feed(client, feeds)
+    with connect(database_url) as conn:  # failing for longer than the horizon
+        conn.execute(
+            "UPDATE host_calendars SET busy_until = now() - interval '1 day',"
+            " next_refresh_at = now()"
+        )
+    uow, cal = jobs(runtime)
+    assert cu.refresh_due(uow, cal)["changed"] == 1
+    with connect(database_url) as conn:
+        conn.execute("UPDATE host_calendars SET busy_until = now() - interval '1 day'")
+    assert connect_feed(client, feeds).status_code == 200
+
+
+def test_a_read_of_a_connection_replaced_meanwhile_is_not_stored(
+    client, host, feeds, runtime, database_url
+):
+    connect_feed(client, feeds)
+    uow, cal = jobs(runtime)
+    feeds.feeds["/other.ics"] = ics.calendar()
+    real_read = cal.reader.read
+
+    def read_then_reconnect(*args, **kwargs):
+        found = real_read(*args, **kwargs)
+        assert connect_feed(client, feeds, "/other.ics").status_code == 200
+        return found
+
+    cal.reader.read = read_then_reconnect
+    with connect(database_url) as conn:
+        conn.execute("UPDATE host_calendars SET next_refresh_at = now()")
+    assert cu.refresh_due(uow, cal) == {
+        "read": 0,
+        "changed": 0,
+        "unchanged": 0,
+        "failed": 0,
+    }
+    shown = client.get("/api/v1/hosts/me/calendar", headers=NATHALIE).json
+    assert shown["busy_periods_next_4_weeks"] == 0  # the new, empty calendar's

@@ -106,3 +106,38 @@ def test_webcal_is_https_and_only_the_server_is_shown_back():
     url = normalise_url(" webcal://p01-caldav.icloud.com/published/2/MTIz ")
     assert url == "https://p01-caldav.icloud.com/published/2/MTIz"
     assert shown(url) == "https://p01-caldav.icloud.com/…"
+
+
+def test_a_rule_repeating_every_second_is_expanded_a_bounded_number_of_times():
+    text = ics.calendar(
+        ics.event(
+            "m",
+            [
+                "DTSTART:20270101T000000Z",
+                "DTEND:20270101T000030Z",
+                "RRULE:FREQ=SECONDLY",
+            ],
+        )
+    )
+    # 20,000 occurrences: the last starts at 19,999 s and lasts 30 s
+    assert intervals(text) == [(START, utc(2027, 1, 1, 5, 33, 49))]
+
+
+def test_floating_and_all_day_events_of_today_count_far_west_of_utc():
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    text = ics.calendar(
+        ics.event("f", ["DTSTART:20270105T110000", "DTEND:20270105T120000"]),
+        ics.event("d", ["DTSTART;VALUE=DATE:20270106", "DTEND;VALUE=DATE:20270107"]),
+    )
+    now = utc(2027, 1, 5, 18)  # 10:00 in Los Angeles
+    assert intervals(text, los_angeles, now, END) == [
+        (utc(2027, 1, 5, 19), utc(2027, 1, 5, 20)),
+        (utc(2027, 1, 6, 8), utc(2027, 1, 7, 8)),
+    ]
+
+
+def test_our_own_meetings_are_taken_out_of_a_free_busy_answer():
+    nine, ten, eleven = utc(2027, 1, 5, 9), utc(2027, 1, 5, 10), utc(2027, 1, 5, 11)
+    assert busy.without([(nine, eleven)], [(ten, eleven)]) == [(nine, ten)]
+    assert busy.without([(nine, ten)], [(nine, ten)]) == []
+    assert busy.without([(nine, eleven)], []) == [(nine, eleven)]
