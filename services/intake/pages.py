@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -18,12 +18,10 @@ from flask import (
 )
 
 from services.intake import calendar_use_cases, identity, use_cases, validation, views
-from services.intake.busy import count_between
 from services.intake.edge import calendars, limits, parse_id, settings, unit_of_work
 from services.intake.edge import taxonomy as taxonomy_
 from services.intake.errors import Invalid, NotFound
 from services.intake.i18n import gettext, locale, ngettext, schemas, translated
-from shared.calendars import CHECK_DAYS
 from shared.calendars import KINDS as CALENDAR_KINDS
 from shared.config import is_number
 from shared.i18n import LANGUAGES, N_
@@ -402,12 +400,12 @@ def connect_calendar():
         data = validation.load_simple(
             validation.CalendarIn, body, schemas=schemas(), lang=locale()
         )
-        _, spans = calendar_use_cases.connect_calendar(
+        row, spans = calendar_use_cases.connect_calendar(
             unit_of_work(), calendars(), identity.current(), data
         )
     except Invalid as exc:
         return _host_page(_host_ctx(), validation.flatten(translated(exc.errors)), 422)
-    flash(_found(spans, N_("Your calendar is connected.")))
+    flash(_found(views.calendar_view(row, spans), N_("Your calendar is connected.")))
     return redirect(url_for("pages.host_profile") + "#calendar")
 
 
@@ -415,12 +413,12 @@ def connect_calendar():
 @identity.login_required
 def check_calendar():
     try:
-        _, spans = calendar_use_cases.check_calendar(
+        row, spans = calendar_use_cases.check_calendar(
             unit_of_work(), calendars(), identity.current()
         )
     except Invalid as exc:
         return _host_page(_host_ctx(), validation.flatten(translated(exc.errors)), 422)
-    flash(_found(spans, N_("Your calendar was read.")))
+    flash(_found(views.calendar_view(row, spans), N_("Your calendar was read.")))
     return redirect(url_for("pages.host_profile") + "#calendar")
 
 
@@ -432,9 +430,9 @@ def disconnect_calendar():
     return redirect(url_for("pages.host_profile") + "#calendar")
 
 
-def _found(spans: list, first: str) -> str:
-    view_now = datetime.now(UTC)
-    n = count_between(spans, view_now, view_now + timedelta(days=CHECK_DAYS))
+def _found(calendar: dict, first: str) -> str:
+    """`first`, then the busy periods of the next four weeks, as the API counts them."""
+    n = calendar["busy_periods_next_4_weeks"]
     found = ngettext(
         "%(num)d busy period found in the next four weeks.",
         "%(num)d busy periods found in the next four weeks.",
