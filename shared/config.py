@@ -61,6 +61,7 @@ class Settings:
     max_body_bytes: int = 65536
     notify_retry_base: timedelta = timedelta(seconds=30)
     notify_max_attempts: int = 8
+    notify_batch: int = 1
     reminder_before: timedelta = timedelta(hours=24)
     followup_after: timedelta = timedelta(hours=2)
     smtp_timeout_s: float = 10.0
@@ -317,6 +318,7 @@ def load(env=None) -> Settings:
         max_body_bytes=_setting(env, parse_count, "MAX_BODY_BYTES", "65536", 1024),
         notify_retry_base=_setting(env, parse_duration, "NOTIFY_RETRY_BASE", "PT30S"),
         notify_max_attempts=_setting(env, parse_count, "NOTIFY_MAX_ATTEMPTS", "8"),
+        notify_batch=_setting(env, parse_count, "NOTIFY_BATCH", "1"),
         reminder_before=_setting(env, parse_duration, "REMINDER_BEFORE", "PT24H"),
         followup_after=_setting(env, parse_duration, "FOLLOWUP_AFTER", "PT2H"),
         smtp_timeout_s=_setting(

@@ -154,24 +154,28 @@ class Repository:
         )
 
     # -- sending ---------------------------------------------------------------
-    def next_due(self) -> dict | None:
-        """One message due now, locked (others' locked ones skipped)."""
+    def due(self, limit: int) -> list[dict]:
+        """Up to `limit` messages due now, oldest first, locked (others'
+        locked ones skipped)."""
         return self.conn.execute(
             "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
-            " ORDER BY due_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
-        ).fetchone()
+            " ORDER BY due_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            (limit,),
+        ).fetchall()
 
-    def current(self, row: dict) -> domain.Current:
-        """Where the request and the match a message is about stand now."""
+    def current(self, rows: list[dict]) -> dict:
+        """Where the request and the match each message is about stand now,
+        by the message's id (one query for them all)."""
         found = self.conn.execute(
-            "SELECT r.status AS request_status, r.requester_email,"
+            "SELECT ids.nid, r.status AS request_status, r.requester_email,"
             " m.status AS match_status, h.email AS host_email"
-            " FROM (SELECT %s::uuid AS rid, %s::uuid AS mid) ids"
+            " FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[]) AS ids (nid, rid, mid)"
             " LEFT JOIN requests r ON r.id = ids.rid LEFT JOIN matches m ON m.id = ids.mid"
             " LEFT JOIN hosts h ON h.id = m.host_id",
-            (row["request_id"], row["match_id"]),
-        ).fetchone()
-        return domain.Current(**found)
+            ([r["id"] for r in rows], [r["request_id"] for r in rows],
+             [r["match_id"] for r in rows]),
+        ).fetchall()  # fmt: skip
+        return {f.pop("nid"): domain.Current(**f) for f in found}
 
     def forget_recipient(self, row: dict) -> dict:
         """The row of a message sent to someone forgotten meanwhile, without

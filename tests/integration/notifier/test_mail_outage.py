@@ -77,3 +77,33 @@ def test_an_outage_spends_no_attempt_shows_to_ops_and_mail_goes_once_it_is_back(
         assert metrics.mail_paused._value.get() == 0
     finally:
         pool.close()
+
+
+def test_an_outage_in_the_middle_of_a_batch_keeps_what_went_before_it(
+    database_url, service_env
+):
+    server = SmtpServer().start()
+    # the third message of the batch meets a server closing on us (421)
+    server.recorder.reply = lambda n, _envelope: (
+        "421 4.3.2 Going down" if n == 3 else None
+    )
+    settings = replace(
+        config.load({**service_env, "SMTP_PORT": str(server.port)}), notify_batch=5
+    )
+    queue(database_url, settings, 5)
+    pool = make_pool(database_url, name="batch-outage-test")
+    pool.open(wait=True)
+    sender = Sender(pool, settings, pause=Pause(first_s=0.05, most_s=0.2))
+    try:
+        assert sender.send_batch() == 2  # two sent, then the outage
+        assert sender.pause.reason is not None
+        sent = "SELECT count(*) FROM notifications WHERE status = 'sent'"
+        assert count(database_url, sent) == 2
+        assert count(database_url, "SELECT count(*) FROM outbox"
+                     " WHERE event_type = 'NotificationSent'") == 2  # fmt: skip
+        wait_for(lambda: sender.drain() or count(database_url, sent) == 5, 30, 0.1)
+        ids = [m["Message-ID"] for m in server.parsed()]
+        assert len(ids) == len(set(ids)) == 5  # the two that went, not again
+    finally:
+        pool.close()
+        server.stop()

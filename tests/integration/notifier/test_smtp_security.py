@@ -80,6 +80,7 @@ def settings_for(port, security, password="s3cret"):
         mail_from="Entretiens <no-reply@matchmaker.local>",
         notify_max_attempts=8,
         notify_retry_base=timedelta(seconds=30),
+        notify_batch=1,
     )
 
 
