@@ -119,5 +119,6 @@ def main() -> None:
             f" ratio to plain smtplib {rate / plain:.2f}"
         )
 
+
 if __name__ == "__main__":
     main()

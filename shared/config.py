@@ -62,6 +62,7 @@ class Settings:
     notify_retry_base: timedelta = timedelta(seconds=30)
     notify_max_attempts: int = 8
     notify_batch: int = 1
+    consumer_batch: int = 50
     reminder_before: timedelta = timedelta(hours=24)
     followup_after: timedelta = timedelta(hours=2)
     smtp_timeout_s: float = 10.0
@@ -319,6 +320,7 @@ def load(env=None) -> Settings:
         notify_retry_base=_setting(env, parse_duration, "NOTIFY_RETRY_BASE", "PT30S"),
         notify_max_attempts=_setting(env, parse_count, "NOTIFY_MAX_ATTEMPTS", "8"),
         notify_batch=_setting(env, parse_count, "NOTIFY_BATCH", "1"),
+        consumer_batch=_setting(env, parse_count, "CONSUMER_BATCH", "50"),
         reminder_before=_setting(env, parse_duration, "REMINDER_BEFORE", "PT24H"),
         followup_after=_setting(env, parse_duration, "FOLLOWUP_AFTER", "PT2H"),
         smtp_timeout_s=_setting(

@@ -3,7 +3,12 @@
 For each message: parse and validate the envelope; in one database
 transaction, insert (consumer, event_id) into `inbox` and run the handler
 (a duplicate insert means "already done": skip); commit; then commit the
-Kafka offset. A message that cannot be parsed, or whose handler keeps
+Kafka offset. Messages come in batches (`CONSUMER_BATCH`, 50): the inbox
+rows and effects of a batch's messages, in order, share one transaction and
+one commit. If one of them fails, the batch is rolled back, the messages
+before it are handled again as a batch, and the failing one goes alone
+through the path below (its retries and its dead letter its own); so does
+a message that does not parse, and every message while the database is out. A message that cannot be parsed, or whose handler keeps
 failing, is recorded in `dead_letters` and copied to `<topic>.dlq` through
 the outbox, in one transaction, and the loop goes on. A database that is
 down (`db.is_outage`) is waited for, never blamed on the message; a
@@ -62,6 +67,7 @@ class Consumer(Background):
         names: Names,
         max_attempts: int = 3,
         retry_base_s: float = 0.2,
+        batch: int = 50,
     ):
         super().__init__(f"consumer-{name}")
         self.name = name
@@ -74,6 +80,7 @@ class Consumer(Background):
         self.names = names
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
+        self.batch = batch
         self._kafka = None
 
     def serve(self) -> None:
@@ -93,26 +100,34 @@ class Consumer(Background):
         while not self.stopping.is_set():
             batches = self._kafka.poll(timeout_ms=500, max_records=200)
             for tp, records in batches.items():
-                last = None
-                for record in records:
-                    delivery = Delivery(
-                        self.names.logical(record.topic),
-                        record.partition,
-                        record.offset,
-                        record.key,
-                        record.value,
-                        list(record.headers or []),
+                deliveries = [
+                    Delivery(
+                        self.names.logical(r.topic), r.partition, r.offset, r.key,
+                        r.value, list(r.headers or []),
                     )
-                    if not self.process(delivery):
-                        break  # stopping while the database is down: leave it uncommitted
-                    last = record.offset
-                    if self.stopping.is_set():
-                        break
-                if last is not None:
+                    for r in records
+                ]  # fmt: skip
+                done = self.process_all(deliveries)
+                if done:
+                    last = deliveries[done - 1].offset
                     self._kafka.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
                     self._record_lag(tp, last + 1)
                 if self.stopping.is_set():
                     return
+
+    def process_all(self, deliveries: list[Delivery]) -> int:
+        """Handle deliveries in order, a batch per transaction where they
+        allow; how many are done (the rest: stopped while the database was
+        down, left uncommitted)."""
+        done = 0
+        while done < len(deliveries) and not self.stopping.is_set():
+            n, tried = self._process_batch(deliveries[done : done + self.batch])
+            done += n
+            if n == 0 or tried:  # the next one alone, with its retries
+                if not self.process(deliveries[done], tried):
+                    break
+                done += 1
+        return done
 
     def _record_lag(self, tp, position: int) -> None:
         end = self._kafka.highwater(tp)
@@ -122,8 +137,9 @@ class Consumer(Background):
             ).set(max(end - position, 0))
 
     # -- one message -----------------------------------------------------
-    def process(self, d: Delivery) -> bool:
-        """Handle one delivery to completion; False only if stopped before it was done."""
+    def process(self, d: Delivery, tried: int = 0) -> bool:
+        """Handle one delivery to completion; False only if stopped before it
+        was done. `tried`: its attempts that failed already, in a batch."""
         try:
             event = events.parse(d.value)
         except events.InvalidEvent as exc:
@@ -133,7 +149,9 @@ class Consumer(Background):
             outcome = "redacted" if event.redacted else "ignored"
             metrics.events_consumed.labels(self.name, event.event_type, outcome).inc()
             return True
-        attempt = 0
+        attempt = tried
+        if tried:
+            self.stopping.wait(self.retry_base_s * 2 ** (tried - 1))
         while True:
             attempt += 1
             try:
@@ -157,21 +175,90 @@ class Consumer(Background):
                     if self.stopping.wait(1.0):
                         return False
                     continue
-                log.warning(
-                    "consumer %s: %s %s failed (attempt %d/%d): %s",
-                    self.name,
-                    event.event_type,
-                    event.event_id,
-                    attempt,
-                    self.max_attempts,
-                    exc,
-                )
+                self._log_failure(event, attempt, exc)
                 if attempt >= self.max_attempts:
                     detail = "".join(
                         traceback.format_exception_only(type(exc), exc)
                     ).strip()
                     return self._dead_letter(d, "handler-failed", detail)
                 self.stopping.wait(self.retry_base_s * 2 ** (attempt - 1))
+
+    def _process_batch(self, chunk: list[Delivery]) -> tuple[int, int]:
+        """The longest run of `chunk` that parses, in one transaction: how
+        many were handled (0: let the first go alone) and how many times the
+        one after them has failed already (its first attempt, here)."""
+        run = []
+        for d in chunk:
+            try:
+                run.append((d, events.parse(d.value)))
+            except events.InvalidEvent:
+                break
+        tried = 0
+        while run:
+            outcomes: list[tuple[str, str]] = []
+            try:
+                with self.pool.connection() as conn, conn.transaction():
+                    fresh = self._claim(conn, run)
+                    for k, (d, event) in enumerate(run):
+                        try:
+                            outcomes.append(self._in_batch(conn, d, event, fresh))
+                        except Exception as exc:
+                            raise _Failed(k) from exc
+            except _Failed as failed:
+                if is_outage(failed.__cause__):
+                    return 0, 0
+                self._log_failure(run[failed.index][1], 1, failed.__cause__)
+                run, tried = run[: failed.index], 1  # again without it: it goes alone
+                continue
+            except Exception as exc:  # the commit itself: each alone finds out
+                log.warning("consumer %s: a batch failed to commit: %s", self.name, exc)
+                return 0, 0
+            for event_type, outcome in outcomes:
+                metrics.events_consumed.labels(self.name, event_type, outcome).inc()
+            return len(run), tried
+        return 0, tried
+
+    def _claim(self, conn, run: list) -> set:
+        """The inbox rows of a batch's events that have a handler, in one
+        statement; the ids of those this consumer had not handled before."""
+        wanted = [
+            (d.topic, e) for d, e in run
+            if not e.redacted and self.handler_of(d.topic, e.event_type)
+        ]  # fmt: skip
+        if not wanted:
+            return set()
+        rows = conn.execute(
+            "INSERT INTO inbox (consumer, event_id, topic, event_type)"
+            " SELECT %s, * FROM unnest(%s::uuid[], %s::text[], %s::text[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            (self.name, [e.event_id for _, e in wanted], [t for t, _ in wanted],
+             [e.event_type for _, e in wanted]),
+        ).fetchall()  # fmt: skip
+        return {r["event_id"] for r in rows}
+
+    def _in_batch(
+        self, conn, d: Delivery, event: events.Event, fresh: set
+    ) -> tuple[str, str]:
+        handler = self.handler_of(d.topic, event.event_type)
+        if handler is None or event.redacted:
+            return event.event_type, "redacted" if event.redacted else "ignored"
+        if event.event_id not in fresh:  # handled before (or earlier in the batch)
+            return event.event_type, "duplicate"
+        fresh.discard(event.event_id)
+        with (
+            correlation(event.correlation_id),
+            metrics.handler_seconds.labels(self.name, event.event_type).time(),
+        ):
+            handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id),
+                    self.deps)  # fmt: skip
+        return event.event_type, "handled"
+
+    def _log_failure(self, event: events.Event, attempt: int, exc) -> None:
+        log.warning(
+            "consumer %s: %s %s failed (attempt %d/%d): %s",
+            self.name, event.event_type, event.event_id, attempt,
+            self.max_attempts, exc,
+        )  # fmt: skip
 
     def handler_of(self, topic: str, event_type: str) -> Handler | None:
         return self.routes.get(topic, {}).get(event_type)
@@ -249,6 +336,14 @@ class Consumer(Background):
                 )
                 if self.stopping.wait(1.0):
                     return False
+
+
+class _Failed(Exception):
+    """The message at `index` of a batch failed (its exception is the cause)."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
 
 
 def replay_dead_letters(consumer: Consumer, limit: int = 50) -> int:

@@ -52,6 +52,7 @@ class Runtime:
             pool=self.pool,
             bootstrap=self.settings.kafka_bootstrap_servers,
             names=self.names,
+            batch=self.settings.consumer_batch,
         )
 
 

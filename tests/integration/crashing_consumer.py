@@ -1,5 +1,6 @@
 """A consumer process that kills itself (SIGKILL) right after the database
-commit of its Nth event, before the Kafka offset commit: the worst moment."""
+commit that took it to its Nth event (alone or in a batch), before the Kafka
+offset commit: the worst moment."""
 
 import os
 import signal
@@ -16,12 +17,20 @@ class CrashingConsumer(pipeline.Consumer):
         self.crash_after = crash_after
         self.handled = 0
 
-    def process(self, delivery):
-        done = super().process(delivery)  # the database transaction is committed here
-        self.handled += 1
+    def process(self, delivery, tried=0):
+        done = super().process(delivery, tried)  # its transaction is committed here
+        self._crash_if_due(1)
+        return done
+
+    def _process_batch(self, chunk):
+        n, tried = super()._process_batch(chunk)  # the batch's transaction too
+        self._crash_if_due(n)
+        return n, tried
+
+    def _crash_if_due(self, handled: int) -> None:
+        self.handled += handled
         if self.crash_after and self.handled >= self.crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
-        return done
 
 
 def main() -> None:

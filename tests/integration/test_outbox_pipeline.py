@@ -274,3 +274,48 @@ def test_stop_finishes_the_message_in_hand_and_commits_its_offset(
         assert committed == ends  # nothing left to redeliver
     finally:
         reader.close()
+
+
+def test_a_failing_event_in_a_batch_goes_alone_and_the_others_take_effect_once(
+    db, bootstrap, names, running
+):
+    """Events waiting on the topic come in batches (one transaction each):
+    the one whose handler fails is taken out of its batch, tried its three
+    times alone and dead-lettered; every other event takes effect once."""
+    pipeline.prepare(db)
+    ids = pipeline.write_events(db, 24)
+    bad, attempts = ids[9], []
+
+    def handler(conn, event, ob, deps=None):
+        if event.event_id == bad:
+            attempts.append(event.event_id)
+            raise RuntimeError("this one, every time")
+        pipeline.record_effect(conn, event, ob, deps)
+
+    running(relay=True, consumer=False)
+    with connect(db, autocommit=True) as conn:
+        wait_for(
+            lambda: (
+                not conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
+                ).fetchone()["n"]
+            ),
+            30,
+            message="all 24 on the topic before the consumer starts",
+        )
+    running(relay=False, handler=handler, max_attempts=3, retry_base_s=0.01)
+    counts = wait_for(
+        lambda: (c := pipeline.effect_counts(db)) and len(c) == 23 and c,
+        60,
+        message="the 23 good events",
+    )
+    assert set(counts) == set(ids) - {bad} and set(counts.values()) == {1}
+    with connect(db, autocommit=True) as conn:
+        row = wait_for(
+            lambda: conn.execute("SELECT * FROM dead_letters").fetchone(),
+            30,
+            message="the bad one's dead letter",
+        )
+        assert conn.execute("SELECT count(*) AS n FROM inbox").fetchone()["n"] == 23
+    assert row["reason"] == "handler-failed"
+    assert attempts == [bad] * 3
