@@ -54,9 +54,11 @@ RUNS = (  # (label, rate per second, matcher and notifier processes, round windo
     ("100/s", 100, 1, "0"),
     ("50/s, 2+2 processes", 50, 2, "0"),
     ("50/s, rounds of 3 s", 50, 1, "PT3S"),
+    ("50/s, mail in batches of 20", 50, 1, "0"),
     # a diagnosis, not a setting to run with: commits not waiting for the disk
     ("50/s, commits not flushed", 50, 1, "0"),
 )
+BATCHED_MAIL = "mail in batches"
 UNFLUSHED = "commits not flushed"
 NAME = re.compile(r"Req(\d{7})")
 INF = float("inf")
@@ -314,6 +316,8 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
                     f'ALTER DATABASE "e2e{first}" SET synchronous_commit = off'
                 )
         env = service_env(url, broker.bootstrap, mailbox, window)
+        if BATCHED_MAIL in label:
+            env["NOTIFY_BATCH"] = "20"
         with services(env, processes, log_dir) as (base, running):
             add_hosts(base, url)
             run = Run(label, rate)
