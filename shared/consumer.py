@@ -121,10 +121,10 @@ class Consumer(Background):
         down, left uncommitted)."""
         done = 0
         while done < len(deliveries) and not self.stopping.is_set():
-            n, tried = self._process_batch(deliveries[done : done + self.batch])
+            n, failure = self._process_batch(deliveries[done : done + self.batch])
             done += n
-            if n == 0 or tried:  # the next one alone, with its retries
-                if not self.process(deliveries[done], tried):
+            if n == 0 or failure:  # the next one alone, with its retries
+                if not self.process(deliveries[done], failure):
                     break
                 done += 1
         return done
@@ -137,9 +137,9 @@ class Consumer(Background):
             ).set(max(end - position, 0))
 
     # -- one message -----------------------------------------------------
-    def process(self, d: Delivery, tried: int = 0) -> bool:
+    def process(self, d: Delivery, failed: Exception | None = None) -> bool:
         """Handle one delivery to completion; False only if stopped before it
-        was done. `tried`: its attempts that failed already, in a batch."""
+        was done. `failed`: how its first attempt failed, in a batch."""
         try:
             event = events.parse(d.value)
         except events.InvalidEvent as exc:
@@ -149,9 +149,12 @@ class Consumer(Background):
             outcome = "redacted" if event.redacted else "ignored"
             metrics.events_consumed.labels(self.name, event.event_type, outcome).inc()
             return True
-        attempt = tried
-        if tried:
-            self.stopping.wait(self.retry_base_s * 2 ** (tried - 1))
+        attempt = 0
+        if failed is not None:
+            attempt = 1
+            if attempt >= self.max_attempts:
+                return self._dead_letter(d, "handler-failed", _detail(failed))
+            self.stopping.wait(self.retry_base_s)
         while True:
             attempt += 1
             try:
@@ -177,23 +180,20 @@ class Consumer(Background):
                     continue
                 self._log_failure(event, attempt, exc)
                 if attempt >= self.max_attempts:
-                    detail = "".join(
-                        traceback.format_exception_only(type(exc), exc)
-                    ).strip()
-                    return self._dead_letter(d, "handler-failed", detail)
+                    return self._dead_letter(d, "handler-failed", _detail(exc))
                 self.stopping.wait(self.retry_base_s * 2 ** (attempt - 1))
 
-    def _process_batch(self, chunk: list[Delivery]) -> tuple[int, int]:
+    def _process_batch(self, chunk: list[Delivery]) -> tuple[int, Exception | None]:
         """The longest run of `chunk` that parses, in one transaction: how
-        many were handled (0: let the first go alone) and how many times the
-        one after them has failed already (its first attempt, here)."""
+        many were handled (0: let the first go alone) and how the one after
+        them failed in the batch, if it did (its first attempt)."""
         run = []
         for d in chunk:
             try:
                 run.append((d, events.parse(d.value)))
             except events.InvalidEvent:
                 break
-        tried = 0
+        failure = None
         while run:
             outcomes: list[tuple[str, str]] = []
             try:
@@ -205,18 +205,22 @@ class Consumer(Background):
                         except Exception as exc:
                             raise _Failed(k) from exc
             except _Failed as failed:
-                if is_outage(failed.__cause__):
-                    return 0, 0
+                if is_outage(failed.__cause__) or _contention(failed.__cause__):
+                    return (
+                        0,
+                        None,
+                    )  # the first goes alone: nothing held, no attempt spent
                 self._log_failure(run[failed.index][1], 1, failed.__cause__)
-                run, tried = run[: failed.index], 1  # again without it: it goes alone
+                run = run[: failed.index]  # again without it: it goes alone
+                failure = failed.__cause__
                 continue
             except Exception as exc:  # the commit itself: each alone finds out
                 log.warning("consumer %s: a batch failed to commit: %s", self.name, exc)
-                return 0, 0
+                return 0, None
             for event_type, outcome in outcomes:
                 metrics.events_consumed.labels(self.name, event_type, outcome).inc()
-            return len(run), tried
-        return 0, tried
+            return len(run), failure
+        return 0, failure
 
     def _claim(self, conn, run: list) -> set:
         """The inbox rows of a batch's events that have a handler, in one
@@ -336,6 +340,18 @@ class Consumer(Background):
                 )
                 if self.stopping.wait(1.0):
                     return False
+
+
+def _detail(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _contention(exc: BaseException | None) -> bool:
+    """A deadlock or a serialization failure: two transactions in each
+    other's way (batches of two processes), not the message's fault."""
+    return isinstance(
+        exc, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    )
 
 
 class _Failed(Exception):

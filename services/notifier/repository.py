@@ -68,9 +68,12 @@ class Repository:
             return
         context = {**context, "to": person, "correlation_id": str(event.correlation_id)}
         self.conn.execute(
+            # clock_timestamp(), not the transaction's now(): the events of one
+            # consumer batch share a transaction, and their mail keeps its order
             "INSERT INTO notifications (id, event_id, request_id, match_id, kind,"
-            " recipient, locale, context, message_id, due_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, coalesce(%s, now()))"
+            " recipient, locale, context, message_id, due_at, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " coalesce(%s, clock_timestamp()), clock_timestamp())"
             " ON CONFLICT (event_id, recipient, kind) DO NOTHING",
             (uuid.uuid4(), event.event_id, request_id, match_id, kind, recipient,
              person["locale"], Jsonb(context),

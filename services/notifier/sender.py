@@ -1,4 +1,4 @@
-"""Sending: a batch of due messages per transaction (`NOTIFY_BATCH`, 20),
+"""Sending: a batch of due messages per transaction (`NOTIFY_BATCH`, 1),
 taken with FOR UPDATE SKIP LOCKED (safe with several notifiers), over one
 reused SMTP connection; where each stands is read once for the batch, and
 the batch's records are written in one pipeline and one commit.
@@ -216,6 +216,8 @@ class Sender:
             if sent:
                 self._record_sent(repo, conn, sent)
         if outage is not None:
+            if handled and self.pause.end():  # mail went through before it
+                self._record_outage(None)
             self._pause(outage)
         elif handled and self.pause.end():
             self._record_outage(None)
@@ -285,12 +287,13 @@ class Sender:
         now = repo.current(rows)
         with conn.pipeline():
             for row in rows:
+                outbox = self._outbox(conn, row)
                 if domain.stale(row, now[row["id"]]) == domain.FORGOTTEN:
                     # the recipient asked to be forgotten while their mail was
                     # on the wire: it went, but its record keeps no address
                     row = repo.forget_recipient(row)
                 repo.mark_sent(row["id"])
-                self._outbox(conn, row).emit(
+                outbox.emit(
                     "NotificationSent",
                     _key(row),
                     {**_about(row), "message_id": row["message_id"]},

@@ -17,15 +17,15 @@ class CrashingConsumer(pipeline.Consumer):
         self.crash_after = crash_after
         self.handled = 0
 
-    def process(self, delivery, tried=0):
-        done = super().process(delivery, tried)  # its transaction is committed here
+    def process(self, delivery, failed=None):
+        done = super().process(delivery, failed)  # its transaction is committed here
         self._crash_if_due(1)
         return done
 
     def _process_batch(self, chunk):
-        n, tried = super()._process_batch(chunk)  # the batch's transaction too
+        n, failure = super()._process_batch(chunk)  # the batch's transaction too
         self._crash_if_due(n)
-        return n, tried
+        return n, failure
 
     def _crash_if_due(self, handled: int) -> None:
         self.handled += handled
