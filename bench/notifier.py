@@ -74,7 +74,6 @@ def main() -> None:
                 smtp_timeout_s=10,
                 notify_max_attempts=8,
                 notify_retry_base=None,
-                notify_batch=20,
             )
             queue(url, settings, N)
             with connect(url) as conn:

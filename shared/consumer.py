@@ -8,8 +8,9 @@ rows and effects of a batch's messages, in order, share one transaction and
 one commit. If one of them fails, the batch is rolled back, the messages
 before it are handled again as a batch, and the failing one goes alone
 through the path below (its retries and its dead letter its own); so does
-a message that does not parse, and every message while the database is out. A message that cannot be parsed, or whose handler keeps
-failing, is recorded in `dead_letters` and copied to `<topic>.dlq` through
+a message that does not parse, and every message while the database is
+out. A message that cannot be parsed, or whose handler keeps failing, is
+recorded in `dead_letters` and copied to `<topic>.dlq` through
 the outbox, in one transaction, and the loop goes on. A database that is
 down (`db.is_outage`) is waited for, never blamed on the message; a
 statement that fails on its own (a time-out, a key too large for its index)
@@ -145,9 +146,9 @@ class Consumer(Background):
         except events.InvalidEvent as exc:
             return self._dead_letter(d, "invalid", str(exc))
         handler = self.handler_of(d.topic, event.event_type)
-        if handler is None or event.redacted:
-            outcome = "redacted" if event.redacted else "ignored"
-            metrics.events_consumed.labels(self.name, event.event_type, outcome).inc()
+        skipped = _skipped(event, handler)
+        if skipped:
+            metrics.events_consumed.labels(self.name, event.event_type, skipped).inc()
             return True
         attempt = 0
         if failed is not None:
@@ -206,10 +207,8 @@ class Consumer(Background):
                             raise _Failed(k) from exc
             except _Failed as failed:
                 if is_outage(failed.__cause__) or _contention(failed.__cause__):
-                    return (
-                        0,
-                        None,
-                    )  # the first goes alone: nothing held, no attempt spent
+                    # the first goes alone: nothing held, no attempt spent
+                    return 0, None
                 self._log_failure(run[failed.index][1], 1, failed.__cause__)
                 run = run[: failed.index]  # again without it: it goes alone
                 failure = failed.__cause__
@@ -227,7 +226,7 @@ class Consumer(Background):
         statement; the ids of those this consumer had not handled before."""
         wanted = [
             (d.topic, e) for d, e in run
-            if not e.redacted and self.handler_of(d.topic, e.event_type)
+            if not _skipped(e, self.handler_of(d.topic, e.event_type))
         ]  # fmt: skip
         if not wanted:
             return set()
@@ -244,8 +243,9 @@ class Consumer(Background):
         self, conn, d: Delivery, event: events.Event, fresh: set
     ) -> tuple[str, str]:
         handler = self.handler_of(d.topic, event.event_type)
-        if handler is None or event.redacted:
-            return event.event_type, "redacted" if event.redacted else "ignored"
+        skipped = _skipped(event, handler)
+        if skipped:
+            return event.event_type, skipped
         if event.event_id not in fresh:  # handled before (or earlier in the batch)
             return event.event_type, "duplicate"
         fresh.discard(event.event_id)
@@ -253,8 +253,7 @@ class Consumer(Background):
             correlation(event.correlation_id),
             metrics.handler_seconds.labels(self.name, event.event_type).time(),
         ):
-            handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id),
-                    self.deps)  # fmt: skip
+            self._apply(conn, event, handler)
         return event.event_type, "handled"
 
     def _log_failure(self, event: events.Event, attempt: int, exc) -> None:
@@ -281,9 +280,13 @@ class Consumer(Background):
         ).rowcount
         if not fresh:
             return False
-        ob = outbox.Outbox(conn, self.service, event.correlation_id)
-        handler(conn, event, ob, self.deps)
+        self._apply(conn, event, handler)
         return True
+
+    def _apply(self, conn, event: events.Event, handler: Handler) -> None:
+        """The handler's effect, with the outbox it emits through."""
+        handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id),
+                self.deps)  # fmt: skip
 
     def _dead_letter(self, d: Delivery, reason: str, error: str) -> bool:
         log.error(
@@ -340,6 +343,14 @@ class Consumer(Background):
                 )
                 if self.stopping.wait(1.0):
                     return False
+
+
+def _skipped(event: events.Event, handler: Handler | None) -> str | None:
+    """Why an event is passed over with no inbox row ("redacted": its person
+    was forgotten; "ignored": no handler here), or None."""
+    if event.redacted:
+        return "redacted"
+    return "ignored" if handler is None else None
 
 
 def _detail(exc: BaseException) -> str:
