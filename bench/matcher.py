@@ -19,12 +19,12 @@ from psycopg.types.json import Jsonb
 from bench.infra import fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
-from services.matcher import assignment
-from services.matcher.matching import Matcher, utc_now
+from services.matcher import assignment, candidates, matching, rounds
+from services.matcher.policy import Policy, utc_now
+from services.matcher.unit_of_work import UnitOfWork
 from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
-from shared.outbox import Outbox
 
 TAXONOMY = fields.load_taxonomy(DEFAULT_FIELDS_FILE)
 SLUGS = sorted(TAXONOMY.fields)
@@ -112,8 +112,8 @@ def insert_requests(conn, n: int, rnd, status: str = "submitted") -> list:
     return ids
 
 
-def matcher() -> Matcher:
-    return Matcher(
+def policy() -> Policy:
+    return Policy(
         taxonomy=TAXONOMY,
         response_timeout=timedelta(hours=72),
         lead=timedelta(hours=12),
@@ -124,7 +124,7 @@ def per_request(url: str, hosts: int, prepare=None) -> dict:
     """Requests matched one at a time against `hosts` hosts (`prepare(url)`
     adds to them first, if given)."""
     rnd = random.Random(hosts)
-    m = matcher()
+    m = policy()
     with connect(url) as conn:
         insert_hosts(conn, hosts, rnd)
         conn.commit()
@@ -135,8 +135,8 @@ def per_request(url: str, hosts: int, prepare=None) -> dict:
         t0 = time.perf_counter()
         for rid in ids:
             t = time.perf_counter()
-            with conn.transaction():
-                result = m.match(Outbox(conn, "matcher"), rid)
+            with conn.transaction(), UnitOfWork(conn=conn) as uow:
+                result = matching.match(uow, m, rid)
             latencies.append(time.perf_counter() - t)
             outcomes[result] = outcomes.get(result, 0) + 1
         total = time.perf_counter() - t0
@@ -152,20 +152,19 @@ def per_request(url: str, hosts: int, prepare=None) -> dict:
 
 def joint(url: str) -> dict:
     rnd = random.Random(7)
-    m = matcher()
+    m = policy()
     with connect(url) as conn:
         insert_hosts(conn, 2000, rnd)
         conn.commit()
         ids = insert_requests(conn, 1000, rnd, status="waitlisted")
-        with conn.transaction():
-            from services.matcher import repository as repo
+        with conn.transaction(), UnitOfWork(conn=conn) as uow:
             from services.matcher.model import Request
 
-            rows = repo.waiting_requests(conn, limit=1000)
+            rows = uow.repo.waiting_requests(limit=1000)
             now = utc_now()
             t = time.perf_counter()
             options = {
-                r["id"]: m.rank(conn, Request.from_row(r), now, whole=True)
+                r["id"]: candidates.rank(uow, m, Request.from_row(r), now, whole=True)
                 for r in rows
             }
             ranking_s = time.perf_counter() - t
@@ -178,11 +177,11 @@ def joint(url: str) -> dict:
             t = time.perf_counter()
             requests = {r["id"]: Request.from_row(r) for r in rows}
             result = assignment.plan(
-                order, options, remaining, m.reslotter(conn, requests, now)
+                order, options, remaining, rounds.reslotter(uow, m, requests, now)
             )
             plan_s = time.perf_counter() - t
             t = time.perf_counter()
-            outcome = m.assign(Outbox(conn, "matcher"), rows)
+            outcome = rounds.assign(uow, m, rows)
             booked_s = time.perf_counter() - t
     return {
         "requests": len(ids),

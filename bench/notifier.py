@@ -46,7 +46,7 @@ def queue(url: str, settings, n: int) -> None:
                 uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {}
             )
             person = {**CONTEXT["to"], "email": f"person{i}@example.com"}
-            Repository(conn).plan(
+            Repository(conn).queue(
                 event=event,
                 kind="invitation",
                 person=person,

@@ -43,14 +43,21 @@ from bench import matcher as matcher_bench
 from bench.infra import fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
-from services.matcher import assignment, handlers, ranking
-from services.matcher import repository as repo
-from services.matcher.matching import Matcher
+from services.matcher import (
+    assignment,
+    candidates,
+    handlers,
+    matching,
+    ranking,
+    rounds,
+    use_cases,
+)
 from services.matcher.model import Calendar, Host, Request, refusal
+from services.matcher.policy import Policy
+from services.matcher.unit_of_work import UnitOfWork
 from shared import fields, lifecycle, slots
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
-from shared.outbox import Outbox
 
 TAXONOMY = fields.load_taxonomy(DEFAULT_FIELDS_FILE)
 SLUGS = sorted(TAXONOMY.fields)
@@ -217,10 +224,10 @@ def arrive(conn, r: dict) -> None:
     )
 
 
-class FirstCome(Matcher):
+class FirstCome(Policy):
     """Each request takes the best host for itself on arrival, no demand figures."""
 
-    def demand(self, conn, now):
+    def demand(self, repo, now):
         return ranking.NO_DEMAND
 
 
@@ -232,8 +239,8 @@ class Clock:
         return self.t
 
 
-def make(policy: str, clock: Clock) -> Matcher:
-    kind = FirstCome if policy == "first-come" else Matcher
+def make(policy: str, clock: Clock) -> Policy:
+    kind = FirstCome if policy == "first-come" else Policy
     return kind(
         taxonomy=TAXONOMY,
         response_timeout=timedelta(hours=72),
@@ -243,7 +250,7 @@ def make(policy: str, clock: Clock) -> Matcher:
     )
 
 
-def answer(conn, m: Matcher, c: Company) -> None:
+def answer(conn, m: Policy, c: Company) -> None:
     """Hosts answer every open invitation at once: a decline for the pairs
     drawn to decline (the handler then runs, as on MatchDeclined), else an
     acceptance. Repeats until no invitation is left open."""
@@ -264,13 +271,13 @@ def answer(conn, m: Matcher, c: Company) -> None:
                             "host_id": row["host_id"],
                         }
                     )
-                    handlers.match_declined(conn, event, Outbox(conn, "matcher"), m)
+                    handlers.match_declined(UnitOfWork(conn=conn), event, m)
                 else:
                     lifecycle.accept(conn, row["id"], row["request_id"], None, None)
         if m.rounds:  # a declined request waits for the next round
             m.clock.t += WINDOW
             with conn.transaction():
-                m.round(Outbox(conn, "matcher"))
+                use_cases.match_round(UnitOfWork(conn=conn), m)
 
 
 def play(url: str, c: Company, policy: str, trickle: bool) -> dict:
@@ -295,23 +302,22 @@ def play(url: str, c: Company, policy: str, trickle: bool) -> dict:
                 clock.t = max(clock.t, pending[i]["created_at"])  # nothing in between
             else:
                 clock.t += step
-            with conn.transaction():
-                ob = Outbox(conn, "matcher")
+            with conn.transaction(), UnitOfWork(conn=conn) as uow:
                 while i < len(pending) and pending[i]["created_at"] <= clock.t:
                     arrive(conn, pending[i])
                     if not m.rounds:
-                        m.match(ob, pending[i]["id"])
+                        matching.match(uow, m, pending[i]["id"])
                     i += 1
                 if m.rounds:
-                    m.round(ob)
+                    rounds.run_round(uow, m)
                 if clock.t - last_retry >= timedelta(days=1):  # retry-waitlist job
-                    m.retry_waiting(ob)
+                    rounds.retry_waiting(uow, m)
                     last_retry = clock.t
             answer(conn, m, c)
         # the waitlist retried once more, as the periodic job would
         clock.t += timedelta(minutes=1)
-        with conn.transaction():
-            m.retry_waiting(Outbox(conn, "matcher"), limit=len(c.requests))
+        with conn.transaction(), UnitOfWork(conn=conn) as uow:
+            rounds.retry_waiting(uow, m, limit=len(c.requests))
         answer(conn, m, c)
         return measure(conn, c)
 
@@ -438,18 +444,20 @@ def round_at_scale(url: str) -> dict:
     """One round over 1,000 waiting requests and 2,000 hosts (the data of
     the matcher benchmark's joint part): ranking, planning, booking."""
     rnd = random.Random(7)
-    m = matcher_bench.matcher()
+    m = matcher_bench.policy()
     m.round_window = WINDOW
     with connect(url) as conn:
         matcher_bench.insert_hosts(conn, 2000, rnd)
         conn.commit()
         matcher_bench.insert_requests(conn, 1000, rnd, status="waitlisted")
-        with conn.transaction():
-            rows = repo.waiting_requests(conn, limit=1000)
+        with conn.transaction(), UnitOfWork(conn=conn) as uow:
+            rows = uow.repo.waiting_requests(limit=1000)
             now = m.clock()
             requests = {r["id"]: Request.from_row(r) for r in rows}
             t = time.perf_counter()
-            options = m.rank_batch(conn, requests, now, m.demand(conn, now))
+            options = candidates.rank_batch(
+                uow, m, requests, now, m.demand(uow.repo, now)
+            )
             ranking_s = time.perf_counter() - t
             t = time.perf_counter()
             remaining = {
@@ -461,13 +469,13 @@ def round_at_scale(url: str) -> dict:
                 [r["id"] for r in rows],
                 options,
                 remaining,
-                m.reslotter(conn, requests, now),
+                rounds.reslotter(uow, m, requests, now),
             )
             plan_s = time.perf_counter() - t
-        with conn.transaction():
-            rows = repo.waiting_requests(conn, limit=1000)
+        with conn.transaction(), UnitOfWork(conn=conn) as uow:
+            rows = uow.repo.waiting_requests(limit=1000)
             t = time.perf_counter()
-            outcome = m.assign(Outbox(conn, "matcher"), rows)
+            outcome = rounds.assign(uow, m, rows)
             whole_s = time.perf_counter() - t
     return {
         "ranking_s": ranking_s,

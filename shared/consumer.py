@@ -34,13 +34,15 @@ from shared.background import Background
 from shared.db import is_outage
 from shared.logs import correlation
 from shared.topics import Names
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# handler(conn, event, outbox, deps): runs in the consumer's transaction and
-# emits its events through the outbox it is given; `deps` is what the
-# service hands every handler (its settings, its matcher, ...).
-Handler = Callable[[psycopg.Connection, events.Event, outbox.Outbox, Any], None]
+# handler(uow, event, deps): a unit of work bound to the consumer's
+# transaction (its `with uow:` joins it; its events go through
+# `uow.outbox()`), the event, and what the service hands every handler (its
+# settings, its matching policy, ...).
+Handler = Callable[[UnitOfWork, events.Event, Any], None]
 # topic -> event type -> handler: each service's wiring is one such table.
 Routes = dict[str, dict[str, Handler]]
 
@@ -62,6 +64,7 @@ class Consumer(Background):
         name: str,
         service: str,
         routes: Routes,
+        unit_of_work: type[UnitOfWork],
         deps: Any = None,
         pool,
         bootstrap,
@@ -74,6 +77,7 @@ class Consumer(Background):
         self.name = name
         self.service = service
         self.routes = routes
+        self.unit_of_work = unit_of_work
         self.topics = list(routes)
         self.deps = deps
         self.pool = pool
@@ -284,9 +288,10 @@ class Consumer(Background):
         return True
 
     def _apply(self, conn, event: events.Event, handler: Handler) -> None:
-        """The handler's effect, with the outbox it emits through."""
-        handler(conn, event, outbox.Outbox(conn, self.service, event.correlation_id),
-                self.deps)  # fmt: skip
+        """The handler's effect, through a unit of work that joins the
+        consumer's transaction."""
+        uow = self.unit_of_work(conn=conn, correlation_id=event.correlation_id)
+        handler(uow, event, self.deps)
 
     def _dead_letter(self, d: Delivery, reason: str, error: str) -> bool:
         log.error(

@@ -43,11 +43,14 @@ class Runtime:
     names: Names
     readiness: Readiness
 
-    def consumer(self, name: str, routes: Routes, deps=None) -> Consumer:
+    def consumer(
+        self, name: str, routes: Routes, unit_of_work: type, deps=None
+    ) -> Consumer:
         return Consumer(
             name=name,
             service=self.name,
             routes=routes,
+            unit_of_work=unit_of_work,
             deps=deps,
             pool=self.pool,
             bootstrap=self.settings.kafka_bootstrap_servers,

@@ -37,10 +37,11 @@ class Attempt:
 class UnitOfWork:
     producer: str = ""
 
-    def __init__(self, pool=None, *, conn=None, correlation_id=None):
+    def __init__(self, pool=None, *, conn=None, correlation_id=None, timeout=None):
         if (pool is None) == (conn is None):
             raise TypeError("a unit of work takes a pool, or a connection to join")
         self.pool = pool
+        self.timeout = timeout  # seconds to wait for a pooled connection
         self.correlation_id = correlation_id
         self._joined = conn
         self._depth = 0
@@ -58,7 +59,9 @@ class UnitOfWork:
                 self.conn = self._joined
             else:
                 self._stack = ExitStack()
-                self.conn = self._stack.enter_context(self.pool.connection())
+                self.conn = self._stack.enter_context(
+                    self.pool.connection(timeout=self.timeout)
+                )
             self.attach(self.conn)
         self._depth += 1
         return self

@@ -1,25 +1,24 @@
-"""The matcher's SQL on hosts, requests and matches.
+"""All of the matcher's SQL, on the connection of one unit of work.
 
 Status changes of requests and matches go through `shared.lifecycle` (the
 one place that writes them, shared with intake); they are named here too,
-so that the matcher's use cases read every row through this module."""
+so that the matcher's use cases read and write every row through this
+class. A booking that loses a race to another process is an answer here
+(`propose` returns None), never a driver exception in a use case.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import psycopg
+
 from services.matcher.model import Calendar
 from services.matcher.ranking import Demand
-from shared.lifecycle import (  # noqa: F401  (the matcher's status changes)
-    expire,
-    lock_request,
-    mark_retried,
-    propose,
-    set_status,
-)
+from shared import lifecycle
 from shared.statuses import LIVE_SQL, WAITING_SQL
 
-PAGE = 64
+PAGE = 64  # candidates read in the first page (then fourfold)
 
 _CANDIDATES = """
 SELECT h.* FROM hosts h
@@ -33,164 +32,6 @@ ORDER BY (h.id = %(preferred)s) IS TRUE DESC, h.last_invited_at ASC NULLS FIRST,
 LIMIT %(limit)s OFFSET %(offset)s
 """
 
-
-def excluded_hosts(conn, request_id) -> set:
-    """Hosts already proposed for this request (declined, expired or otherwise),
-    but for invitations withdrawn because the host's calendar became busy: the
-    host may still be proposed at another time."""
-    rows = conn.execute(
-        "SELECT host_id FROM matches WHERE request_id = %s AND NOT calendar_conflict",
-        (request_id,),
-    ).fetchall()
-    return {r["host_id"] for r in rows}
-
-
-def candidate_page(
-    conn,
-    request,
-    fields: list[str],
-    excluded: set,
-    offset: int,
-    limit: int = PAGE,
-    exact: bool = True,
-) -> list[dict]:
-    """Hosts that may take `request`, exact-field ones or (exact=False) related
-    ones, the preferred host first, then the least recently invited."""
-    return conn.execute(
-        _CANDIDATES,
-        {
-            "fields": fields,
-            "field": request.field,
-            "exact": exact,
-            "duration": int(request.duration.total_seconds() // 60),
-            "format": request.format,
-            "languages": list(request.languages),
-            "email": request.requester_email,
-            "site": request.site,
-            "excluded": list(excluded),
-            "preferred": request.preferred_host,
-            "limit": limit,
-            "offset": offset,
-        },
-    ).fetchall()
-
-
-def calendars(conn, host_ids: list, now: datetime, span: tuple | None = None) -> dict:
-    """Live meetings of these hosts from the start of last month on, and the
-    busy times read from their own calendars within `span` (the windows being
-    matched; None: all of them still to come), in one round trip."""
-    out = {h: Calendar() for h in host_ids}
-    start, until = span if span else (now, None)
-    rows = conn.execute(
-        "SELECT host_id, starts_at, ends_at, month FROM matches"
-        f" WHERE host_id = ANY(%(ids)s) AND status IN {LIVE_SQL} AND starts_at > %(since)s"
-        " UNION ALL SELECT host_id, lower(span), upper(span), NULL FROM host_calendars,"
-        " unnest(busy * tstzmultirange(tstzrange(%(start)s, %(until)s))) AS span"
-        " WHERE host_id = ANY(%(ids)s) AND busy && tstzrange(%(start)s, %(until)s)",
-        {"ids": list(host_ids), "since": now - timedelta(days=63), "now": now,
-         "until": until, "start": max(start, now)},
-    ).fetchall()  # fmt: skip
-    for r in rows:
-        if r["month"] is None:
-            out[r["host_id"]].busy.append((r["starts_at"], r["ends_at"]))
-        else:
-            out[r["host_id"]].add(r["starts_at"], r["ends_at"], r["month"])
-    return out
-
-
-def busy_conflicts(conn, host_id) -> list[dict]:
-    """The host's unanswered invitations that its calendar's busy times overlap."""
-    return conn.execute(
-        "SELECT m.id, m.request_id FROM matches m JOIN host_calendars c"
-        " ON c.host_id = m.host_id WHERE m.host_id = %s AND m.status = 'proposed'"
-        " AND c.busy && tstzrange(m.starts_at, m.ends_at) ORDER BY m.request_id",
-        (host_id,),
-    ).fetchall()
-
-
-def proposed_match(conn, match_id) -> dict | None:
-    """The match, if it still waits for the host's answer (the request locked first)."""
-    return conn.execute(
-        "SELECT * FROM matches WHERE id = %s AND status = 'proposed' FOR UPDATE",
-        (match_id,),
-    ).fetchone()
-
-
-def lock_host(conn, host_id, skip_locked: bool = False) -> dict | None:
-    return conn.execute(
-        "SELECT * FROM hosts WHERE id = %s FOR UPDATE"
-        + (" SKIP LOCKED" if skip_locked else ""),
-        (host_id,),
-    ).fetchone()
-
-
-def waiting_requests(
-    conn,
-    *,
-    fields: list[str] | None = None,
-    related_fields: list[str] | None = None,
-    limit: int = 200,
-) -> list[dict]:
-    """Requests waiting for a host, oldest first, locked (others' locked ones skipped).
-    With `fields`: only those whose field is one of them, or (when they take
-    related fields) one of `related_fields`."""
-    sql = f"SELECT * FROM requests WHERE status IN {WAITING_SQL}"
-    params: list = []
-    if fields is not None:
-        sql += " AND (field = ANY(%s) OR (related_ok AND field = ANY(%s)))"
-        params += [fields, related_fields or []]
-    sql += " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
-    return conn.execute(sql, params + [limit]).fetchall()
-
-
-def due_expiries(conn, now: datetime, limit: int = 100) -> list[dict]:
-    return conn.execute(
-        "SELECT * FROM matches WHERE status = 'proposed' AND expires_at < %s ORDER BY expires_at"
-        " LIMIT %s FOR UPDATE SKIP LOCKED",
-        (now, limit),
-    ).fetchall()
-
-
-def invitation_to(conn, request_id, host_email: str) -> dict | None:
-    """The request's invitation still waiting for the answer of the host at
-    `host_email`, locked (after its request: the order of `shared.lifecycle`)."""
-    return conn.execute(
-        "SELECT m.* FROM matches m JOIN hosts h ON h.id = m.host_id"
-        " WHERE m.request_id = %s AND m.status = 'proposed'"
-        " AND lower(h.email) = lower(%s) FOR UPDATE OF m",
-        (request_id, host_email),
-    ).fetchone()
-
-
-def passed_requests(
-    conn, now: datetime, lead: timedelta, limit: int = 200
-) -> list[dict]:
-    """Waiting requests none of whose windows can still hold the meeting."""
-    return conn.execute(
-        f"SELECT * FROM requests r WHERE r.status IN {WAITING_SQL} AND NOT EXISTS ("
-        "  SELECT 1 FROM jsonb_array_elements(r.availability) w"
-        "  WHERE (w->>'end')::timestamptz - greatest((w->>'start')::timestamptz, %s)"
-        "        >= make_interval(mins => r.duration_minutes))"
-        " ORDER BY r.created_at LIMIT %s FOR UPDATE SKIP LOCKED",
-        (now + lead, limit),
-    ).fetchall()
-
-
-def finished_meetings(conn, now: datetime, limit: int = 200) -> list[dict]:
-    return conn.execute(
-        "SELECT r.id AS request_id, r.correlation_id, m.id AS match_id, m.host_id FROM requests r"
-        " JOIN matches m ON m.request_id = r.id AND m.status = 'accepted'"
-        " WHERE r.status = 'confirmed' AND m.ends_at < %s ORDER BY m.ends_at"
-        " LIMIT %s FOR UPDATE OF r SKIP LOCKED",
-        (now, limit),
-    ).fetchall()
-
-
-def host_fields(conn, host_id) -> list[str]:
-    row = conn.execute("SELECT fields FROM hosts WHERE id = %s", (host_id,)).fetchone()
-    return list(row["fields"]) if row else []
-
-
 _DEMAND = f"""
 SELECT f, sum(waiting)::int AS waiting, sum(recent)::int AS recent, sum(supply)::int AS supply FROM (
   SELECT field AS f, count(*) FILTER (WHERE status IN {WAITING_SQL}) AS waiting,
@@ -200,81 +41,259 @@ SELECT f, sum(waiting)::int AS waiting, sum(recent)::int AS recent, sum(supply):
   GROUP BY field
   UNION ALL
   SELECT unnest(fields), 0, 0, monthly_capacity FROM hosts WHERE active AND monthly_capacity > 0
-) d GROUP BY f
+    ) d GROUP BY f
 """
 
 
-def field_demand(conn, now: datetime, window: timedelta) -> Demand:
-    """Per field: requests waiting now, requests that arrived in the trailing
-    `window`, and the monthly capacity of the active hosts covering it."""
-    rows = conn.execute(_DEMAND, {"since": now - window, "now": now}).fetchall()
-    return Demand(
-        waiting={r["f"]: r["waiting"] for r in rows if r["waiting"]},
-        recent={r["f"]: r["recent"] for r in rows if r["recent"]},
-        supply={r["f"]: r["supply"] for r in rows if r["supply"]},
-    )
+class Repository:
+    PAGE = PAGE
 
+    def __init__(self, conn):
+        self.conn = conn
 
-def due_requests(conn, submitted_before: datetime, limit: int) -> list[dict]:
-    """Submitted requests that have waited out the round window (or came back
-    after a decline or an expiry), oldest first, locked (others' locked ones skipped)."""
-    return conn.execute(
-        "SELECT * FROM requests WHERE status = 'submitted' AND created_at <= %s"
-        " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
-        (submitted_before, limit),
-    ).fetchall()
+    def excluded_hosts(self, request_id) -> set:
+        """Hosts already proposed for this request (declined, expired or otherwise),
+        but for invitations withdrawn because the host's calendar became busy: the
+        host may still be proposed at another time."""
+        rows = self.conn.execute(
+            "SELECT host_id FROM matches WHERE request_id = %s AND NOT calendar_conflict",
+            (request_id,),
+        ).fetchall()
+        return {r["host_id"] for r in rows}
 
+    def candidate_page(
+        self,
+        request,
+        fields: list[str],
+        excluded: set,
+        offset: int,
+        limit: int = PAGE,
+        exact: bool = True,
+    ) -> list[dict]:
+        """Hosts that may take `request`, exact-field ones or (exact=False) related
+        ones, the preferred host first, then the least recently invited."""
+        return self.conn.execute(
+            _CANDIDATES,
+            {
+                "fields": fields,
+                "field": request.field,
+                "exact": exact,
+                "duration": int(request.duration.total_seconds() // 60),
+                "format": request.format,
+                "languages": list(request.languages),
+                "email": request.requester_email,
+                "site": request.site,
+                "excluded": list(excluded),
+                "preferred": request.preferred_host,
+                "limit": limit,
+                "offset": offset,
+            },
+        ).fetchall()
 
-def arrivals_since(conn, since: datetime) -> int:
-    """Requests submitted after `since` and still waiting for a round."""
-    return conn.execute(
-        "SELECT count(*) AS n FROM requests WHERE status = 'submitted' AND created_at > %s",
-        (since,),
-    ).fetchone()["n"]
+    def calendars(
+        self, host_ids: list, now: datetime, span: tuple | None = None
+    ) -> dict:
+        """Live meetings of these hosts from the start of last month on, and the
+        busy times read from their own calendars within `span` (the windows being
+        matched; None: all of them still to come), in one round trip."""
+        out = {h: Calendar() for h in host_ids}
+        start, until = span if span else (now, None)
+        rows = self.conn.execute(
+            "SELECT host_id, starts_at, ends_at, month FROM matches"
+            f" WHERE host_id = ANY(%(ids)s) AND status IN {LIVE_SQL} AND starts_at > %(since)s"
+            " UNION ALL SELECT host_id, lower(span), upper(span), NULL FROM host_calendars,"
+            " unnest(busy * tstzmultirange(tstzrange(%(start)s, %(until)s))) AS span"
+            " WHERE host_id = ANY(%(ids)s) AND busy && tstzrange(%(start)s, %(until)s)",
+            {"ids": list(host_ids), "since": now - timedelta(days=63), "now": now,
+             "until": until, "start": max(start, now)},
+        ).fetchall()  # fmt: skip
+        for r in rows:
+            if r["month"] is None:
+                out[r["host_id"]].busy.append((r["starts_at"], r["ends_at"]))
+            else:
+                out[r["host_id"]].add(r["starts_at"], r["ends_at"], r["month"])
+        return out
 
+    def busy_conflicts(self, host_id) -> list[dict]:
+        """The host's unanswered invitations that its calendar's busy times overlap."""
+        return self.conn.execute(
+            "SELECT m.id, m.request_id FROM matches m JOIN host_calendars c"
+            " ON c.host_id = m.host_id WHERE m.host_id = %s AND m.status = 'proposed'"
+            " AND c.busy && tstzrange(m.starts_at, m.ends_at) ORDER BY m.request_id",
+            (host_id,),
+        ).fetchall()
 
-def competing(conn, fields: list[str], taken: list, limit: int) -> list[dict]:
-    """Other waiting requests of these fields (waitlisted, or submitted within
-    the window), oldest first, locked (others' locked ones skipped)."""
-    if limit <= 0 or not fields:
-        return []
-    return conn.execute(
-        f"SELECT * FROM requests WHERE status IN {WAITING_SQL} AND field = ANY(%s)"
-        " AND NOT (id = ANY(%s))"
-        " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
-        (list(fields), list(taken), limit),
-    ).fetchall()
+    def proposed_match(self, match_id) -> dict | None:
+        """The match, if it still waits for the host's answer (the request locked first)."""
+        return self.conn.execute(
+            "SELECT * FROM matches WHERE id = %s AND status = 'proposed' FOR UPDATE",
+            (match_id,),
+        ).fetchone()
 
+    def lock_host(self, host_id, skip_locked: bool = False) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE id = %s FOR UPDATE"
+            + (" SKIP LOCKED" if skip_locked else ""),
+            (host_id,),
+        ).fetchone()
 
-def lock_waiting(conn, request_ids: list) -> list[dict]:
-    """These requests, locked, if they still wait for a host."""
-    return conn.execute(
-        f"SELECT * FROM requests WHERE id = ANY(%s) AND status IN {WAITING_SQL}"
-        " ORDER BY created_at, id FOR UPDATE",
-        (list(request_ids),),
-    ).fetchall()
+    def waiting_requests(
+        self,
+        *,
+        fields: list[str] | None = None,
+        related_fields: list[str] | None = None,
+        limit: int = 200,
+    ) -> list[dict]:
+        """Requests waiting for a host, oldest first, locked (others' locked ones skipped).
+        With `fields`: only those whose field is one of them, or (when they take
+        related fields) one of `related_fields`."""
+        sql = f"SELECT * FROM requests WHERE status IN {WAITING_SQL}"
+        params: list = []
+        if fields is not None:
+            sql += " AND (field = ANY(%s) OR (related_ok AND field = ANY(%s)))"
+            params += [fields, related_fields or []]
+        sql += " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
+        return self.conn.execute(sql, params + [limit]).fetchall()
 
+    def due_expiries(self, now: datetime, limit: int = 100) -> list[dict]:
+        return self.conn.execute(
+            "SELECT * FROM matches WHERE status = 'proposed' AND expires_at < %s ORDER BY expires_at"
+            " LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now, limit),
+        ).fetchall()
 
-def hosts_covering(conn, fields: list[str], limit: int) -> list[dict] | None:
-    """Active hosts with capacity covering any of `fields`, least recently
-    invited first; None when there are more than `limit` of them."""
-    rows = conn.execute(
-        "SELECT * FROM hosts WHERE active AND monthly_capacity > 0 AND fields && %s"
-        " AND (paused_until IS NULL OR paused_until <= CURRENT_DATE)"
-        " ORDER BY last_invited_at ASC NULLS FIRST, id LIMIT %s",
-        (list(fields), limit + 1),
-    ).fetchall()
-    return None if len(rows) > limit else rows
+    def invitation_to(self, request_id, host_email: str) -> dict | None:
+        """The request's invitation still waiting for the answer of the host at
+        `host_email`, locked (after its request: the order of `shared.lifecycle`)."""
+        return self.conn.execute(
+            "SELECT m.* FROM matches m JOIN hosts h ON h.id = m.host_id"
+            " WHERE m.request_id = %s AND m.status = 'proposed'"
+            " AND lower(h.email) = lower(%s) FOR UPDATE OF m",
+            (request_id, host_email),
+        ).fetchone()
 
+    def passed_requests(
+        self, now: datetime, lead: timedelta, limit: int = 200
+    ) -> list[dict]:
+        """Waiting requests none of whose windows can still hold the meeting."""
+        return self.conn.execute(
+            f"SELECT * FROM requests r WHERE r.status IN {WAITING_SQL} AND NOT EXISTS ("
+            "  SELECT 1 FROM jsonb_array_elements(r.availability) w"
+            "  WHERE (w->>'end')::timestamptz - greatest((w->>'start')::timestamptz, %s)"
+            "        >= make_interval(mins => r.duration_minutes))"
+            " ORDER BY r.created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now + lead, limit),
+        ).fetchall()
 
-def excluded_for(conn, request_ids: list) -> dict:
-    """Per request, the hosts already proposed for it (but for invitations
-    withdrawn because the host's calendar became busy)."""
-    out: dict = {r: set() for r in request_ids}
-    for r in conn.execute(
-        "SELECT request_id, host_id FROM matches WHERE request_id = ANY(%s)"
-        " AND NOT calendar_conflict",
-        (list(request_ids),),
-    ).fetchall():
-        out[r["request_id"]].add(r["host_id"])
-    return out
+    def finished_meetings(self, now: datetime, limit: int = 200) -> list[dict]:
+        return self.conn.execute(
+            "SELECT r.id AS request_id, r.correlation_id, m.id AS match_id, m.host_id FROM requests r"
+            " JOIN matches m ON m.request_id = r.id AND m.status = 'accepted'"
+            " WHERE r.status = 'confirmed' AND m.ends_at < %s ORDER BY m.ends_at"
+            " LIMIT %s FOR UPDATE OF r SKIP LOCKED",
+            (now, limit),
+        ).fetchall()
+
+    def host_fields(self, host_id) -> list[str]:
+        row = self.conn.execute(
+            "SELECT fields FROM hosts WHERE id = %s", (host_id,)
+        ).fetchone()
+        return list(row["fields"]) if row else []
+
+    def field_demand(self, now: datetime, window: timedelta) -> Demand:
+        """Per field: requests waiting now, requests that arrived in the trailing
+        `window`, and the monthly capacity of the active hosts covering it."""
+        rows = self.conn.execute(
+            _DEMAND, {"since": now - window, "now": now}
+        ).fetchall()
+        return Demand(
+            waiting={r["f"]: r["waiting"] for r in rows if r["waiting"]},
+            recent={r["f"]: r["recent"] for r in rows if r["recent"]},
+            supply={r["f"]: r["supply"] for r in rows if r["supply"]},
+        )
+
+    def due_requests(self, submitted_before: datetime, limit: int) -> list[dict]:
+        """Submitted requests that have waited out the round window (or came back
+        after a decline or an expiry), oldest first, locked (others' locked ones skipped)."""
+        return self.conn.execute(
+            "SELECT * FROM requests WHERE status = 'submitted' AND created_at <= %s"
+            " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (submitted_before, limit),
+        ).fetchall()
+
+    def arrivals_since(self, since: datetime) -> int:
+        """Requests submitted after `since` and still waiting for a round."""
+        return self.conn.execute(
+            "SELECT count(*) AS n FROM requests WHERE status = 'submitted' AND created_at > %s",
+            (since,),
+        ).fetchone()["n"]
+
+    def competing(self, fields: list[str], taken: list, limit: int) -> list[dict]:
+        """Other waiting requests of these fields (waitlisted, or submitted within
+        the window), oldest first, locked (others' locked ones skipped)."""
+        if limit <= 0 or not fields:
+            return []
+        return self.conn.execute(
+            f"SELECT * FROM requests WHERE status IN {WAITING_SQL} AND field = ANY(%s)"
+            " AND NOT (id = ANY(%s))"
+            " ORDER BY retried_at NULLS FIRST, created_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (list(fields), list(taken), limit),
+        ).fetchall()
+
+    def lock_waiting(self, request_ids: list) -> list[dict]:
+        """These requests, locked, if they still wait for a host."""
+        return self.conn.execute(
+            f"SELECT * FROM requests WHERE id = ANY(%s) AND status IN {WAITING_SQL}"
+            " ORDER BY created_at, id FOR UPDATE",
+            (list(request_ids),),
+        ).fetchall()
+
+    def hosts_covering(self, fields: list[str], limit: int) -> list[dict] | None:
+        """Active hosts with capacity covering any of `fields`, least recently
+        invited first; None when there are more than `limit` of them."""
+        rows = self.conn.execute(
+            "SELECT * FROM hosts WHERE active AND monthly_capacity > 0 AND fields && %s"
+            " AND (paused_until IS NULL OR paused_until <= CURRENT_DATE)"
+            " ORDER BY last_invited_at ASC NULLS FIRST, id LIMIT %s",
+            (list(fields), limit + 1),
+        ).fetchall()
+        return None if len(rows) > limit else rows
+
+    def excluded_for(self, request_ids: list) -> dict:
+        """Per request, the hosts already proposed for it (but for invitations
+        withdrawn because the host's calendar became busy)."""
+        out: dict = {r: set() for r in request_ids}
+        for r in self.conn.execute(
+            "SELECT request_id, host_id FROM matches WHERE request_id = ANY(%s)"
+            " AND NOT calendar_conflict",
+            (list(request_ids),),
+        ).fetchall():
+            out[r["request_id"]].add(r["host_id"])
+        return out
+
+    # -- status changes (through shared.lifecycle) and booking ----------------
+    def lock_request(self, request_id, *, skip_locked: bool = False) -> dict | None:
+        return lifecycle.lock_request(self.conn, request_id, skip_locked=skip_locked)
+
+    def set_status(self, request_id, status: str, reason: str | None, now) -> None:
+        lifecycle.set_status(self.conn, request_id, status, reason, now)
+
+    def expire(self, match_id, now: datetime, *, calendar_conflict=False) -> None:
+        lifecycle.expire(self.conn, match_id, now, calendar_conflict=calendar_conflict)
+
+    def mark_retried(self, request_ids: list, now: datetime) -> None:
+        lifecycle.mark_retried(self.conn, request_ids, now)
+
+    def complete(self, request_id, now: datetime) -> None:
+        lifecycle.set_status(self.conn, request_id, "completed", None, now)
+
+    def propose(self, **match) -> object | None:
+        """Record an invitation (`lifecycle.propose`); its id, or None when
+        the host's time was taken meanwhile by another process (the
+        exclusion constraint on a host's live meetings, or the one live
+        match a request may hold, refused it). Called inside
+        `UnitOfWork.attempt`, which undoes the refused part."""
+        try:
+            return lifecycle.propose(self.conn, **match)
+        except (psycopg.errors.ExclusionViolation, psycopg.errors.UniqueViolation):
+            return None

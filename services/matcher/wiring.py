@@ -1,10 +1,10 @@
 """The matcher process: what it consumes and what runs periodically."""
 
-from services.matcher import handlers
-from services.matcher.jobs import Jobs
-from services.matcher.matching import Matcher
+from services.matcher import handlers, jobs
+from services.matcher.policy import Policy
+from services.matcher.unit_of_work import UnitOfWork
 from shared import fields, topics
-from shared.service import Job, Runtime, Wiring
+from shared.service import Runtime, Wiring
 
 # topic -> event type -> handler
 ROUTES = {
@@ -21,8 +21,8 @@ ROUTES = {
 }
 
 
-def make_matcher(settings) -> Matcher:
-    return Matcher(
+def make_policy(settings) -> Policy:
+    return Policy(
         taxonomy=fields.load_taxonomy(settings.fields_file),
         response_timeout=settings.response_timeout,
         lead=settings.min_lead_time,
@@ -32,33 +32,9 @@ def make_matcher(settings) -> Matcher:
     )
 
 
-def round_every(matcher: Matcher) -> float:
-    """The round job's period: half the window, at least 50 ms."""
-    return max(matcher.round_window.total_seconds() / 2, 0.05)
-
-
 def wire(rt: Runtime) -> Wiring:
-    s = rt.settings
-    matcher = make_matcher(s)
-    jobs = Jobs(rt.pool, matcher)
-    rounds = (
-        [Job("match-round", round_every(matcher), jobs.match_round)]
-        if matcher.rounds
-        else []
-    )
+    policy = make_policy(rt.settings)
     return Wiring(
-        consumers=[rt.consumer("matcher", ROUTES, matcher)],
-        jobs=rounds
-        + [
-            Job(
-                "expire-invitations",
-                s.expire_invitations_every_s,
-                jobs.expire_invitations,
-            ),
-            Job("retry-waitlist", s.retry_waitlist_every_s, jobs.retry_waitlist),
-            Job("unmatch-passed", s.unmatch_passed_every_s, jobs.unmatch_passed),
-            Job(
-                "complete-meetings", s.complete_meetings_every_s, jobs.complete_meetings
-            ),
-        ],
+        consumers=[rt.consumer("matcher", ROUTES, UnitOfWork, policy)],
+        jobs=jobs.jobs(rt.pool, policy, rt.settings),
     )

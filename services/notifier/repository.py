@@ -57,7 +57,7 @@ class Repository:
         )
 
     # -- queueing --------------------------------------------------------------
-    def plan(
+    def queue(
         self, *, event, kind: str, person: dict, context: dict, settings,
         request_id=None, match_id=None, due_at: datetime | None = None,
     ) -> None:  # fmt: skip
@@ -114,7 +114,7 @@ class Repository:
         ).rowcount
 
     # -- forgetting ------------------------------------------------------------
-    def redact_request(self, request_id) -> None:
+    def forget_request(self, request_id) -> None:
         """Mail about a forgotten requester's request loses its content and
         address; what was queued is cancelled."""
         self.conn.execute(
@@ -125,7 +125,7 @@ class Repository:
             (request_id,),
         )
 
-    def redact_host(self, host_id) -> None:
+    def forget_host(self, host_id) -> None:
         """Mail to a forgotten host (about any of their meetings) likewise; mail
         to the requesters of those meetings loses the host's name and address,
         and what of it was queued is withdrawn."""
@@ -146,7 +146,7 @@ class Repository:
             (host_id,),
         )
 
-    def redact_referrer(self, request_id) -> None:
+    def forget_referrer(self, request_id) -> None:
         """Mail about a request loses the name and address of the person who
         recommended it, who asked to be forgotten."""
         self.conn.execute(
@@ -195,7 +195,8 @@ class Repository:
         one may have been written while intake was forgetting them."""
         outbox.forget_about(self.conn, key, producer=domain.PRODUCER)
 
-    def withdraw(self, notification_id, why: str) -> None:
+    def cancel(self, notification_id, why: str) -> None:
+        """A queued message that must not go out now (`domain.stale` says why)."""
         self.conn.execute(
             "UPDATE notifications SET status = 'cancelled', last_error = %s WHERE id = %s",
             (why, notification_id),

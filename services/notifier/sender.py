@@ -31,13 +31,12 @@ import time
 
 from services.notifier import domain
 from services.notifier.render import Renderer
-from services.notifier.repository import Repository
+from services.notifier.unit_of_work import UnitOfWork
 from shared import metrics
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
 from shared.i18n import Catalogs
 from shared.logs import correlation
-from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -197,24 +196,24 @@ class Sender:
         return handled
 
     def send_batch(self) -> int:
-        """Up to `NOTIFY_BATCH` due messages; how many were handled."""
+        """Up to `NOTIFY_BATCH` due messages, in one unit of work; how many
+        were handled."""
         outage = None
-        with self.pool.connection() as conn, conn.transaction():
-            repo = Repository(conn)
-            rows = repo.due(self.settings.notify_batch)
-            now = repo.current(rows) if rows else {}
+        with UnitOfWork(self.pool) as uow:
+            rows = uow.repo.due(self.settings.notify_batch)
+            now = uow.repo.current(rows) if rows else {}
             sent, handled = [], 0
             for row in rows:
                 try:
                     with correlation(row["context"].get("correlation_id")):
-                        if self._deliver(repo, self._outbox(conn, row), row, now):
+                        if self._deliver(uow, row, now):
                             sent.append(row)
                 except Outage as exc:  # this row and the rest stay as they were
                     outage = str(exc)
                     break
                 handled += 1
             if sent:
-                self._record_sent(repo, conn, sent)
+                self._record_sent(uow, sent)
         if outage is not None:
             if handled and self.pause.end():  # mail went through before it
                 self._record_outage(None)
@@ -237,35 +236,32 @@ class Sender:
         """Shown to ops: on `/metrics` and in the store, for the dashboard."""
         metrics.mail_paused.set(1 if reason else 0)
         try:
-            with self.pool.connection(timeout=2) as conn:
-                Repository(conn).set_outage(reason)
+            with UnitOfWork(self.pool, timeout=2) as uow:
+                uow.repo.set_outage(reason)
         except Exception as exc:  # the database may be out too: the metric says it
             log.warning("could not record the mail outage: %s", exc)
 
-    def _deliver(self, repo: Repository, outbox: Outbox, row: dict, now) -> bool:
+    def _deliver(self, uow, row: dict, now) -> bool:
         """Send one message; True if the server took it (recorded with the
-        batch), False if it was withdrawn, deferred or failed here."""
+        batch), False if it was cancelled, deferred or failed here."""
+        repo = uow.repo
         why = domain.stale(row, now[row["id"]])
         if why is not None:  # the meeting or the request has moved on since
-            repo.withdraw(row["id"], why)
+            repo.cancel(row["id"], why)
             metrics.emails.labels(row["kind"], "withdrawn").inc()
             log.info("mail %s to %s %s", row["kind"], row["recipient"], why)
             return False
         try:
             message = self.renderer.compose(row, self.settings)
         except Exception as exc:  # a message that cannot be built never will be
-            self._fail(
-                repo, outbox, row, f"cannot compose: {type(exc).__name__}: {exc}"
-            )
+            self._fail(uow, row, f"cannot compose: {type(exc).__name__}: {exc}")
             return False
         try:
             self.smtp.send(message, row["recipient"])
         except Temporary as exc:
             attempts = row["attempts"] + 1
             if attempts >= self.settings.notify_max_attempts:
-                self._fail(
-                    repo, outbox, row, f"gave up after {attempts} attempts: {exc}"
-                )
+                self._fail(uow, row, f"gave up after {attempts} attempts: {exc}")
                 return False
             repo.defer(
                 row["id"], attempts, str(exc), domain.backoff(self.settings, attempts)
@@ -277,40 +273,41 @@ class Sender:
             )  # fmt: skip
             return False
         except Permanent as exc:
-            self._fail(repo, outbox, row, str(exc))
+            self._fail(uow, row, str(exc))
             return False
         return True
 
-    def _record_sent(self, repo: Repository, conn, rows: list[dict]) -> None:
+    def _record_sent(self, uow, rows: list[dict]) -> None:
         """The batch's sent messages marked, each with its NotificationSent,
         in one pipeline."""
+        repo = uow.repo
         now = repo.current(rows)
-        with conn.pipeline():
+        with uow.conn.pipeline():
             for row in rows:
-                outbox = self._outbox(conn, row)
                 if domain.stale(row, now[row["id"]]) == domain.FORGOTTEN:
                     # the recipient asked to be forgotten while their mail was
                     # on the wire: it went, but its record keeps no address
                     row = repo.forget_recipient(row)
                 repo.mark_sent(row["id"])
-                outbox.emit(
+                _outbox(uow, row).emit(
                     "NotificationSent",
                     _key(row),
                     {**_about(row), "message_id": row["message_id"]},
                 )
                 metrics.emails.labels(row["kind"], "sent").inc()
 
-    @staticmethod
-    def _outbox(conn, row: dict) -> Outbox:
-        return Outbox(conn, domain.PRODUCER, row["context"].get("correlation_id"))
-
-    def _fail(self, repo: Repository, outbox: Outbox, row: dict, error: str) -> None:
-        repo.mark_failed(row["id"], error)
-        outbox.emit(
+    def _fail(self, uow, row: dict, error: str) -> None:
+        uow.repo.mark_failed(row["id"], error)
+        _outbox(uow, row).emit(
             "NotificationFailed", _key(row), {**_about(row), "error": error[:1000]}
         )
         metrics.emails.labels(row["kind"], "failed").inc()
         log.error("mail %s to %s failed: %s", row["kind"], row["recipient"], error)
+
+
+def _outbox(uow, row: dict):
+    """Events about a message follow its request's correlation id."""
+    return uow.outbox(row["context"].get("correlation_id"))
 
 
 def _key(row: dict) -> str:

@@ -1,9 +1,9 @@
 """The notifier process: what it consumes and what runs periodically."""
 
 from services.notifier import handlers
-from services.notifier.handlers import Mail
 from services.notifier.render import Renderer
 from services.notifier.sender import Sender
+from services.notifier.unit_of_work import UnitOfWork
 from shared import topics
 from shared.fields import load_taxonomy
 from shared.i18n import Catalogs
@@ -39,6 +39,6 @@ def wire(rt: Runtime) -> Wiring:
     renderer = Renderer(load_taxonomy(rt.settings.fields_file), Catalogs())
     sender = Sender(rt.pool, rt.settings, renderer=renderer)
     return Wiring(
-        consumers=[rt.consumer("notifier", ROUTES, Mail(rt.settings))],
+        consumers=[rt.consumer("notifier", ROUTES, UnitOfWork, rt.settings)],
         jobs=[Job("send-mail", 0.2, sender.drain)],
     )

@@ -40,6 +40,7 @@ def main() -> None:
         name=consumer.name,
         service=consumer.service,
         routes=consumer.routes,
+        unit_of_work=consumer.unit_of_work,
         pool=consumer.pool,
         bootstrap=consumer.bootstrap,
         names=consumer.names,

@@ -9,6 +9,7 @@ from shared import outbox, topics
 from shared.consumer import Consumer
 from shared.db import connect, make_pool
 from shared.relay import Relay
+from shared.unit_of_work import UnitOfWork
 
 EFFECTS = "CREATE TABLE IF NOT EXISTS effects (event_id uuid NOT NULL, request_id uuid NOT NULL, seen_at timestamptz DEFAULT now())"
 
@@ -38,11 +39,21 @@ def write_events(
     return ids
 
 
-def record_effect(conn, event, _outbox, _deps=None) -> None:
-    conn.execute(
-        "INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
-        (event.event_id, event.payload["request_id"]),
-    )
+class EffectsUnitOfWork(UnitOfWork):
+    """A test service's unit of work: its "repository" is the bare connection."""
+
+    producer = "matcher"
+
+    def attach(self, conn) -> None:
+        self.repo = conn
+
+
+def record_effect(uow, event, _deps=None) -> None:
+    with uow:
+        uow.repo.execute(
+            "INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
+            (event.event_id, event.payload["request_id"]),
+        )
 
 
 def effect_counts(database_url: str) -> dict[uuid.UUID, int]:
@@ -62,6 +73,7 @@ def make_consumer(
         name=name,
         service="matcher",
         routes={topics.INTRO_REQUESTS: {"IntroCancelled": handler}},
+        unit_of_work=EffectsUnitOfWork,
         pool=pool,
         bootstrap=bootstrap,
         names=names,

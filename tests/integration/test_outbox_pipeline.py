@@ -150,7 +150,7 @@ def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
 ):
     attempts = []
 
-    def flaky(conn, event, _ob, _deps=None):
+    def flaky(uow, event, _deps=None):
         attempts.append(event.event_id)
         raise RuntimeError("host calendar unavailable")
 
@@ -176,10 +176,11 @@ def test_a_statement_that_fails_on_its_own_is_dead_lettered_not_waited_for(
     attempts instead of blocking its partition for ever."""
     attempts = []
 
-    def too_slow(conn, event, _ob, _deps=None):
+    def too_slow(uow, event, _deps=None):
         attempts.append(event.event_id)
-        conn.execute("SET LOCAL statement_timeout = '10ms'")
-        conn.execute("SELECT pg_sleep(1)")
+        with uow:
+            uow.repo.execute("SET LOCAL statement_timeout = '10ms'")
+            uow.repo.execute("SELECT pg_sleep(1)")
 
     ids = pipeline.write_events(db, 2)
     running(handler=too_slow, max_attempts=2, retry_base_s=0.01)
@@ -252,10 +253,10 @@ def test_stop_finishes_the_message_in_hand_and_commits_its_offset(
 
     entered, release = threading.Event(), threading.Event()
 
-    def slow(conn, event, ob, _deps=None):
+    def slow(uow, event, _deps=None):
         entered.set()
         release.wait(30)
-        pipeline.record_effect(conn, event, ob)
+        pipeline.record_effect(uow, event)
 
     ids = pipeline.write_events(db, 1)
     parts = running(handler=slow)
@@ -286,11 +287,11 @@ def test_a_failing_event_in_a_batch_goes_alone_and_the_others_take_effect_once(
     ids = pipeline.write_events(db, 24)
     bad, attempts = ids[9], []
 
-    def handler(conn, event, ob, deps=None):
+    def handler(uow, event, deps=None):
         if event.event_id == bad:
             attempts.append(event.event_id)
             raise RuntimeError("this one, every time")
-        pipeline.record_effect(conn, event, ob, deps)
+        pipeline.record_effect(uow, event, deps)
 
     running(relay=True, consumer=False)
     with connect(db, autocommit=True) as conn:

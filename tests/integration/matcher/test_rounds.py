@@ -8,12 +8,12 @@ import random
 import threading
 from datetime import timedelta
 
-from services.matcher.jobs import Jobs
-from services.matcher.matching import Matcher
+from services.matcher.policy import Policy
 from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import make_pool
 from tests.integration.matcher.world import (
+    Jobs,
     add_host,
     add_request,
     events,
@@ -127,7 +127,7 @@ def test_two_matchers_running_rounds_at_once_never_overbook_nor_match_twice(
         pools.append(pool)
         jobs = Jobs(
             pool,
-            Matcher(
+            Policy(
                 taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
                 response_timeout=timedelta(hours=72),
                 lead=timedelta(hours=12),

@@ -14,9 +14,11 @@ from psycopg.types.json import Jsonb
 from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 
-from services.matcher.jobs import Jobs
-from services.matcher.matching import Matcher
-from services.matcher.wiring import ROUTES, round_every
+from services.matcher import use_cases
+from services.matcher.jobs import round_every
+from services.matcher.policy import Policy
+from services.matcher.unit_of_work import UnitOfWork
+from services.matcher.wiring import ROUTES
 from shared import fields
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.consumer import Consumer
@@ -267,6 +269,24 @@ def events(conn, request_id) -> list[str]:
     return [r["event_type"] for r in rows]
 
 
+class Jobs:
+    """The matcher's jobs, each a use case in a unit of work of its own, as
+    the service runs them (`services/matcher/jobs.py`), called on demand."""
+
+    def __init__(self, pool, policy: Policy):
+        self.pool = pool
+        self.policy = policy
+
+    def expire_invitations(self) -> int:
+        return use_cases.expire_unanswered(UnitOfWork(self.pool), self.policy)
+
+    def retry_waitlist(self) -> dict:
+        return use_cases.retry_waitlist(UnitOfWork(self.pool), self.policy)
+
+    def match_round(self) -> dict:
+        return use_cases.match_round(UnitOfWork(self.pool), self.policy)
+
+
 class Rounds:
     """The matcher's round job, run every half window in a thread, as the
     service runs it."""
@@ -277,7 +297,7 @@ class Rounds:
         self.thread = threading.Thread(target=self.run, name="rounds", daemon=True)
 
     def run(self) -> None:
-        every = round_every(self.jobs.matcher)
+        every = round_every(self.jobs.policy)
         while not self.stopping.wait(every):
             try:
                 self.jobs.match_round()
@@ -301,7 +321,7 @@ class InProcess:
         response_timeout=timedelta(hours=72),
         round_window=timedelta(seconds=3),
     ):
-        self.matcher = Matcher(
+        self.policy = Policy(
             taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
             response_timeout=response_timeout,
             lead=timedelta(hours=12),
@@ -309,14 +329,15 @@ class InProcess:
         )
         self.pool = make_pool(database_url, name="matcher-test")
         self.pool.open(wait=True)
-        self.jobs = Jobs(self.pool, self.matcher)
-        self.rounds = Rounds(self.jobs) if self.matcher.rounds else None
+        self.jobs = Jobs(self.pool, self.policy)
+        self.rounds = Rounds(self.jobs) if self.policy.rounds else None
         self.relay = Relay(database_url, "intake", bootstrap, names)
         self.consumer = Consumer(
             name="matcher",
             service="matcher",
             routes=ROUTES,
-            deps=self.matcher,
+            unit_of_work=UnitOfWork,
+            deps=self.policy,
             pool=self.pool,
             bootstrap=bootstrap,
             names=names,
@@ -340,6 +361,7 @@ class InProcess:
 __all__ = [
     "connect",
     "InProcess",
+    "Jobs",
     "add_host",
     "add_request",
     "decline",

@@ -30,7 +30,7 @@ def queue(database_url, settings, n: int) -> None:
             event = Event(
                 uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {}
             )
-            Repository(conn).plan(
+            Repository(conn).queue(
                 event=event,
                 kind="request_received",
                 person={**PERSON, "email": f"person{i}@example.com"},

@@ -87,7 +87,7 @@ def settings_for(port, security, password="s3cret"):
 def queue_one(database_url, settings) -> None:
     with connect(database_url) as conn, conn.transaction():
         event = Event(uuid.uuid4(), "IntroRequested", None, uuid.uuid4(), "intake", {})
-        Repository(conn).plan(
+        Repository(conn).queue(
             event=event,
             kind="invitation",
             person=CONTEXT["to"],

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.intake import store_metrics
 from services.notifier import wiring as notifier_wiring
-from services.notifier.handlers import Mail
+from services.notifier.unit_of_work import UnitOfWork as NotifierUnitOfWork
 from shared.consumer import Consumer, replay_dead_letters
 from shared.db import connect
 from shared.outbox import Outbox
@@ -275,7 +275,7 @@ def test_a_replay_that_fails_again_can_be_asked_for_again(
     assert pipeline.effect_counts(database_url) == {ids[0]: 1}
 
 
-def _fail(conn, event, ob, _deps=None):
+def _fail(uow, event, _deps=None):
     raise RuntimeError("calendar unavailable")
 
 
@@ -286,7 +286,8 @@ def notifier_consumer(runtime):
         name="notifier",
         service="notifier",
         routes=notifier_wiring.ROUTES,
-        deps=Mail(runtime.settings),
+        unit_of_work=NotifierUnitOfWork,
+        deps=runtime.settings,
         pool=runtime.pool,
         bootstrap=runtime.settings.kafka_bootstrap_servers,
         names=runtime.names,

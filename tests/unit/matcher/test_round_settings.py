@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.matcher.wiring import make_matcher, round_every
+from services.matcher.jobs import round_every
+from services.matcher.wiring import make_policy
 from shared import config
 
 BASE = {
@@ -16,15 +17,15 @@ BASE = {
 
 
 def test_requests_wait_three_seconds_for_a_round_by_default_and_it_runs_every_half():
-    matcher = make_matcher(config.load(BASE))
-    assert matcher.rounds and matcher.round_window == timedelta(seconds=3)
-    assert round_every(matcher) == 1.5
-    assert matcher.demand_window == timedelta(days=30)
+    policy = make_policy(config.load(BASE))
+    assert policy.rounds and policy.round_window == timedelta(seconds=3)
+    assert round_every(policy) == 1.5
+    assert policy.demand_window == timedelta(days=30)
 
 
 def test_a_zero_window_matches_each_request_on_arrival():
-    matcher = make_matcher(config.load({**BASE, "MATCH_ROUND_WINDOW": "0"}))
-    assert not matcher.rounds
+    policy = make_policy(config.load({**BASE, "MATCH_ROUND_WINDOW": "0"}))
+    assert not policy.rounds
 
 
 def test_the_window_may_be_given_in_seconds_or_iso_8601():

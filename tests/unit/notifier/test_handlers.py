@@ -11,7 +11,6 @@ import pytest
 
 from services.matcher import wiring as matcher_wiring
 from services.notifier import handlers, wiring
-from services.notifier.handlers import Mail
 from shared import config, events, topics
 
 
@@ -27,6 +26,19 @@ SETTINGS = config.Settings(
 )  # fmt: skip
 
 
+class FakeUnitOfWork:
+    """The notifier's unit of work on an in-memory ledger."""
+
+    def __init__(self, ledger):
+        self.repo = ledger
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 class FakeLedger:
     """The repository's reads from dictionaries; queued messages recorded."""
 
@@ -34,13 +46,10 @@ class FakeLedger:
         self.requests: dict = {}
         self.matches: dict = {}
         self.hosts: dict = {}
-        self.planned: list = []
+        self.queued: list = []
         self.cancelled: list = []
-        self.redacted: list = []
+        self.forgotten: list = []
         self.retried: list = []
-
-    def __call__(self, _conn):
-        return self
 
     def request(self, request_id):
         return self.requests.get(request_id)
@@ -51,18 +60,18 @@ class FakeLedger:
             (m, self.hosts[m["host_id"]], self.requests[m["request_id"]]) if m else None
         )
 
-    def plan(self, *, event, kind, person, context, settings, request_id=None,
-             match_id=None, due_at=None):  # fmt: skip
-        self.planned.append((kind, person["email"], due_at))
+    def queue(self, *, event, kind, person, context, settings, request_id=None,
+              match_id=None, due_at=None):  # fmt: skip
+        self.queued.append((kind, person["email"], due_at))
 
     def cancel_pending(self, request_id, kinds=None):
         self.cancelled.append((request_id, kinds))
 
-    def redact_request(self, request_id):
-        self.redacted.append(request_id)
+    def forget_request(self, request_id):
+        self.forgotten.append(request_id)
 
     def forget_published(self, key):
-        self.redacted.append(("published", key))
+        self.forgotten.append(("published", key))
 
     def retry_failed(self, notification_id=None, **filters):
         self.retried.append(notification_id or filters)
@@ -112,9 +121,9 @@ def test_a_proposal_invites_the_host_and_tells_the_requester(ledger):
         "format": "video", "exact_field": True, "expires_at": now(), "score": {},
     }  # fmt: skip
     handlers.match_proposed(
-        None, event("MatchProposed", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("MatchProposed", payload), SETTINGS
     )
-    assert [(k, to) for k, to, _ in ledger.planned] == [
+    assert [(k, to) for k, to, _ in ledger.queued] == [
         ("invitation", "nathalie@example.com"),
         ("host_invited", "camille@example.com"),
     ]
@@ -125,14 +134,14 @@ def expired(ledger, calendar_conflict: bool) -> None:
     payload = {"match_id": mid, "request_id": rid, "host_id": hid,
                "calendar_conflict": calendar_conflict}  # fmt: skip
     handlers.match_expired(
-        None, event("MatchExpired", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("MatchExpired", payload), SETTINGS
     )
 
 
 def test_an_invitation_withdrawn_for_the_hosts_calendar_is_explained_to_both(ledger):
     ledger.sent = {(ledger.ids[2], "invitation")}
     expired(ledger, calendar_conflict=True)
-    assert [(k, to) for k, to, _ in ledger.planned] == [
+    assert [(k, to) for k, to, _ in ledger.queued] == [
         ("invitation_withdrawn", "nathalie@example.com"),
         ("slot_withdrawn", "camille@example.com"),
     ]
@@ -144,7 +153,7 @@ def test_no_word_of_a_withdrawal_when_the_invitation_never_went_or_it_merely_exp
     expired(ledger, calendar_conflict=True)  # its invitation was never sent
     ledger.sent = {(ledger.ids[2], "invitation")}
     expired(ledger, calendar_conflict=False)
-    assert ledger.planned == []
+    assert ledger.queued == []
 
 
 def test_a_stale_calendar_is_told_to_its_host_with_the_reason(ledger):
@@ -152,9 +161,9 @@ def test_a_stale_calendar_is_told_to_its_host_with_the_reason(ledger):
     ledger.hosts[hid]["active"] = True
     payload = {"host_id": hid, "failing_since": now(), "reason": "unauthorized"}
     handlers.host_calendar_stale(
-        None, event("HostCalendarStale", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("HostCalendarStale", payload), SETTINGS
     )
-    assert [(k, to) for k, to, _ in ledger.planned] == [
+    assert [(k, to) for k, to, _ in ledger.queued] == [
         ("calendar_stale", "nathalie@example.com")
     ]
 
@@ -163,9 +172,9 @@ def test_an_acceptance_confirms_to_both_and_schedules_reminders_and_follow_ups(l
     rid, hid, mid = ledger.ids
     payload = {"match_id": mid, "request_id": rid, "host_id": hid}
     handlers.match_accepted(
-        None, event("MatchAccepted", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("MatchAccepted", payload), SETTINGS
     )
-    kinds = sorted((k, to) for k, to, _ in ledger.planned)
+    kinds = sorted((k, to) for k, to, _ in ledger.queued)
     assert kinds == sorted(
         [(k, to) for k in ("reminder", "followup") for to in ("camille@example.com",
          "nathalie@example.com")]
@@ -173,7 +182,7 @@ def test_an_acceptance_confirms_to_both_and_schedules_reminders_and_follow_ups(l
            ("host_confirmed", "nathalie@example.com")]
     )  # fmt: skip
     start = ledger.matches[mid]["starts_at"]
-    assert all(due == start - SETTINGS.reminder_before for k, _, due in ledger.planned
+    assert all(due == start - SETTINGS.reminder_before for k, _, due in ledger.queued
                if k == "reminder")  # fmt: skip
 
 
@@ -181,9 +190,9 @@ def test_a_waitlisted_event_for_a_request_matched_since_sends_nothing(ledger):
     rid, _, _ = ledger.ids  # the request is "proposed" now
     payload = {"request_id": rid, "reason": "no available host"}
     handlers.request_waitlisted(
-        None, event("RequestWaitlisted", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("RequestWaitlisted", payload), SETTINGS
     )
-    assert ledger.planned == []
+    assert ledger.queued == []
 
 
 def test_a_cancellation_withdraws_reminders_and_tells_both(ledger):
@@ -193,10 +202,10 @@ def test_a_cancellation_withdraws_reminders_and_tells_both(ledger):
         "match_id": mid, "host_id": hid, "match_status": "accepted",
     }  # fmt: skip
     handlers.intro_cancelled(
-        None, event("IntroCancelled", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("IntroCancelled", payload), SETTINGS
     )
     assert ledger.cancelled == [(rid, ("reminder", "followup"))]
-    assert [(k, to) for k, to, _ in ledger.planned] == [
+    assert [(k, to) for k, to, _ in ledger.queued] == [
         ("host_cancelled", "nathalie@example.com"),
         ("cancelled", "camille@example.com"),
     ]
@@ -205,14 +214,20 @@ def test_a_cancellation_withdraws_reminders_and_tells_both(ledger):
 def test_ops_retry_and_forgetting_reach_the_ledger(ledger):
     rid, _, _ = ledger.ids
     nid = uuid.uuid4()
-    mail = Mail(SETTINGS, ledger)
     handlers.mail_retry_requested(
-        None, event("MailRetryRequested", {"notification_id": nid}), None, mail
+        FakeUnitOfWork(ledger),
+        event("MailRetryRequested", {"notification_id": nid}),
+        SETTINGS,
     )
     handlers.requester_forgotten(
-        None, event("RequesterForgotten", {"request_id": rid}), None, mail
+        FakeUnitOfWork(ledger),
+        event("RequesterForgotten", {"request_id": rid}),
+        SETTINGS,
     )
-    assert ledger.retried == [nid] and ledger.redacted == [rid, ("published", str(rid))]
+    assert ledger.retried == [nid] and ledger.forgotten == [
+        rid,
+        ("published", str(rid)),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -231,22 +246,21 @@ def test_a_confirmed_meeting_whose_host_left_is_cancelled_to_the_requester(ledge
     payload = {"match_id": mid, "request_id": rid, "host_id": hid,
                "reason": "the host left the programme", "was_confirmed": True}  # fmt: skip
     handlers.match_declined(
-        None, event("MatchDeclined", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("MatchDeclined", payload), SETTINGS
     )
-    assert [(k, to) for k, to, _ in ledger.planned] == [
+    assert [(k, to) for k, to, _ in ledger.queued] == [
         ("host_withdrew", "camille@example.com")
     ]
     assert ledger.cancelled == [(rid, ("reminder", "followup"))]
-    ledger.planned.clear()
+    ledger.queued.clear()
     payload["was_confirmed"] = False  # a mere decline: the next invitation follows
     handlers.match_declined(
-        None, event("MatchDeclined", payload), None, Mail(SETTINGS, ledger)
+        FakeUnitOfWork(ledger), event("MatchDeclined", payload), SETTINGS
     )
-    assert ledger.planned == []
+    assert ledger.queued == []
 
 
 def test_ops_can_retry_every_failed_message_of_a_kind(ledger):
-    mail = Mail(SETTINGS, ledger)
     payload = {
         "notification_id": None,
         "kind": "invitation",
@@ -254,6 +268,6 @@ def test_ops_can_retry_every_failed_message_of_a_kind(ledger):
         "until": None,
     }
     handlers.mail_retry_requested(
-        None, event("MailRetryRequested", payload), None, mail
+        FakeUnitOfWork(ledger), event("MailRetryRequested", payload), SETTINGS
     )
     assert ledger.retried == [{"kind": "invitation", "since": None, "until": None}]

@@ -1,0 +1,159 @@
+"""Reading candidates: the hosts a request may take, read from the store a
+page at a time (one request) or once for a batch (a round), each with its
+agenda, and ranked (`ranking.rank`). Runs inside the caller's unit of work."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from services.matcher import ranking
+from services.matcher.model import Host, Request, refusal
+from services.matcher.policy import Policy
+
+log = logging.getLogger(__name__)
+ROUND_EXAMINE = 48  # candidates looked at per request in a round (bounds its work)
+ROUND_ENOUGH = 16  # feasible proposals kept per request in a round
+ROUND_HOSTS = 5000  # beyond this many hosts to read, a round reads them per request
+
+
+def rank(
+    uow,
+    policy: Policy,
+    request: Request,
+    now: datetime,
+    whole: bool = False,
+    demand: ranking.Demand | None = None,
+) -> list[ranking.Proposal]:
+    """The proposals for one request, best first: exact-field hosts, then
+    related ones, read a page at a time (pages grow fourfold: few round
+    trips when nobody fits)."""
+    repo = uow.repo
+    if demand is None:
+        demand = policy.demand(repo, now)
+    excluded = repo.excluded_hosts(request.id)
+    related = policy.related_for(request)
+    calendars: dict = {}
+    span = windows_span(request)
+    tiers = [(True, [request.field])] + ([(False, sorted(related))] if related else [])
+
+    def candidates():
+        for exact, fields in tiers:
+            offset, size = 0, repo.PAGE
+            while True:
+                page = repo.candidate_page(
+                    request, fields, excluded, offset, size, exact=exact
+                )
+                hosts = [h for h in map(host_or_none, page) if h is not None]
+                calendars.update(repo.calendars([h.id for h in hosts], now, span))
+                yield from hosts
+                if len(page) < size:
+                    break
+                offset, size = offset + len(page), size * 4
+
+    return ranking.rank(
+        request,
+        candidates(),
+        calendars,
+        related=related,
+        excluded=excluded,
+        now=now,
+        lead=policy.lead,
+        whole=whole,
+        demand=demand,
+    )
+
+
+def rank_batch(
+    uow, policy: Policy, requests: dict, now: datetime, demand: ranking.Demand
+) -> dict:
+    """Every request's proposals, best first, for a joint assignment: the
+    hosts they may take and their agendas read once for the whole batch, at
+    most `ROUND_EXAMINE` candidates looked at per request (exact field
+    first, the preferred host first, then the hosts whose fields are least
+    wanted, then the least recently invited). Falls back to `rank` per
+    request when the batch would read more than `ROUND_HOSTS` hosts."""
+    if not requests:
+        return {}
+    repo = uow.repo
+    fields: set = set()
+    related_of: dict = {}
+    for key, request in requests.items():
+        related_of[key] = policy.related_for(request)
+        fields |= {request.field} | related_of[key]
+    rows = repo.hosts_covering(sorted(fields), ROUND_HOSTS)
+    if rows is None:
+        return {
+            key: rank(uow, policy, request, now, whole=True, demand=demand)
+            for key, request in requests.items()
+        }
+    hosts = [h for h in map(host_or_none, rows) if h is not None]
+    by_id = {h.id: h for h in hosts}
+    # the least wanted hosts first (the demand on all their fields; within
+    # a tier the request's own field adds the same to each), then the
+    # least recently invited: the cap on candidates cuts the scarce ones
+    wanted = {h.id: sum(demand.pressure(f) for f in h.fields) for h in hosts}
+    order = {h.id: (round(wanted[h.id], 6), i) for i, h in enumerate(hosts)}
+    by_field: dict = {}
+    for h in sorted(hosts, key=lambda h: order[h.id]):
+        for f in h.fields:
+            by_field.setdefault(f, []).append(h)
+    calendars = repo.calendars(list(by_id), now, windows_span(*requests.values()))
+    excluded = repo.excluded_for(list(requests))
+    out = {}
+    for key, request in requests.items():
+        related, gone = related_of[key], excluded[key]
+
+        def candidates(request=request, related=related, gone=gone):
+            seen = set()
+            preferred = by_id.get(request.preferred_host)
+            tiers = [by_field.get(request.field, [])]
+            tiers.append(
+                sorted(
+                    {h.id: h for f in related for h in by_field.get(f, [])}.values(),
+                    key=lambda h: order[h.id],
+                )
+            )
+            for tier in tiers:
+                ordered = tier
+                if preferred is not None and preferred in tier:
+                    ordered = [preferred] + [h for h in tier if h is not preferred]
+                for h in ordered:
+                    if h.id in seen:
+                        continue
+                    seen.add(h.id)
+                    if not refusal(h, request, related, gone):
+                        yield h
+
+        out[key] = ranking.rank(
+            request,
+            candidates(),
+            calendars,
+            related=related,
+            excluded=gone,
+            now=now,
+            lead=policy.lead,
+            whole=True,
+            demand=demand,
+            enough=ROUND_ENOUGH,
+            examine=ROUND_EXAMINE,
+        )
+    return out
+
+
+def windows_span(*requests: Request) -> tuple | None:
+    """From the first start to the last end of the windows of `requests`: no
+    busy time outside it matters to them."""
+    windows = [w for r in requests for w in r.windows]
+    if not windows:
+        return None
+    return min(s for s, _ in windows), max(e for _, e in windows)
+
+
+def host_or_none(row: dict) -> Host | None:
+    """A profile that does not parse is passed over (and logged), never fatal to a match."""
+    try:
+        return Host.from_row(row)
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+        log.warning("host %s skipped: unreadable profile: %s", row.get("id"), exc)
+        return None

@@ -1,0 +1,59 @@
+"""How this matcher matches: the taxonomy, the times it keeps, its clock,
+and whether requests wait for a round. Built once per process from the
+settings (`wiring.make_policy`) and handed to every use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from services.matcher import ranking
+from shared.fields import Taxonomy
+
+DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (policy clock)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Policy:
+    taxonomy: Taxonomy
+    response_timeout: timedelta
+    lead: timedelta
+    margin: timedelta = timedelta(hours=2)  # the latest answer, before the start
+    clock: Callable[[], datetime] = utc_now
+    # 0: each request is matched on arrival; else it waits this long for a round
+    round_window: timedelta = timedelta(0)
+    demand_window: timedelta = timedelta(days=30)  # trailing arrivals counted as demand
+    _demand: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rounds(self) -> bool:
+        return self.round_window > timedelta(0)
+
+    def demand(self, repo, now: datetime) -> ranking.Demand:
+        """Waiting requests, recent arrivals and capacity per field, read in
+        one query and reused for `DEMAND_TTL` of the policy's clock."""
+        cached = self._demand
+        if cached is not None and timedelta(0) <= now - cached[0] < DEMAND_TTL:
+            return cached[1]
+        figures = repo.field_demand(now, self.demand_window)
+        self._demand = (now, figures)
+        return figures
+
+    def related(self, field: str) -> set[str]:
+        """The fields related to `field` (its parent, its siblings)."""
+        return self.taxonomy.related(field) if field in self.taxonomy else set()
+
+    def related_for(self, request) -> set[str]:
+        """The related fields a request takes (none unless `related_ok`)."""
+        return self.related(request.field) if request.related_ok else set()
+
+    def served_by(self, host_fields: list[str]) -> tuple[list[str], list[str]]:
+        """(fields served exactly, fields served as related) by a host with `host_fields`."""
+        exact = set(host_fields)
+        related = {f for f in self.taxonomy.fields if self.related(f) & exact} - exact
+        return sorted(exact), sorted(related)
