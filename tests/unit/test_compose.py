@@ -14,8 +14,7 @@ PORTS = {"intake": 8000, "matcher": 8001, "notifier": 8002}
 
 
 def required_variables() -> set[str]:
-    source = (ROOT / "shared" / "config.py").read_text()
-    return set(re.findall(r'_get\(env, "([A-Z_]+)", required=True\)', source))
+    return {v for v, d in config.variables().items() if d is config.REQUIRED}
 
 
 def resolve(value: str, given: dict | None = None) -> str:

@@ -1,0 +1,196 @@
+"""The in-memory repositories the unit tests use keep step with the real
+ones: one small scenario runs against each pair, and every answer must be
+the same. A change to a repository's SQL that its fake does not follow (or
+the other way round) fails here, not in production."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from psycopg.types.json import Jsonb
+
+from services.matcher.model import Request
+from services.matcher.unit_of_work import UnitOfWork as MatcherUnitOfWork
+from shared.db import connect
+from tests.unit.matcher.fakes import FakeRepository, FakeUnitOfWork
+
+ALL_WEEK = [{"day": "mon", "start": "00:00", "end": "24:00"}]
+NOW = datetime.now(UTC).replace(microsecond=0)
+SLOT = NOW + timedelta(days=3)
+
+
+def ids(n: int) -> list[uuid.UUID]:
+    return sorted((uuid.uuid4() for _ in range(n)), key=str)
+
+
+HOSTS = ids(4)
+REQUESTS = ids(4)
+
+
+def host_rows() -> list[dict]:
+    base = {"name": "Host", "languages": ["fr"], "formats": ["video"],
+            "timezone": "Europe/Paris", "durations": [30, 60],
+            "weekly_availability": ALL_WEEK, "unavailable": [], "site": None,
+            "paused_until": None, "listed": False}  # fmt: skip
+    return [
+        {**base, "id": HOSTS[0], "email": "a@example.com", "fields": ["management"],
+         "monthly_capacity": 2, "active": True, "last_invited_at": None},
+        {**base, "id": HOSTS[1], "email": "b@example.com",
+         "fields": ["management", "recruitment"], "monthly_capacity": 1,
+         "active": True, "last_invited_at": NOW - timedelta(days=1)},
+        {**base, "id": HOSTS[2], "email": "c@example.com", "fields": ["recruitment"],
+         "monthly_capacity": 3, "active": True, "last_invited_at": NOW - timedelta(days=2)},
+        {**base, "id": HOSTS[3], "email": "d@example.com", "fields": ["management"],
+         "monthly_capacity": 3, "active": False, "last_invited_at": None},
+    ]  # fmt: skip
+
+
+def request_rows() -> list[dict]:
+    window = [{"start": (NOW + timedelta(days=2)).isoformat(),
+               "end": (NOW + timedelta(days=5)).isoformat()}]  # fmt: skip
+    passed = [{"start": (NOW - timedelta(days=2)).isoformat(),
+               "end": (NOW - timedelta(days=1)).isoformat()}]  # fmt: skip
+    base = {"requester_name": "R", "goal": "Learn", "format": "video",
+            "duration_minutes": 30, "languages": ["fr"], "site": None,
+            "timezone": "Europe/Paris", "preferred_host": None, "attempts": 0,
+            "status_reason": None, "retried_at": None, "proposed_at": None,
+            "correlation_id": uuid.uuid4()}  # fmt: skip
+    return [
+        {**base, "id": REQUESTS[0], "requester_email": "r0@example.com",
+         "field": "management", "related_ok": True, "availability": window,
+         "status": "submitted", "created_at": NOW - timedelta(minutes=4)},
+        {**base, "id": REQUESTS[1], "requester_email": "r1@example.com",
+         "field": "recruitment", "related_ok": False, "availability": window,
+         "status": "waitlisted", "created_at": NOW - timedelta(minutes=3),
+         "retried_at": NOW - timedelta(minutes=1)},
+        {**base, "id": REQUESTS[2], "requester_email": "a@example.com",
+         "field": "management", "related_ok": True, "availability": window,
+         "status": "waitlisted", "created_at": NOW - timedelta(minutes=2),
+         "preferred_host": HOSTS[1]},
+        {**base, "id": REQUESTS[3], "requester_email": "r3@example.com",
+         "field": "management", "related_ok": True, "availability": passed,
+         "status": "submitted", "created_at": NOW - timedelta(minutes=1)},
+    ]  # fmt: skip
+
+
+def seed_store(conn) -> None:
+    with conn.transaction():
+        for h in host_rows():
+            conn.execute(
+                "INSERT INTO hosts (id, email, name, fields, languages, formats, site,"
+                " timezone, durations, monthly_capacity, weekly_availability,"
+                " unavailable, active, last_invited_at, listed, paused_until)"
+                " VALUES (%(id)s, %(email)s, %(name)s, %(fields)s, %(languages)s,"
+                " %(formats)s, %(site)s, %(timezone)s, %(durations)s,"
+                " %(monthly_capacity)s, %(weekly)s, %(unavail)s, %(active)s,"
+                " %(last_invited_at)s, %(listed)s, %(paused_until)s)",
+                {**h, "weekly": Jsonb(h["weekly_availability"]),
+                 "unavail": Jsonb(h["unavailable"])},
+            )  # fmt: skip
+        for r in request_rows():
+            conn.execute(
+                "INSERT INTO requests (id, requester_email, requester_name, field, goal,"
+                " format, duration_minutes, languages, site, timezone, related_ok,"
+                " availability, preferred_host, status, status_reason, attempts,"
+                " correlation_id, created_at, retried_at, proposed_at) VALUES"
+                " (%(id)s, %(requester_email)s, %(requester_name)s, %(field)s,"
+                " %(goal)s, %(format)s, %(duration_minutes)s, %(languages)s, %(site)s,"
+                " %(timezone)s, %(related_ok)s, %(avail)s, %(preferred_host)s,"
+                " %(status)s, %(status_reason)s, %(attempts)s, %(correlation_id)s,"
+                " %(created_at)s, %(retried_at)s, %(proposed_at)s)",
+                {**r, "avail": Jsonb(r["availability"])},
+            )
+
+
+def seed_fake(repo: FakeRepository) -> None:
+    for h in host_rows():
+        repo.add_host(h)
+    for r in request_rows():
+        repo.add_request(r)
+
+
+def scenario(uow) -> list:
+    """Every answer the repository gives along one small story, in a form
+    both stores give alike (ids, statuses, counts). A refused booking is
+    tried, as the use cases do, in an attempt of the unit of work."""
+    repo = uow.repo
+    out = []
+    req = {r["id"]: Request.from_row(r) for r in request_rows()}
+    first = req[REQUESTS[0]]
+    page = repo.candidate_page(first, ["management"], set(), 0, 64, exact=True)
+    out.append(("exact page", [h["id"] for h in page]))
+    related = repo.candidate_page(first, ["recruitment"], set(), 0, 64, exact=False)
+    out.append(("related page", [h["id"] for h in related]))
+    own = req[REQUESTS[2]]  # its requester is host a: never themself
+    out.append(("self and preferred", [h["id"] for h in repo.candidate_page(
+        own, ["management"], set(), 0, 64, exact=True)]))  # fmt: skip
+    out.append(("waiting", [r["id"] for r in repo.waiting_requests()]))
+    out.append(("waiting, recruitment", [r["id"] for r in repo.waiting_requests(
+        fields=["recruitment"], related_fields=[])]))  # fmt: skip
+    out.append(("waiting, related", [r["id"] for r in repo.waiting_requests(
+        fields=["recruitment"], related_fields=["management"])]))  # fmt: skip
+    demand = repo.field_demand(NOW, timedelta(days=30))
+    out.append(("demand", (demand.waiting, demand.recent, demand.supply)))
+    covering = repo.hosts_covering(["management", "recruitment"], 10)
+    out.append(("covering", [h["id"] for h in covering]))
+    out.append(("covering, too many", repo.hosts_covering(["management"], 1)))
+    out.append(("due", [r["id"] for r in repo.due_requests(NOW, 10)]))
+    out.append(
+        ("arrivals", repo.arrivals_since(NOW - timedelta(minutes=2, seconds=30)))
+    )
+    out.append(("competing", [r["id"] for r in repo.competing(
+        ["management", "recruitment"], [REQUESTS[0]], 10)]))  # fmt: skip
+    out.append(
+        ("passed", [r["id"] for r in repo.passed_requests(NOW, timedelta(hours=12))])
+    )
+    out.append(("lock waiting", [r["id"] for r in repo.lock_waiting(list(REQUESTS))]))
+
+    booked = dict(request_id=REQUESTS[0], host_id=HOSTS[0], start=SLOT,
+                  end=SLOT + timedelta(minutes=30), month=SLOT.strftime("%Y-%m"),
+                  fmt="video", exact=True, score={"rank": 0},
+                  expires_at=NOW + timedelta(hours=1), now=NOW)  # fmt: skip
+    match_id = repo.propose(**booked)
+    out.append(("proposed", match_id is not None))
+    out.append(("request after", _status(repo.lock_request(REQUESTS[0]))))
+    overlap = {**booked, "request_id": REQUESTS[1], "start": SLOT + timedelta(minutes=15),
+               "end": SLOT + timedelta(minutes=45)}  # fmt: skip
+    with uow.attempt():
+        out.append(("overlap refused", repo.propose(**overlap)))
+    second = {**booked, "host_id": HOSTS[1]}
+    with uow.attempt():
+        out.append(("second live match refused", repo.propose(**second)))
+    agenda = repo.calendars([HOSTS[0], HOSTS[1]], NOW)
+    out.append(("agenda", {h: (c.meetings, c.per_month) for h, c in agenda.items()}))
+    out.append(("excluded", repo.excluded_hosts(REQUESTS[0])))
+    out.append(("due expiries", [m["id"] == match_id for m in repo.due_expiries(
+        NOW + timedelta(hours=2))]))  # fmt: skip
+    out.append(
+        (
+            "invitation to",
+            repo.invitation_to(REQUESTS[0], "A@example.com")["id"] == match_id,
+        )
+    )
+    repo.expire(match_id, NOW, calendar_conflict=True)
+    out.append(("withdrawn: not excluded", repo.excluded_hosts(REQUESTS[0])))
+    out.append(("fields", repo.host_fields(HOSTS[1])))
+    repo.set_status(REQUESTS[1], "unmatched", "windows passed", NOW)
+    out.append(("status", _status(repo.lock_request(REQUESTS[1]))))
+    return out
+
+
+def _status(row: dict) -> tuple:
+    return row["status"], row["status_reason"], row["attempts"]
+
+
+def test_the_matchers_fake_repository_answers_as_the_real_one(database_url):
+    fake = FakeUnitOfWork()
+    seed_fake(fake.repo)
+    with fake:
+        expected = scenario(fake)
+    with connect(database_url) as conn:
+        seed_store(conn)
+        with conn.transaction(), MatcherUnitOfWork(conn=conn) as uow:
+            got = scenario(uow)
+    for (what, want), (_, have) in zip(expected, got, strict=True):
+        assert have == want, what
