@@ -52,7 +52,7 @@ from services.matcher import (
     rounds,
     use_cases,
 )
-from services.matcher.model import Calendar, Host, Request, refusal
+from services.matcher.model import Agenda, Host, Request, refusal
 from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork
 from shared import fields, lifecycle, slots
@@ -348,7 +348,7 @@ def measure(conn, c: Company) -> dict:
 
     for host_id, ms in per_host.items():
         for m in ms:
-            others = Calendar()
+            others = Agenda()
             for o in ms:
                 if o["id"] != m["id"]:
                     others.add(o["starts_at"], o["ends_at"], o["month"])

@@ -45,7 +45,7 @@ def book(
             host, now
         ):
             return False
-        agenda = repo.calendars([host.id], now)[host.id]
+        agenda = repo.agendas([host.id], now)[host.id]
         final = ranking.propose(
             host, request, agenda, now=now, not_before=now + policy.lead
         )

@@ -33,7 +33,7 @@ def rank(
         demand = policy.demand(repo, now)
     excluded = repo.excluded_hosts(request.id)
     related = policy.related_for(request)
-    calendars: dict = {}
+    agendas: dict = {}
     span = windows_span(request)
     tiers = [(True, [request.field])] + ([(False, sorted(related))] if related else [])
 
@@ -45,7 +45,7 @@ def rank(
                     request, fields, excluded, offset, size, exact=exact
                 )
                 hosts = [h for h in map(host_or_none, page) if h is not None]
-                calendars.update(repo.calendars([h.id for h in hosts], now, span))
+                agendas.update(repo.agendas([h.id for h in hosts], now, span))
                 yield from hosts
                 if len(page) < size:
                     break
@@ -54,7 +54,7 @@ def rank(
     return ranking.rank(
         request,
         candidates(),
-        calendars,
+        agendas,
         related=related,
         excluded=excluded,
         now=now,
@@ -98,7 +98,7 @@ def rank_batch(
     for h in sorted(hosts, key=lambda h: order[h.id]):
         for f in h.fields:
             by_field.setdefault(f, []).append(h)
-    calendars = repo.calendars(list(by_id), now, windows_span(*requests.values()))
+    agendas = repo.agendas(list(by_id), now, windows_span(*requests.values()))
     excluded = repo.excluded_for(list(requests))
     out = {}
     for key, request in requests.items():
@@ -128,7 +128,7 @@ def rank_batch(
         out[key] = ranking.rank(
             request,
             candidates(),
-            calendars,
+            agendas,
             related=related,
             excluded=gone,
             now=now,

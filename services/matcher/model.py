@@ -85,7 +85,7 @@ class Request:
 
 
 @dataclass
-class Calendar:
+class Agenda:
     """A host's live meetings: what they block and how many fall in each month;
     and the busy times read from the host's own calendar, which block too."""
 
@@ -133,17 +133,17 @@ def refusal(
     return None
 
 
-def full_months(host: Host, calendar: Calendar) -> set[str]:
-    return {m for m, n in calendar.per_month.items() if n >= host.monthly_capacity}
+def full_months(host: Host, agenda: Agenda) -> set[str]:
+    return {m for m, n in agenda.per_month.items() if n >= host.monthly_capacity}
 
 
-def slot_for(host: Host, request: Request, calendar: Calendar, not_before: datetime):
+def slot_for(host: Host, request: Request, agenda: Agenda, not_before: datetime):
     return slots.earliest_slot(
         requester_windows=request.windows,
         weekly=host.weekly,
         tz=host.tz,
-        blocked=list(host.unavailable) + calendar.meetings + calendar.busy,
+        blocked=list(host.unavailable) + agenda.meetings + agenda.busy,
         duration=request.duration,
         not_before=not_before,
-        full_months=full_months(host, calendar),
+        full_months=full_months(host, agenda),
     )

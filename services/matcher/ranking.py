@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.matcher.model import Calendar, Host, Request, refusal, slot_for
+from services.matcher.model import Agenda, Host, Request, refusal, slot_for
 from shared import slots
 
 log = logging.getLogger(__name__)
@@ -87,18 +87,18 @@ class Proposal:
 def propose(
     host: Host,
     request: Request,
-    calendar: Calendar,
+    agenda: Agenda,
     *,
     now: datetime,
     not_before: datetime,
     demand: Demand = NO_DEMAND,
 ) -> Proposal | None:
-    slot = slot_for(host, request, calendar, not_before)
+    slot = slot_for(host, request, agenda, not_before)
     if slot is None:
         return None
     start, end = slot
     month = slots.month_of(start, host.tz)
-    used = calendar.per_month.get(month, 0)
+    used = agenda.per_month.get(month, 0)
     exact = request.field in host.fields
     preferred = request.preferred_host is not None and request.preferred_host == host.id
     load = used / host.monthly_capacity
@@ -147,7 +147,7 @@ def propose(
 def rank(
     request: Request,
     candidates: Iterable[Host],
-    calendars: dict,
+    agendas: dict,
     *,
     related: set[str],
     excluded: set,
@@ -178,7 +178,7 @@ def rank(
             proposal = propose(
                 host,
                 request,
-                calendars.get(host.id) or Calendar(),
+                agendas.get(host.id) or Agenda(),
                 now=now,
                 not_before=not_before,
                 demand=demand,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from services.matcher.model import Calendar
+from services.matcher.model import Agenda
 from services.matcher.ranking import Demand
 from shared import lifecycle
 from shared.statuses import LIVE_SQL, WAITING_SQL
@@ -90,13 +90,11 @@ class Repository:
             },
         ).fetchall()
 
-    def calendars(
-        self, host_ids: list, now: datetime, span: tuple | None = None
-    ) -> dict:
+    def agendas(self, host_ids: list, now: datetime, span: tuple | None = None) -> dict:
         """Live meetings of these hosts from the start of last month on, and the
         busy times read from their own calendars within `span` (the windows being
         matched; None: all of them still to come), in one round trip."""
-        out = {h: Calendar() for h in host_ids}
+        out = {h: Agenda() for h in host_ids}
         start, until = span if span else (now, None)
         rows = self.conn.execute(
             "SELECT host_id, starts_at, ends_at, month FROM matches"

@@ -6,7 +6,7 @@ tries its own proposals. Runs inside the caller's unit of work."""
 from __future__ import annotations
 
 from services.matcher import assignment, booking, candidates, matching, ranking
-from services.matcher.model import Calendar, Request
+from services.matcher.model import Agenda, Request
 from services.matcher.policy import Policy
 
 RETRY_BATCH = 200
@@ -128,18 +128,18 @@ def assign(uow, policy: Policy, rows: list[dict]) -> dict:
 def reslotter(uow, policy: Policy, requests: dict, now):
     """For the planner: the slot a host would give `requests[key]` once the
     meetings already planned for it in this batch are on its agenda."""
-    booked_calendars: dict = {}
+    booked_agendas: dict = {}
 
     def reslot(key, proposal, planned):
         host = proposal.host
-        if host.id not in booked_calendars:
-            booked_calendars[host.id] = uow.repo.calendars([host.id], now)[host.id]
-        booked = booked_calendars[host.id]
-        calendar = Calendar(list(booked.meetings), dict(booked.per_month), booked.busy)
+        if host.id not in booked_agendas:
+            booked_agendas[host.id] = uow.repo.agendas([host.id], now)[host.id]
+        booked = booked_agendas[host.id]
+        agenda = Agenda(list(booked.meetings), dict(booked.per_month), booked.busy)
         for start, end, month in planned:
-            calendar.add(start, end, month)
+            agenda.add(start, end, month)
         return ranking.propose(
-            host, requests[key], calendar, now=now, not_before=now + policy.lead
+            host, requests[key], agenda, now=now, not_before=now + policy.lead
         )
 
     return reslot

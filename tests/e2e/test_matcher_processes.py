@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from devstack.ports import free_port
-from services.matcher.model import Calendar, Host, Request
+from services.matcher.model import Agenda, Host, Request
 from shared.db import connect
 from shared.relay import Relay
 from tests.integration.matcher.world import add_host, add_request, now
@@ -161,7 +161,7 @@ def check_constraints(conn):
         assert n <= hosts[host_id].monthly_capacity, (host_id, month, n)
     for m in live:
         host = hosts[m["host_id"]]
-        others = Calendar()
+        others = Agenda()
         for o in live:
             if o["host_id"] == m["host_id"] and o["id"] != m["id"]:
                 others.add(o["starts_at"], o["ends_at"], o["month"])

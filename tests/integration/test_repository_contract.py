@@ -160,7 +160,7 @@ def scenario(uow) -> list:
     second = {**booked, "host_id": HOSTS[1]}
     with uow.attempt():
         out.append(("second live match refused", repo.propose(**second)))
-    agenda = repo.calendars([HOSTS[0], HOSTS[1]], NOW)
+    agenda = repo.agendas([HOSTS[0], HOSTS[1]], NOW)
     out.append(("agenda", {h: (c.meetings, c.per_month) for h, c in agenda.items()}))
     out.append(("excluded", repo.excluded_hosts(REQUESTS[0])))
     out.append(("due expiries", [m["id"] == match_id for m in repo.due_expiries(

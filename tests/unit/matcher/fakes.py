@@ -13,7 +13,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from services.matcher.model import Calendar
+from services.matcher.model import Agenda
 from services.matcher.ranking import Demand
 from shared import events, slots
 from shared.statuses import LIVE_MATCH_STATUSES, WAITING_REQUEST_STATUSES
@@ -92,8 +92,8 @@ class FakeRepository:
         )
         return copy.deepcopy(rows[offset : offset + limit])
 
-    def calendars(self, host_ids, now, span=None) -> dict:
-        out = {h: Calendar() for h in host_ids}
+    def agendas(self, host_ids, now, span=None) -> dict:
+        out = {h: Agenda() for h in host_ids}
         start, until = span if span else (now, None)
         start = max(start, now)
         for m in self._live():

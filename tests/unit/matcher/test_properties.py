@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.matcher.model import Calendar, full_months, refusal
+from services.matcher.model import Agenda, full_months, refusal
 from services.matcher.ranking import propose
 from shared import slots
 from tests.unit.matcher.factories import host, request
@@ -67,13 +67,13 @@ def scenarios(draw):
         *[(s.isoformat(), e.isoformat()) for s, e in windows],
         duration=draw(st.sampled_from([30, 60])),
     )
-    calendar = Calendar()
+    agenda = Agenda()
     for _ in range(draw(st.integers(0, 4))):
         s, e = interval(24)
-        calendar.add(s, e, slots.month_of(s, h.tz))
+        agenda.add(s, e, slots.month_of(s, h.tz))
     now = base + FIVE * draw(st.integers(0, HORIZON_STEPS // 2))
     lead = timedelta(hours=draw(st.sampled_from([0, 1, 12])))
-    return h, r, calendar, now, lead
+    return h, r, agenda, now, lead
 
 
 def in_weekly(h, instant: datetime) -> bool:
@@ -91,7 +91,7 @@ def in_weekly(h, instant: datetime) -> bool:
     return False
 
 
-def violations(h, r, calendar, start, end, not_before) -> list[str]:
+def violations(h, r, agenda, start, end, not_before) -> list[str]:
     out = []
     if end - start != r.duration:
         out.append("duration")
@@ -105,11 +105,11 @@ def violations(h, r, calendar, start, end, not_before) -> list[str]:
         t += FIVE
     if any(s < end and start < e for s, e in h.unavailable):
         out.append("time off")
-    if any(s < end and start < e for s, e in calendar.meetings):
+    if any(s < end and start < e for s, e in agenda.meetings):
         out.append("another meeting")
     if start < not_before:
         out.append("lead time")
-    if slots.month_of(start, h.tz) in full_months(h, calendar):
+    if slots.month_of(start, h.tz) in full_months(h, agenda):
         out.append("monthly capacity")
     return out
 
@@ -117,23 +117,23 @@ def violations(h, r, calendar, start, end, not_before) -> list[str]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_proposed_slot_satisfies_every_hard_constraint(scenario):
-    h, r, calendar, now, lead = scenario
+    h, r, agenda, now, lead = scenario
     assert refusal(h, r, set(), set()) is None
-    proposal = propose(h, r, calendar, now=now, not_before=now + lead)
+    proposal = propose(h, r, agenda, now=now, not_before=now + lead)
     not_before = now + lead
     # the earliest valid start on the 5-minute grid, by brute force
     first = None
     t = not_before + (-(not_before - BASES[0]) % FIVE)
     last = max(e for _, e in r.windows)
     while t + r.duration <= last:
-        if not violations(h, r, calendar, t, t + r.duration, not_before):
+        if not violations(h, r, agenda, t, t + r.duration, not_before):
             first = t
             break
         t += FIVE
     if proposal is None:
         assert first is None, f"missed the slot at {first}"
         return
-    assert violations(h, r, calendar, proposal.start, proposal.end, not_before) == []
+    assert violations(h, r, agenda, proposal.start, proposal.end, not_before) == []
     assert first is not None and proposal.start < first + slots.STEP
 
 

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from services.matcher.model import Calendar, refusal
+from services.matcher.model import Agenda, refusal
 from services.matcher.ranking import Demand, rank
 from tests.unit.matcher.factories import host, request, utc
 
@@ -11,12 +11,12 @@ WEEK = ("2026-12-01T00:00:00+01:00", "2026-12-08T00:00:00+01:00")
 
 
 def ranked(
-    r, hosts, calendars=None, related=frozenset({"leadership"}), excluded=frozenset()
+    r, hosts, agendas=None, related=frozenset({"leadership"}), excluded=frozenset()
 ):
     return rank(
         r,
         hosts,
-        calendars or {},
+        agendas or {},
         related=set(related),
         excluded=set(excluded),
         now=NOW,
@@ -57,17 +57,17 @@ def test_preferred_host_first_when_feasible():
 
 def test_fairness_before_the_earliest_slot():
     loaded = host(capacity=4)
-    calendar = Calendar()
-    calendar.add(
+    agenda = Agenda()
+    agenda.add(
         utc("2026-12-03T09:00:00+01:00"), utc("2026-12-03T10:00:00+01:00"), "2026-12"
     )
-    calendar.add(
+    agenda.add(
         utc("2026-12-04T09:00:00+01:00"), utc("2026-12-04T10:00:00+01:00"), "2026-12"
     )
     idle_later = host(
         capacity=4, weekly=[{"day": "thu", "start": "09:00", "end": "12:00"}]
     )
-    first = ranked(request(WEEK), [loaded, idle_later], {loaded.id: calendar})[0]
+    first = ranked(request(WEEK), [loaded, idle_later], {loaded.id: agenda})[0]
     assert first.host is idle_later and first.score["load_quarter"] == 0
     recently = host(last_invited_at=NOW - timedelta(days=1))
     not_recently = host(weekly=[{"day": "thu", "start": "09:00", "end": "12:00"}])

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from services.matcher.model import Calendar, slot_for
+from services.matcher.model import Agenda, slot_for
 from shared import slots
 from tests.unit.matcher.factories import host, request, utc
 
@@ -13,10 +13,10 @@ def test_weekly_hours_follow_the_host_wall_clock_across_the_spring_dst_change():
     paris = host(weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}])
     before = request(("2026-03-24T00:00:00+00:00", "2026-03-25T00:00:00+00:00"))
     after = request(("2026-03-31T00:00:00+00:00", "2026-04-01T00:00:00+00:00"))
-    assert slot_for(paris, before, Calendar(), EARLY)[0] == utc(
+    assert slot_for(paris, before, Agenda(), EARLY)[0] == utc(
         "2026-03-24T08:00:00+00:00"
     )  # CET
-    assert slot_for(paris, after, Calendar(), EARLY)[0] == utc(
+    assert slot_for(paris, after, Agenda(), EARLY)[0] == utc(
         "2026-03-31T07:00:00+00:00"
     )  # CEST
 
@@ -44,11 +44,11 @@ def test_host_and_requester_in_different_zones_meet_at_the_same_instant():
     paris_afternoon = request(
         ("2026-03-09T13:00:00+01:00", "2026-03-09T17:00:00+01:00")
     )
-    start, end = slot_for(new_york, paris_afternoon, Calendar(), EARLY)
+    start, end = slot_for(new_york, paris_afternoon, Agenda(), EARLY)
     assert start == utc("2026-03-09T13:00:00+00:00")  # 09:00 EDT = 14:00 CET
     assert end - start == timedelta(minutes=30)
     winter = request(("2026-12-07T13:00:00+01:00", "2026-12-07T17:00:00+01:00"))
-    assert slot_for(new_york, winter, Calendar(), EARLY)[0] == utc(
+    assert slot_for(new_york, winter, Agenda(), EARLY)[0] == utc(
         "2026-12-07T14:00:00+00:00"
     )  # 09:00 EST
 
@@ -60,7 +60,7 @@ def test_a_weekly_window_crossing_midnight_holds_a_meeting_across_it():
     late = request(
         ("2026-12-04T23:30:00+09:00", "2026-12-05T01:30:00+09:00"), duration=60
     )
-    assert slot_for(tokyo, late, Calendar(), EARLY) == (
+    assert slot_for(tokyo, late, Agenda(), EARLY) == (
         utc("2026-12-04T23:30:00+09:00"),
         utc("2026-12-05T00:30:00+09:00"),
     )
@@ -75,7 +75,7 @@ def test_an_end_of_24_00_runs_to_midnight_and_joins_the_next_day():
         ],
     )
     r = request(("2026-12-07T23:15:00+00:00", "2026-12-08T01:00:00+00:00"), duration=60)
-    assert slot_for(h, r, Calendar(), EARLY)[0] == utc("2026-12-07T23:15:00+00:00")
+    assert slot_for(h, r, Agenda(), EARLY)[0] == utc("2026-12-07T23:15:00+00:00")
 
 
 def test_time_off_and_other_meetings_push_the_slot_later():
@@ -84,7 +84,7 @@ def test_time_off_and_other_meetings_push_the_slot_later():
         unavailable=[("2026-12-01T00:00:00+01:00", "2026-12-02T00:00:00+01:00")],
     )
     r = request(("2026-12-01T08:00:00+01:00", "2026-12-09T12:00:00+01:00"))
-    busy = Calendar()
+    busy = Agenda()
     busy.add(
         utc("2026-12-08T09:00:00+01:00"), utc("2026-12-08T10:00:00+01:00"), "2026-12"
     )
@@ -101,7 +101,7 @@ def test_nothing_starts_before_the_lead_time():
     )
     r = request(("2026-12-07T00:00:00+00:00", "2026-12-09T00:00:00+00:00"))
     now = utc("2026-12-07T08:00:00+00:00")
-    start, _ = slot_for(h, r, Calendar(), now + timedelta(hours=12))
+    start, _ = slot_for(h, r, Agenda(), now + timedelta(hours=12))
     assert start == utc("2026-12-08T09:00:00+00:00")
 
 
@@ -110,7 +110,7 @@ def test_a_full_month_in_the_host_zone_moves_the_slot_to_the_next_month():
         capacity=1,
         weekly=[{"day": d, "start": "00:00", "end": "24:00"} for d in slots.DAYS],
     )
-    busy = Calendar()
+    busy = Agenda()
     busy.add(
         utc("2026-11-10T10:00:00+01:00"), utc("2026-11-10T11:00:00+01:00"), "2026-11"
     )
@@ -119,7 +119,7 @@ def test_a_full_month_in_the_host_zone_moves_the_slot_to_the_next_month():
     # 23:00 UTC on 30 November is already December in Paris
     assert start == utc("2026-11-30T23:00:00+00:00")
     assert slots.month_of(start, h.tz) == "2026-12"
-    december_full = Calendar()
+    december_full = Agenda()
     december_full.add(
         utc("2026-12-10T10:00:00+01:00"), utc("2026-12-10T11:00:00+01:00"), "2026-12"
     )
@@ -129,15 +129,15 @@ def test_a_full_month_in_the_host_zone_moves_the_slot_to_the_next_month():
 def test_no_slot_when_windows_never_meet():
     h = host(weekly=[{"day": "wed", "start": "09:00", "end": "12:00"}])
     r = request(("2026-12-01T09:00:00+01:00", "2026-12-01T12:00:00+01:00"))  # a Tuesday
-    assert slot_for(h, r, Calendar(), EARLY) is None
+    assert slot_for(h, r, Agenda(), EARLY) is None
 
 
 def test_slots_start_on_a_quarter_hour_when_the_window_allows():
     h = host(tz="UTC", weekly=[{"day": "tue", "start": "09:00", "end": "12:00"}])
     r = request(("2026-12-01T09:07:00+00:00", "2026-12-01T12:00:00+00:00"))
-    assert slot_for(h, r, Calendar(), EARLY)[0] == utc("2026-12-01T09:15:00+00:00")
+    assert slot_for(h, r, Agenda(), EARLY)[0] == utc("2026-12-01T09:15:00+00:00")
     tight = request(("2026-12-01T09:07:00+00:00", "2026-12-01T09:37:00+00:00"))
-    assert slot_for(h, tight, Calendar(), EARLY)[0] == utc("2026-12-01T09:07:00+00:00")
+    assert slot_for(h, tight, Agenda(), EARLY)[0] == utc("2026-12-01T09:07:00+00:00")
 
 
 def test_windows_passed_only_when_no_window_can_still_hold_the_meeting():
@@ -183,7 +183,7 @@ def test_a_window_to_2100_with_no_free_slot_walks_at_most_the_search_span(
         unavailable=[("2026-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")],
     )
     r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
-    assert slot_for(h, r, Calendar(), EARLY) is None
+    assert slot_for(h, r, Agenda(), EARLY) is None
     most = timedelta(days=slots.MAX_SEARCH_DAYS)
     assert seen["spans"] and all(span <= most for span in seen["spans"])
     assert seen["visited"] <= slots.MAX_SEARCH_DAYS + 2  # one morning a day
@@ -198,7 +198,7 @@ def test_a_window_to_2100_still_gets_the_first_free_slot_after_time_off(
         unavailable=[("2026-01-01T00:00:00+00:00", "2026-06-01T00:00:00+02:00")],
     )
     r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
-    assert slot_for(h, r, Calendar(), EARLY) == (
+    assert slot_for(h, r, Agenda(), EARLY) == (
         utc("2026-06-02T09:00:00+02:00"),
         utc("2026-06-02T09:30:00+02:00"),
     )
@@ -216,4 +216,4 @@ def test_a_slot_further_than_the_search_span_is_not_looked_for():
         ],
     )
     r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
-    assert slot_for(h, r, Calendar(), EARLY) is None
+    assert slot_for(h, r, Agenda(), EARLY) is None
