@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notifier import calendar
+from services.notifier import invite
 from shared.fields import Taxonomy
 from shared.i18n import Catalogs
 from shared.statuses import FORMAT_LABELS
@@ -124,7 +124,7 @@ class Renderer:
         msg.add_alternative(html, subtype="html")
         method = context.get("calendar")
         if method:
-            ics = calendar.invite(context, method, subject)
+            ics = invite.invite(context, method, subject)
             msg.add_attachment(
                 ics,
                 maintype="text",

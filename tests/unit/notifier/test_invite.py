@@ -6,7 +6,7 @@ import uuid
 import icalendar
 import pytest
 
-from services.notifier import calendar
+from services.notifier import invite
 
 START = "2026-12-01T14:00:00+00:00"
 
@@ -20,7 +20,7 @@ def test_a_line_break_in_a_name_adds_no_property_or_attendee(breaker):
         "host": {"email": "host@example.com", "name": hostile},
         "requester": {"email": "camille@example.com", "name": "Camille"},
     }  # fmt: skip
-    raw = calendar.invite(context, "REQUEST", "Entretien")
+    raw = invite.invite(context, "REQUEST", "Entretien")
     assert b"\nX-EVIL" not in raw and b"\rX-EVIL" not in raw
     event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
     attendees = {str(a).lower() for a in event.get("ATTENDEE")}

@@ -1,4 +1,5 @@
-"""The .ics part: METHOD:REQUEST on confirmation, METHOD:CANCEL with the same UID."""
+"""The calendar invite (the .ics part of a message): METHOD:REQUEST on
+confirmation, METHOD:CANCEL with the same UID."""
 
 from __future__ import annotations
 
