@@ -4,13 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint format install catalogs messages kafka-jars java browser bench demo migrate clean
+.PHONY: run test test-fast lint format install catalogs messages kafka-jars java browser bench demo migrate clean
 
 run: install catalogs kafka-jars
 	$(PY) -m devstack run
 
 test: lint catalogs kafka-jars browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# While developing: lint, catalogs and the unit tests (no server, no broker).
+test-fast: lint catalogs
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
 # ruff, configured in pyproject.toml: `make test` fails on a new violation.
 lint: install

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from bench.infra import fresh_database, servers
-from devstack import proc
+from devstack import proc, samples
 from devstack.ports import free_port
 from shared.db import connect
 
@@ -228,14 +228,14 @@ def add_hosts(base: str, url: str) -> None:
 def request_body(n: int) -> dict:
     day = (datetime.now(PARIS) + timedelta(days=2 + n % 50)).date()
     start = datetime(day.year, day.month, day.day, 8, tzinfo=PARIS)
-    return {
-        "name": f"Req{n:07d}", "field": "management", "goal": "See the job",
-        "format": "video", "duration_minutes": 30, "languages": ["fr"],
-        "site": None, "timezone": "Europe/Paris", "related_ok": False,
-        "availability": [{"start": start.isoformat(),
-                          "end": (start + timedelta(hours=12)).isoformat()}],
-        "referrer": None, "preferred_host": None,
-    }  # fmt: skip
+    return samples.request_body(
+        start=start,
+        hours=12,
+        name=f"Req{n:07d}",
+        goal="See the job",
+        related_ok=False,
+        referrer=None,
+    )
 
 
 def post_at_rate(base: str, run: Run, first: int) -> None:

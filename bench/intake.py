@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.infra import fresh_database
+from devstack import samples
 from devstack.ports import free_port
 from devstack.postgres import Postgres
 
@@ -28,27 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def body() -> bytes:
     start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    return json.dumps(
-        {
-            "name": "Camille Durand",
-            "field": "management",
-            "goal": "Discover the job before applying",
-            "format": "video",
-            "duration_minutes": 30,
-            "languages": ["fr"],
-            "site": None,
-            "timezone": "Europe/Paris",
-            "related_ok": True,
-            "availability": [
-                {
-                    "start": start.isoformat(),
-                    "end": (start + timedelta(hours=3)).isoformat(),
-                }
-            ],
-            "referrer": None,
-            "preferred_host": None,
-        }
-    ).encode()
+    return json.dumps(samples.request_body(start=start, referrer=None)).encode()
 
 
 def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:

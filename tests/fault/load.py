@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import requests
 
+from devstack import samples
 from shared.db import connect
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -64,14 +65,14 @@ def add_hosts(base: str, count: int, capacity: int) -> None:
 def request_body(n: int) -> dict:
     day = (datetime.now(PARIS) + timedelta(days=2 + n % 10)).date()
     start = datetime(day.year, day.month, day.day, 9, tzinfo=PARIS)
-    return {
-        "name": f"Req{n:04d}", "field": "management", "goal": "See the job",
-        "format": "video", "duration_minutes": 30, "languages": ["fr"],
-        "site": None, "timezone": "Europe/Paris", "related_ok": False,
-        "availability": [{"start": start.isoformat(),
-                          "end": (start + timedelta(hours=8)).isoformat()}],
-        "referrer": None, "preferred_host": None,
-    }  # fmt: skip
+    return samples.request_body(
+        start=start,
+        hours=8,
+        name=f"Req{n:04d}",
+        goal="See the job",
+        related_ok=False,
+        referrer=None,
+    )
 
 
 class Requests(threading.Thread):
