@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException
 
 from services.intake import (
     api,
-    calendar_use_cases,
     errors,
     i18n,
     identity,
@@ -22,6 +21,7 @@ from services.intake import (
     store_metrics,
     validation,
 )
+from services.intake.calendars import use_cases as calendar_use_cases
 from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
 from shared.i18n import N_, Catalogs

@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 
-from services.intake import calendar_use_cases, identity, use_cases, validation, views
+from services.intake import identity, use_cases, validation, views
+from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.edge import calendars, limits, parse_id, settings, unit_of_work
 from services.intake.edge import taxonomy as taxonomy_
 from services.intake.errors import Invalid, NotFound

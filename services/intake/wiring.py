@@ -1,8 +1,8 @@
 """The intake process: the web application, and the jobs that read hosts'
 own calendars; it consumes nothing."""
 
-from services.intake import calendar_use_cases
 from services.intake.app import create_app
+from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.unit_of_work import UnitOfWork
 from shared.service import Job, Runtime, Wiring
 
