@@ -15,13 +15,13 @@ from services.intake import (
     identity,
     links,
     openapi,
-    ops,
     pages,
     security,
-    store_metrics,
     validation,
 )
 from services.intake.calendars import use_cases as calendar_use_cases
+from services.intake.ops import mail_viewer, store_metrics
+from services.intake.ops import routes as ops
 from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
 from shared.i18n import N_, Catalogs
@@ -122,6 +122,7 @@ def create_app(rt) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(mail_viewer.bp)
     register_errors(app)
     security.install(app)
     app.add_url_rule(

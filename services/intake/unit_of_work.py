@@ -2,7 +2,7 @@
 on one connection (the shape of `shared.unit_of_work`, which every service
 shares). `uow.repo` holds the SQL of requests, invitations and feedback,
 `uow.hosts` that of host profiles, `uow.calendars` that of hosts' own
-calendars; `uow.reports` reads the whole store for ops. Unit tests give use
+calendars; `uow.reports` and `uow.listings` read the whole store for ops. Unit tests give use
 cases an in-memory one instead (tests/unit/intake/fakes.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from services.intake.calendars.repository import CalendarRepository
 from services.intake.domain import PRODUCER
 from services.intake.host_repository import HostRepository
-from services.intake.reports import Reports
+from services.intake.ops.listings import Listings
+from services.intake.ops.reports import Reports
 from services.intake.repository import Repository
 from shared import unit_of_work
 
@@ -23,3 +24,4 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.hosts = HostRepository(conn)
         self.calendars = CalendarRepository(conn)
         self.reports = Reports(conn)
+        self.listings = Listings(conn)
