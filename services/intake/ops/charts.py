@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from services.intake.i18n import field_label, gettext, status_label
+from services.intake.web.language import field_label, gettext, status_label
 from shared.i18n import N_
 
 COLOURS = ("#123c69", "#ac3b61", "#3a7d44", "#e0a100", "#5b5f97")

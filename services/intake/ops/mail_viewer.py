@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
 
-from services.intake import identity
+from services.intake.web import identity
 
 LISTED = 200  # the newest messages
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from flask import current_app, request
 
-from services.intake import identity
+from services.intake.web import identity
 from shared.config import is_number
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 

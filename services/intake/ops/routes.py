@@ -18,12 +18,13 @@ from flask import (
     url_for,
 )
 
-from services.intake import identity, validation
-from services.intake.edge import parse_id, taxonomy, unit_of_work
-from services.intake.i18n import field_label, locale, schemas
+from services.intake import validation
 from services.intake.ops import charts, exports, params, use_cases
 from services.intake.ops.dashboard import read_dashboard
 from services.intake.ops.lag import lag_or_unavailable
+from services.intake.web import identity
+from services.intake.web.edge import parse_id, taxonomy, unit_of_work
+from services.intake.web.language import field_label, locale, schemas
 from shared.config import is_number
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 

@@ -14,7 +14,7 @@ from services.intake.calendars.busy import parse
 from services.intake.calendars.fetch import FeedError, Read
 from services.intake.calendars.vault import Vault
 from services.intake.errors import Conflict, Invalid
-from services.intake.identity import Identity
+from services.intake.web.identity import Identity
 from tests import ics
 from tests.unit.intake.fakes import FakeUnitOfWork
 from tests.unit.intake.test_use_cases import host_data

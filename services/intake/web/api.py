@@ -6,11 +6,12 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from services.intake import identity, use_cases, validation, views
+from services.intake import use_cases, validation, views
 from services.intake.calendars import use_cases as calendar_use_cases
-from services.intake.edge import calendars, limits, parse_id, taxonomy, unit_of_work
 from services.intake.errors import Invalid
-from services.intake.i18n import locale, schemas
+from services.intake.web import identity
+from services.intake.web.edge import calendars, limits, parse_id, taxonomy, unit_of_work
+from services.intake.web.language import locale, schemas
 from shared.i18n import N_
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

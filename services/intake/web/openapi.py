@@ -15,7 +15,7 @@ from flask import (
 )
 
 from services.intake import validation
-from services.intake.security import POLICY
+from services.intake.web.security import POLICY
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
