@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from services.intake import validation
+from services.intake import bodies, validation
 from services.intake.ops import charts, exports, params, use_cases
 from services.intake.ops.dashboard import read_dashboard
 from services.intake.ops.lag import lag_or_unavailable
@@ -124,7 +124,7 @@ def retry_all_notifications():
     `{"kind": "invitation", "since": "...", "until": "..."}`, all optional."""
     body = request.get_json(silent=True)
     data = validation.load_simple(
-        validation.RetryMailIn,
+        bodies.RetryMailIn,
         {} if body is None else body,
         schemas=schemas(),
         lang=locale(),
@@ -139,7 +139,7 @@ def retry_all_notifications():
 def retry_all_from_dashboard():
     """The dashboard's button: every failed email, or those of one kind."""
     data = validation.load_simple(
-        validation.RetryMailIn,
+        bodies.RetryMailIn,
         {"kind": request.form.get("kind") or None},
         schemas=schemas(),
         lang=locale(),

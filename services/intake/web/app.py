@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from services.intake import errors, validation
+from services.intake import errors, translated_schemas, validation
 from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.ops import mail_viewer, store_metrics
 from services.intake.ops import routes as ops
@@ -111,7 +111,7 @@ def create_app(rt) -> Flask:
     app.extensions["runtime"] = rt
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
     app.extensions["catalogs"] = Catalogs()
-    app.extensions["schemas"] = validation.Schemas(app.extensions["catalogs"])
+    app.extensions["schemas"] = translated_schemas.Schemas(app.extensions["catalogs"])
     app.extensions["calendars"] = calendar_use_cases.Calendars.from_settings(
         rt.settings
     )

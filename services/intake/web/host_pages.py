@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.intake import use_cases, validation, views
+from services.intake import bodies, use_cases, validation, views
 from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.errors import Invalid, NotFound
 from services.intake.web import identity
@@ -114,7 +114,7 @@ def _host_ctx() -> dict:
         days=DAYS,
         languages=COMMON_LANGUAGES,
         formats=FORMATS,
-        durations=validation.DURATIONS,
+        durations=bodies.DURATIONS,
     )
 
 
@@ -127,7 +127,7 @@ def connect_calendar():
     }
     try:
         data = validation.load_simple(
-            validation.CalendarIn, body, schemas=schemas(), lang=locale()
+            bodies.CalendarIn, body, schemas=schemas(), lang=locale()
         )
         row, spans = calendar_use_cases.connect_calendar(
             unit_of_work(), calendars(), identity.current(), data

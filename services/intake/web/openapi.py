@@ -14,7 +14,7 @@ from flask import (
     send_from_directory,
 )
 
-from services.intake import validation
+from services.intake import bodies
 from services.intake.web.security import POLICY
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -115,12 +115,12 @@ def build_spec() -> dict:
             "description": "Introduction requests, host profiles and the hosts' answers."
         },
     )
-    spec.components.schema("RequestIn", schema=validation.RequestIn)
-    spec.components.schema("HostIn", schema=validation.HostIn)
-    spec.components.schema("AcceptIn", schema=validation.AcceptIn)
-    spec.components.schema("DeclineIn", schema=validation.DeclineIn)
-    spec.components.schema("CancelIn", schema=validation.CancelIn)
-    spec.components.schema("CalendarIn", schema=validation.CalendarIn)
+    spec.components.schema("RequestIn", schema=bodies.RequestIn)
+    spec.components.schema("HostIn", schema=bodies.HostIn)
+    spec.components.schema("AcceptIn", schema=bodies.AcceptIn)
+    spec.components.schema("DeclineIn", schema=bodies.DeclineIn)
+    spec.components.schema("CancelIn", schema=bodies.CancelIn)
+    spec.components.schema("CalendarIn", schema=bodies.CalendarIn)
     spec.components.schema(
         "Error",
         {
