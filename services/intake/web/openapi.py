@@ -1,4 +1,7 @@
-"""OpenAPI 3 of the JSON API, generated from the marshmallow schemas."""
+"""OpenAPI 3 of the JSON API, generated from the marshmallow schemas, and
+the Swagger UI that shows it. Most of this module is a table: the error
+answers, then each path's operations (summary, body, answers), which is
+why it runs over 300 lines."""
 
 from __future__ import annotations
 
