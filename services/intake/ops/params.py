@@ -24,19 +24,22 @@ class Invalid(Exception):
 
 
 def page(errors: dict) -> int:
-    page = request.args.get("page", "1")
-    if not is_number(page) or not 1 <= int(page) <= 100_000:
-        errors["page"] = ["Not a valid integer."]
-        return 1
-    return int(page)
+    return _count("page", 1, 100_000, "Not a valid integer.", errors)
 
 
 def weeks(errors: dict) -> int:
-    weeks = request.args.get("weeks", "12")
-    if not is_number(weeks) or not 1 <= int(weeks) <= 104:
-        errors["weeks"] = ["Must be a whole number of weeks from 1 to 104."]
-        return 12
-    return int(weeks)
+    return _count(
+        "weeks", 12, 104, "Must be a whole number of weeks from 1 to 104.", errors
+    )
+
+
+def _count(name: str, default: int, most: int, problem: str, errors: dict) -> int:
+    """A whole number from 1 to `most`; `default` when not given (or wrong)."""
+    raw = request.args.get(name, str(default))
+    if not is_number(raw) or not 1 <= int(raw) <= most:
+        errors[name] = [problem]
+        return default
+    return int(raw)
 
 
 def _moment(name: str, errors: dict) -> datetime | None:

@@ -25,7 +25,6 @@ from services.intake.ops.lag import lag_or_unavailable
 from services.intake.web import identity
 from services.intake.web.edge import parse_id, taxonomy, unit_of_work
 from services.intake.web.language import field_label, locale, schemas
-from shared.config import is_number
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 
 HOST_VIEWS = ("busiest", "idle")
@@ -62,17 +61,15 @@ def requests_list():
         request.args.get("status") or None,
         request.args.get("field") or None,
     )
-    page = request.args.get("page", "1")
     errors = {}
     if status and status not in REQUEST_STATUSES:
         errors["status"] = [f"Must be one of: {', '.join(REQUEST_STATUSES)}."]
     if field and field not in current_app.extensions["taxonomy"]:
         errors["field"] = ["Unknown field of the taxonomy."]
-    if not is_number(page) or not 1 <= int(page) <= 100_000:
-        errors["page"] = ["Not a valid integer."]
+    page = params.page(errors)
     if errors:
-        return jsonify(errors=errors), 422
-    return jsonify(use_cases.requests_page(unit_of_work(), status, field, int(page)))
+        raise params.Invalid(errors)
+    return jsonify(use_cases.requests_page(unit_of_work(), status, field, page))
 
 
 @bp.get("/api/requests/<request_id>/timeline")
