@@ -20,10 +20,10 @@ from bench.infra import fresh_database
 from devstack.feeds import FeedServer
 from devstack.ports import free_port
 from devstack.postgres import Postgres
-from services.intake import calendar_use_cases as cu
-from services.intake.calendar_feed import Reader
+from services.intake.calendars import use_cases as cu
+from services.intake.calendars.reader import Reader
+from services.intake.calendars.vault import Vault
 from services.intake.unit_of_work import UnitOfWork
-from services.intake.vault import Vault
 from shared.db import connect, make_pool
 
 HOSTS = 10_000

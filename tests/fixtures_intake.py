@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from services.intake.app import create_app
+from services.intake.web.app import create_app
 from shared import config
 from shared import kafka as kafka_clients
 from shared.db import make_pool

@@ -1,8 +1,9 @@
 """Why intake refuses: errors of the use cases, with no HTTP status.
 
-The edge (`app.register_errors`) turns each into its status: Invalid 422,
-NotFound 404, NotAllowed 403, Conflict 409, TooMany 429. `code` names the
-message shown (in the reader's language), `values` fill it in.
+The edge (`register_errors` in `web/app.py`) turns each into its status:
+Invalid 422, NotFound 404, NotAllowed 403, Conflict 409, TooMany 429.
+`code` names the message shown (in the reader's language), `values` fill
+it in.
 """
 
 from __future__ import annotations

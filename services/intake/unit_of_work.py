@@ -1,12 +1,17 @@
-"""One transaction of intake: the repository, the reports and the outbox on
-one connection (the shape of `shared.unit_of_work`, which every service
-shares). Unit tests give use cases an in-memory one instead
-(tests/unit/intake/fakes.py)."""
+"""One transaction of intake: its repositories, the reports and the outbox
+on one connection (the shape of `shared.unit_of_work`, which every service
+shares). `uow.repo` holds the SQL of requests, invitations and feedback,
+`uow.hosts` that of host profiles, `uow.calendars` that of hosts' own
+calendars; `uow.reports` and `uow.listings` read the whole store for ops. Unit tests give use
+cases an in-memory one instead (tests/unit/intake/fakes.py)."""
 
 from __future__ import annotations
 
+from services.intake.calendars.repository import CalendarRepository
 from services.intake.domain import PRODUCER
-from services.intake.reports import Reports
+from services.intake.host_repository import HostRepository
+from services.intake.ops.listings import Listings
+from services.intake.ops.reports import Reports
 from services.intake.repository import Repository
 from shared import unit_of_work
 
@@ -16,4 +21,7 @@ class UnitOfWork(unit_of_work.UnitOfWork):
 
     def attach(self, conn) -> None:
         self.repo = Repository(conn)
+        self.hosts = HostRepository(conn)
+        self.calendars = CalendarRepository(conn)
         self.reports = Reports(conn)
+        self.listings = Listings(conn)

@@ -1,9 +1,12 @@
-"""Every use case of intake, each one function shared by every entry point
-that offers it (the JSON API, the pages, the email links, the ops API).
+"""The use cases of requests, host profiles, invitations and personal
+data, each one function shared by every entry point that offers it (the
+JSON API, the pages, the email links, the ops API). Those of hosts' own
+calendars are in `calendars/use_cases.py`, those of ops in
+`ops/use_cases.py`.
 
-Each takes a unit of work (`uow`: `uow.repo` and `uow.outbox()` in one
-transaction), runs in `with uow:`, and raises `errors.*` to refuse; it
-knows no HTTP.
+Each takes a unit of work (`uow`: `uow.repo`, `uow.hosts`, `uow.calendars`
+and `uow.outbox()` in one transaction), runs in `with uow:`, and raises
+`errors.*` to refuse; it knows no HTTP.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def list_requests(uow, who) -> list[tuple[dict, dict | None]]:
 def put_host(uow, who, data: dict, *, locale: str) -> tuple[dict, bool]:
     """Create or replace the caller's host profile; HostProfileChanged."""
     with uow:
-        row, created = uow.repo.save_host(who.email, data, locale)
+        row, created = uow.hosts.save_host(who.email, data, locale)
         uow.outbox().emit(
             "HostProfileChanged",
             row["id"],
@@ -112,7 +115,7 @@ def put_host(uow, who, data: dict, *, locale: str) -> tuple[dict, bool]:
 
 def get_host(uow, who) -> dict:
     with uow:
-        row = uow.repo.host_of(who.email)
+        row = uow.hosts.host_of(who.email)
     if row is None:
         raise NotFound()
     return row
@@ -121,11 +124,11 @@ def get_host(uow, who) -> dict:
 def next_free_slots(uow, who, lead: timedelta, n: int = 5) -> list[tuple]:
     """The caller's next free slots as a host: what the matcher could offer."""
     with uow:
-        host = uow.repo.host_of(who.email)
+        host = uow.hosts.host_of(who.email)
         if host is None:
             return []
-        meetings = uow.repo.meetings_of(host["id"])
-        calendar = uow.repo.calendar_of(host["id"])
+        meetings = uow.hosts.meetings_of(host["id"])
+        calendar = uow.calendars.calendar_of(host["id"])
     busy = calendar["busy"] if calendar else []
     return domain.next_free_slots(
         host, meetings, _now() + lead, n, busy=[(r.lower, r.upper) for r in busy]
@@ -137,7 +140,7 @@ def host_directory(
 ) -> list[dict]:
     """The hosts a requester may ask for by name: active and listed."""
     with uow:
-        return uow.repo.directory(query or None, field or None)
+        return uow.hosts.directory(query or None, field or None)
 
 
 def list_invitations(uow, who) -> list[dict]:
@@ -197,12 +200,12 @@ def export_person(uow, who) -> dict:
     their requests, their host profile, the invitations sent to them, and the
     requests of others that name them as who recommended them."""
     with uow:
-        host = uow.repo.host_of(who.email)
+        host = uow.hosts.host_of(who.email)
         return {
             "email": who.email,
             "requests": uow.repo.requests_of(who.email, limit=10_000),
             "host_profile": host,
-            "calendar": host and uow.repo.calendar_of(host["id"]),
+            "calendar": host and uow.calendars.calendar_of(host["id"]),
             "invitations": uow.repo.invitations(who.email, limit=10_000),
             "recommended": uow.repo.referred_by(who.email),
         }
@@ -223,9 +226,9 @@ def forget_person(uow, who) -> dict:
     counts = {"requests": 0, "host_profile": 0}
     with uow:
         rows = uow.repo.lock_requests_of(who.email)
-        host = uow.repo.host_of(who.email)
-        meetings = uow.repo.lock_live_meetings_of(host["id"]) if host else []
-        host = uow.repo.lock_host_of(who.email) if host else None
+        host = uow.hosts.host_of(who.email)
+        meetings = uow.hosts.lock_live_meetings_of(host["id"]) if host else []
+        host = uow.hosts.lock_host_of(who.email) if host else None
         referred = uow.repo.referred_by(who.email)
         found = redaction.needles(
             who.email,
@@ -256,8 +259,8 @@ def forget_person(uow, who) -> dict:
         if host:
             for match in meetings:
                 _host_leaves(uow, match)
-            uow.repo.anonymise_host(host["id"])
-            uow.repo.drop_calendar(host["id"])  # its address, password, busy times
+            uow.hosts.anonymise_host(host["id"])
+            uow.calendars.drop_calendar(host["id"])  # its address, password, busy times
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
     return counts
@@ -268,7 +271,7 @@ def _host_leaves(uow, match: dict) -> None:
     details = {"reason": LEFT}
     confirmed = match["status"] == "accepted"
     if confirmed:
-        uow.repo.withdraw(match, LEFT)
+        uow.hosts.withdraw(match, LEFT)
     else:
         uow.repo.answer(match, "decline", details)
     payload = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.intake.busy import count_between, spans
+from services.intake.calendars.busy import count_between, spans
 from shared.calendars import CHECK_DAYS
 from shared.events import iso
 

@@ -1,9 +1,9 @@
 """The intake process: the web application, and the jobs that read hosts'
 own calendars; it consumes nothing."""
 
-from services.intake import calendar_use_cases
-from services.intake.app import create_app
+from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.unit_of_work import UnitOfWork
+from services.intake.web.app import create_app
 from shared.service import Job, Runtime, Wiring
 
 REFRESH_EVERY_S = 5.0  # how often due calendars are looked for

@@ -477,7 +477,7 @@ def test_a_database_that_is_down_gives_503_not_500(settings, names):
     from psycopg_pool import ConnectionPool
 
     from devstack.ports import free_port
-    from services.intake.app import create_app
+    from services.intake.web.app import create_app
     from shared.health import Readiness
     from shared.service import Runtime
 

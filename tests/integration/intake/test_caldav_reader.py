@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import caldav
 import pytest
 
-from services.intake import busy
-from services.intake.calendar_feed import FeedError, Reader, Source
+from services.intake.calendars import busy
+from services.intake.calendars.fetch import FeedError, Source
+from services.intake.calendars.reader import Reader
 from tests import ics
 
 START = datetime(2027, 1, 1, tzinfo=UTC)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake.calendar_feed import FeedError, Reader, Source
+from services.intake.calendars.fetch import FeedError, Source
+from services.intake.calendars.reader import Reader
 from tests import ics
 from tests.feeds import FeedServer
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake import calendar_use_cases as cu
+from services.intake.calendars import use_cases as cu
 from services.intake.unit_of_work import UnitOfWork
 from shared.db import connect
 from tests import ics

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.intake import store_metrics
+from services.intake.ops import store_metrics
 from services.notifier import wiring as notifier_wiring
 from services.notifier.unit_of_work import UnitOfWork as NotifierUnitOfWork
 from shared.consumer import Consumer, replay_dead_letters

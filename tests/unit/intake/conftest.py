@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from services.intake import validation
+from services.intake import translated_schemas
 from shared.i18n import Catalogs
 
 
@@ -15,8 +15,8 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture(scope="module")
-def schemas(catalogs) -> validation.Schemas:
-    return validation.Schemas(catalogs)
+def schemas(catalogs) -> translated_schemas.Schemas:
+    return translated_schemas.Schemas(catalogs)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
-"""An in-memory unit of work for intake's use cases: the repository's rows
-in dictionaries, and an outbox that validates and records what is emitted."""
+"""An in-memory unit of work for intake's use cases: the repositories' rows
+in dictionaries (held by the FakeRepository, which the host and calendar
+repositories read too), and an outbox that validates and records what is
+emitted."""
 
 from __future__ import annotations
 
@@ -105,38 +107,6 @@ class FakeRepository:
             requester_email=domain.forgotten_email(request_id), requester_name=""
         )
 
-    # hosts
-    def host_of(self, email):
-        return next((h for h in self.hosts.values() if h["email"] == email), None)
-
-    lock_host_of = host_of
-
-    def save_host(self, who, data, locale):
-        row = self.host_of(who)
-        created = row is None
-        if created:
-            row = {"id": uuid.uuid4(), "email": who}
-            self.hosts[row["id"]] = row
-        row.update(name=data["name"], active=data["active"], locale=locale,
-                   timezone=data["timezone"])  # fmt: skip
-        return copy.deepcopy(row), created
-
-    def lock_live_meetings_of(self, host_id):
-        return [
-            {**m, "correlation_id": self.requests[m["request_id"]]["correlation_id"]}
-            for m in self.matches.values()
-            if m["host_id"] == host_id and m["status"] in LIVE_MATCH_STATUSES
-        ]
-
-    def withdraw(self, match, reason):
-        self.matches[match["id"]]["status"] = "cancelled"
-        self.requests[match["request_id"]].update(
-            status="submitted", status_reason=reason
-        )
-
-    def anonymise_host(self, host_id):
-        self.hosts[host_id].update(email=domain.forgotten_email(host_id), active=False)
-
     # answers
     def invitations(self, email, limit=100):
         return [
@@ -190,7 +160,54 @@ class FakeRepository:
             r.update(referrer_email=None, referrer_name=None)
         return rows
 
-    # hosts' own calendars
+
+class FakeHostRepository:
+    """Host profiles, on the rows of `store` (a FakeRepository)."""
+
+    def __init__(self, store: FakeRepository):
+        self.hosts = store.hosts
+        self.matches = store.matches
+        self.requests = store.requests
+
+    def host_of(self, email):
+        return next((h for h in self.hosts.values() if h["email"] == email), None)
+
+    lock_host_of = host_of
+
+    def save_host(self, who, data, locale):
+        row = self.host_of(who)
+        created = row is None
+        if created:
+            row = {"id": uuid.uuid4(), "email": who}
+            self.hosts[row["id"]] = row
+        row.update(name=data["name"], active=data["active"], locale=locale,
+                   timezone=data["timezone"])  # fmt: skip
+        return copy.deepcopy(row), created
+
+    def lock_live_meetings_of(self, host_id):
+        return [
+            {**m, "correlation_id": self.requests[m["request_id"]]["correlation_id"]}
+            for m in self.matches.values()
+            if m["host_id"] == host_id and m["status"] in LIVE_MATCH_STATUSES
+        ]
+
+    def withdraw(self, match, reason):
+        self.matches[match["id"]]["status"] = "cancelled"
+        self.requests[match["request_id"]].update(
+            status="submitted", status_reason=reason
+        )
+
+    def anonymise_host(self, host_id):
+        self.hosts[host_id].update(email=domain.forgotten_email(host_id), active=False)
+
+
+class FakeCalendarRepository:
+    """Hosts' own calendars, on the rows of `store` (a FakeRepository)."""
+
+    def __init__(self, store: FakeRepository):
+        self.calendars = store.calendars
+        self.hosts = store.hosts
+
     def calendar_of(self, host_id):
         return copy.deepcopy(self.calendars.get(host_id))
 
@@ -279,6 +296,8 @@ class FakeUnitOfWork:
 
     def __init__(self):
         self.repo = FakeRepository()
+        self.hosts = FakeHostRepository(self.repo)
+        self.calendars = FakeCalendarRepository(self.repo)
         self.reports = FakeReports()
         self.events: list = []
         self._pending: list = []

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.intake import busy
+from services.intake.calendars import busy
 from tests import ics
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -101,7 +101,7 @@ def test_nothing_but_times_is_kept():
 
 
 def test_webcal_is_https_and_only_the_server_is_shown_back():
-    from services.intake.calendar_feed import normalise_url, shown
+    from services.intake.calendars.fetch import normalise_url, shown
 
     url = normalise_url(" webcal://p01-caldav.icloud.com/published/2/MTIz ")
     assert url == "https://p01-caldav.icloud.com/published/2/MTIz"

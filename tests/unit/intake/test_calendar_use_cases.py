@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake import calendar_use_cases as cu
 from services.intake import use_cases
-from services.intake.busy import parse
-from services.intake.calendar_feed import FeedError, Read
+from services.intake.calendars import use_cases as cu
+from services.intake.calendars.busy import parse
+from services.intake.calendars.fetch import FeedError, Read
+from services.intake.calendars.vault import Vault
 from services.intake.errors import Conflict, Invalid
-from services.intake.identity import Identity
-from services.intake.vault import Vault
+from services.intake.web.identity import Identity
 from tests import ics
 from tests.unit.intake.fakes import FakeUnitOfWork
 from tests.unit.intake.test_use_cases import host_data

@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from services.intake.pages import grid_sizes, host_body, host_form_values
+from services.intake.web.forms import grid_sizes, host_body, host_form_values
 
 
 def profile(**overrides) -> dict:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake import i18n, validation
+from services.intake import validation
+from services.intake.web import language as i18n
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
 

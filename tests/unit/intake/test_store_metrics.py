@@ -1,7 +1,7 @@
 """The store-wide metrics are computed at most once per period, however
 often they are scraped."""
 
-from services.intake.store_metrics import StoreCollector
+from services.intake.ops.store_metrics import StoreCollector
 
 
 class Counting(StoreCollector):

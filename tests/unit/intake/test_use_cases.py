@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from services.intake import ops_use_cases, use_cases
+from services.intake import use_cases
 from services.intake.domain import Limits
 from services.intake.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
-from services.intake.identity import Identity
+from services.intake.ops import use_cases as ops_use_cases
+from services.intake.web.identity import Identity
 from tests.unit.intake.fakes import FakeUnitOfWork, now
 
 CAMILLE = Identity("camille@example.com")

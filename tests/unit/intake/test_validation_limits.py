@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.intake import i18n, validation
+from services.intake import validation
+from services.intake.web import language as i18n
 from shared import payloads
 from tests.unit.intake.test_messages import (
     NOW,

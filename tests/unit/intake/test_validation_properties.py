@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.intake import validation
+from services.intake import bodies, validation
 from shared import payloads
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
@@ -35,7 +35,7 @@ def assert_refused(body: dict, field: str) -> None:
 
 @st.composite
 def valid_requests(draw):
-    duration = draw(st.sampled_from(validation.DURATIONS))
+    duration = draw(st.sampled_from(bodies.DURATIONS))
     windows = []
     for _ in range(draw(st.integers(1, 5))):
         start = NOW + timedelta(minutes=draw(st.integers(1, 59 * 24 * 60)))
@@ -98,7 +98,7 @@ def test_a_language_outside_iso_639_1_is_refused(body, language):
 @given(
     valid_requests(),
     st.text(min_size=1, max_size=20).filter(
-        lambda k: k not in validation.RequestIn().fields
+        lambda k: k not in bodies.RequestIn().fields
     ),
 )
 def test_an_unknown_key_is_refused(body, key):

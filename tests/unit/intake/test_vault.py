@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.intake.vault import Unreadable, Vault
+from services.intake.calendars.vault import Unreadable, Vault
 
 SECRET = {"url": "https://calendar.example.com/private-abc123/basic.ics",
           "username": None, "password": None}  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 from babel import Locale
 from flask import current_app, g, request
 
-from services.intake.validation import Schemas
+from services.intake.translated_schemas import Schemas
 from shared.i18n import DEFAULT, LANGUAGES, Catalogs
 from shared.statuses import DAY_LABELS, FORMAT_LABELS, STATUS_LABELS
 
@@ -30,7 +30,7 @@ def catalogs() -> Catalogs:
 
 
 def schemas() -> Schemas:
-    """The app's schemas, one instance per language (`validation.Schemas`)."""
+    """The app's schemas, one instance per language (`translated_schemas`)."""
     return current_app.extensions["schemas"]
 
 

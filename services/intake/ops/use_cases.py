@@ -1,7 +1,8 @@
 """What ops do from intake's dashboard and its JSON API: read the pipeline's
 figures, ask for a dead letter's replay, ask for failed mail to be retried.
 
-Each takes a unit of work (`uow.reports` for the reads) and knows no HTTP.
+Each takes a unit of work (`uow.reports` and `uow.listings` for the reads)
+and knows no HTTP.
 """
 
 from __future__ import annotations
@@ -11,41 +12,11 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from services.intake.errors import Conflict, NotFound
-from services.intake.reports import PAGE_SIZE
+from services.intake.ops import exports
+from services.intake.ops.listings import PAGE_SIZE
 from shared.events import iso
 
 SCARCITY_WEEKS = 4  # the window of demand behind and of capacity ahead
-REQUEST_COLUMNS = (
-    "id",
-    "field",
-    "status",
-    "status_reason",
-    "format",
-    "attempts",
-    "created_at",
-    "proposed_at",
-    "confirmed_at",
-)
-MATCH_COLUMNS = (
-    "id",
-    "request_id",
-    "field",
-    "status",
-    "decline_reason",
-    "host_id",
-    "exact_field",
-    "format",
-    "starts_at",
-    "ends_at",
-    "created_at",
-    "responded_at",
-    "attempts",
-)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PERSONAL_COLUMNS = {
-    "requests": ("requester_name", "requester_email"),
-    "matches": ("requester_name", "requester_email", "host_name", "host_email"),
-}
 
 
 def summary(uow, taxonomy, calendar_stale_after: timedelta) -> dict:
@@ -125,7 +96,7 @@ def _outage(row: dict | None) -> dict | None:
 
 def requests_page(uow, status: str | None, field: str | None, page: int) -> dict:
     with uow:
-        found = uow.reports.requests_page(status, field, page)
+        found = uow.listings.requests_page(status, field, page)
     dates = ("created_at", "proposed_at", "confirmed_at")
     return {
         "page": page,
@@ -250,9 +221,9 @@ def export(uow, table: str, filters: dict, personal: bool) -> tuple[tuple, list]
     emails only when `personal`."""
     with uow:
         read = (
-            uow.reports.export_requests
+            uow.listings.export_requests
             if table == "requests"
-            else uow.reports.export_matches
+            else uow.listings.export_matches
         )
         rows = read(
             filters.get("status"),
@@ -261,21 +232,7 @@ def export(uow, table: str, filters: dict, personal: bool) -> tuple[tuple, list]
             filters.get("until"),
             personal,
         )
-    columns = REQUEST_COLUMNS if table == "requests" else MATCH_COLUMNS
-    if personal:
-        columns += PERSONAL_COLUMNS[table]
-    return columns, [[_cell(r[c]) for c in columns] for r in rows]
-
-
-def _cell(value):
-    """One CSV cell; text a spreadsheet would read as a formula is quoted."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
+    return exports.table(table, rows, personal)
 
 
 def trend(uow, weeks: int) -> list[dict]:
@@ -300,7 +257,7 @@ def feedback(uow) -> list[dict]:
 
 def hosts_page(uow, view: str, page: int) -> dict:
     with uow:
-        found = uow.reports.hosts_page(view, page)
+        found = uow.listings.hosts_page(view, page)
     return {
         "view": view,
         "page": page,

@@ -12,9 +12,9 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 
 from services.intake import use_cases, validation
-from services.intake.edge import unit_of_work
 from services.intake.errors import Conflict, NotFound
-from services.intake.i18n import locale, schemas
+from services.intake.web.edge import unit_of_work
+from services.intake.web.language import locale, schemas
 from shared import links
 
 bp = Blueprint("links", __name__)

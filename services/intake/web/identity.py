@@ -103,6 +103,12 @@ def require() -> Identity:
     return who
 
 
+def require_ops() -> None:
+    """Only members of the group `ops` (401 for nobody, 403 for the others)."""
+    if not require().is_ops:
+        raise Forbidden()
+
+
 def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):

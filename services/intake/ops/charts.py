@@ -1,10 +1,97 @@
-"""Small server-drawn SVG charts (no JavaScript, no CDN)."""
+"""The dashboard's charts: which figures each one shows, its words in the
+reader's language, drawn as small SVG on the server (no JavaScript, no CDN)."""
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from services.intake.web.language import field_label, gettext, status_label
+from shared.i18n import N_
+
 COLOURS = ("#123c69", "#ac3b61", "#3a7d44", "#e0a100", "#5b5f97")
+
+
+def dashboard(view: dict) -> dict[str, Markup]:
+    """Every chart of the dashboard, from its view (`read_dashboard`)."""
+    s, lag = view["summary"], view["lag"]
+    demand = sorted(
+        (
+            (field_label(k), v["monthly_capacity"], v["open_requests"])
+            for k, v in s["fields"].items()
+            if v["monthly_capacity"] or v["open_requests"]
+        ),
+        key=lambda x: -x[2],
+    )[:15]
+    return {
+        "funnel": bars(
+            gettext("Funnel: requests that reached each stage"),
+            [(status_label(k), v) for k, v in s["funnel"].items()],
+        ),
+        "times": times_chart(s),
+        "supply": paired(
+            gettext("Supply and demand by field"),
+            demand,
+            (gettext("monthly capacity"), gettext("open requests")),
+        ),
+        "waitlist": bars(
+            gettext("Waitlist by field"),
+            [(field_label(k), v) for k, v in s["waitlist_by_field"].items()],
+            colour=COLOURS[1],
+        ),
+        "utilisation": bars(
+            gettext("Host utilisation this month"),
+            [
+                (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
+                for h in view["busiest"]["hosts"][:15]
+            ],
+            unit=" %",
+            colour=COLOURS[3],
+        ),
+        "trend": columns(
+            gettext("Requests, proposals and confirmations per week"),
+            [
+                (w["week"][-3:], (w["requests"], w["proposals"], w["confirmations"]))
+                for w in view["trend"]
+            ],
+            (gettext("requests"), gettext("proposals"), gettext("confirmations")),
+        ),
+        "lag": bars(
+            gettext("Consumer lag"),
+            lag_by_topic(lag) if isinstance(lag, list) else [],
+            colour=COLOURS[4],
+        ),
+    }
+
+
+def times_chart(s: dict) -> Markup:
+    """p50 and p95 to proposal and to confirmation, in the unit that reads best."""
+    values = [
+        (f"{gettext(label)} {q}", s[key][q] or 0)
+        for label, key in (
+            (N_("to proposal"), "time_to_proposal_s"),
+            (N_("to confirmation"), "time_to_confirmation_s"),
+        )
+        for q in ("p50", "p95")
+    ]
+    top = max(v for _, v in values)
+    divisor, unit = (
+        (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
+    )
+    return bars(
+        gettext("Time to proposal and to confirmation"),
+        [(label, round(v / divisor, 1)) for label, v in values],
+        unit=unit,
+        colour=COLOURS[2],
+    )
+
+
+def lag_by_topic(rows: list[dict]) -> list[tuple[str, int]]:
+    """The chart sums partitions; /ops/api/consumers keeps them apart."""
+    total: dict[str, int] = {}
+    for r in rows:
+        key = f"{r['group']} · {r['topic']}"
+        total[key] = total.get(key, 0) + r["lag"]
+    return list(total.items())
 
 
 def bars(

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from kafka import TopicPartition
 from kafka.errors import CoordinatorNotAvailableError
 
 from shared import kafka as kafka_clients
 from shared import topics
+
+log = logging.getLogger(__name__)
+
+
+def lag_or_unavailable(bootstrap, names) -> list[dict] | dict:
+    """The consumer lag, or, while the broker cannot be reached, why not
+    (the dashboard still answers)."""
+    try:
+        return consumer_lag(bootstrap, names)
+    except Exception as exc:
+        log.warning("consumer lag unavailable: %r", exc)
+        return {"error": f"Kafka unavailable: {type(exc).__name__}"}
 
 
 def consumer_lag(bootstrap, names) -> list[dict]:

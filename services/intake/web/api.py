@@ -6,16 +6,12 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from services.intake import (
-    calendar_use_cases,
-    identity,
-    use_cases,
-    validation,
-    views,
-)
-from services.intake.edge import calendars, limits, parse_id, taxonomy, unit_of_work
+from services.intake import bodies, use_cases, validation, views
+from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.errors import Invalid
-from services.intake.i18n import locale, schemas
+from services.intake.web import identity
+from services.intake.web.edge import calendars, limits, parse_id, taxonomy, unit_of_work
+from services.intake.web.language import locale, schemas
 from shared.i18n import N_
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -88,7 +84,7 @@ def get_calendar():
 @identity.login_required
 def put_calendar():
     data = validation.load_simple(
-        validation.CalendarIn, body(), schemas=schemas(), lang=locale()
+        bodies.CalendarIn, body(), schemas=schemas(), lang=locale()
     )
     row, spans = calendar_use_cases.connect_calendar(
         unit_of_work(), calendars(), identity.current(), data
@@ -163,7 +159,7 @@ def get_request(request_id):
 @identity.login_required
 def cancel_request(request_id):
     data = validation.load_simple(
-        validation.CancelIn, body(), schemas=schemas(), lang=locale()
+        bodies.CancelIn, body(), schemas=schemas(), lang=locale()
     )
     row = use_cases.cancel_request(
         unit_of_work(), identity.current(), parse_id(request_id), data["reason"]

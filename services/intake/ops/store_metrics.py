@@ -14,7 +14,7 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 
-from services.intake.reports import Reports
+from services.intake.ops.reports import Reports
 
 log = logging.getLogger(__name__)
 HISTOGRAMS = (

@@ -1,4 +1,7 @@
-"""The intake web application: intranet pages, JSON API, email-link pages."""
+"""The intake web application, `create_app`: its blueprints (the intranet
+pages, the JSON API, the email-link pages, ops), the words of its
+templates, and the answer each error gets (a use case's refusal has no
+HTTP status: here it gets one)."""
 
 from __future__ import annotations
 
@@ -8,19 +11,19 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from services.intake import (
+from services.intake import errors, translated_schemas, validation
+from services.intake.calendars import use_cases as calendar_use_cases
+from services.intake.ops import mail_viewer, store_metrics
+from services.intake.ops import routes as ops
+from services.intake.web import (
     api,
-    calendar_use_cases,
-    errors,
-    i18n,
+    email_links,
+    host_pages,
     identity,
-    links,
+    language,
     openapi,
-    ops,
     pages,
     security,
-    store_metrics,
-    validation,
 )
 from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
@@ -63,7 +66,7 @@ MESSAGES = {
 
 def message(code: str, **values) -> str:
     """The message of `code` in the reader's language, `values` filled in."""
-    text = i18n.gettext(MESSAGES[code])
+    text = language.gettext(MESSAGES[code])
     return text.format(**values) if values else text
 
 
@@ -97,7 +100,8 @@ def error(status: int, code: str, text: str):
 
 
 def create_app(rt) -> Flask:
-    app = Flask(__name__)
+    # named after the package: its templates/ and static/ are the app's
+    app = Flask("services.intake")
     app.config.update(
         SECRET_KEY=rt.settings.secret_key,
         MAX_CONTENT_LENGTH=rt.settings.max_body_bytes,
@@ -107,7 +111,7 @@ def create_app(rt) -> Flask:
     app.extensions["runtime"] = rt
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
     app.extensions["catalogs"] = Catalogs()
-    app.extensions["schemas"] = validation.Schemas(app.extensions["catalogs"])
+    app.extensions["schemas"] = translated_schemas.Schemas(app.extensions["catalogs"])
     app.extensions["calendars"] = calendar_use_cases.Calendars.from_settings(
         rt.settings
     )
@@ -120,8 +124,10 @@ def create_app(rt) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(links.bp)
+    app.register_blueprint(host_pages.bp)
+    app.register_blueprint(email_links.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(mail_viewer.bp)
     register_errors(app)
     security.install(app)
     app.add_url_rule(
@@ -143,21 +149,21 @@ def install_words(app: Flask) -> None:
     env.add_extension("jinja2.ext.do")
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
     env.globals.update(
-        locale=i18n.locale,
-        status_label=i18n.status_label,
-        format_label=i18n.format_label,
-        day_label=i18n.day_label,
-        language_name=i18n.language_name,
-        language_label=i18n.language_label,
-        field_label=i18n.field_label,
-        when=i18n.when,
-        reason_label=i18n.reason_label,
+        locale=language.locale,
+        status_label=language.status_label,
+        format_label=language.format_label,
+        day_label=language.day_label,
+        language_name=language.language_name,
+        language_label=language.language_label,
+        field_label=language.field_label,
+        when=language.when,
+        reason_label=language.reason_label,
         calendar_failure=lambda code: FAILURES.get(code or "", ""),
-        calendar_kind_label=lambda kind: i18n.gettext(KIND_LABELS[kind]),
+        calendar_kind_label=lambda kind: language.gettext(KIND_LABELS[kind]),
     )
-    env.filters["field_label_of"] = i18n.field_label
+    env.filters["field_label_of"] = language.field_label
 
 
 def register_errors(app: Flask) -> None:
@@ -174,7 +180,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(errors.Invalid)
     def invalid(exc):
-        errors = validation.flatten(i18n.translated(exc.errors))
+        errors = validation.flatten(language.translated(exc.errors))
         if wants_json():
             return jsonify(errors=errors), 422
         text = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())

@@ -1,31 +1,25 @@
-"""Reading a host's calendar over the network: an iCalendar subscription
-address over HTTP(S), or a CalDAV calendar with the `caldav` client.
+"""What every read of a calendar over the network shares: the guarded
+session it goes through, what it gives (`Read`) and why it fails
+(`FeedError`).
 
 Every request goes through one guarded `requests` session
 (`requests-hardened`): the name is resolved once, the address refused if
 it is loopback, private, link-local or otherwise not public (unless
 CALENDAR_ALLOW_PRIVATE_ADDRESSES=on), and the connection made to that very
 address; each redirect is checked the same way, at most `MAX_REDIRECTS` of
-them. A read stops at CALENDAR_TIMEOUT and CALENDAR_MAX_BYTES. Validators
-(ETag, Last-Modified; a CalDAV calendar's CTag) make an unchanged calendar
-cost one short answer. No address or password is ever logged.
+them. A read stops at CALENDAR_TIMEOUT and CALENDAR_MAX_BYTES. No address
+or password is ever logged.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
 from requests_hardened import Config, Manager
-from requests_hardened.ip_filter import InvalidIPAddress
 
-from services.intake import busy
-
-log = logging.getLogger(__name__)
 MAX_REDIRECTS = 3
 USER_AGENT = "matchmaker-calendar/1"
 _CHUNK = 64 * 1024
@@ -73,7 +67,9 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
-class Reader:
+class Guard:
+    """The guarded sessions of every read, within its time and size."""
+
     def __init__(self, *, timeout_s: float, max_bytes: int, allow_private: bool):
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
@@ -117,62 +113,6 @@ class Reader:
         response._content = b"".join(chunks)  # what `requests` reads it into
         response._content_consumed = True
         return response
-
-    def read(
-        self,
-        source: Source,
-        start: datetime,
-        end: datetime,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> Read:
-        try:
-            if source.kind == "caldav":
-                return self._read_caldav(source, start, end, etag)
-            return self._read_ics(source, etag, last_modified)
-        except FeedError:
-            raise
-        except InvalidIPAddress:
-            raise FeedError("refused_address") from None
-        except requests.TooManyRedirects:
-            raise FeedError("too_many_redirects") from None
-        except requests.Timeout:
-            raise FeedError("timeout") from None
-        except (requests.RequestException, ValueError):  # ValueError: an odd name
-            raise FeedError("unreachable") from None
-
-    def _read_caldav(self, source: Source, start, end, etag) -> Read:
-        from services.intake import caldav_feed
-
-        try:
-            return caldav_feed.read(self, source, start, end, etag)
-        except (FeedError, requests.RequestException):
-            raise
-        except Exception as exc:  # a server's odd answer the client cannot take
-            log.warning("a CalDAV answer could not be read: %s", type(exc).__name__)
-            raise FeedError("http_error") from None
-
-    def _read_ics(self, source: Source, etag: str | None, last_modified) -> Read:
-        url = source.url
-        headers = {"Accept": "text/calendar, */*;q=0.5"}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        auth = (source.username, source.password or "") if source.username else None
-        with self.session() as session:
-            response = session.get(url, headers=headers, auth=auth)
-        if response.status_code == 304:
-            return Read(None, etag, last_modified)
-        check_status(response.status_code)
-        validators = (
-            response.headers.get("ETag"),
-            response.headers.get("Last-Modified"),
-        )
-        try:
-            return Read([busy.parse(response.content)], *validators)
-        except busy.NotICalendar:
-            raise FeedError("not_icalendar") from None
 
 
 def check_status(status: int) -> None:

@@ -1,5 +1,5 @@
 """Reading a CalDAV calendar with the `caldav` client, through the guarded
-session of `calendar_feed` (every request, redirects included, checked).
+session of `fetch` (every request, redirects included, checked).
 
 The calendar's CTag (or sync token) says whether anything changed since
 the last read; if it did, a free-busy query is asked first (RFC 4791
@@ -16,23 +16,25 @@ from caldav.elements import dav
 from caldav.elements.base import ValuedBaseElement
 from caldav.lib import error
 
-from services.intake import busy
-from services.intake.calendar_feed import FeedError, Read
+from services.intake.calendars import busy
+from services.intake.calendars.fetch import FeedError, Guard, Read, Source
 
 
 class GetCTag(ValuedBaseElement):
     tag = "{http://calendarserver.org/ns/}getctag"
 
 
-def read(reader, source, start: datetime, end: datetime, etag: str | None) -> Read:
+def read(
+    guard: Guard, source: Source, start: datetime, end: datetime, etag: str | None
+) -> Read:
     client = caldav.DAVClient(
         url=source.url,
         username=source.username,
         password=source.password,
         auth_type="basic",  # at once, not after a 401: one round trip less
-        timeout=reader.timeout_s,
+        timeout=guard.timeout_s,
     )
-    client.session = reader.session()
+    client.session = guard.session()
     try:
         calendar = client.calendar(url=source.url)
         version = _version(calendar)

@@ -2,11 +2,12 @@
 the two jobs (read the calendars that are due; tell the hosts whose
 calendar could not be read for CALENDAR_STALE_AFTER).
 
-A calendar is read outside any transaction (the network is slow), then
-what it gave is stored in one. A read that fails keeps the last good busy
-times; the matcher goes on with them. HostBusyChanged tells the matcher
-when the busy times change; HostCalendarStale has the notifier email the
-host, once per failure.
+Each takes a unit of work (`uow.calendars` for the calendars' rows,
+`uow.hosts` for their hosts) and knows no HTTP. A calendar is read outside
+any transaction (the network is slow), then what it gave is stored in one.
+A read that fails keeps the last good busy times; the matcher goes on with
+them. HostBusyChanged tells the matcher when the busy times change;
+HostCalendarStale has the notifier email the host, once per failure.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.intake import busy
-from services.intake.calendar_feed import (
+from services.intake.calendars import busy
+from services.intake.calendars.fetch import (
     FeedError,
     Read,
-    Reader,
     Source,
     normalise_url,
     shown,
 )
+from services.intake.calendars.reader import Reader
+from services.intake.calendars.vault import Unreadable, Vault
 from services.intake.errors import Conflict, Invalid, NotFound
-from services.intake.vault import Unreadable, Vault
 from shared.calendars import FAILURES
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def refused(code: str) -> Invalid:
 
 
 def _host(uow, who) -> dict:
-    host = uow.repo.host_of(who.email)
+    host = uow.hosts.host_of(who.email)
     if host is None:
         raise Conflict("no_host_profile")
     return host
@@ -97,7 +98,7 @@ def _host(uow, who) -> dict:
 def get_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
     """The caller's calendar connection (no secret) and its busy times."""
     with uow:
-        row = uow.repo.calendar_of(_host(uow, who)["id"])
+        row = uow.calendars.calendar_of(_host(uow, who)["id"])
     if row is None:
         raise NotFound()
     return row, busy.spans(row["busy"])
@@ -118,7 +119,7 @@ def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
         raise refused(outcome.error)
     with uow:
         host = _host(uow, who)
-        uow.repo.save_calendar(
+        uow.calendars.save_calendar(
             host["id"],
             kind=source.kind,
             secret=cal.vault.seal(
@@ -133,7 +134,7 @@ def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
             next_at=now + cal.refresh,
         )
         _store(uow, cal, outcome, now, always_tell=True)
-        row = uow.repo.calendar_of(host["id"])
+        row = uow.calendars.calendar_of(host["id"])
     return row, busy.spans(row["busy"])
 
 
@@ -141,16 +142,16 @@ def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
     """Read the caller's calendar now, in full; the reason if it fails."""
     with uow:
         host = _host(uow, who)
-        row = uow.repo.calendar_of(host["id"])
+        row = uow.calendars.calendar_of(host["id"])
     if row is None:
         raise NotFound()
     now = cal.clock()
     outcome = _read_row(cal, {**row, "timezone": host["timezone"]}, now, full=True)
     with uow:
-        if uow.repo.lock_calendar(host["id"]) is None:
+        if uow.calendars.lock_calendar(host["id"]) is None:
             raise NotFound()  # disconnected meanwhile
         _store(uow, cal, outcome, now)
-        row = uow.repo.calendar_of(host["id"])
+        row = uow.calendars.calendar_of(host["id"])
     if outcome.error:
         raise refused(outcome.error)
     return row, busy.spans(row["busy"])
@@ -159,7 +160,7 @@ def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
 def disconnect_calendar(uow, who) -> None:
     with uow:
         host = _host(uow, who)
-        if not uow.repo.drop_calendar(host["id"]):
+        if not uow.calendars.drop_calendar(host["id"]):
             raise NotFound()
         uow.outbox().emit("HostBusyChanged", host["id"], {"host_id": host["id"]})
 
@@ -176,13 +177,15 @@ def refresh_due(uow, cal: Calendars) -> dict:
         while time.monotonic() < deadline:
             now = cal.clock()
             with uow:
-                due = uow.repo.claim_due_calendars(now, now + cal.refresh, CLAIM_BATCH)
+                due = uow.calendars.claim_due_calendars(
+                    now, now + cal.refresh, CLAIM_BATCH
+                )
             if not due:
                 break
             reads = pool.map(_read_row, [cal] * len(due), due, [now] * len(due))
             for outcome in reads:
                 with uow:
-                    locked = uow.repo.lock_calendar(outcome.host_id)
+                    locked = uow.calendars.lock_calendar(outcome.host_id)
                     if locked is None or locked["connected_at"] != outcome.connected_at:
                         continue  # disconnected, or connected anew, while being read
                     counts[_store(uow, cal, outcome, now)] += 1
@@ -195,9 +198,9 @@ def flag_stale(uow, cal: Calendars) -> int:
     (HostCalendarStale); ops see them on the dashboard."""
     now = cal.clock()
     with uow:
-        rows = uow.repo.stale_calendars(now - cal.stale_after)
+        rows = uow.calendars.stale_calendars(now - cal.stale_after)
         for row in rows:
-            uow.repo.calendar_stale_told(row["host_id"], now)
+            uow.calendars.calendar_stale_told(row["host_id"], now)
             uow.outbox().emit(
                 "HostCalendarStale",
                 row["host_id"],
@@ -265,15 +268,15 @@ def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcom
 def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str:
     host_id = outcome.host_id
     if outcome.error:
-        uow.repo.calendar_failed(host_id, outcome.error, now)
+        uow.calendars.calendar_failed(host_id, outcome.error, now)
         return "failed"
     if outcome.spans is None:
-        uow.repo.calendar_unchanged(host_id, now)
+        uow.calendars.calendar_unchanged(host_id, now)
         return "unchanged"
     spans = outcome.spans
     if outcome.read.free_busy:  # the host's copies of their accepted meetings
-        spans = busy.without(spans, uow.repo.accepted_meetings_of(host_id))
-    changed = uow.repo.store_busy(
+        spans = busy.without(spans, uow.calendars.accepted_meetings_of(host_id))
+    changed = uow.calendars.store_busy(
         host_id,
         spans,
         until=now + cal.horizon,

@@ -1,0 +1,172 @@
+"""What a body may hold: the marshmallow schemas of intake's API and
+forms, every field bounded. The checks that need the taxonomy or the clock
+follow in `validation.py`; `translated_schemas.py` holds each schema once
+per language."""
+
+from __future__ import annotations
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from shared.calendars import KINDS as CALENDAR_KINDS
+from shared.i18n import N_
+from shared.payloads import (
+    Person,
+    WeeklySlot,
+    Window,
+    language,
+    one_line,
+    text,
+    time_zone,
+    unique,
+)
+from shared.statuses import FORMATS
+
+DURATIONS = (30, 45, 60)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def languages_field():
+    return fields.List(
+        fields.String(validate=language),
+        required=True,
+        validate=[validate.Length(1, 10), unique],
+    )
+
+
+class RequestIn(Strict):
+    name = one_line(1, 120, required=True)
+    field = one_line(1, 64, required=True)
+    goal = text(3, 2000, required=True)
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    duration_minutes = fields.Integer(
+        required=True, strict=True, validate=validate.OneOf(DURATIONS)
+    )
+    languages = languages_field()
+    site = one_line(1, 120, allow_none=True, load_default=None)
+    timezone = fields.String(
+        required=True, validate=[validate.Length(1, 64), time_zone]
+    )
+    related_ok = fields.Boolean(load_default=True)
+    availability = fields.List(
+        fields.Nested(Window, unknown=RAISE),
+        required=True,
+        validate=validate.Length(1, 20),
+    )
+    referrer = fields.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
+    preferred_host = fields.UUID(allow_none=True, load_default=None)
+
+    @validates_schema
+    def site_for_in_person(self, data, **_):
+        if data.get("format") == "in_person" and not data.get("site"):
+            raise ValidationError(N_("Needed for an in-person meeting."), "site")
+
+
+class HostIn(Strict):
+    name = one_line(1, 120, required=True)
+    fields_ = fields.List(
+        one_line(1, 64),
+        required=True,
+        data_key="fields",
+        validate=[validate.Length(1, 10), unique],
+    )
+    languages = languages_field()
+    formats = fields.List(
+        fields.String(validate=validate.OneOf(FORMATS)),
+        required=True,
+        validate=[validate.Length(1, 3), unique],
+    )
+    site = one_line(1, 120, allow_none=True, load_default=None)
+    timezone = fields.String(
+        required=True, validate=[validate.Length(1, 64), time_zone]
+    )
+    durations = fields.List(
+        fields.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
+        required=True,
+        validate=[validate.Length(1, 3), unique],
+    )
+    monthly_capacity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(0, 20)
+    )
+    weekly_availability = fields.List(
+        fields.Nested(WeeklySlot, unknown=RAISE),
+        required=True,
+        validate=validate.Length(0, 28),
+    )
+    unavailable = fields.List(
+        fields.Nested(Window, unknown=RAISE),
+        load_default=list,
+        validate=validate.Length(0, 50),
+    )
+    active = fields.Boolean(load_default=True)
+    listed = fields.Boolean(load_default=False)
+    paused_until = fields.Date(allow_none=True, load_default=None)
+
+    @validates_schema
+    def site_for_in_person(self, data, **_):
+        if "in_person" in data.get("formats", []) and not data.get("site"):
+            raise ValidationError(N_("Needed for an in-person meeting."), "site")
+
+
+class AcceptIn(Strict):
+    location = one_line(0, 500, allow_none=True, load_default=None)
+    note = text(0, 2000, allow_none=True, load_default=None)
+
+
+class DeclineIn(Strict):
+    reason = text(0, 1000, allow_none=True, load_default=None)
+
+
+class CancelIn(Strict):
+    reason = text(0, 1000, allow_none=True, load_default=None)
+
+
+class RetryMailIn(Strict):
+    """Which failed mail ops send again: every one, or of one kind, queued
+    in a time range."""
+
+    kind = one_line(1, 64, allow_none=True, load_default=None)
+    since = fields.AwareDateTime(allow_none=True, load_default=None)
+    until = fields.AwareDateTime(allow_none=True, load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **_):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError(N_("The start must be before the end."), "until")
+
+
+class CalendarIn(Strict):
+    """A host's own calendar: an iCalendar subscription address, or a CalDAV
+    calendar's address with a user name and an application password."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(CALENDAR_KINDS))
+    url = one_line(1, 2000, required=True)
+    username = one_line(1, 200, allow_none=True, load_default=None)
+    password = one_line(1, 500, allow_none=True, load_default=None)
+
+    @validates_schema
+    def complete(self, data, **_):
+        scheme = data["url"].strip().split(":", 1)[0].lower()
+        if scheme not in ("http", "https", "webcal") or "://" not in data["url"]:
+            raise ValidationError(
+                N_("Must be an address starting with https://, http:// or webcal://."),
+                "url",
+            )
+        if data["kind"] == "caldav" and not (data["username"] and data["password"]):
+            raise ValidationError(
+                N_("A CalDAV calendar needs a user name and a password."), "password"
+            )
+
+
+# every schema, each held once per language by translated_schemas.Schemas
+SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn)

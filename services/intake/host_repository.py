@@ -1,0 +1,106 @@
+"""What intake's use cases read and write of hosts: their profiles in
+`hosts` and the meetings they hold, all of it SQL on the unit of work's
+connection (`uow.hosts`). A meeting withdrawn when its host leaves goes
+through `shared.lifecycle`, like every change of a match's status."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.intake import domain
+from services.intake.repository import jsonb
+from shared import lifecycle
+from shared.statuses import LIVE_SQL
+
+
+class HostRepository:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def host_of(self, email: str) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE email = %s", (email,)
+        ).fetchone()
+
+    def save_host(self, who: str, data: dict, locale: str) -> tuple[dict, bool]:
+        """Create or replace the profile of `who`; (row, created). A first save
+        racing another keeps the id of whichever inserted first."""
+        row = self.conn.execute(
+            "INSERT INTO hosts (id, email, name, fields, languages, formats, site,"
+            " timezone, durations, monthly_capacity, weekly_availability, unavailable,"
+            " active, locale, listed, paused_until)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name,"
+            " fields = EXCLUDED.fields, languages = EXCLUDED.languages,"
+            " formats = EXCLUDED.formats, site = EXCLUDED.site,"
+            " timezone = EXCLUDED.timezone, durations = EXCLUDED.durations,"
+            " monthly_capacity = EXCLUDED.monthly_capacity,"
+            " weekly_availability = EXCLUDED.weekly_availability,"
+            " unavailable = EXCLUDED.unavailable, active = EXCLUDED.active,"
+            " locale = EXCLUDED.locale, listed = EXCLUDED.listed,"
+            " paused_until = EXCLUDED.paused_until, updated_at = now()"
+            " RETURNING *, (xmax = 0) AS inserted",
+            (uuid.uuid4(), who, data["name"], data["fields_"], data["languages"],
+             data["formats"], data["site"], data["timezone"], data["durations"],
+             data["monthly_capacity"], jsonb(data["weekly_availability"]),
+             jsonb(domain.windows(data["unavailable"])), data["active"], locale,
+             data["listed"], data["paused_until"]),
+        ).fetchone()  # fmt: skip
+        return row, row["inserted"]
+
+    def directory(
+        self, query: str | None, field: str | None, limit: int = 200
+    ) -> list[dict]:
+        """Active hosts who agreed to be listed, by name, matching `query`
+        (in their name) and `field` (one of theirs), if given."""
+        return self.conn.execute(
+            "SELECT id, name, fields FROM hosts WHERE listed AND active"
+            " AND (%(q)s::text IS NULL OR name ILIKE '%%' || %(q)s || '%%')"
+            " AND (%(f)s::text IS NULL OR %(f)s = ANY(fields))"
+            " ORDER BY name, id LIMIT %(limit)s",
+            {"q": query, "f": field, "limit": limit},
+        ).fetchall()
+
+    def meetings_of(self, host_id) -> list[dict]:
+        """The host's proposed and accepted meetings still to come."""
+        return self.conn.execute(
+            "SELECT starts_at, ends_at, month FROM matches"
+            f" WHERE host_id = %s AND status IN {LIVE_SQL} AND ends_at > now()",
+            (host_id,),
+        ).fetchall()
+
+    def lock_host_of(self, email: str) -> dict | None:
+        return self.conn.execute(
+            "SELECT * FROM hosts WHERE email = %s FOR UPDATE", (email,)
+        ).fetchone()
+
+    def lock_live_meetings_of(self, host_id) -> list[dict]:
+        """The host's proposed and accepted meetings, locked in the one order
+        (their requests, then the matches; the host row after, by the caller)."""
+        live = f"SELECT request_id FROM matches WHERE host_id = %s AND status IN {LIVE_SQL}"
+        self.conn.execute(
+            f"SELECT id FROM requests WHERE id IN ({live}) ORDER BY id FOR UPDATE",
+            (host_id,),
+        )
+        return self.conn.execute(
+            "SELECT m.*, r.correlation_id FROM matches m JOIN requests r"
+            f" ON r.id = m.request_id WHERE m.host_id = %s AND m.status IN {LIVE_SQL}"
+            " ORDER BY m.id FOR UPDATE OF m",
+            (host_id,),
+        ).fetchall()
+
+    def withdraw(self, match: dict, reason: str) -> None:
+        lifecycle.withdraw(self.conn, match["id"], match["request_id"], reason)
+
+    def anonymise_host(self, host_id) -> None:
+        self.conn.execute(
+            "UPDATE hosts SET email = %s, name = '', site = NULL, active = false,"
+            " weekly_availability = '[]', unavailable = '[]', updated_at = now()"
+            " WHERE id = %s",
+            (domain.forgotten_email(host_id), host_id),
+        )
+        self.conn.execute(  # what they wrote to requesters
+            "UPDATE matches SET location = NULL, note = NULL, decline_reason = NULL"
+            " WHERE host_id = %s",
+            (host_id,),
+        )

@@ -1,0 +1,33 @@
+"""The dashboard's figures: one view, its store reads in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from services.intake.ops import use_cases
+
+LATEST = 20  # dead letters and failed emails shown
+FEEDBACK_ROWS = 24
+TREND_WEEKS = 12
+
+
+def read_dashboard(
+    uow, taxonomy, calendar_stale_after: timedelta, read_lag: Callable
+) -> dict:
+    """Everything the dashboard shows. The consumer lag is read from Kafka
+    first (`read_lag`), outside the transaction; then every read of the
+    store joins one unit of work."""
+    lag = read_lag()
+    with uow:
+        return {
+            "summary": use_cases.summary(uow, taxonomy, calendar_stale_after),
+            "backlog": use_cases.outbox_backlog(uow),
+            "dead_letters": use_cases.dead_letters(uow, limit=LATEST),
+            "failed_mail": use_cases.failed_mail(uow, limit=LATEST),
+            "trend": use_cases.trend(uow, TREND_WEEKS),
+            "busiest": use_cases.hosts_page(uow, "busiest", 1),
+            "idle": use_cases.hosts_page(uow, "idle", 1),
+            "feedback": use_cases.feedback(uow)[:FEEDBACK_ROWS],
+            "lag": lag,
+        }

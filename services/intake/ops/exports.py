@@ -1,0 +1,68 @@
+"""The CSV exports of `requests` and `matches`: their columns, each cell
+as a spreadsheet should read it (text that would be a formula is quoted),
+and the file's text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+REQUEST_COLUMNS = (
+    "id",
+    "field",
+    "status",
+    "status_reason",
+    "format",
+    "attempts",
+    "created_at",
+    "proposed_at",
+    "confirmed_at",
+)
+MATCH_COLUMNS = (
+    "id",
+    "request_id",
+    "field",
+    "status",
+    "decline_reason",
+    "host_id",
+    "exact_field",
+    "format",
+    "starts_at",
+    "ends_at",
+    "created_at",
+    "responded_at",
+    "attempts",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PERSONAL_COLUMNS = {
+    "requests": ("requester_name", "requester_email"),
+    "matches": ("requester_name", "requester_email", "host_name", "host_email"),
+}
+
+
+def table(name: str, rows: list[dict], personal: bool) -> tuple[tuple, list]:
+    """The header and the cells of the export of table `name` (`requests` or
+    `matches`); names and emails only when `personal`."""
+    columns = REQUEST_COLUMNS if name == "requests" else MATCH_COLUMNS
+    if personal:
+        columns += PERSONAL_COLUMNS[name]
+    return columns, [[_cell(r[c]) for c in columns] for r in rows]
+
+
+def _cell(value):
+    """One CSV cell; text a spreadsheet would read as a formula is quoted."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def csv_text(columns: tuple, rows: list) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
