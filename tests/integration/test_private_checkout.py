@@ -67,8 +67,10 @@ def test_as_root_the_server_runs_as_its_own_user_with_binaries_it_can_reach(
     monkeypatch.setattr(
         postgres.ServiceUser,
         "can_reach",
-        lambda self, path: "pginstall" not in str(path)
-        and not str(path).startswith(str(private_folder)),
+        lambda self, path: (
+            "pginstall" not in str(path)
+            and not str(path).startswith(str(private_folder))
+        ),
     )
     before = modes(private_folder)
     pg = postgres.Postgres(private_folder / "pg", port=free_port(), fast=True).start()
