@@ -20,9 +20,10 @@ from bench.infra import fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.matcher import assignment, candidates, matching, rounds
-from services.matcher.policy import Policy, utc_now
+from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork
 from shared import fields
+from shared.clock import utc_now
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
 

@@ -18,7 +18,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
+from marshmallow import fields as mf
 
 from shared.payloads import Person, WeeklySlot, Window
 
@@ -26,59 +27,59 @@ SCHEMA_VERSION = 1
 
 
 class IntroRequested(Schema):
-    request_id = fields.UUID(required=True)
-    requester = fields.Nested(Person, required=True)
-    field = fields.String(required=True)
-    goal = fields.String(required=True)
-    format = fields.String(required=True)
-    duration_minutes = fields.Integer(required=True)
-    languages = fields.List(fields.String(), required=True)
-    site = fields.String(allow_none=True, load_default=None)
-    timezone = fields.String(required=True)
-    related_ok = fields.Boolean(required=True)
-    availability = fields.List(fields.Nested(Window), required=True)
-    referrer = fields.Nested(Person, allow_none=True, load_default=None)
-    preferred_host = fields.UUID(allow_none=True, load_default=None)
-    locale = fields.String(load_default="fr")
+    request_id = mf.UUID(required=True)
+    requester = mf.Nested(Person, required=True)
+    field = mf.String(required=True)
+    goal = mf.String(required=True)
+    format = mf.String(required=True)
+    duration_minutes = mf.Integer(required=True)
+    languages = mf.List(mf.String(), required=True)
+    site = mf.String(allow_none=True, load_default=None)
+    timezone = mf.String(required=True)
+    related_ok = mf.Boolean(required=True)
+    availability = mf.List(mf.Nested(Window), required=True)
+    referrer = mf.Nested(Person, allow_none=True, load_default=None)
+    preferred_host = mf.UUID(allow_none=True, load_default=None)
+    locale = mf.String(load_default="fr")
 
 
 class IntroCancelled(Schema):
-    request_id = fields.UUID(required=True)
-    reason = fields.String(allow_none=True, load_default=None)
-    cancelled_by = fields.String(required=True)
+    request_id = mf.UUID(required=True)
+    reason = mf.String(allow_none=True, load_default=None)
+    cancelled_by = mf.String(required=True)
     # the live match the cancellation ended, if any
-    match_id = fields.UUID(allow_none=True, load_default=None)
-    host_id = fields.UUID(allow_none=True, load_default=None)
-    match_status = fields.String(allow_none=True, load_default=None)
+    match_id = mf.UUID(allow_none=True, load_default=None)
+    host_id = mf.UUID(allow_none=True, load_default=None)
+    match_status = mf.String(allow_none=True, load_default=None)
 
 
 class RequesterForgotten(Schema):
-    request_id = fields.UUID(required=True)
+    request_id = mf.UUID(required=True)
 
 
 class HostProfileChanged(Schema):
-    host_id = fields.UUID(required=True)
-    email = fields.Email(required=True)
-    name = fields.String(required=True)
-    fields_ = fields.List(fields.String(), required=True, data_key="fields")
-    languages = fields.List(fields.String(), required=True)
-    formats = fields.List(fields.String(), required=True)
-    site = fields.String(allow_none=True, load_default=None)
-    timezone = fields.String(required=True)
-    durations = fields.List(fields.Integer(), required=True)
-    monthly_capacity = fields.Integer(required=True)
-    weekly_availability = fields.List(fields.Nested(WeeklySlot), required=True)
-    unavailable = fields.List(fields.Nested(Window), required=True)
-    active = fields.Boolean(required=True)
-    listed = fields.Boolean(load_default=False)  # in the directory requesters pick from
-    paused_until = fields.Date(
+    host_id = mf.UUID(required=True)
+    email = mf.Email(required=True)
+    name = mf.String(required=True)
+    fields = mf.List(mf.String(), required=True)
+    languages = mf.List(mf.String(), required=True)
+    formats = mf.List(mf.String(), required=True)
+    site = mf.String(allow_none=True, load_default=None)
+    timezone = mf.String(required=True)
+    durations = mf.List(mf.Integer(), required=True)
+    monthly_capacity = mf.Integer(required=True)
+    weekly_availability = mf.List(mf.Nested(WeeklySlot), required=True)
+    unavailable = mf.List(mf.Nested(Window), required=True)
+    active = mf.Boolean(required=True)
+    listed = mf.Boolean(load_default=False)  # in the directory requesters pick from
+    paused_until = mf.Date(
         allow_none=True, load_default=None
     )  # no invitation until then
-    locale = fields.String(load_default="fr")
+    locale = mf.String(load_default="fr")
 
 
 class HostForgotten(Schema):
-    host_id = fields.UUID(required=True)
+    host_id = mf.UUID(required=True)
 
 
 class HostBusyChanged(Schema):
@@ -86,103 +87,103 @@ class HostBusyChanged(Schema):
     calendar was connected or disconnected): the matcher reads them from
     `host_calendars` and withdraws unanswered invitations they now overlap."""
 
-    host_id = fields.UUID(required=True)
+    host_id = mf.UUID(required=True)
 
 
 class HostCalendarStale(Schema):
     """The host's calendar has not been read for CALENDAR_STALE_AFTER."""
 
-    host_id = fields.UUID(required=True)
-    failing_since = fields.AwareDateTime(required=True)
-    reason = fields.String(required=True)  # a code of shared/calendars.py
+    host_id = mf.UUID(required=True)
+    failing_since = mf.AwareDateTime(required=True)
+    reason = mf.String(required=True)  # a code of shared/calendars.py
 
 
 class ReferrerForgotten(Schema):
     """The person who recommended this request asked to be forgotten."""
 
-    request_id = fields.UUID(required=True)
+    request_id = mf.UUID(required=True)
 
 
 class MatchAccepted(Schema):
-    match_id = fields.UUID(required=True)
-    request_id = fields.UUID(required=True)
-    host_id = fields.UUID(required=True)
-    location = fields.String(allow_none=True, load_default=None)
-    note = fields.String(allow_none=True, load_default=None)
+    match_id = mf.UUID(required=True)
+    request_id = mf.UUID(required=True)
+    host_id = mf.UUID(required=True)
+    location = mf.String(allow_none=True, load_default=None)
+    note = mf.String(allow_none=True, load_default=None)
 
 
 class MatchDeclined(Schema):
-    match_id = fields.UUID(required=True)
-    request_id = fields.UUID(required=True)
-    host_id = fields.UUID(required=True)
-    reason = fields.String(allow_none=True, load_default=None)
+    match_id = mf.UUID(required=True)
+    request_id = mf.UUID(required=True)
+    host_id = mf.UUID(required=True)
+    reason = mf.String(allow_none=True, load_default=None)
     # an accepted meeting the host can no longer hold (they left): the
     # requester is told, and matched again
-    was_confirmed = fields.Boolean(load_default=False)
+    was_confirmed = mf.Boolean(load_default=False)
 
 
 class MatchProposed(Schema):
-    match_id = fields.UUID(required=True)
-    request_id = fields.UUID(required=True)
-    host_id = fields.UUID(required=True)
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
-    format = fields.String(required=True)
-    exact_field = fields.Boolean(required=True)
-    expires_at = fields.AwareDateTime(required=True)
-    score = fields.Dict(keys=fields.String(), load_default=dict)
+    match_id = mf.UUID(required=True)
+    request_id = mf.UUID(required=True)
+    host_id = mf.UUID(required=True)
+    start = mf.AwareDateTime(required=True)
+    end = mf.AwareDateTime(required=True)
+    format = mf.String(required=True)
+    exact_field = mf.Boolean(required=True)
+    expires_at = mf.AwareDateTime(required=True)
+    score = mf.Dict(keys=mf.String(), load_default=dict)
 
 
 class MatchExpired(Schema):
-    match_id = fields.UUID(required=True)
-    request_id = fields.UUID(required=True)
-    host_id = fields.UUID(required=True)
+    match_id = mf.UUID(required=True)
+    request_id = mf.UUID(required=True)
+    host_id = mf.UUID(required=True)
     # withdrawn because the host's own calendar became busy at its time
-    calendar_conflict = fields.Boolean(load_default=False)
+    calendar_conflict = mf.Boolean(load_default=False)
 
 
 class RequestWaitlisted(Schema):
-    request_id = fields.UUID(required=True)
-    reason = fields.String(required=True)
+    request_id = mf.UUID(required=True)
+    reason = mf.String(required=True)
 
 
 class RequestUnmatched(Schema):
-    request_id = fields.UUID(required=True)
-    reason = fields.String(required=True)
+    request_id = mf.UUID(required=True)
+    reason = mf.String(required=True)
 
 
 class RequestCompleted(Schema):
-    request_id = fields.UUID(required=True)
-    match_id = fields.UUID(required=True)
-    host_id = fields.UUID(required=True)
+    request_id = mf.UUID(required=True)
+    match_id = mf.UUID(required=True)
+    host_id = mf.UUID(required=True)
 
 
 class NotificationSent(Schema):
-    notification_id = fields.UUID(required=True)
-    request_id = fields.UUID(allow_none=True, load_default=None)
-    kind = fields.String(required=True)
-    recipient = fields.Email(required=True)
-    message_id = fields.String(required=True)
+    notification_id = mf.UUID(required=True)
+    request_id = mf.UUID(allow_none=True, load_default=None)
+    kind = mf.String(required=True)
+    recipient = mf.Email(required=True)
+    message_id = mf.String(required=True)
 
 
 class NotificationFailed(Schema):
-    notification_id = fields.UUID(required=True)
-    request_id = fields.UUID(allow_none=True, load_default=None)
-    kind = fields.String(required=True)
-    recipient = fields.Email(required=True)
-    error = fields.String(required=True)
+    notification_id = mf.UUID(required=True)
+    request_id = mf.UUID(allow_none=True, load_default=None)
+    kind = mf.String(required=True)
+    recipient = mf.Email(required=True)
+    error = mf.String(required=True)
 
 
 class MailRetryRequested(Schema):
     """Ops asks the notifier to send failed mail again: one message, or every
     failed one (of one kind, failed in a time range, if given)."""
 
-    notification_id = fields.UUID(allow_none=True, load_default=None)
-    kind = fields.String(
+    notification_id = mf.UUID(allow_none=True, load_default=None)
+    kind = mf.String(
         allow_none=True, load_default=None, validate=validate.Length(1, 64)
     )
-    since = fields.AwareDateTime(allow_none=True, load_default=None)
-    until = fields.AwareDateTime(allow_none=True, load_default=None)
+    since = mf.AwareDateTime(allow_none=True, load_default=None)
+    until = mf.AwareDateTime(allow_none=True, load_default=None)
 
 
 PAYLOADS: dict[str, type[Schema]] = {
@@ -219,13 +220,13 @@ class Envelope(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    event_id = fields.UUID(required=True)
-    event_type = fields.String(required=True, validate=validate.OneOf(sorted(PAYLOADS)))
-    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
-    occurred_at = fields.AwareDateTime(required=True)
-    correlation_id = fields.UUID(required=True)
-    producer = fields.String(required=True)
-    payload = fields.Dict(required=True)
+    event_id = mf.UUID(required=True)
+    event_type = mf.String(required=True, validate=validate.OneOf(sorted(PAYLOADS)))
+    schema_version = mf.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = mf.AwareDateTime(required=True)
+    correlation_id = mf.UUID(required=True)
+    producer = mf.String(required=True)
+    payload = mf.Dict(required=True)
 
 
 _ENVELOPE = Envelope()

@@ -88,8 +88,8 @@ def decline(conn, match_id, request_id, reason: str | None) -> None:
     )
 
 
-def withdraw(conn, match_id, request_id, reason: str) -> None:
-    """An accepted meeting the host can no longer hold: the match is
+def leave(conn, match_id, request_id, reason: str) -> None:
+    """The host leaves an accepted meeting they can no longer hold: the match is
     cancelled and the request goes back to matching (never with that host)."""
     conn.execute(
         "UPDATE matches SET status = 'cancelled', decline_reason = %s,"

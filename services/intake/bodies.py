@@ -5,14 +5,8 @@ per language."""
 
 from __future__ import annotations
 
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-    validates_schema,
-)
+from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
+from marshmallow import fields as mf
 
 from shared.calendars import KINDS as CALENDAR_KINDS
 from shared.i18n import N_
@@ -37,8 +31,8 @@ class Strict(Schema):
 
 
 def languages_field():
-    return fields.List(
-        fields.String(validate=language),
+    return mf.List(
+        mf.String(validate=language),
         required=True,
         validate=[validate.Length(1, 10), unique],
     )
@@ -48,23 +42,21 @@ class RequestIn(Strict):
     name = one_line(1, 120, required=True)
     field = one_line(1, 64, required=True)
     goal = text(3, 2000, required=True)
-    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
-    duration_minutes = fields.Integer(
+    format = mf.String(required=True, validate=validate.OneOf(FORMATS))
+    duration_minutes = mf.Integer(
         required=True, strict=True, validate=validate.OneOf(DURATIONS)
     )
     languages = languages_field()
     site = one_line(1, 120, allow_none=True, load_default=None)
-    timezone = fields.String(
-        required=True, validate=[validate.Length(1, 64), time_zone]
-    )
-    related_ok = fields.Boolean(load_default=True)
-    availability = fields.List(
-        fields.Nested(Window, unknown=RAISE),
+    timezone = mf.String(required=True, validate=[validate.Length(1, 64), time_zone])
+    related_ok = mf.Boolean(load_default=True)
+    availability = mf.List(
+        mf.Nested(Window, unknown=RAISE),
         required=True,
         validate=validate.Length(1, 20),
     )
-    referrer = fields.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
-    preferred_host = fields.UUID(allow_none=True, load_default=None)
+    referrer = mf.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
+    preferred_host = mf.UUID(allow_none=True, load_default=None)
 
     @validates_schema
     def site_for_in_person(self, data, **_):
@@ -74,43 +66,40 @@ class RequestIn(Strict):
 
 class HostIn(Strict):
     name = one_line(1, 120, required=True)
-    fields_ = fields.List(
+    fields = mf.List(
         one_line(1, 64),
         required=True,
-        data_key="fields",
         validate=[validate.Length(1, 10), unique],
     )
     languages = languages_field()
-    formats = fields.List(
-        fields.String(validate=validate.OneOf(FORMATS)),
+    formats = mf.List(
+        mf.String(validate=validate.OneOf(FORMATS)),
         required=True,
         validate=[validate.Length(1, 3), unique],
     )
     site = one_line(1, 120, allow_none=True, load_default=None)
-    timezone = fields.String(
-        required=True, validate=[validate.Length(1, 64), time_zone]
-    )
-    durations = fields.List(
-        fields.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
+    timezone = mf.String(required=True, validate=[validate.Length(1, 64), time_zone])
+    durations = mf.List(
+        mf.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
         required=True,
         validate=[validate.Length(1, 3), unique],
     )
-    monthly_capacity = fields.Integer(
+    monthly_capacity = mf.Integer(
         required=True, strict=True, validate=validate.Range(0, 20)
     )
-    weekly_availability = fields.List(
-        fields.Nested(WeeklySlot, unknown=RAISE),
+    weekly_availability = mf.List(
+        mf.Nested(WeeklySlot, unknown=RAISE),
         required=True,
         validate=validate.Length(0, 28),
     )
-    unavailable = fields.List(
-        fields.Nested(Window, unknown=RAISE),
+    unavailable = mf.List(
+        mf.Nested(Window, unknown=RAISE),
         load_default=list,
         validate=validate.Length(0, 50),
     )
-    active = fields.Boolean(load_default=True)
-    listed = fields.Boolean(load_default=False)
-    paused_until = fields.Date(allow_none=True, load_default=None)
+    active = mf.Boolean(load_default=True)
+    listed = mf.Boolean(load_default=False)
+    paused_until = mf.Date(allow_none=True, load_default=None)
 
     @validates_schema
     def site_for_in_person(self, data, **_):
@@ -136,8 +125,8 @@ class RetryMailIn(Strict):
     in a time range."""
 
     kind = one_line(1, 64, allow_none=True, load_default=None)
-    since = fields.AwareDateTime(allow_none=True, load_default=None)
-    until = fields.AwareDateTime(allow_none=True, load_default=None)
+    since = mf.AwareDateTime(allow_none=True, load_default=None)
+    until = mf.AwareDateTime(allow_none=True, load_default=None)
 
     @validates_schema
     def ordered(self, data, **_):
@@ -149,7 +138,7 @@ class CalendarIn(Strict):
     """A host's own calendar: an iCalendar subscription address, or a CalDAV
     calendar's address with a user name and an application password."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(CALENDAR_KINDS))
+    kind = mf.String(required=True, validate=validate.OneOf(CALENDAR_KINDS))
     url = one_line(1, 2000, required=True)
     username = one_line(1, 200, allow_none=True, load_default=None)
     password = one_line(1, 500, allow_none=True, load_default=None)

@@ -106,7 +106,7 @@ def host_payload(host_id, who: str, data: dict, locale: str) -> dict:
         "host_id": host_id,
         "email": who,
         "name": data["name"],
-        "fields": data["fields_"],
+        "fields": data["fields"],
         "languages": data["languages"],
         "formats": data["formats"],
         "site": data["site"],
@@ -171,11 +171,6 @@ def ensure_answerable(match: dict | None, host_email: str, now: datetime) -> dic
     ):
         raise Conflict("not_proposed")  # answered, withdrawn, expired, or already begun
     return match
-
-
-def forgotten_email(row_id) -> str:
-    """What replaces a forgotten person's address: unique, undeliverable."""
-    return f"forgotten+{row_id}@invalid"
 
 
 def next_free_slots(

@@ -9,7 +9,7 @@ import uuid
 
 from services.intake import domain
 from services.intake.repository import jsonb
-from shared import lifecycle
+from shared import forgetting, lifecycle
 from shared.statuses import LIVE_SQL
 
 
@@ -40,7 +40,7 @@ class HostRepository:
             " locale = EXCLUDED.locale, listed = EXCLUDED.listed,"
             " paused_until = EXCLUDED.paused_until, updated_at = now()"
             " RETURNING *, (xmax = 0) AS inserted",
-            (uuid.uuid4(), who, data["name"], data["fields_"], data["languages"],
+            (uuid.uuid4(), who, data["name"], data["fields"], data["languages"],
              data["formats"], data["site"], data["timezone"], data["durations"],
              data["monthly_capacity"], jsonb(data["weekly_availability"]),
              jsonb(domain.windows(data["unavailable"])), data["active"], locale,
@@ -89,15 +89,15 @@ class HostRepository:
             (host_id,),
         ).fetchall()
 
-    def withdraw(self, match: dict, reason: str) -> None:
-        lifecycle.withdraw(self.conn, match["id"], match["request_id"], reason)
+    def leave(self, match: dict, reason: str) -> None:
+        lifecycle.leave(self.conn, match["id"], match["request_id"], reason)
 
-    def anonymise_host(self, host_id) -> None:
+    def forget_host(self, host_id) -> None:
         self.conn.execute(
             "UPDATE hosts SET email = %s, name = '', site = NULL, active = false,"
             " weekly_availability = '[]', unavailable = '[]', updated_at = now()"
             " WHERE id = %s",
-            (domain.forgotten_email(host_id), host_id),
+            (forgetting.forgotten_email(host_id), host_id),
         )
         self.conn.execute(  # what they wrote to requesters
             "UPDATE matches SET location = NULL, note = NULL, decline_reason = NULL"

@@ -16,7 +16,7 @@ import json
 from psycopg.types.json import Jsonb
 
 from services.intake import domain
-from shared import dead_letters, lifecycle, outbox
+from shared import dead_letters, forgetting, lifecycle, outbox
 from shared.events import json_default
 from shared.statuses import DATA_DELETED, LIVE_SQL, OPEN_REQUEST_STATUSES
 
@@ -156,13 +156,13 @@ class Repository:
     def cancel(self, request_id, reason: str) -> tuple[dict, dict | None]:
         return lifecycle.cancel(self.conn, request_id, reason)
 
-    def anonymise_request(self, request_id) -> None:
+    def forget_request(self, request_id) -> None:
         self.conn.execute(
             "UPDATE requests SET requester_email = %s, requester_name = '', goal = '',"
             " referrer_name = NULL, referrer_email = NULL, idempotency_key = NULL,"
             " status_reason = CASE WHEN status = 'cancelled' THEN %s"
             " ELSE status_reason END, updated_at = now() WHERE id = %s",
-            (domain.forgotten_email(request_id), DATA_DELETED, request_id),
+            (forgetting.forgotten_email(request_id), DATA_DELETED, request_id),
         )
         self.conn.execute(  # what hosts wrote to them
             "UPDATE matches SET location = NULL, note = NULL WHERE request_id = %s",

@@ -12,11 +12,12 @@ and `uow.outbox()` in one transaction), runs in `with uow:`, and raises
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from services.intake import domain
 from services.intake.errors import Conflict, NotFound
 from shared import metrics, redaction
+from shared.clock import utc_now
 from shared.statuses import (
     CANCELLED_BY_OPS,
     CANCELLED_BY_REQUESTER,
@@ -27,10 +28,6 @@ from shared.statuses import (
 
 ANSWERS = ("accept", "decline")
 FEEDBACK = {"useful": True, "not-useful": False}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- requests --------------------------------------------------------------
@@ -131,7 +128,7 @@ def next_free_slots(uow, who, lead: timedelta, n: int = 5) -> list[tuple]:
         calendar = uow.calendars.calendar_of(host["id"])
     busy = calendar["busy"] if calendar else []
     return domain.next_free_slots(
-        host, meetings, _now() + lead, n, busy=[(r.lower, r.upper) for r in busy]
+        host, meetings, utc_now() + lead, n, busy=[(r.lower, r.upper) for r in busy]
     )
 
 
@@ -161,7 +158,7 @@ def answer_invitation(
         raise NotFound()
     with uow:
         match = domain.ensure_answerable(
-            uow.repo.lock_for_answer(match_id), host_email, _now()
+            uow.repo.lock_for_answer(match_id), host_email, utc_now()
         )
         uow.repo.answer(match, answer, details)
         event = "MatchAccepted" if answer == "accept" else "MatchDeclined"
@@ -215,9 +212,9 @@ LEFT = HOST_LEFT
 
 
 def forget_person(uow, who) -> dict:
-    """Forget the caller. Their requests are anonymised (open ones
+    """Forget the caller. Their requests are forgotten (open ones
     cancelled); their host profile too: open invitations declined, accepted
-    meetings withdrawn (each requester is told and matched again); their
+    meetings left (each requester is told and matched again); their
     name and address leave other people's requests (as referrer). Stored
     events and dead letters about them are emptied, mentions elsewhere
     replaced, before any new event is written; RequesterForgotten,
@@ -247,7 +244,7 @@ def forget_person(uow, who) -> dict:
                     "requester",
                     DATA_DELETED,
                 )
-            uow.repo.anonymise_request(row["id"])
+            uow.repo.forget_request(row["id"])
             uow.outbox(row["correlation_id"]).emit(
                 "RequesterForgotten", row["id"], {"request_id": row["id"]}
             )
@@ -259,7 +256,7 @@ def forget_person(uow, who) -> dict:
         if host:
             for match in meetings:
                 _host_leaves(uow, match)
-            uow.hosts.anonymise_host(host["id"])
+            uow.hosts.forget_host(host["id"])
             uow.calendars.drop_calendar(host["id"])  # its address, password, busy times
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
@@ -267,11 +264,11 @@ def forget_person(uow, who) -> dict:
 
 
 def _host_leaves(uow, match: dict) -> None:
-    """An open invitation is declined; an accepted meeting is withdrawn."""
+    """An open invitation is declined; an accepted meeting is left."""
     details = {"reason": LEFT}
     confirmed = match["status"] == "accepted"
     if confirmed:
-        uow.hosts.withdraw(match, LEFT)
+        uow.hosts.leave(match, LEFT)
     else:
         uow.repo.answer(match, "decline", details)
     payload = {

@@ -128,7 +128,7 @@ def load_host(
     _site(data, sites, errors)
     unknown = {
         str(i): [N_("Unknown field of the taxonomy.")]
-        for i, f in enumerate(data["fields_"])
+        for i, f in enumerate(data["fields"])
         if f not in taxonomy
     }
     if unknown:

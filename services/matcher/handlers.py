@@ -22,7 +22,7 @@ def intro_cancelled(uow, event: Event, policy: Policy) -> None:
 
 def host_profile_changed(uow, event: Event, policy: Policy) -> None:
     if event.payload["active"]:
-        use_cases.serve_new_profile(uow, policy, event.payload["fields_"])
+        use_cases.serve_new_profile(uow, policy, event.payload["fields"])
 
 
 def host_busy_changed(uow, event: Event, policy: Policy) -> None:

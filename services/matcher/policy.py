@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.matcher import ranking
+from shared.clock import utc_now
 from shared.fields import Taxonomy
 
 DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (policy clock)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -31,7 +31,7 @@ STILL_TRUE = {
 }
 
 
-FORGOTTEN = "withdrawn: the recipient's data was deleted"
+FORGOTTEN = "cancelled: the recipient's data was deleted"
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,7 @@ def stale(row: dict, now: Current) -> str | None:
     found = now.request_status if what == "request" else now.match_status
     if found is None:  # a message about no match or request it can look up
         return None
-    return None if found == status else f"withdrawn: the {what} is {found}"
-
-
-def is_forgotten(email: str) -> bool:
-    """A forgotten person's address is replaced by an undeliverable one."""
-    return email.endswith("@invalid")
+    return None if found == status else f"cancelled: the {what} is {found}"
 
 
 def requester(request: dict) -> dict:

@@ -11,11 +11,10 @@ from datetime import datetime
 from psycopg.types.json import Jsonb
 
 from services.notifier import domain
-from shared import outbox
+from shared import forgetting, outbox
 
-# A forgotten recipient: unique per row (the ledger is unique per event,
-# recipient and kind, and one event may have mailed both people), undeliverable.
-REDACTED = "'forgotten+' || {table}id || '@invalid'"
+# A forgotten recipient (one event may have mailed both people: unique per row).
+FORGOTTEN_ADDRESS = forgetting.forgotten_email_sql("{table}id")
 
 
 class Repository:
@@ -64,7 +63,7 @@ class Repository:
         """Queue one message (a duplicate of an already queued one is ignored;
         nothing is queued for a forgotten person)."""
         recipient = person["email"]
-        if domain.is_forgotten(recipient):
+        if forgetting.is_forgotten(recipient):
             return
         context = {**context, "to": person, "correlation_id": str(event.correlation_id)}
         self.conn.execute(
@@ -118,7 +117,7 @@ class Repository:
         """Mail about a forgotten requester's request loses its content and
         address; what was queued is cancelled."""
         self.conn.execute(
-            f"UPDATE notifications SET recipient = {REDACTED.format(table='')}, context = '{{}}',"
+            f"UPDATE notifications SET recipient = {FORGOTTEN_ADDRESS.format(table='')}, context = '{{}}',"
             " last_error = NULL,"
             " status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END"
             " WHERE request_id = %s",
@@ -130,7 +129,7 @@ class Repository:
         to the requesters of those meetings loses the host's name and address,
         and what of it was queued is withdrawn."""
         self.conn.execute(
-            f"UPDATE notifications n SET recipient = {REDACTED.format(table='n.')},"
+            f"UPDATE notifications n SET recipient = {FORGOTTEN_ADDRESS.format(table='n.')},"
             " context = '{}',"
             " last_error = NULL,"
             " status = CASE WHEN n.status = 'pending' THEN 'cancelled' ELSE n.status END"
@@ -184,7 +183,7 @@ class Repository:
         """The row of a message sent to someone forgotten meanwhile, without
         their address or what it said."""
         return self.conn.execute(
-            f"UPDATE notifications SET recipient = {REDACTED.format(table='')},"
+            f"UPDATE notifications SET recipient = {FORGOTTEN_ADDRESS.format(table='')},"
             " context = '{}' WHERE id = %s RETURNING *",
             (row["id"],),
         ).fetchone()

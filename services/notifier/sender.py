@@ -248,7 +248,7 @@ class Sender:
         why = domain.stale(row, now[row["id"]])
         if why is not None:  # the meeting or the request has moved on since
             repo.cancel(row["id"], why)
-            metrics.emails.labels(row["kind"], "withdrawn").inc()
+            metrics.emails.labels(row["kind"], "cancelled").inc()
             log.info("mail %s to %s %s", row["kind"], row["recipient"], why)
             return False
         try:

@@ -53,7 +53,7 @@ def test_three_matchers_never_break_a_constraint_and_settle_each_request_once(
             for i in range(40):
                 add_host(
                     conn,
-                    fields_=[FIELDS[i % 4]],
+                    host_fields=[FIELDS[i % 4]],
                     capacity=rnd.randint(1, 3),
                     weekly=WEEKDAY_MORNINGS,
                 )

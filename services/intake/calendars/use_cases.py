@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.intake.calendars import busy
@@ -33,16 +33,13 @@ from services.intake.calendars.reader import Reader
 from services.intake.calendars.vault import Unreadable, Vault
 from services.intake.errors import Conflict, Invalid, NotFound
 from shared.calendars import FAILURES
+from shared.clock import utc_now
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 200
 JOB_BUDGET_S = 20.0  # one run of the refresh job claims no new batch after this
 FULL_READ_MARGIN = timedelta(days=1)  # re-read in full when the horizon slides this far
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -55,7 +52,7 @@ class Calendars:
     stale_after: timedelta
     horizon: timedelta  # how far ahead busy times are kept
     concurrency: int = 8
-    clock: Callable[[], datetime] = field(default=_now)
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     @classmethod
     def from_settings(cls, s) -> Calendars:

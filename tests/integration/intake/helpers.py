@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
+from devstack import samples
 from shared.db import connect
 
 
@@ -17,46 +18,11 @@ def future(days: float = 3, hours: float = 0) -> datetime:
 
 
 def request_body(**overrides) -> dict:
-    start = future(3)
-    body = {
-        "name": "Camille Durand",
-        "field": "management",
-        "goal": "Discover the job before applying",
-        "format": "video",
-        "duration_minutes": 30,
-        "languages": ["fr"],
-        "site": None,
-        "timezone": "Europe/Paris",
-        "related_ok": True,
-        "availability": [
-            {
-                "start": start.isoformat(),
-                "end": (start + timedelta(hours=3)).isoformat(),
-            }
-        ],
-        "referrer": {"name": "Jean Martin", "email": "jean.martin@example.com"},
-        "preferred_host": None,
-    }
-    body.update(overrides)
-    return body
+    return samples.request_body(start=future(3), **overrides)
 
 
 def host_body(**overrides) -> dict:
-    body = {
-        "name": "Nathalie Renard",
-        "fields": ["management"],
-        "languages": ["fr", "en"],
-        "formats": ["video", "in_person", "phone"],
-        "site": "Paris-La Défense",
-        "timezone": "Europe/Paris",
-        "durations": [30, 60],
-        "monthly_capacity": 2,
-        "weekly_availability": [{"day": "tue", "start": "09:00", "end": "12:00"}],
-        "unavailable": [],
-        "active": True,
-    }
-    body.update(overrides)
-    return body
+    return samples.host_body(**overrides)
 
 
 def insert_match(

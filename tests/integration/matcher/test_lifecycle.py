@@ -65,8 +65,8 @@ def test_waitlisted_request_is_matched_when_a_host_appears(conn, matcher):
     rid = add_request(conn, field="strategy", related_ok=False)
     wait_for(lambda: status(conn, rid) == "waitlisted", 60, message="waitlisted")
     assert events(conn, rid) == ["RequestWaitlisted"]
-    add_host(conn, fields_=("finance",))  # not this field: nothing happens for it
-    host = add_host(conn, fields_=("strategy",))
+    add_host(conn, host_fields=("finance",))  # not this field: nothing happens for it
+    host = add_host(conn, host_fields=("strategy",))
     wait_for(
         lambda: status(conn, rid) == "proposed",
         60,
@@ -112,8 +112,8 @@ def test_request_whose_windows_have_passed_is_unmatched(conn, matcher):
 
 
 def test_joint_retry_matches_more_than_one_at_a_time_would(conn, matcher):
-    exact = add_host(conn, fields_=("strategy",), capacity=1, emit=False)
-    related = add_host(conn, fields_=("consulting",), capacity=1, emit=False)
+    exact = add_host(conn, host_fields=("strategy",), capacity=1, emit=False)
+    related = add_host(conn, host_fields=("consulting",), capacity=1, emit=False)
     # the older request prefers the exact host but could take the related one; the younger takes exact only
     window = mid_month_morning()
     flexible = add_request(

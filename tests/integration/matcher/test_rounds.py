@@ -28,8 +28,8 @@ from tests.support import wait_for
 def strict_and_flexible(conn, before_the_strict=lambda flexible: None):
     """One host of the field, one of a related field, capacity 1 each; the
     older request takes related fields, the younger only the exact one."""
-    exact = add_host(conn, fields_=("strategy",), capacity=1, emit=False)
-    related = add_host(conn, fields_=("consulting",), capacity=1, emit=False)
+    exact = add_host(conn, host_fields=("strategy",), capacity=1, emit=False)
+    related = add_host(conn, host_fields=("consulting",), capacity=1, emit=False)
     window = mid_month_morning()
     flexible = add_request(conn, field="strategy", availability=window)
     before_the_strict(flexible)
@@ -95,10 +95,12 @@ def test_two_matchers_running_rounds_at_once_never_overbook_nor_match_twice(
     hosts = {}
     for i in range(12):
         family = families[i % 2]
-        fields_ = rnd.sample(family, rnd.randint(1, 2))
+        host_fields = rnd.sample(family, rnd.randint(1, 2))
         hosts[
-            add_host(conn, fields_=fields_, capacity=rnd.randint(1, 2), emit=False)
-        ] = fields_
+            add_host(
+                conn, host_fields=host_fields, capacity=rnd.randint(1, 2), emit=False
+            )
+        ] = host_fields
     ids = []
     for _ in range(60):
         start = now() + timedelta(days=rnd.uniform(1, 6))

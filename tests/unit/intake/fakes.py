@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.intake import domain
-from shared import events
+from shared import events, forgetting
 from shared.statuses import LIVE_MATCH_STATUSES, OPEN_REQUEST_STATUSES
 
 
@@ -102,9 +102,9 @@ class FakeRepository:
         self.requests[request_id].update(status="cancelled", status_reason=reason)
         return copy.deepcopy(self.requests[request_id]), before
 
-    def anonymise_request(self, request_id):
+    def forget_request(self, request_id):
         self.requests[request_id].update(
-            requester_email=domain.forgotten_email(request_id), requester_name=""
+            requester_email=forgetting.forgotten_email(request_id), requester_name=""
         )
 
     # answers
@@ -191,14 +191,16 @@ class FakeHostRepository:
             if m["host_id"] == host_id and m["status"] in LIVE_MATCH_STATUSES
         ]
 
-    def withdraw(self, match, reason):
+    def leave(self, match, reason):
         self.matches[match["id"]]["status"] = "cancelled"
         self.requests[match["request_id"]].update(
             status="submitted", status_reason=reason
         )
 
-    def anonymise_host(self, host_id):
-        self.hosts[host_id].update(email=domain.forgotten_email(host_id), active=False)
+    def forget_host(self, host_id):
+        self.hosts[host_id].update(
+            email=forgetting.forgotten_email(host_id), active=False
+        )
 
 
 class FakeCalendarRepository:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from devstack import samples
 from services.intake import validation
 from services.intake.web import language as i18n
 from shared.config import DEFAULT_FIELDS_FILE
@@ -18,39 +19,15 @@ START = NOW + timedelta(days=3)
 
 
 def request_body(**overrides) -> dict:
-    body = {
-        "name": "Camille Durand",
-        "field": "management",
-        "goal": "Discover the job",
-        "format": "video",
-        "duration_minutes": 30,
-        "languages": ["fr"],
-        "timezone": "Europe/Paris",
-        "availability": [
-            {
-                "start": START.isoformat(),
-                "end": (START + timedelta(hours=2)).isoformat(),
-            }
-        ],
-        "referrer": {"name": "Jean Martin", "email": "jean.martin@example.com"},
-    }
-    body.update(overrides)
-    return body
+    return samples.request_body(
+        start=START, hours=2, **{"goal": "Discover the job", **overrides}
+    )
 
 
 def host_body(**overrides) -> dict:
-    body = {
-        "name": "Nathalie Renard",
-        "fields": ["management"],
-        "languages": ["fr"],
-        "formats": ["video"],
-        "timezone": "Europe/Paris",
-        "durations": [30],
-        "monthly_capacity": 2,
-        "weekly_availability": [{"day": "tue", "start": "09:00", "end": "12:00"}],
-    }
-    body.update(overrides)
-    return body
+    return samples.host_body(
+        **{"languages": ["fr"], "formats": ["video"], "durations": [30], **overrides}
+    )
 
 
 def refused(load, *args, **kwargs) -> dict:

@@ -36,7 +36,7 @@ def request_data(**overrides) -> dict:
 
 def host_data(**overrides) -> dict:
     data = {
-        "name": "Nathalie Renard", "fields_": ["management"], "languages": ["fr"],
+        "name": "Nathalie Renard", "fields": ["management"], "languages": ["fr"],
         "formats": ["video"], "site": None, "timezone": "Europe/Paris",
         "durations": [30], "monthly_capacity": 2,
         "weekly_availability": [{"day": "tue", "start": "09:00", "end": "12:00"}],

@@ -41,12 +41,12 @@ def policy(clock: Clock, round_window=timedelta(0)) -> Policy:
 
 
 def host(
-    repo: FakeRepository, *, fields_=("management",), capacity=2, **kw
+    repo: FakeRepository, *, host_fields=("management",), capacity=2, **kw
 ) -> uuid.UUID:
     host_id = uuid.uuid4()
     repo.add_host(
         {"id": host_id, "email": f"h-{host_id.hex[:6]}@example.com", "name": "Host",
-         "fields": list(fields_), "languages": ["fr"], "formats": ["video"],
+         "fields": list(host_fields), "languages": ["fr"], "formats": ["video"],
          "timezone": "Europe/Paris", "durations": [30, 60],
          "monthly_capacity": capacity, "weekly_availability": ALL_WEEK, **kw}
     )  # fmt: skip
@@ -191,8 +191,8 @@ def test_a_round_serves_both_requests_giving_the_scarce_host_to_the_one_only_it_
 ):
     """Both hosts can serve the first request; only the scarce one the second.
     Taken in order, the first would take the scarce host; jointly both are served."""
-    scarce = host(uow.repo, fields_=("management", "recruitment"), capacity=1)
-    plenty = host(uow.repo, fields_=("management",), capacity=1, last_invited_at=T0)
+    scarce = host(uow.repo, host_fields=("management", "recruitment"), capacity=1)
+    plenty = host(uow.repo, host_fields=("management",), capacity=1, last_invited_at=T0)
     first = request(uow.repo, field="management", related_ok=False)
     second = request(uow.repo, field="recruitment", related_ok=False)
     outcome = use_cases.match_round(
