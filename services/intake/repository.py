@@ -149,8 +149,11 @@ class Repository:
         return [(r, live.get(r["id"])) for r in rows]
 
     def lock_requests_of(self, email: str) -> list[dict]:
+        """The requester's requests, locked in id order (as every lock of
+        several requests is taken: two transactions never wait on each other)."""
         return self.conn.execute(
-            "SELECT * FROM requests WHERE requester_email = %s FOR UPDATE", (email,)
+            "SELECT * FROM requests WHERE requester_email = %s ORDER BY id FOR UPDATE",
+            (email,),
         ).fetchall()
 
     def cancel(self, request_id, reason: str) -> tuple[dict, dict | None]:

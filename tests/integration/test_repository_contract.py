@@ -194,3 +194,127 @@ def test_the_matchers_fake_repository_answers_as_the_real_one(database_url):
             got = scenario(uow)
     for (what, want), (_, have) in zip(expected, got, strict=True):
         assert have == want, what
+
+
+# -- intake: its use cases on the fake unit of work and on the real one ------
+
+
+def intake_story(uow, propose) -> list:
+    """Intake's use cases along one introduction, as the intranet and the
+    matcher drive them; `propose(uow, request_id, host_id)` is the matcher's
+    invitation, written as each store holds it. Ids are compared by their
+    order of appearance."""
+    from services.intake import use_cases
+    from services.intake.domain import Limits
+    from services.intake.errors import Conflict
+    from services.intake.web.identity import Identity
+    from tests.unit.intake.test_use_cases import host_data, request_data
+
+    camille, nathalie = (
+        Identity("camille@example.com"),
+        Identity("nathalie@example.com"),
+    )
+    limits = Limits(max_open=2, per_hour=10, secret="k" * 32)
+    seen: dict = {}
+
+    def label(value):
+        return seen.setdefault(value, len(seen))
+
+    out = []
+    body = request_data()
+    row, _, created = use_cases.submit_request(
+        uow, camille, body, limits=limits, locale="fr", idempotency_key="k1"
+    )
+    again, _, created_again = use_cases.submit_request(
+        uow, camille, body, limits=limits, locale="fr", idempotency_key="k1"
+    )
+    out.append(("submitted", row["status"], created, created_again,
+                label(row["id"]) == label(again["id"])))  # fmt: skip
+    other, _, _ = use_cases.submit_request(
+        uow, camille, request_data(goal="Another goal"), limits=limits, locale="fr"
+    )
+    try:
+        use_cases.submit_request(uow, camille, request_data(goal="A third"),
+                                 limits=limits, locale="fr")  # fmt: skip
+        out.append(("third open", "accepted"))
+    except Conflict as exc:
+        out.append(("third open", exc.code))
+    host, created = use_cases.put_host(uow, nathalie, host_data(), locale="fr")
+    _, created_again = use_cases.put_host(uow, nathalie, host_data(), locale="en")
+    out.append(("host", created, created_again, host["name"]))
+    out.append(
+        ("mine", [r["status"] for r, _ in use_cases.list_requests(uow, camille)])
+    )
+    match_id = propose(uow, row["id"], host["id"])
+    invitations = use_cases.list_invitations(uow, nathalie)
+    out.append(("invited", [(label(i["id"]), i["status"]) for i in invitations]))
+    answered = use_cases.answer_invitation(uow, nathalie.email, match_id, "accept", {})
+    out.append(("accepted", answered["status"]))
+    _, live = use_cases.get_request(uow, camille, row["id"])
+    out.append(("confirmed", live["status"] if live else None))
+    cancelled = use_cases.cancel_request(uow, camille, row["id"], None)
+    out.append(("cancelled", cancelled["status"], cancelled["status_reason"]))
+    out.append(("forgotten", use_cases.forget_person(uow, camille)))
+    out.append(
+        ("after", [r["status"] for r, _ in use_cases.list_requests(uow, camille)])
+    )
+    keys = {
+        str(row["id"]): "first",
+        str(other["id"]): "second",
+        str(host["id"]): "host",
+    }
+    return out, keys
+
+
+def test_intakes_fake_unit_of_work_answers_as_the_real_one(database_url):
+    from services.intake.unit_of_work import UnitOfWork as IntakeUnitOfWork
+    from shared import lifecycle
+    from shared.db import make_pool
+    from tests.unit.intake.fakes import FakeUnitOfWork as IntakeFake
+    from tests.unit.intake.fakes import now
+
+    def fake_propose(uow, request_id, host_id):
+        match_id = uuid.uuid4()
+        uow.repo.matches[match_id] = {
+            "id": match_id, "request_id": request_id, "host_id": host_id,
+            "status": "proposed", "expires_at": now() + timedelta(hours=72),
+            "starts_at": now() + timedelta(days=4),
+        }  # fmt: skip
+        uow.repo.requests[request_id]["status"] = "proposed"
+        return match_id
+
+    def real_propose(uow, request_id, host_id):
+        start = now() + timedelta(days=4)
+        with uow:
+            return lifecycle.propose(
+                uow.conn, request_id=request_id, host_id=host_id, start=start,
+                end=start + timedelta(minutes=30), month=start.strftime("%Y-%m"),
+                fmt="video", exact=True, score={}, expires_at=now() + timedelta(hours=72),
+                now=now(),
+            )  # fmt: skip
+
+    fake = IntakeFake()
+    expected, fake_keys = intake_story(fake, fake_propose)
+    pool = make_pool(database_url, name="contract")
+    pool.open(wait=True)
+    try:
+        got, keys = intake_story(IntakeUnitOfWork(pool), real_propose)
+        with pool.connection() as conn:
+            written = [(r["key"], r["event_type"]) for r in conn.execute(
+                "SELECT key, event_type FROM outbox WHERE producer = 'intake' ORDER BY id")]  # fmt: skip
+    finally:
+        pool.close()
+    for (what, *want), (_, *have) in zip(expected, got, strict=True):
+        assert have == want, what
+    # each request's and the host's events in the same order (the order
+    # between two requests follows their ids, which differ between stores)
+    assert by_key(written, keys) == by_key(
+        [(key, event_type) for event_type, key, _ in fake.events], fake_keys
+    )
+
+
+def by_key(events: list, names: dict) -> dict:
+    out: dict = {}
+    for key, event_type in events:
+        out.setdefault(names.get(key, key), []).append(event_type)
+    return out

@@ -92,7 +92,8 @@ class FakeRepository:
         return [(r, self.live_match(r["id"])) for r in rows][:limit]
 
     def lock_requests_of(self, email):
-        return [r for r in self.requests.values() if r["requester_email"] == email]
+        rows = [r for r in self.requests.values() if r["requester_email"] == email]
+        return sorted(rows, key=lambda r: str(r["id"]))
 
     def cancel(self, request_id, reason):
         match = self.live_match(request_id)
