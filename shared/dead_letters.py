@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
-from shared import redaction
+from shared import forgetting
 
 
 def record(conn, *, consumer: str, topic: str, partition: int, offset: int,
@@ -20,10 +20,10 @@ def record(conn, *, consumer: str, topic: str, partition: int, offset: int,
     return bool(
         conn.execute(
             "INSERT INTO dead_letters (consumer, topic, partition, \"offset\", key,"
-            " value, headers, reason, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
+            " value, headers, reason, error, subjects)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (consumer, topic, partition, offset, key, value, Jsonb(headers), reason,
-             error),
+             error, forgetting.raw_subjects(value)),
         ).rowcount
     )  # fmt: skip
 
@@ -88,25 +88,24 @@ def unreplayed_by_consumer(conn) -> dict[str, int]:
     }
 
 
-def forget(conn, keys: list[str], found: list[str]) -> None:
+def forget(conn, keys: list[str], email: str) -> None:
     """Dead letters about a forgotten person (under their ids) lose their
-    bytes, their error and its header; others that mention them lose each
-    mention."""
+    bytes, their error and its header; others that name them in a person's
+    field (found by the digest of their address) lose that field, and their
+    error, whose text may quote it."""
     conn.execute(
-        "UPDATE dead_letters SET value = %s, error = 'redacted',"
+        "UPDATE dead_letters SET value = %s, error = 'redacted', subjects = '{}',"
         " headers = headers - 'dlq_error' WHERE key = ANY(%s)",
-        (redaction.REDACTED_BYTES, keys),
+        (forgetting.REDACTED_BYTES, keys),
     )
-    for needle in found:
-        for row in conn.execute(
-            "SELECT id, value, headers, error FROM dead_letters"
-            " WHERE position(%s IN value) > 0 OR position(%s IN error) > 0"
-            " OR position(%s IN headers::text) > 0",
-            (needle.encode(), needle, needle),
-        ).fetchall():
-            conn.execute(
-                "UPDATE dead_letters SET value = %s, headers = %s, error = %s WHERE id = %s",
-                (redaction.scrubbed(bytes(row["value"]), found),
-                 Jsonb(redaction.scrubbed_json(row["headers"], found)),
-                 redaction.scrubbed_text(row["error"], found), row["id"]),
-            )  # fmt: skip
+    for row in conn.execute(
+        "SELECT id, value FROM dead_letters WHERE subjects @> %s"
+        " AND (key IS NULL OR NOT (key = ANY(%s)))",
+        ([forgetting.digest(email)], keys),
+    ).fetchall():
+        value = forgetting.without_mention(bytes(row["value"]), email, row["id"])
+        conn.execute(
+            "UPDATE dead_letters SET value = %s, subjects = %s, error = 'redacted',"
+            " headers = headers - 'dlq_error' WHERE id = %s",
+            (value, forgetting.raw_subjects(value), row["id"]),
+        )

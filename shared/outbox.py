@@ -7,22 +7,25 @@ import uuid
 import psycopg
 from psycopg.types.json import Jsonb
 
-from shared import events, redaction, topics
+from shared import events, forgetting, topics
 
 
 def add(conn: psycopg.Connection, topic: str, key: str, event: events.Event) -> None:
+    """One event; `subjects` names (by digest) the people its payload names."""
+    value = event.to_bytes()
     conn.execute(
-        "INSERT INTO outbox (producer, topic, key, value, headers, event_id, event_type, correlation_id)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        "INSERT INTO outbox (producer, topic, key, value, headers, event_id,"
+        " event_type, correlation_id, subjects) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             event.producer,
             topic,
             key,
-            event.to_bytes(),
+            value,
             Jsonb(event.headers()),
             event.event_id,
             event.event_type,
             event.correlation_id,
+            forgetting.raw_subjects(value),
         ),
     )
 
@@ -37,8 +40,8 @@ def add_raw(
 ) -> None:
     """An arbitrary message (a dead letter's original bytes, say)."""
     conn.execute(
-        "INSERT INTO outbox (producer, topic, key, value, headers, event_id, event_type, correlation_id)"
-        " VALUES (%s, %s, %s, %s, %s, NULL, %s, %s)",
+        "INSERT INTO outbox (producer, topic, key, value, headers, event_id,"
+        " event_type, correlation_id, subjects) VALUES (%s, %s, %s, %s, %s, NULL, %s, %s, %s)",
         (
             producer,
             topic,
@@ -47,6 +50,7 @@ def add_raw(
             Jsonb(headers),
             headers.get("event_type"),
             _uuid_or_none(headers.get("correlation_id")),
+            forgetting.raw_subjects(value),
         ),
     )
 
@@ -93,31 +97,36 @@ def forget_about(
     """Every row written under `key` (a forgotten person's request or host
     profile), whoever wrote it, published or not, loses its payload; a dead
     letter's raw copy loses its bytes and its error header. Unpublished rows
-    go out redacted, and consumers pass them over."""
+    go out emptied, and consumers pass them over."""
     sql = "SELECT id, value, headers FROM outbox WHERE key = %s"
     if producer is not None:  # only the rows of one writer
         sql += " AND producer = %s"
     for row in conn.execute(sql, (key, producer) if producer else (key,)).fetchall():
         conn.execute(
-            "UPDATE outbox SET value = %s, headers = %s WHERE id = %s",
-            (redaction.emptied(bytes(row["value"])),
-             Jsonb(redaction.safe_headers(row["headers"])), row["id"]),
+            "UPDATE outbox SET value = %s, headers = %s, subjects = '{}' WHERE id = %s",
+            (forgetting.emptied(bytes(row["value"])),
+             Jsonb(forgetting.safe_headers(row["headers"])), row["id"]),
         )  # fmt: skip
 
 
-def forget_mentions(conn: psycopg.Connection, found: list[str]) -> None:
-    """Rows about other people that mention the forgotten person (as referrer,
-    as a mail's recipient): each mention replaced, each event still valid."""
-    for needle in found:
-        for row in conn.execute(
-            "SELECT id, value, headers FROM outbox WHERE position(%s IN value) > 0",
-            (needle.encode(),),
-        ).fetchall():
-            conn.execute(
-                "UPDATE outbox SET value = %s, headers = %s WHERE id = %s",
-                (redaction.scrubbed(bytes(row["value"]), found),
-                 Jsonb(redaction.scrubbed_json(row["headers"], found)), row["id"]),
-            )  # fmt: skip
+def forget_mentions(conn: psycopg.Connection, email: str, own_keys: list[str]) -> int:
+    """Rows about other people that name the forgotten person at `email` in
+    a person's field (as referrer, as a mail's recipient), found by the
+    digest of that address: that field replaced, each event still valid.
+    Returns how many rows changed."""
+    rows = conn.execute(
+        "SELECT id, value, headers FROM outbox WHERE subjects @> %s"
+        " AND NOT (key = ANY(%s))",
+        ([forgetting.digest(email)], own_keys),
+    ).fetchall()
+    for row in rows:
+        value = forgetting.without_mention(bytes(row["value"]), email, row["id"])
+        conn.execute(
+            "UPDATE outbox SET value = %s, headers = %s, subjects = %s WHERE id = %s",
+            (value, Jsonb(forgetting.safe_headers(row["headers"])),
+             forgetting.raw_subjects(value), row["id"]),
+        )  # fmt: skip
+    return len(rows)
 
 
 def timeline(conn: psycopg.Connection, key: str, correlation_id) -> list[dict]:

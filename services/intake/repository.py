@@ -229,10 +229,11 @@ class Repository:
         return dead_letters.request_replay(self.conn, dead_letter_id)
 
     # -- personal data -----------------------------------------------------
-    def forget_traces(self, keys: list[str], found: list[str]) -> None:
+    def forget_traces(self, keys: list[str], email: str) -> None:
         """The person's events and dead letters (under their ids) emptied, and
-        every mention of them elsewhere replaced (`shared.redaction`)."""
+        the fields that name them in other people's (by their address)
+        replaced (`shared.forgetting`)."""
         for key in keys:
             outbox.forget_about(self.conn, key)
-        outbox.forget_mentions(self.conn, found)
-        dead_letters.forget(self.conn, keys, found)
+        outbox.forget_mentions(self.conn, email, keys)
+        dead_letters.forget(self.conn, keys, email)

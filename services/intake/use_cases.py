@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from services.intake import domain
 from services.intake.errors import Conflict, NotFound
-from shared import metrics, redaction
+from shared import metrics
 from shared.clock import utc_now
 from shared.statuses import (
     CANCELLED_BY_OPS,
@@ -216,8 +216,9 @@ def forget_person(uow, who) -> dict:
     cancelled); their host profile too: open invitations declined, accepted
     meetings left (each requester is told and matched again); their
     name and address leave other people's requests (as referrer). Stored
-    events and dead letters about them are emptied, mentions elsewhere
-    replaced, before any new event is written; RequesterForgotten,
+    events and dead letters about them are emptied, and those of others that
+    name them in a person's field (found by their address, never by text)
+    lose that field, before any new event is written; RequesterForgotten,
     ReferrerForgotten and HostForgotten tell the other services. Locks in
     the one order: requests, matches, then the host row."""
     counts = {"requests": 0, "host_profile": 0}
@@ -226,15 +227,8 @@ def forget_person(uow, who) -> dict:
         host = uow.hosts.host_of(who.email)
         meetings = uow.hosts.lock_live_meetings_of(host["id"]) if host else []
         host = uow.hosts.lock_host_of(who.email) if host else None
-        referred = uow.repo.referred_by(who.email)
-        found = redaction.needles(
-            who.email,
-            *(r["requester_name"] for r in rows),
-            *(r["referrer_name"] or "" for r in referred),
-            host["name"] if host else "",
-        )
         keys = [str(r["id"]) for r in rows] + ([str(host["id"])] if host else [])
-        uow.repo.forget_traces(keys, found)  # before the events below are written
+        uow.repo.forget_traces(keys, who.email)  # before the events below are written
         for row in rows:
             if row["status"] in OPEN_REQUEST_STATUSES:
                 _cancel(

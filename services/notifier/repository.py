@@ -147,11 +147,12 @@ class Repository:
 
     def forget_referrer(self, request_id) -> None:
         """Mail about a request loses the name and address of the person who
-        recommended it, who asked to be forgotten."""
+        recommended it, who asked to be forgotten: no one recommended it, as
+        far as a message built later can tell."""
         self.conn.execute(
-            "UPDATE notifications SET context = context"
-            " #- '{request,referrer_name}' #- '{request,referrer_email}'"
-            " WHERE request_id = %s",
+            "UPDATE notifications SET context = jsonb_set(context, '{request}',"
+            " (context->'request') || '{\"referrer_name\": null, \"referrer_email\": null}')"
+            " WHERE request_id = %s AND jsonb_typeof(context->'request') = 'object'",
             (request_id,),
         )
 

@@ -148,9 +148,9 @@ class FakeRepository:
         self.dead_letters[dead_letter_id] = True
         return "requested"
 
-    def forget_traces(self, keys, found):
+    def forget_traces(self, keys, email):
         self.redacted.extend(keys)
-        self.needles = found
+        self.mentions_of = email
 
     def referred_by(self, email):
         return [r for r in self.requests.values() if r.get("referrer_email") == email]

@@ -286,4 +286,4 @@ def test_a_referrer_who_leaves_is_taken_out_of_other_peoples_requests(uow):
     use_cases.forget_person(uow, NATHALIE)
     assert uow.repo.requests[row["id"]]["referrer_email"] is None
     assert [e[1] for e in uow.emitted("ReferrerForgotten")] == [str(row["id"])]
-    assert "Nathalie Renard" in uow.repo.needles and NATHALIE.email in uow.repo.needles
+    assert uow.repo.mentions_of == NATHALIE.email  # found by address, never by name
