@@ -48,6 +48,9 @@ messages: install
 	$(VENV)/bin/pybabel update -i shared/locale/messages.pot -d shared/locale -D messages --previous
 
 $(STAMP): pyproject.toml
+	@# A venv holding urllib3-future (once pulled in by a calendar client)
+	@# runs another urllib3 than the one installed: made anew.
+	@test ! -x $(PY) || ! $(PY) -c 'import importlib.metadata as m; m.version("urllib3-future")' 2>/dev/null || rm -rf $(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -72,6 +72,29 @@ class Radicale:
         if self.folder.exists():
             self._write_htpasswd()
 
+    def add_calendar(
+        self, user: str, name: str, events: tuple[str, ...] = (), title: str = ""
+    ) -> str:
+        """A calendar `name` of `user`, holding `events` (iCalendar texts),
+        made through the protocol (MKCOL, PUT); its address."""
+        home = f"{self.url}{user}/"
+        url = f"{home}{name}/"
+        _dav("PROPFIND", home, user, self.users[user], {"Depth": "0"})  # makes the home
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:"'
+            ' xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:resourcetype>'
+            "<d:collection/><c:calendar/></d:resourcetype>"
+            f"<d:displayname>{title or name}</d:displayname></d:prop></d:set></d:mkcol>"
+        )
+        _dav("MKCOL", url, user, self.users[user], {}, body.encode())
+        for i, text in enumerate(events):
+            self.put_event(user, url, text, f"event-{i}")
+        return url
+
+    def put_event(self, user: str, calendar_url: str, text: str, name: str) -> None:
+        _dav("PUT", f"{calendar_url}{name}.ics", user, self.users[user],
+             {"Content-Type": "text/calendar; charset=utf-8"}, text.encode())  # fmt: skip
+
     def start(self, timeout_s: float = 20) -> Radicale:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.storage_folder.mkdir(exist_ok=True)
@@ -149,6 +172,22 @@ class Radicale:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _dav(method: str, url: str, user: str, password: str, headers: dict,
+         body: bytes | None = None) -> int:  # fmt: skip
+    """One WebDAV request as `user`; its status (an error status raises)."""
+    import base64
+
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(
+        url, data=body, method=method,
+        headers={**headers, "Authorization": f"Basic {auth}"},
+    )  # fmt: skip
+    if body is not None and "Content-Type" not in headers:
+        request.add_header("Content-Type", 'application/xml; charset="utf-8"')
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.status
 
 
 def answers(url: str) -> None:

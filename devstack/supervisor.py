@@ -86,8 +86,10 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", secret_key(run_dir))
     env.setdefault("AUTH_MODE", "dev")  # on this machine, bound to 127.0.0.1
-    # the local CalDAV server (and feeds a developer serves) are on loopback
-    env.setdefault("CALENDAR_ALLOW_PRIVATE_ADDRESSES", "on")
+    # the local CalDAV server is the one non-public calendar server to read
+    caldav_port = env.get("LOCAL_CALDAV_PORT", "5232")
+    if caldav_port != "off":
+        env.setdefault("CALENDAR_ALLOWED_SERVERS", f"127.0.0.1:{caldav_port}")
     env["PYTHONUNBUFFERED"] = "1"
 
     # Check every setting before starting anything (placeholders for what we start).

@@ -29,6 +29,14 @@ FAILURES = {
     "unreadable": N_(
         "the stored connection can no longer be read; connect the calendar again"
     ),
+    "too_complex": N_(
+        "the calendar holds an event that repeats too often to be read"
+        " (every hour or more often, for years)"
+    ),
+    "not_a_calendar": N_(
+        "the address is a folder of calendars, not one calendar: give the"
+        " address of the calendar itself"
+    ),
 }
 
 # How many busy periods the "check" counts: the next four weeks.

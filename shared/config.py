@@ -194,6 +194,28 @@ def _sites(raw: str) -> tuple[str, ...]:
     return tuple(sites)
 
 
+def _servers(raw: str) -> tuple:
+    """The company's own calendar servers a read may reach though they are
+    not public: networks and host names, each with an optional port
+    (`10.0.0.0/8, caldav.corp.example:8443, 127.0.0.1:5232`)."""
+    items = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        host, port = item, None
+        if item.count(":") == 1 or (item.startswith("[") and "]:" in item):
+            host, _, digits = item.rpartition(":")
+            if not is_number(digits) or not 0 < int(digits) < 65536:
+                raise Invalid(f"{item!r}: the port is not a number from 1 to 65535")
+            port = int(digits)
+        host = host.strip("[]")
+        try:
+            items.append((ipaddress.ip_network(host, strict=False), port))
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host):
+                raise Invalid(f"{item!r} is not a network or a host name") from None
+            items.append((host.lower(), port))
+    return tuple(items)
+
+
 def _text(raw: str) -> str:
     return raw
 
@@ -257,6 +279,7 @@ class Settings:
     match_demand_window: timedelta = setting("MATCH_DEMAND_WINDOW", _duration, "P30D")
     max_open_requests: int = setting("MAX_OPEN_REQUESTS", _count(1), "3")
     submissions_per_hour: int = setting("SUBMISSIONS_PER_HOUR", _count(1), "10")
+    host_saves_per_hour: int = setting("HOST_SAVES_PER_HOUR", _count(1), "20")
     horizon_days: int = setting("REQUEST_HORIZON_DAYS", _count(1), "60")
     # -- the matcher's periodic jobs, in seconds ---------------------------------------
     expire_invitations_every_s: float = setting("MATCHER_EXPIRY_INTERVAL", _interval, "30")
@@ -275,8 +298,9 @@ class Settings:
     calendar_stale_after: timedelta = setting("CALENDAR_STALE_AFTER", _duration, "PT24H")
     calendar_timeout_s: float = setting("CALENDAR_TIMEOUT", _seconds, "PT10S")
     calendar_max_bytes: int = setting("CALENDAR_MAX_BYTES", _count(1024), "5000000")
-    calendar_concurrency: int = setting("CALENDAR_CONCURRENCY", _count(1), "8")
-    calendar_allow_private: bool = setting("CALENDAR_ALLOW_PRIVATE_ADDRESSES", _switch, "off")
+    calendar_concurrency: int = setting("CALENDAR_CONCURRENCY", _count(1), "4")  # reader processes
+    calendar_reads_per_hour: int = setting("CALENDAR_READS_PER_HOUR", _count(1), "12")
+    calendar_allowed_servers: tuple = setting("CALENDAR_ALLOWED_SERVERS", _servers, "")
     # -- the processes -----------------------------------------------------------------
     intake_port: int = setting("INTAKE_PORT", _port, "8000")
     matcher_port: int = setting("MATCHER_PORT", _port, "8001")
@@ -344,14 +368,19 @@ def load(env=None) -> Settings:
             raise ConfigError(variable, problem) from None
         values[f.name] = raw
     settings = Settings(**values)
-    _check(settings)
+    _check(settings, env)
     return settings
 
 
-def _check(s: Settings) -> None:
+def _check(s: Settings, env) -> None:
     """What holds between settings, and what a value must not be."""
     if s.calendar_refresh < timedelta(seconds=1):
         raise ConfigError("CALENDAR_REFRESH", "must be at least one second")
+    if env.get("CALENDAR_ALLOW_PRIVATE_ADDRESSES"):
+        raise ConfigError(
+            "CALENDAR_ALLOW_PRIVATE_ADDRESSES",
+            "is no more: name the company's calendar servers in CALENDAR_ALLOWED_SERVERS",
+        )
     if s.calendar_timeout_s <= 0:
         raise ConfigError("CALENDAR_TIMEOUT", "must be longer than zero")
     if s.match_demand_window <= timedelta(0):

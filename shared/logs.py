@@ -52,12 +52,16 @@ def setup(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int) -> None:
+    """What the libraries may say, whatever LOG_LEVEL asks of our own code."""
     # kafka-python logs every failed reconnect as an error; our own loops say
     # once, as a warning, what is down and that they retry.
     logging.getLogger("kafka").setLevel(
-        logging.CRITICAL if root.level > logging.DEBUG else logging.DEBUG
+        logging.CRITICAL if level > logging.DEBUG else logging.DEBUG
     )
-    logging.getLogger("waitress").setLevel(max(logging.WARNING, root.level))
-    # their debug lines carry full URLs: hosts' secret calendar addresses
-    for name in ("urllib3", "caldav", "niquests", "requests_hardened"):
-        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    logging.getLogger("waitress").setLevel(max(logging.WARNING, level))
+    # its lines carry full URLs and paths: hosts' secret calendar addresses
+    logging.getLogger("urllib3").setLevel(max(logging.WARNING, level))

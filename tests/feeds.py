@@ -30,9 +30,28 @@ class AwkwardHandler(feeds.FeedHandler):
                 time.sleep(0.2)
         elif path == "/page.html":
             self.send(200, b"<html><body>Sign in</body></html>")
+        elif path.startswith("/dav-page/"):  # a WebDAV answer that is a web page
+            self.send(207, b"<html><body>SECRET-BODY token=abc123</body></html>")
+        elif path == "/truncated.ics":  # promises 1000 bytes, sends 17, hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"BEGIN:VCALENDAR\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+        elif path == "/drip-headers.ics":  # the status line a byte at a time
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.5)
         else:
             return False
         return True
+
+    def do_PROPFIND(self):
+        self.do_GET()
+
+    do_REPORT = do_PROPFIND
 
 
 def FeedServer() -> feeds.FeedServer:  # noqa: N802 (used as a class)

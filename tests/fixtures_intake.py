@@ -39,7 +39,8 @@ def runtime(settings, names):
 def app(runtime):
     app = create_app(runtime)
     app.config.update(TESTING=True)
-    return app
+    yield app
+    app.extensions["calendars"].reader.close()  # its reader processes
 
 
 @pytest.fixture

@@ -23,6 +23,24 @@ class Limits:
     max_open: int  # open requests per requester (409 beyond)
     per_hour: int  # submissions per requester and hour (429 beyond)
     secret: str = ""  # keys the hash that counts submissions per identity
+    host_saves: int = 20  # host profile saves per person and hour (429 beyond)
+    calendar_reads: int = 12  # calendar connections and checks per person and hour
+
+    @classmethod
+    def from_settings(cls, s) -> Limits:
+        return cls(
+            max_open=s.max_open_requests,
+            per_hour=s.submissions_per_hour,
+            secret=s.secret_key,
+            host_saves=s.host_saves_per_hour,
+            calendar_reads=s.calendar_reads_per_hour,
+        )
+
+    def check(self, action: str, recent: int) -> None:
+        """Refuse one more `action` after `recent` in the last hour."""
+        most = {"host_profile": self.host_saves, "calendar": self.calendar_reads}
+        if recent >= most[action]:
+            raise TooMany("too_many_" + action)
 
     def submitter(self, email: str) -> bytes:
         """Who submits, as the submission log knows them: a keyed hash of the

@@ -73,7 +73,7 @@ class Repository:
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM requests WHERE requester_email = %s"
                 " AND status = ANY(%s)) AS open, (SELECT count(*) FROM submissions"
-                " WHERE who = %s AND at > now() - interval '1 hour') AS recent",
+                " WHERE who = %s AND action = 'request' AND at > now() - interval '1 hour') AS recent",
                 (email, list(OPEN_REQUEST_STATUSES), submitter),
             )
         host_row = host.fetchone() if host is not None else None
@@ -106,12 +106,29 @@ class Repository:
         ).fetchone()  # fmt: skip
 
     def log_submission(self, submitter: bytes) -> None:
-        """Count one more submission (and forget this submitter's older ones)."""
+        self.log_action(submitter, "request")
+
+    def log_action(self, who: bytes, action: str) -> None:
+        """Count one more `action` of `who` (and forget their older ones)."""
         self.conn.execute(
             "DELETE FROM submissions WHERE who = %s AND at < now() - interval '1 hour'",
-            (submitter,),
+            (who,),
         )
-        self.conn.execute("INSERT INTO submissions (who) VALUES (%s)", (submitter,))
+        self.conn.execute(
+            "INSERT INTO submissions (who, action) VALUES (%s, %s)", (who, action)
+        )
+
+    def recent_actions(self, who: bytes, action: str) -> int:
+        """How many times `who` did `action` in the last hour (locked: two
+        of their actions at once are counted one after the other)."""
+        self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"actions:{who.hex()}",)
+        )
+        return self.conn.execute(
+            "SELECT count(*) AS n FROM submissions WHERE who = %s AND action = %s"
+            " AND at > now() - interval '1 hour'",
+            (who, action),
+        ).fetchone()["n"]
 
     def request(self, request_id) -> dict | None:
         return self.conn.execute(

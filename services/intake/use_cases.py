@@ -98,9 +98,15 @@ def list_requests(uow, who) -> list[tuple[dict, dict | None]]:
 # -- hosts -------------------------------------------------------------------
 
 
-def put_host(uow, who, data: dict, *, locale: str) -> tuple[dict, bool]:
-    """Create or replace the caller's host profile; HostProfileChanged."""
+def put_host(
+    uow, who, data: dict, *, locale: str, limits: domain.Limits
+) -> tuple[dict, bool]:
+    """Create or replace the caller's host profile; HostProfileChanged. Each
+    save wakes the matcher: at most `limits.host_saves` an hour."""
     with uow:
+        saver = limits.submitter(who.email)
+        limits.check("host_profile", uow.repo.recent_actions(saver, "host_profile"))
+        uow.repo.log_action(saver, "host_profile")
         row, created = uow.hosts.save_host(who.email, data, locale)
         uow.outbox().emit(
             "HostProfileChanged",

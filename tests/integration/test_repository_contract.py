@@ -239,8 +239,12 @@ def intake_story(uow, propose) -> list:
         out.append(("third open", "accepted"))
     except Conflict as exc:
         out.append(("third open", exc.code))
-    host, created = use_cases.put_host(uow, nathalie, host_data(), locale="fr")
-    _, created_again = use_cases.put_host(uow, nathalie, host_data(), locale="en")
+    host, created = use_cases.put_host(
+        uow, nathalie, host_data(), locale="fr", limits=limits
+    )
+    _, created_again = use_cases.put_host(
+        uow, nathalie, host_data(), locale="en", limits=limits
+    )
     out.append(("host", created, created_again, host["name"]))
     out.append(
         ("mine", [r["status"] for r, _ in use_cases.list_requests(uow, camille)])

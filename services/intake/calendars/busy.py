@@ -29,6 +29,16 @@ from shared.calendars import is_meeting_uid
 Interval = tuple[datetime, datetime]
 
 MAX_INTERVALS = 20_000  # more busy periods over the horizon than anyone has
+# A recurring event is walked from its first occurrence: a rule repeating
+# every second since 2006 is millions of steps before the window even
+# starts. Counted from its DTSTART up to the end of the window, no series
+# may take more steps than this (an hourly meeting for eleven years would).
+MAX_STEPS = 100_000
+SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86_400,
+           "WEEKLY": 604_800, "MONTHLY": 2_629_746, "YEARLY": 31_556_952}  # fmt: skip
+# how many occurrences one step of a rule may give, per BY part
+EXPANDS = {"BYSECOND": 60, "BYMINUTE": 60, "BYHOUR": 24, "BYDAY": 7,
+           "BYMONTHDAY": 31, "BYYEARDAY": 366, "BYWEEKNO": 53, "BYMONTH": 12}  # fmt: skip
 # Floating times and dates are placed in the host's zone only after the
 # expansion, which reads them as UTC: a day's margin each side keeps them.
 MARGIN = timedelta(days=1)
@@ -36,6 +46,10 @@ MARGIN = timedelta(days=1)
 
 class NotICalendar(ValueError):
     """The text is not an iCalendar calendar."""
+
+
+class TooComplex(ValueError):
+    """A recurring event would take more than MAX_STEPS to walk."""
 
 
 def parse(text: bytes | str) -> icalendar.Calendar:
@@ -58,6 +72,7 @@ def busy_intervals(
     """The merged busy intervals (UTC) of `calendars` within [start, end)."""
     found: list[Interval] = []
     for cal in calendars:
+        check_rules(cal, tz, end)
         found.extend(_events(cal, tz, start, end))
         found.extend(_free_busy(cal, tz))
         if len(found) > MAX_INTERVALS:
@@ -105,6 +120,35 @@ def spans(ranges) -> list[Interval]:
 
 def count_between(intervals: Iterable[Interval], start: datetime, end: datetime) -> int:
     return sum(1 for s, e in intervals if s < end and e > start)
+
+
+def check_rules(cal, tz: ZoneInfo, end: datetime) -> None:
+    """Refuse a calendar with a recurring event that would take more than
+    MAX_STEPS to walk from its first occurrence to `end` (each step of its
+    frequency, times what its BY parts multiply it by): the work is bounded
+    before the library starts, whatever the window."""
+    for event in cal.walk("VEVENT"):
+        rules = event.get("RRULE")
+        if rules is None or "DTSTART" not in event:
+            continue
+        for rule in rules if isinstance(rules, list) else [rules]:
+            if _steps(rule, _instant(event["DTSTART"].dt, tz), end) > MAX_STEPS:
+                raise TooComplex(str(rule.get("FREQ")))
+
+
+def _steps(rule, first: datetime, end: datetime) -> float:
+    freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
+    try:
+        interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+    except (TypeError, ValueError):
+        interval = 1
+    span = max((end - first).total_seconds(), 0.0)
+    steps = span / (SECONDS.get(freq, 1) * interval) + 1
+    for part, most in EXPANDS.items():
+        values = rule.get(part)
+        if values:
+            steps *= min(len(values) if isinstance(values, list) else 1, most)
+    return steps
 
 
 def _events(cal, tz: ZoneInfo, start: datetime, end: datetime):
@@ -170,4 +214,11 @@ def _periods(prop):
             yield (s, e)
 
 
-__all__ = ["NotICalendar", "parse", "busy_intervals", "merge", "count_between"]
+__all__ = [
+    "NotICalendar",
+    "TooComplex",
+    "parse",
+    "busy_intervals",
+    "merge",
+    "count_between",
+]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,15 +24,17 @@ from zoneinfo import ZoneInfo
 
 from services.intake.calendars import busy
 from services.intake.calendars.fetch import (
+    Destinations,
     FeedError,
-    Read,
     Source,
     normalise_url,
     shown,
 )
-from services.intake.calendars.reader import Reader
+from services.intake.calendars.reader import Busy
+from services.intake.calendars.sandbox import Sandbox
 from services.intake.calendars.vault import Unreadable, Vault
-from services.intake.errors import Conflict, Invalid, NotFound
+from services.intake.domain import Limits
+from services.intake.errors import Conflict, Invalid, NotFound, TooMany
 from shared.calendars import FAILURES
 from shared.clock import utc_now
 
@@ -40,32 +43,45 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH = 200
 JOB_BUDGET_S = 20.0  # one run of the refresh job claims no new batch after this
 FULL_READ_MARGIN = timedelta(days=1)  # re-read in full when the horizon slides this far
+INTERACTIVE_READS = 2  # request threads at most reading a calendar at once
 
 
 @dataclass
 class Calendars:
-    """What the calendar use cases need besides a unit of work."""
+    """What the calendar use cases need besides a unit of work: the vault,
+    the reader (`read_busy`: in production a `Sandbox` of worker processes),
+    the times, and the limits on reads a person asks for."""
 
     vault: Vault
-    reader: Reader
+    reader: object
     refresh: timedelta
     stale_after: timedelta
     horizon: timedelta  # how far ahead busy times are kept
-    concurrency: int = 8
+    limits: Limits
+    concurrency: int = 4
     clock: Callable[[], datetime] = field(default=utc_now)
+    interactive: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(INTERACTIVE_READS)
+    )
 
     @classmethod
     def from_settings(cls, s) -> Calendars:
+        reader = {
+            "timeout_s": s.calendar_timeout_s,
+            "max_bytes": s.calendar_max_bytes,
+            "destinations": Destinations(s.calendar_allowed_servers),
+        }
         return cls(
             vault=Vault(s.secret_key),
-            reader=Reader(
-                timeout_s=s.calendar_timeout_s,
-                max_bytes=s.calendar_max_bytes,
-                allow_private=s.calendar_allow_private,
+            reader=Sandbox(
+                reader,
+                workers=s.calendar_concurrency,
+                deadline_s=s.calendar_timeout_s,
             ),
             refresh=s.calendar_refresh,
             stale_after=s.calendar_stale_after,
             horizon=timedelta(days=s.horizon_days + 1),
+            limits=Limits.from_settings(s),
             concurrency=s.calendar_concurrency,
         )
 
@@ -76,13 +92,19 @@ class Outcome:
 
     host_id: object
     spans: list | None = None
-    read: Read | None = None
+    read: Busy | None = None
     error: str | None = None
+    found: tuple = ()  # calendars at an address that is a folder of them
     connected_at: datetime | None = None  # of the connection read (a job's read)
 
 
-def refused(code: str) -> Invalid:
-    return Invalid({"calendar": [FAILURES[code]]})
+def refused(code: str, found: tuple = ()) -> Invalid:
+    """The calendar's reason, and where the address is a folder of
+    calendars, the addresses of those found in it."""
+    errors = {"calendar": [FAILURES[code]]}
+    if found:
+        errors["calendars_found"] = list(found)
+    return Invalid(errors)
 
 
 def _host(uow, who) -> dict:
@@ -90,6 +112,26 @@ def _host(uow, who) -> dict:
     if host is None:
         raise Conflict("no_host_profile")
     return host
+
+
+def _asked(uow, cal: Calendars, who) -> dict:
+    """The caller's host row, once they may ask for one more read now."""
+    host = _host(uow, who)
+    reader = cal.limits.submitter(who.email)
+    cal.limits.check("calendar", uow.repo.recent_actions(reader, "calendar"))
+    uow.repo.log_action(reader, "calendar")
+    return host
+
+
+def _interactive(cal: Calendars, read):
+    """A read a person waits for: at most INTERACTIVE_READS request threads
+    at once; beyond them, try again shortly."""
+    if not cal.interactive.acquire(blocking=False):
+        raise TooMany("calendar_busy")
+    try:
+        return read()
+    finally:
+        cal.interactive.release()
 
 
 def get_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
@@ -109,11 +151,12 @@ def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
         data["kind"], normalise_url(data["url"]), data["username"], data["password"]
     )
     with uow:
-        host = _host(uow, who)
+        host = _asked(uow, cal, who)
     now = cal.clock()
-    outcome = _read(cal, host["id"], source, ZoneInfo(host["timezone"]), now, None)
+    zone = ZoneInfo(host["timezone"])
+    outcome = _interactive(cal, lambda: _read(cal, host["id"], source, zone, now, None))
     if outcome.error:
-        raise refused(outcome.error)
+        raise refused(outcome.error, outcome.found)
     with uow:
         host = _host(uow, who)
         uow.calendars.save_calendar(
@@ -140,17 +183,19 @@ def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
     with uow:
         host = _host(uow, who)
         row = uow.calendars.calendar_of(host["id"])
-    if row is None:
-        raise NotFound()
+        if row is None:
+            raise NotFound()
+        _asked(uow, cal, who)
     now = cal.clock()
-    outcome = _read_row(cal, {**row, "timezone": host["timezone"]}, now, full=True)
+    row = {**row, "timezone": host["timezone"]}
+    outcome = _interactive(cal, lambda: _read_row(cal, row, now, full=True))
     with uow:
         if uow.calendars.lock_calendar(host["id"]) is None:
             raise NotFound()  # disconnected meanwhile
         _store(uow, cal, outcome, now)
         row = uow.calendars.calendar_of(host["id"])
     if outcome.error:
-        raise refused(outcome.error)
+        raise refused(outcome.error, outcome.found)
     return row, busy.spans(row["busy"])
 
 
@@ -240,26 +285,19 @@ def _read_source(cal: Calendars, row: dict, now: datetime, full: bool) -> Outcom
 
 
 def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcome:
-    until = now + cal.horizon
     try:
-        read = cal.reader.read(
+        read = cal.reader.read_busy(
             source,
+            tz,
             now,
-            until,
+            now + cal.horizon,
             etag=validators and validators["etag"],
             last_modified=validators and validators["last_modified"],
         )
     except FeedError as exc:
         log.info("calendar of host %s not read: %s", host_id, exc.code)
-        return Outcome(host_id, error=exc.code)
-    if read.calendars is None:
-        return Outcome(host_id, read=read)
-    try:
-        spans = busy.busy_intervals(read.calendars, tz, now, until)
-    except Exception as exc:  # a calendar the parser cannot expand, whatever the fault
-        log.info("calendar of host %s not expanded: %s", host_id, type(exc).__name__)
-        return Outcome(host_id, error="not_icalendar")
-    return Outcome(host_id, spans, read)
+        return Outcome(host_id, error=exc.code, found=exc.found)
+    return Outcome(host_id, read.spans, read)
 
 
 def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str:

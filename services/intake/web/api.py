@@ -48,7 +48,7 @@ def put_host():
         lang=locale(),
     )
     row, created = use_cases.put_host(
-        unit_of_work(), identity.current(), data, locale=locale()
+        unit_of_work(), identity.current(), data, locale=locale(), limits=limits()
     )
     return jsonify(views.host_view(row)), 201 if created else 200
 

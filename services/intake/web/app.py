@@ -52,6 +52,15 @@ MESSAGES = {
         "You already have {n} open requests; cancel one or wait for it to finish."
     ),
     "rate_limited": N_("Too many submissions; try again later."),
+    "too_many_host_profile": N_(
+        "You saved your profile many times in the last hour; try again later."
+    ),
+    "too_many_calendar": N_(
+        "Your calendar was read many times in the last hour; try again later."
+    ),
+    "calendar_busy": N_(
+        "Calendars are being read for other people right now; try again in a minute."
+    ),
     "idempotency_conflict": N_("This Idempotency-Key was used with another body."),
     "not_cancellable": N_("This request can no longer be cancelled."),
     "already_replayed": N_("This dead letter was already replayed."),

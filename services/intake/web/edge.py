@@ -33,12 +33,7 @@ def taxonomy():
 
 
 def limits() -> Limits:
-    s = settings()
-    return Limits(
-        max_open=s.max_open_requests,
-        per_hour=s.submissions_per_hour,
-        secret=s.secret_key,
-    )
+    return Limits.from_settings(settings())
 
 
 def parse_id(value: str) -> uuid.UUID:

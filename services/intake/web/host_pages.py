@@ -9,7 +9,7 @@ from services.intake import bodies, use_cases, validation, views
 from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.errors import Invalid, NotFound
 from services.intake.web import identity
-from services.intake.web.edge import calendars, settings, unit_of_work
+from services.intake.web.edge import calendars, limits, settings, unit_of_work
 from services.intake.web.edge import taxonomy as taxonomy_
 from services.intake.web.forms import (
     COMMON_LANGUAGES,
@@ -41,7 +41,9 @@ def host_profile():
         data = validation.load_host(
             body, taxonomy, sites=settings().sites, schemas=schemas(), lang=locale()
         )
-        use_cases.put_host(unit_of_work(), identity.current(), data, locale=locale())
+        use_cases.put_host(
+            unit_of_work(), identity.current(), data, locale=locale(), limits=limits()
+        )
     except Invalid as exc:
         return render_template(
             "pages/host_form.html",

@@ -3,17 +3,20 @@ through the protocol, read back as busy times only."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import caldav
 import pytest
 
 from services.intake.calendars import busy
-from services.intake.calendars.fetch import FeedError, Source
+from services.intake.calendars.fetch import Destinations, FeedError, Source
 from services.intake.calendars.reader import Reader
+from shared import logs
 from tests import ics
+from tests.feeds import FeedServer
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
 END = START + timedelta(days=90)
@@ -25,15 +28,18 @@ def account(radicale):
     """A fresh user with a calendar holding the weekly meeting with exceptions."""
     name, password = f"u{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     radicale.add_user(name, password)
-    client = caldav.DAVClient(url=radicale.url, username=name, password=password)
-    calendar = client.principal().make_calendar(name="work")
-    calendar.add_event(ics.WEEKLY_WITH_EXCEPTIONS)
-    return {"url": str(calendar.url), "username": name, "password": password,
-            "calendar": calendar}  # fmt: skip
+    url = radicale.add_calendar(name, "work", (ics.WEEKLY_WITH_EXCEPTIONS,))
+    return {"url": url, "username": name, "password": password,
+            "home": f"{radicale.url}{name}/", "radicale": radicale}  # fmt: skip
 
 
 def reader(allow_private=True) -> Reader:
-    return Reader(timeout_s=5, max_bytes=1_000_000, allow_private=allow_private)
+    allowed = Destinations(((ipaddress.ip_network("127.0.0.0/8"), None),))
+    return Reader(
+        timeout_s=5,
+        max_bytes=1_000_000,
+        destinations=allowed if allow_private else Destinations(),
+    )
 
 
 def read(account, password=None, etag=None, r=None):
@@ -59,8 +65,11 @@ def test_an_unchanged_calendar_is_not_read_again_and_a_change_is_seen(account):
     assert first.etag
     assert read(account, etag=first.etag).calendars is None
     moment = datetime(2027, 2, 2, 15, tzinfo=UTC)
-    account["calendar"].add_event(
-        ics.calendar(ics.busy_event("later", moment, moment + timedelta(hours=1)))
+    account["radicale"].put_event(
+        account["username"],
+        account["url"],
+        ics.calendar(ics.busy_event("later", moment, moment + timedelta(hours=1))),
+        "later",
     )
     again = read(account, etag=first.etag)
     assert again.calendars is not None and again.etag != first.etag
@@ -79,3 +88,25 @@ def test_a_caldav_server_on_loopback_is_refused_outside_the_test_setting(account
     with pytest.raises(FeedError) as failed:
         read(account, r=reader(allow_private=False))
     assert failed.value.code == "refused_address"
+
+
+def test_a_folder_of_calendars_is_refused_naming_the_calendars_in_it(account):
+    with pytest.raises(FeedError) as failed:
+        read({**account, "url": account["home"]})
+    assert failed.value.code == "not_a_calendar"
+    assert failed.value.found == (account["url"],)
+
+
+def test_nothing_a_server_answers_reaches_the_logs(caplog):
+    """A server that answers a CalDAV request with a page, not XML: the read
+    fails, and neither the page nor the calendar's path is logged, even with
+    every logger of ours at DEBUG (and the libraries as the service sets
+    them). In the service, reads run in a worker that logs nothing at all."""
+    logs.quiet_libraries(logging.DEBUG)
+    with FeedServer() as server:
+        url = server.url("/dav-page/calendars/alice/secret-cal-42/")
+        with caplog.at_level(logging.DEBUG):
+            with pytest.raises(FeedError):
+                reader().read(Source("caldav", url, "alice", "pw"), START, END)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "SECRET-BODY" not in logged and "secret-cal-42" not in logged

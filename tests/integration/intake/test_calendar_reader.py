@@ -2,11 +2,12 @@
 time and size, what is not iCalendar, and the addresses refused."""
 
 import base64
+import ipaddress
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake.calendars.fetch import FeedError, Source
+from services.intake.calendars.fetch import Destinations, FeedError, Source
 from services.intake.calendars.reader import Reader
 from tests import ics
 from tests.feeds import FeedServer
@@ -26,8 +27,19 @@ def feeds():
         yield server
 
 
-def reader(allow_private=True, timeout_s=1.0, max_bytes=1_000_000) -> Reader:
-    return Reader(timeout_s=timeout_s, max_bytes=max_bytes, allow_private=allow_private)
+LOOPBACK = Destinations(
+    ((ipaddress.ip_network("127.0.0.0/8"), None), ("localhost", None))
+)
+
+
+def reader(
+    allow_private=True, timeout_s=1.0, max_bytes=1_000_000, allowed=None
+) -> Reader:
+    """A reader that may reach this test's servers on loopback, or (not
+    `allow_private`) only public addresses, or the servers `allowed` names."""
+    if allowed is None:
+        allowed = LOOPBACK if allow_private else Destinations()
+    return Reader(timeout_s=timeout_s, max_bytes=max_bytes, destinations=allowed)
 
 
 def read(url, r=None, **validators):
@@ -81,9 +93,8 @@ def test_loopback_is_refused_outside_the_test_setting(feeds, host):
 )
 def test_a_redirect_to_a_private_address_is_refused(feeds, target):
     feeds.redirects["/to-private"] = target
-    guarded = reader(allow_private=False)
-    # this server is on loopback: let loopback through, to see the redirect checked
-    guarded.manager.config.ip_filter_allow_loopback_ips = True
+    # this server is on loopback: let it through, to see the redirect checked
+    guarded = reader(allowed=LOOPBACK)
     assert read(feeds.url("/cal.ics"), guarded).calendars  # the first hop is allowed
     assert failure(feeds.url("/to-private"), guarded) == "refused_address"
 
@@ -120,3 +131,26 @@ def test_a_server_dripping_bytes_cannot_hold_a_read_past_the_time_limit(feeds):
 
 def test_an_address_with_an_impossible_name_is_a_failure_not_a_crash():
     assert failure("http://" + "a" * 70 + ".example.com/cal.ics") == "unreachable"
+
+
+def test_only_the_company_servers_named_are_read_on_private_addresses(feeds):
+    port = int(feeds.url("/cal.ics").rsplit(":", 1)[1].split("/")[0])
+    named = Destinations(((ipaddress.ip_network("127.0.0.1/32"), port),))
+    assert read(feeds.url("/cal.ics"), reader(allowed=named)).calendars
+    other_port = Destinations(((ipaddress.ip_network("127.0.0.1/32"), port + 1),))
+    assert failure(feeds.url("/cal.ics"), reader(allowed=other_port)) == (
+        "refused_address"
+    )
+    by_name = Destinations((("localhost", port),))
+    assert read(feeds.url("/cal.ics", "localhost"), reader(allowed=by_name)).calendars
+
+
+@pytest.mark.parametrize("port", [5432, 9092, 22, 6379])
+def test_a_private_address_is_refused_the_same_way_whatever_listens_there(port):
+    """The answer comes before any connection: it says nothing of what
+    listens at the address (the database, the broker, nothing)."""
+    url = f"http://127.0.0.1:{port}/cal.ics"
+    assert failure(url, reader(allow_private=False)) == "refused_address"
+    assert failure(f"http://10.20.30.40:{port}/", reader(allow_private=False)) == (
+        "refused_address"
+    )

@@ -227,14 +227,14 @@ def test_a_read_of_a_connection_replaced_meanwhile_is_not_stored(
     connect_feed(client, feeds)
     uow, cal = jobs(runtime)
     feeds.feeds["/other.ics"] = ics.calendar()
-    real_read = cal.reader.read
+    real_read = cal.reader.read_busy
 
     def read_then_reconnect(*args, **kwargs):
         found = real_read(*args, **kwargs)
         assert connect_feed(client, feeds, "/other.ics").status_code == 200
         return found
 
-    cal.reader.read = read_then_reconnect
+    cal.reader.read_busy = read_then_reconnect
     with connect(database_url) as conn:
         conn.execute("UPDATE host_calendars SET next_refresh_at = now()")
     assert cu.refresh_due(uow, cal) == {
@@ -245,3 +245,62 @@ def test_a_read_of_a_connection_replaced_meanwhile_is_not_stored(
     }
     shown = client.get("/api/v1/hosts/me/calendar", headers=NATHALIE).json
     assert shown["busy_periods_next_4_weeks"] == 0  # the new, empty calendar's
+
+
+@pytest.mark.parametrize("path", ["/truncated.ics", "/drip.ics"])
+def test_a_body_cut_short_or_dripped_is_a_reason_in_the_callers_language(
+    client, host, feeds, database_url, path
+):
+    """A feed that stops mid-body, or drips it past CALENDAR_TIMEOUT: the
+    reason, never a 500, and nothing stored."""
+    french = {**NATHALIE, "Accept-Language": "fr"}
+    answer = client.put(
+        "/api/v1/hosts/me/calendar",
+        json={"kind": "ics", "url": feeds.url(path)},
+        headers=french,
+    )
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.json["errors"]["calendar"][0].startswith(("le ", "l’"))
+    assert count(database_url, "SELECT count(*) FROM host_calendars") == 0
+
+
+def test_a_failing_check_is_recorded_with_its_reason(client, host, feeds, database_url):
+    assert connect_feed(client, feeds).status_code == 200
+    feeds.feeds[SECRET_PATH] = None
+    del feeds.feeds[SECRET_PATH]
+    feeds.redirects[SECRET_PATH] = feeds.url("/truncated.ics")
+    assert (
+        client.post("/api/v1/hosts/me/calendar/check", headers=NATHALIE).status_code
+        == 422
+    )
+    shown = client.get("/api/v1/hosts/me/calendar", headers=NATHALIE).json
+    assert shown["status"] == "failing" and shown["error"] in (
+        "unreachable",
+        "not_icalendar",
+    )
+
+
+def test_calendar_reads_a_person_asks_for_are_limited_per_hour(
+    client, host, feeds, runtime
+):
+    limit = runtime.settings.calendar_reads_per_hour
+    assert connect_feed(client, feeds).status_code == 200
+    for _ in range(limit - 1):
+        check = client.post("/api/v1/hosts/me/calendar/check", headers=NATHALIE)
+        assert check.status_code == 200
+    refused = client.post("/api/v1/hosts/me/calendar/check", headers=NATHALIE)
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_calendar"
+    assert connect_feed(client, feeds).status_code == 429
+
+
+def test_saving_a_host_profile_is_limited_per_hour(client, runtime, database_url):
+    """Each save wakes the matcher: at most HOST_SAVES_PER_HOUR."""
+    limit = runtime.settings.host_saves_per_hour
+    for _ in range(limit):
+        saved = client.put("/api/v1/hosts/me", json=host_body(), headers=CAMILLE)
+        assert saved.status_code in (200, 201)
+    refused = client.put("/api/v1/hosts/me", json=host_body(), headers=CAMILLE)
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_host_profile"
+    assert outbox_events(database_url, "HostProfileChanged") == limit

@@ -44,7 +44,15 @@ class FakeRepository:
         self.log: dict = {}
 
     def log_submission(self, submitter):
-        self.log.setdefault(submitter, []).append(now())
+        self.log_action(submitter, "request")
+
+    def log_action(self, who, action):
+        self.log.setdefault((who, action), []).append(now())
+
+    def recent_actions(self, who, action):
+        return sum(
+            at > now() - timedelta(hours=1) for at in self.log.get((who, action), [])
+        )
 
     # requests
     def submission_checks(self, email, key, preferred_host, submitter):
@@ -55,9 +63,7 @@ class FakeRepository:
             existing=existing,
             preferred_host_email=host["email"] if host and host["active"] else None,
             open=sum(r["status"] in OPEN_REQUEST_STATUSES for r in mine),
-            recent=sum(
-                at > now() - timedelta(hours=1) for at in self.log.get(submitter, [])
-            ),
+            recent=self.recent_actions(submitter, "request"),
         )
 
     def add_request(

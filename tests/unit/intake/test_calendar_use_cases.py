@@ -12,7 +12,9 @@ from services.intake import use_cases
 from services.intake.calendars import use_cases as cu
 from services.intake.calendars.busy import parse
 from services.intake.calendars.fetch import FeedError, Read
+from services.intake.calendars.reader import BusyReading
 from services.intake.calendars.vault import Vault
+from services.intake.domain import Limits
 from services.intake.errors import Conflict, Invalid
 from services.intake.web.identity import Identity
 from tests import ics
@@ -20,11 +22,12 @@ from tests.unit.intake.fakes import FakeUnitOfWork
 from tests.unit.intake.test_use_cases import host_data
 
 HOST = Identity("nathalie@example.com")
+LIMITS = Limits(max_open=3, per_hour=10, secret="k" * 32)
 T0 = datetime(2027, 1, 4, 8, tzinfo=UTC)
 URL = "https://calendar.example.com/private-abc123/basic.ics"
 
 
-class ScriptedReader:
+class ScriptedReader(BusyReading):
     """Answers each read with the next of `answers`: iCalendar text, None
     (unchanged) or a failure code."""
 
@@ -58,7 +61,7 @@ class Clock:
 @pytest.fixture
 def uow():
     u = FakeUnitOfWork()
-    use_cases.put_host(u, HOST, host_data(), locale="fr")
+    use_cases.put_host(u, HOST, host_data(), locale="fr", limits=LIMITS)
     return u
 
 
@@ -66,6 +69,7 @@ def calendars(reader, clock=None) -> cu.Calendars:
     return cu.Calendars(
         vault=Vault("k" * 32), reader=reader, refresh=timedelta(minutes=15),
         stale_after=timedelta(hours=24), horizon=timedelta(days=61),
+        limits=LIMITS,
         concurrency=2, clock=clock or Clock(),
     )  # fmt: skip
 

@@ -65,7 +65,9 @@ def submit(uow, who=CAMILLE, key=None, **overrides):
 def invite(
     uow, request_id, host_email="nathalie@example.com", expires_in=timedelta(hours=72)
 ):
-    host, _ = use_cases.put_host(uow, Identity(host_email), host_data(), locale="fr")
+    host, _ = use_cases.put_host(
+        uow, Identity(host_email), host_data(), locale="fr", limits=LIMITS
+    )
     match_id = uuid.uuid4()
     uow.repo.matches[match_id] = {
         "id": match_id, "request_id": request_id, "host_id": host["id"],
@@ -124,7 +126,7 @@ def test_submissions_beyond_the_hourly_limit_are_too_many(uow):
 
 
 def test_asking_for_oneself_or_an_unknown_host_is_invalid(uow):
-    me, _ = use_cases.put_host(uow, CAMILLE, host_data(), locale="fr")
+    me, _ = use_cases.put_host(uow, CAMILLE, host_data(), locale="fr", limits=LIMITS)
     with pytest.raises(Invalid) as refused:
         submit(uow, preferred_host=me["id"])
     assert refused.value.errors == {"preferred_host": ["You cannot ask yourself."]}
