@@ -165,6 +165,15 @@ def built(monkeypatch):
         def subscribe(self, topics):
             pass
 
+        def list_topics(self):
+            return []
+
+        def create_topics(self, topics, **_):
+            calls["created"] = topics
+
+        def close(self):
+            pass
+
     for kind in ("KafkaProducer", "KafkaConsumer", "KafkaAdminClient"):
         monkeypatch.setattr(kafka_clients, kind, Recorder(kind))
     return calls
@@ -184,6 +193,19 @@ def test_the_producer_the_consumer_and_the_admin_client_all_carry_the_security(
         assert kwargs["sasl_plain_password"] == "s3cret-kafka", kind
         assert kwargs["ssl_cafile"] == str(ca_file), kind
     assert built["KafkaProducer"]["acks"] == "all"  # its own settings kept
+
+
+def test_the_topics_are_created_with_the_replicas_asked_for(built, ca_file):
+    settings = config.load(sasl_ssl(ca_file, TOPIC_REPLICATION="3"))
+    kafka_clients.ensure_topics(
+        kafka_clients.Brokers.of(settings),
+        ["intro-requests"],
+        settings.topic_partitions,
+        replication=settings.topic_replication,
+    )
+    assert built["KafkaAdminClient"]["security_protocol"] == "SASL_SSL"
+    assert built["created"]["intro-requests"]["replication_factor"] == 3
+    assert built["created"]["intro-requests"]["num_partitions"] == 3
 
 
 def test_a_plain_list_of_brokers_still_builds_a_plain_text_client(built):
