@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIELDS_FILE = ROOT / "shared" / "data" / "fields.yaml"
 DEFAULT_SITES_FILE = ROOT / "shared" / "data" / "sites.yaml"
 INSECURE_DEV_AUTH = "INSECURE_DEV_AUTH_ON_NETWORK"
+# How the services reach Kafka (kafka-python's names, as Kafka's own clients').
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 # Values that only ever stand in for a real secret (ours in old compose
 # files, the usual ones in examples).
 PLACEHOLDER_WORDS = ("change-me", "changeme", "replace-me", "secret-key-here",
@@ -254,6 +257,13 @@ class Settings:
     # -- where the store, the broker and the mail server are -------------------
     database_url: str = setting("DATABASE_URL", _database_url)
     kafka_bootstrap_servers: tuple = setting("KAFKA_BOOTSTRAP_SERVERS", _bootstrap)
+    kafka_security_protocol: str = setting("KAFKA_SECURITY_PROTOCOL", _one_of(*KAFKA_PROTOCOLS), "PLAINTEXT")
+    kafka_sasl_mechanism: str = setting("KAFKA_SASL_MECHANISM", _one_of(*KAFKA_SASL_MECHANISMS), "PLAIN")
+    kafka_sasl_username: str = setting("KAFKA_SASL_USERNAME", _text, "")
+    kafka_sasl_password: str = setting("KAFKA_SASL_PASSWORD", _text, "")
+    kafka_ssl_cafile: Path | None = setting("KAFKA_SSL_CAFILE", _file, None)  # else the system's CAs
+    kafka_ssl_certfile: Path | None = setting("KAFKA_SSL_CERTFILE", _file, None)  # a client certificate
+    kafka_ssl_keyfile: Path | None = setting("KAFKA_SSL_KEYFILE", _file, None)  # its key, if not in it
     smtp_host: str = setting("SMTP_HOST", _text, "127.0.0.1")
     smtp_port: int = setting("SMTP_PORT", _port, "1025")
     smtp_user: str = setting("SMTP_USER", _text, "")
@@ -315,6 +325,7 @@ class Settings:
     # -- the broker's topics -----------------------------------------------------------
     topic_prefix: str = setting("TOPIC_PREFIX", _text, "")
     topic_partitions: int = setting("TOPIC_PARTITIONS", _count(1), "3")
+    topic_replication: int = setting("TOPIC_REPLICATION", _count(1), "1")  # replicas of each
     personal_data_retention: timedelta = setting("PERSONAL_DATA_RETENTION", _duration, "P7D")
 # fmt: on
 
@@ -408,12 +419,49 @@ def _check(s: Settings, env) -> None:
             f" address, not BIND_HOST={s.bind_host}; use proxy, or set"
             f" {INSECURE_DEV_AUTH}=on to let anyone who reaches it sign in as anyone",
         )
+    _check_kafka(s)
     from shared import fields
 
     try:
         fields.load_taxonomy(s.fields_file)
     except fields.TaxonomyError as exc:
         raise ConfigError("FIELDS_FILE", str(exc)) from None
+
+
+def _check_kafka(s: Settings) -> None:
+    """Credentials and certificates go with the protocol that uses them: one
+    given to a protocol that would not send it is a mistake, not a default."""
+    protocol = s.kafka_security_protocol
+    sasl, tls = protocol.startswith("SASL_"), protocol.endswith("SSL")
+    for variable, value in (
+        ("KAFKA_SASL_USERNAME", s.kafka_sasl_username),
+        ("KAFKA_SASL_PASSWORD", s.kafka_sasl_password),
+    ):
+        if sasl and not value:
+            raise ConfigError(
+                variable, f"is required with KAFKA_SECURITY_PROTOCOL={protocol}"
+            )
+        if value and not sasl:
+            raise ConfigError(
+                variable,
+                f"is set but KAFKA_SECURITY_PROTOCOL={protocol} sends no credentials;"
+                " use SASL_SSL (or SASL_PLAINTEXT)",
+            )
+    for variable, value in (
+        ("KAFKA_SSL_CAFILE", s.kafka_ssl_cafile),
+        ("KAFKA_SSL_CERTFILE", s.kafka_ssl_certfile),
+        ("KAFKA_SSL_KEYFILE", s.kafka_ssl_keyfile),
+    ):
+        if value and not tls:
+            raise ConfigError(
+                variable,
+                f"is set but KAFKA_SECURITY_PROTOCOL={protocol} does not use TLS;"
+                " use SSL or SASL_SSL",
+            )
+    if s.kafka_ssl_keyfile and not s.kafka_ssl_certfile:
+        raise ConfigError(
+            "KAFKA_SSL_KEYFILE", "is the key of KAFKA_SSL_CERTFILE, which is not set"
+        )
 
 
 def is_loopback(host: str) -> bool:

@@ -53,7 +53,7 @@ class Runtime:
             unit_of_work=unit_of_work,
             deps=deps,
             pool=self.pool,
-            bootstrap=self.settings.kafka_bootstrap_servers,
+            bootstrap=kafka_clients.Brokers.of(self.settings),
             names=self.names,
             batch=self.settings.consumer_batch,
         )
@@ -98,7 +98,7 @@ def prepare(
         settings,
         pool,
         Names(settings.topic_prefix),
-        Readiness(settings.database_url, settings.kafka_bootstrap_servers),
+        Readiness(settings.database_url, kafka_clients.Brokers.of(settings)),
     )
     wiring = wire(runtime)
     app = wiring.app or Flask(name)
@@ -116,7 +116,7 @@ class Workers:
         self.stopping = threading.Event()
         s = runtime.settings
         self.relay = Relay(
-            s.database_url, runtime.name, s.kafka_bootstrap_servers, runtime.names
+            s.database_url, runtime.name, kafka_clients.Brokers.of(s), runtime.names
         )
         self.threads: list[threading.Thread] = []
         self.starter = threading.Thread(
@@ -135,10 +135,11 @@ class Workers:
                 migrations.migrate(s.database_url)
                 retention_ms = int(s.personal_data_retention.total_seconds() * 1000)
                 kafka_clients.ensure_topics(
-                    s.kafka_bootstrap_servers,
+                    kafka_clients.Brokers.of(s),
                     self.runtime.names.all(),
                     s.topic_partitions,
                     self.runtime.names.configs(retention_ms),
+                    replication=s.topic_replication,
                 )
                 break
             except Exception as exc:

@@ -25,6 +25,7 @@ from services.intake.ops.lag import lag_or_unavailable
 from services.intake.web import identity
 from services.intake.web.edge import parse_id, taxonomy, unit_of_work
 from services.intake.web.language import field_label, locale, schemas
+from shared import kafka as kafka_clients
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 
 HOST_VIEWS = ("busiest", "idle")
@@ -43,7 +44,7 @@ def rt():
 
 
 def _lag() -> list[dict] | dict:
-    return lag_or_unavailable(rt().settings.kafka_bootstrap_servers, rt().names)
+    return lag_or_unavailable(kafka_clients.Brokers.of(rt().settings), rt().names)
 
 
 @bp.get("/api/summary")
