@@ -104,7 +104,7 @@ def refresh(pg, concurrency: int) -> dict:
         matcher_bench.insert_hosts(conn, HOSTS, rnd)
         conn.commit()
     cal = cu.Calendars(
-        vault=Vault("bench-secret-key-0123456789abcdef"),
+        vault=Vault("bench-calendar-key-0123456789abcdef", b"bench-salt"),
         reader=Reader(timeout_s=10, max_bytes=5_000_000, allow_private=True),
         refresh=PERIOD,
         stale_after=timedelta(hours=24),

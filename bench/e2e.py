@@ -134,6 +134,7 @@ def service_env(url: str, bootstrap: str, mailbox: Mailbox, window: str) -> dict
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(mailbox.port),
         SECRET_KEY="bench-secret-key-0123456789abcdef",
+        CALENDAR_KEY="bench-calendar-key-0123456789abcdef",
         AUTH_MODE="dev",
         MATCH_ROUND_WINDOW=window,
         SUBMISSIONS_PER_HOUR="1000",

@@ -114,7 +114,8 @@ def main() -> None:
             )
             common = {
                 **os.environ,
-                "SECRET_KEY": "bench-secret-key-0123456789",
+                "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+                "CALENDAR_KEY": "bench-calendar-key-0123456789abcdef",
                 "AUTH_MODE": "dev",
                 "LOG_LEVEL": "WARNING",
                 "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",

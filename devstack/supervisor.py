@@ -62,12 +62,22 @@ class Supervised:
         say(f"{self.name} started (pid {self.process.pid})")
 
 
-def secret_key(run_dir: Path) -> str:
-    path = run_dir / "secret_key"
+def secret_key(run_dir: Path, name: str = "secret_key") -> str:
+    """A random key kept in RUN_DIR, made on first use."""
+    path = run_dir / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def service_env(env: dict, name: str, run_dir: Path) -> dict:
+    """What one service is given: the common settings, and the variables
+    only it may hold (CALENDAR_KEY, intake's alone)."""
+    mine = {k: v for k, v in env.items() if name in config.REQUIRED_BY.get(k, (name,))}
+    if name == "intake":
+        mine.setdefault("CALENDAR_KEY", secret_key(run_dir, "calendar_key"))
+    return mine
 
 
 def main() -> int:
@@ -97,7 +107,7 @@ def main() -> int:
     probe.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/matchmaker")
     probe.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     try:
-        config.load(probe)
+        config.load(service_env(probe, "intake", run_dir), service="intake")
     except config.ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -177,7 +187,8 @@ def main() -> int:
                 f" there (docs/calendars.md)"
             )
         for name in SERVICES:
-            s = Supervised(name, [sys.executable, "-m", f"services.{name}"], env)
+            s = Supervised(name, [sys.executable, "-m", f"services.{name}"],
+                           service_env(env, name, run_dir))  # fmt: skip
             s.start()
             services.append(s)
         say(

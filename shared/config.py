@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -237,6 +239,9 @@ def _one_of(*choices: str):
 
 
 REQUIRED = object()
+# Variables one service needs that the others must not be given.
+REQUIRED_BY = {"CALENDAR_KEY": ("intake",)}
+MIN_SECRET_BITS = 128  # what a secret setting must hold, as `secret_bits` estimates
 
 
 def setting(variable: str, parse, default=REQUIRED):
@@ -274,6 +279,8 @@ class Settings:
     public_base_url: str = setting("PUBLIC_BASE_URL", _base_url, "http://127.0.0.1:8000")
     # -- who is who ---------------------------------------------------------------
     secret_key: str = setting("SECRET_KEY", _text)
+    # opens hosts' stored calendar secrets: intake's alone (`REQUIRED_BY`)
+    calendar_key: str = setting("CALENDAR_KEY", _text, "")
     auth_mode: str = setting("AUTH_MODE", _one_of("dev", "proxy"))
     trusted_proxies: tuple = setting("TRUSTED_PROXIES", _networks, "127.0.0.1/32")
     api_tokens: dict = setting("API_TOKENS", _tokens, "")
@@ -351,8 +358,9 @@ class _Env(environs.Env):
         return default if value is None or value == "" else value
 
 
-def load(env=None) -> Settings:
-    """Build the settings from `env` (default: os.environ after `.env`)."""
+def load(env=None, service: str | None = None) -> Settings:
+    """Build the settings from `env` (default: os.environ after `.env`);
+    `service` names the process, which may need a variable others do not."""
     if env is None:
         from dotenv import load_dotenv
 
@@ -380,6 +388,11 @@ def load(env=None) -> Settings:
         values[f.name] = raw
     settings = Settings(**values)
     _check(settings, env)
+    for variable, services in REQUIRED_BY.items():
+        if service in services and not env.get(variable):
+            raise ConfigError(variable, f"is required by {service} but not set")
+    if settings.calendar_key and secret_bits(settings.calendar_key) < MIN_SECRET_BITS:
+        raise ConfigError("CALENDAR_KEY", _WEAK)
     return settings
 
 
@@ -396,8 +409,8 @@ def _check(s: Settings, env) -> None:
         raise ConfigError("CALENDAR_TIMEOUT", "must be longer than zero")
     if s.match_demand_window <= timedelta(0):
         raise ConfigError("MATCH_DEMAND_WINDOW", "must be longer than zero")
-    if len(s.secret_key) < 16:
-        raise ConfigError("SECRET_KEY", "must be at least 16 characters")
+    if secret_bits(s.secret_key) < MIN_SECRET_BITS:
+        raise ConfigError("SECRET_KEY", _WEAK)
     if s.response_margin >= s.min_lead_time:
         raise ConfigError(
             "RESPONSE_MARGIN",
@@ -462,6 +475,23 @@ def _check_kafka(s: Settings) -> None:
         raise ConfigError(
             "KAFKA_SSL_KEYFILE", "is the key of KAFKA_SSL_CERTFILE, which is not set"
         )
+
+
+_WEAK = (
+    "is too short or too regular to be guessed by no one: give 32 random bytes"
+    " (python -m secrets, or openssl rand -base64 32)"
+)
+
+
+def secret_bits(text: str) -> float:
+    """How many bits of randomness `text` may hold, at most: its length times
+    the entropy of its characters' frequencies (a key of one repeated
+    character holds none; 32 random bytes in base64 about 230)."""
+    if not text:
+        return 0.0
+    counts = Counter(text)
+    per_char = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+    return per_char * len(text)
 
 
 def is_loopback(host: str) -> bool:

@@ -78,7 +78,7 @@ class Wiring:
 
 def load_settings_or_exit(service: str) -> config.Settings:
     try:
-        return config.load()
+        return config.load(service=service)
     except config.ConfigError as exc:
         print(f"{service}: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)

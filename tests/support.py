@@ -108,6 +108,11 @@ class ServiceProcess:
             self.process.wait(10)
 
 
+# Keys with the randomness the settings demand (shared/config.secret_bits).
+TEST_SECRET_KEY = "Xk7qLm2-Vb9Rz4Tw8Pn1Hs6Jd3Fg5Yc0Ae_Ui"
+TEST_CALENDAR_KEY = "Qz8-Lm3vRt6Wp1Ks9Hd4Fb7Yc2Ng5Jx0Ue_Ai"
+
+
 def base_env(**overrides) -> dict:
     env = {
         k: v
@@ -115,7 +120,8 @@ def base_env(**overrides) -> dict:
         if not k.startswith(("SMTP_", "KAFKA_", "DATABASE_"))
     }
     env.update(
-        SECRET_KEY="test-secret-key-0123456789abcdef",
+        SECRET_KEY=TEST_SECRET_KEY,
+        CALENDAR_KEY=TEST_CALENDAR_KEY,
         AUTH_MODE="dev",
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",

@@ -31,6 +31,7 @@ SECRETS = {
     "API_TOKENS": "known-api-token-0123456789=robot@example.com:ops",
     "KAFKA_SASL_PASSWORD": "known-kafka-password-93b4",
 }
+INTAKE_SECRETS = {"CALENDAR_KEY": "known-calendar-key-6b2d8f4a1c3e5b7d"}
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|CREDENTIAL", re.I)
 
 
@@ -65,6 +66,7 @@ def deployer_values(tmp_path_factory) -> Path:
                 },
                 "smtp": {"host": "smtp.example", "user": "matchmaker"},
                 "secrets": SECRETS,
+                "intakeSecrets": INTAKE_SECRETS,
             }
         )
     )
@@ -243,23 +245,29 @@ def test_no_secret_value_nor_secret_name_is_in_any_configmap_or_pod_spec(
 def test_the_secrets_go_into_a_secret_that_every_pod_reads(rendered):
     objects = rendered["values.yaml"]
     secrets = {s["metadata"]["name"]: s for s in of_kind(objects, "Secret")}
-    assert set(secrets) == {"mm-matchmaker", "mm-matchmaker-migration"}
+    assert set(secrets) == {
+        "mm-matchmaker", "mm-matchmaker-migration", "mm-matchmaker-intake"
+    }  # fmt: skip
     assert secrets["mm-matchmaker"]["stringData"] == SECRETS
     assert secrets["mm-matchmaker-migration"]["stringData"] == SECRETS
+    assert secrets["mm-matchmaker-intake"]["stringData"] == INTAKE_SECRETS
     for what, spec in pod_specs(objects):
         (container,) = spec["containers"]
         refs = [
             e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e
         ]
         expected = (
-            "mm-matchmaker-migration" if what.startswith("Job") else "mm-matchmaker"
+            ["mm-matchmaker-migration"] if what.startswith("Job") else ["mm-matchmaker"]
         )
-        assert refs == [expected], what
+        if "intake" in what:  # the calendar key: intake's alone
+            expected.append("mm-matchmaker-intake")
+        assert refs == expected, what
 
 
 @pytest.mark.parametrize("name", ["examples/small.yaml", "examples/large.yaml"])
 def test_an_existing_secret_is_used_and_no_secret_is_rendered(name, rendered):
-    existing = yaml.safe_load((CHART / name).read_text())["existingSecret"]
+    values = yaml.safe_load((CHART / name).read_text())
+    existing, intakes = values["existingSecret"], values["existingIntakeSecret"]
     objects = rendered[name]
     assert of_kind(objects, "Secret") == []
     for what, spec in pod_specs(objects):
@@ -267,7 +275,7 @@ def test_an_existing_secret_is_used_and_no_secret_is_rendered(name, rendered):
         refs = [
             e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e
         ]
-        assert refs == [existing], what
+        assert refs == ([existing, intakes] if "intake" in what else [existing]), what
 
 
 @pytest.mark.parametrize("name", VALUES_FILES)

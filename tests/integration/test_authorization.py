@@ -45,6 +45,7 @@ from tests.integration.intake.helpers import (
     insert_match,
     request_body,
 )
+from tests.support import ROOT
 
 NOBODY, STRANGER, REQUESTER, HOST, OPS = (
     "nobody",
@@ -567,6 +568,50 @@ def test_every_endpoint_has_a_row(intake):
     assert listed - served == set(), "rows in ROWS for endpoints that do not exist"
 
 
+# -- the matrix in docs/security.md, written from ROWS ------------------------
+
+MATRIX_BEGIN = (
+    "<!-- the matrix: written from ROWS of tests/integration/test_authorization.py"
+    " by `python -m tests.integration.test_authorization` -->"
+)
+MATRIX_END = "<!-- end of the matrix -->"
+SECURITY_DOC = ROOT / "docs" / "security.md"
+TITLES = {NOBODY: "nobody", STRANGER: "stranger", REQUESTER: "requester",
+          HOST: "invited host", OPS: "ops"}  # fmt: skip
+
+
+def matrix() -> str:
+    """Every row this test checks, as a Markdown table."""
+    lines = [
+        "| method | endpoint | " + " | ".join(TITLES[c] for c in CALLERS) + " |",
+        "| --- | --- |" + " --- |" * len(CALLERS),
+    ]
+    for row in ROWS:
+        rule = f"`{row.rule}`" + (f" ({row.variant})" if row.variant else "")
+        cells = " | ".join(str(row.expect[c]) for c in CALLERS)
+        lines.append(f"| {row.method} | {rule.replace('|', chr(92) + '|')} | {cells} |")
+    return "\n".join(lines)
+
+
+def test_the_security_document_lists_every_row_this_test_checks():
+    text = SECURITY_DOC.read_text(encoding="utf-8")
+    assert MATRIX_BEGIN in text and MATRIX_END in text
+    written = text.split(MATRIX_BEGIN, 1)[1].split(MATRIX_END, 1)[0].strip()
+    assert written == matrix(), (
+        "docs/security.md's matrix is not this test's:"
+        " python -m tests.integration.test_authorization writes it anew"
+    )
+
+
+def write_matrix() -> None:
+    text = SECURITY_DOC.read_text(encoding="utf-8")
+    before, rest = text.split(MATRIX_BEGIN, 1)
+    after = rest.split(MATRIX_END, 1)[1]
+    SECURITY_DOC.write_text(
+        f"{before}{MATRIX_BEGIN}\n{matrix()}\n{MATRIX_END}{after}", encoding="utf-8"
+    )
+
+
 # -- every process, and the ways of being someone ---------------------------
 
 
@@ -658,9 +703,11 @@ def test_bearer_tokens_name_their_identity_and_groups(intake, world):
     )
 
 
-def test_a_write_from_another_site_is_refused(client, world):
+def test_a_write_from_another_site_is_refused(client, world, runtime):
     """The JSON API and ops endpoints take no CSRF token: a browser's
-    cross-site write carries an Origin, and another site's is refused."""
+    cross-site write carries an Origin, and only this site's, the public
+    base URL's, is accepted (never the one the Host header names); a
+    browser's write that says it comes from another site is refused."""
     url = f"/api/v1/requests/{world.request_id}/cancel"
     evil = {**HEADERS[REQUESTER], "Origin": "https://evil.example"}
     assert client.post(url, headers=evil).status_code == 403
@@ -675,5 +722,27 @@ def test_a_write_from_another_site_is_refused(client, world):
         f"/api/v1/requests/{world.request_id}", headers=HEADERS[REQUESTER]
     )
     assert mine.json["status"] == "proposed"
-    same = {**HEADERS[REQUESTER], "Origin": "http://localhost"}
+    host_header = {**HEADERS[REQUESTER], "Origin": "http://localhost"}
+    assert client.post(url, headers=host_header).status_code == 403
+    other_site = {**HEADERS[REQUESTER], "Sec-Fetch-Site": "cross-site"}
+    assert client.post(url, headers=other_site).status_code == 403
+    same = {**HEADERS[REQUESTER], "Origin": runtime.settings.public_base_url}
     assert client.post(url, headers=same).status_code == 200
+
+
+def test_the_dashboard_form_is_refused_without_its_token(client):
+    """The ops dashboard's one form (send the failed emails again) carries a
+    CSRF token like every other form; without it, refused."""
+    ops = HEADERS[OPS]
+    refused = client.post("/ops/notifications/retry", data={"kind": ""}, headers=ops)
+    assert refused.status_code == 400
+    page = client.get("/requests/new", headers=ops).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    sent = client.post(
+        "/ops/notifications/retry", data={"kind": "", "csrf_token": token}, headers=ops
+    )
+    assert sent.status_code == 302
+
+
+if __name__ == "__main__":
+    write_matrix()

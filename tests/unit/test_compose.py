@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from shared import config
-from tests.support import ROOT
+from tests.support import ROOT, TEST_CALENDAR_KEY, TEST_SECRET_KEY
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 PORTS = {"intake": 8000, "matcher": 8001, "notifier": 8002}
@@ -33,7 +33,8 @@ def resolve(value: str, given: dict | None = None) -> str:
 
 
 # What a deployer must give `docker compose up`.
-DEPLOYER = {"SECRET_KEY": "x" * 48, "AUTH_MODE": "proxy"}
+DEPLOYER = {"SECRET_KEY": TEST_SECRET_KEY, "CALENDAR_KEY": TEST_CALENDAR_KEY,
+            "AUTH_MODE": "proxy"}  # fmt: skip
 
 
 def test_required_variables_are_what_the_settings_module_demands():
@@ -60,8 +61,10 @@ def test_every_service_gets_every_required_variable_and_valid_settings():
             for k, v in COMPOSE["services"][name]["environment"].items()
         }
         assert required_variables() <= set(env), name
-        settings = config.load(env)  # would raise ConfigError naming a bad value
+        settings = config.load(env, service=name)  # a bad value raises ConfigError
         assert settings.kafka_bootstrap_servers == ("kafka:9092",)
+        for variable, services in config.REQUIRED_BY.items():
+            assert (variable in env) == (name in services), (name, variable)
 
 
 def test_ports_are_the_contracts():

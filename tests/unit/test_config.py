@@ -3,11 +3,12 @@ from datetime import timedelta
 import pytest
 
 from shared import config
+from tests.support import TEST_SECRET_KEY
 
 BASE = {
     "DATABASE_URL": "postgresql://u@h:5432/d",
     "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
-    "SECRET_KEY": "0123456789abcdef0123",
+    "SECRET_KEY": TEST_SECRET_KEY,
     "AUTH_MODE": "dev",
 }
 
@@ -89,3 +90,41 @@ def test_a_placeholder_secret_key_is_refused(key):
     with pytest.raises(config.ConfigError) as err:
         config.load({**BASE, "SECRET_KEY": key})
     assert err.value.variable == "SECRET_KEY"
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 40, "0123456789abcdef0123", "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb"]
+)
+def test_a_secret_key_without_enough_randomness_is_refused(key):
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**BASE, "SECRET_KEY": key})
+    assert err.value.variable == "SECRET_KEY"
+
+
+def test_the_calendar_key_is_required_by_intake_alone():
+    with pytest.raises(config.ConfigError) as err:
+        config.load(BASE, service="intake")
+    assert err.value.variable == "CALENDAR_KEY"
+    assert config.load(BASE, service="matcher").calendar_key == ""
+    keyed = {**BASE, "CALENDAR_KEY": "Qz8-Lm3vRt6Wp1Ks9Hd4Fb7Yc2Ng5Jx0Ue_Ai"}
+    assert config.load(keyed, service="intake").calendar_key
+    with pytest.raises(config.ConfigError):
+        config.load({**BASE, "CALENDAR_KEY": "short"}, service="intake")
+
+
+def test_the_old_private_address_switch_names_its_replacement():
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**BASE, "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "on"})
+    assert "CALENDAR_ALLOWED_SERVERS" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "raw,problem", [("10.0.0.0/33", "network"), ("cal.example:99999", "port"),
+                    ("bad host!", "network")]
+)  # fmt: skip
+def test_allowed_calendar_servers_name_what_is_wrong(raw, problem):
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**BASE, "CALENDAR_ALLOWED_SERVERS": raw})
+    assert err.value.variable == "CALENDAR_ALLOWED_SERVERS" and problem in str(
+        err.value
+    )

@@ -33,6 +33,18 @@ class CalendarRepository:
             (host_id, kind, secret, shown, now, next_at),
         )
 
+    def installation_salt(self) -> bytes:
+        return bytes(
+            self.conn.execute("SELECT salt FROM installation").fetchone()["salt"]
+        )
+
+    def reseal(self, host_id, secret: bytes) -> None:
+        """The secret sealed anew under the current key."""
+        self.conn.execute(
+            "UPDATE host_calendars SET secret = %s WHERE host_id = %s",
+            (secret, host_id),
+        )
+
     def drop_calendar(self, host_id) -> bool:
         return (
             self.conn.execute(

@@ -65,14 +65,15 @@ class Calendars:
     )
 
     @classmethod
-    def from_settings(cls, s) -> Calendars:
+    def from_settings(cls, s, salt) -> Calendars:
+        """`salt`: the installation's salt, or how to read it when first needed."""
         reader = {
             "timeout_s": s.calendar_timeout_s,
             "max_bytes": s.calendar_max_bytes,
             "destinations": Destinations(s.calendar_allowed_servers),
         }
         return cls(
-            vault=Vault(s.secret_key),
+            vault=Vault(s.calendar_key, salt, earlier_secret_key=s.secret_key),
             reader=Sandbox(
                 reader,
                 workers=s.calendar_concurrency,
@@ -94,6 +95,7 @@ class Outcome:
     spans: list | None = None
     read: Busy | None = None
     error: str | None = None
+    resealed: bytes | None = None  # its secret sealed anew, under the current key
     found: tuple = ()  # calendars at an address that is a folder of them
     connected_at: datetime | None = None  # of the connection read (a job's read)
 
@@ -199,6 +201,12 @@ def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
     return row, busy.spans(row["busy"])
 
 
+def installation_salt(uow) -> bytes:
+    """This installation's own salt (made by the migrations)."""
+    with uow:
+        return uow.calendars.installation_salt()
+
+
 def disconnect_calendar(uow, who) -> None:
     with uow:
         host = _host(uow, who)
@@ -271,17 +279,21 @@ def _read_row(cal: Calendars, row: dict, now: datetime, full: bool = False) -> O
 
 def _read_source(cal: Calendars, row: dict, now: datetime, full: bool) -> Outcome:
     try:
-        secret = cal.vault.open(row["secret"])
+        opened = cal.vault.open(row["secret"])
     except Unreadable:
         return Outcome(row["host_id"], error="unreadable")
+    secret = opened.value
     source = Source(row["kind"], secret["url"], secret["username"], secret["password"])
     horizon_moved = row["busy_until"] is None or row["busy_until"] < (
         now + cal.horizon - FULL_READ_MARGIN
     )
     validators = None if full or horizon_moved else row
-    return _read(
+    outcome = _read(
         cal, row["host_id"], source, ZoneInfo(row["timezone"]), now, validators
     )
+    if opened.stale:
+        return dataclasses.replace(outcome, resealed=cal.vault.seal(secret))
+    return outcome
 
 
 def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcome:
@@ -302,6 +314,8 @@ def _read(cal, host_id, source: Source, tz: ZoneInfo, now, validators) -> Outcom
 
 def _store(uow, cal: Calendars, outcome: Outcome, now, always_tell=False) -> str:
     host_id = outcome.host_id
+    if outcome.resealed is not None:
+        uow.calendars.reseal(host_id, outcome.resealed)
     if outcome.error:
         uow.calendars.calendar_failed(host_id, outcome.error, now)
         return "failed"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 REQUEST_COLUMNS = (
     "id",
@@ -33,7 +34,12 @@ MATCH_COLUMNS = (
     "responded_at",
     "attempts",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell starting with one of these as a formula; and it
+# may split a line on any of SEPARATORS (a French Excel splits on ";"), so
+# every piece a split could make is guarded, not the cell's start alone.
+FORMULA = r"[=+\-@\t\r]"
+SEPARATORS = r"[,;|\t\n\r]"
+_UNSAFE = re.compile(rf"(^|{SEPARATORS})(\s*)(?={FORMULA})")
 PERSONAL_COLUMNS = {
     "requests": ("requester_name", "requester_email"),
     "matches": ("requester_name", "requester_email", "host_name", "host_email"),
@@ -50,19 +56,21 @@ def table(name: str, rows: list[dict], personal: bool) -> tuple[tuple, list]:
 
 
 def _cell(value):
-    """One CSV cell; text a spreadsheet would read as a formula is quoted."""
+    """One CSV cell; text a spreadsheet would read as a formula, at its
+    start or after any separator it may split on, is quoted there."""
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
+    if isinstance(value, str):
+        return _UNSAFE.sub(lambda m: f"{m[1]}{m[2]}'", value)
     return value
 
 
 def csv_text(columns: tuple, rows: list) -> str:
+    """Every cell quoted: one cell stays one cell whatever the separator."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue()

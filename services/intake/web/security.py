@@ -13,7 +13,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+# Every form of intake carries its token (flask-wtf); JSON writes are
+# exempt from it and checked by `same_site` instead.
+csrf = CSRFProtect()
 
 POLICY = "; ".join(
     (
@@ -33,6 +40,30 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_site(headers, public_base_url: str) -> bool:
+    """Whether a write may go on, by what a browser says of where it comes
+    from. A machine client with a bearer token holds no one else's session.
+    A browser names the page's origin (Origin, on every cross-site write),
+    which must be this site's, PUBLIC_BASE_URL, whatever the Host header
+    says; a browser that sends no Origin still says, in Sec-Fetch-Site,
+    whether the request comes from another site. A client that sends
+    neither is not a browser: it holds no one's cookie or proxy session."""
+    if headers.get("Authorization", "").lower().startswith("bearer "):
+        return True
+    origin = headers.get("Origin")
+    if origin is not None:
+        return origin.rstrip("/").lower() == origin_of(public_base_url)
+    fetched_from = headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        return fetched_from in ("same-origin", "none")
+    return True
 
 
 def install(app: Flask) -> None:

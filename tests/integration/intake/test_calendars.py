@@ -144,7 +144,9 @@ def test_check_reads_now_and_disconnect_forgets(client, host, feeds, database_ur
 
 def jobs(runtime, **changes) -> tuple[UnitOfWork, cu.Calendars]:
     settings = dataclasses.replace(runtime.settings, **changes)
-    return UnitOfWork(runtime.pool), cu.Calendars.from_settings(settings)
+    uow = UnitOfWork(runtime.pool)
+    salt = cu.installation_salt(UnitOfWork(runtime.pool))
+    return uow, cu.Calendars.from_settings(settings, salt=salt)
 
 
 def test_the_refresh_job_asks_with_validators_and_tells_only_changes(

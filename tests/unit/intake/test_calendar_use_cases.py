@@ -67,7 +67,7 @@ def uow():
 
 def calendars(reader, clock=None) -> cu.Calendars:
     return cu.Calendars(
-        vault=Vault("k" * 32), reader=reader, refresh=timedelta(minutes=15),
+        vault=Vault("k" * 32, b"salt"), reader=reader, refresh=timedelta(minutes=15),
         stale_after=timedelta(hours=24), horizon=timedelta(days=61),
         limits=LIMITS,
         concurrency=2, clock=clock or Clock(),

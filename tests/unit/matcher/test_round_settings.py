@@ -7,11 +7,12 @@ import pytest
 from services.matcher.jobs import round_every
 from services.matcher.wiring import make_policy
 from shared import config
+from tests.support import TEST_SECRET_KEY
 
 BASE = {
     "DATABASE_URL": "postgresql://u@h:5432/d",
     "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
-    "SECRET_KEY": "0123456789abcdef0123",
+    "SECRET_KEY": TEST_SECRET_KEY,
     "AUTH_MODE": "dev",
 }
 

@@ -63,6 +63,11 @@ app.kubernetes.io/component: {{ . }}
 {{- .Values.existingSecret | default (include "matchmaker.fullname" .) }}
 {{- end }}
 
+{{/* intake's own secrets (CALENDAR_KEY): read by no other pod. */}}
+{{- define "matchmaker.intakeSecretName" -}}
+{{- .Values.existingIntakeSecret | default (printf "%s-intake" (include "matchmaker.fullname" .)) }}
+{{- end }}
+
 {{/*
 A value as the services read it: YAML's booleans are the settings' on and
 off; whole numbers stay whole (YAML numbers reach templates as floats).
