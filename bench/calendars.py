@@ -5,6 +5,7 @@ hosts, against the same hosts without calendars in the same run."""
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import tempfile
 import time
@@ -21,8 +22,10 @@ from devstack.feeds import FeedServer
 from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.intake.calendars import use_cases as cu
-from services.intake.calendars.reader import Reader
+from services.intake.calendars.fetch import Destinations
+from services.intake.calendars.sandbox import Sandbox
 from services.intake.calendars.vault import Vault
+from services.intake.domain import Limits
 from services.intake.unit_of_work import UnitOfWork
 from shared.db import connect, make_pool
 
@@ -103,23 +106,32 @@ def refresh(pg, concurrency: int) -> dict:
     with connect(url) as conn:
         matcher_bench.insert_hosts(conn, HOSTS, rnd)
         conn.commit()
+    loopback = Destinations(((ipaddress.ip_network("127.0.0.0/8"), 0),))
     cal = cu.Calendars(
-        vault=Vault("bench-calendar-key-0123456789abcdef", b"bench-salt"),
-        reader=Reader(timeout_s=10, max_bytes=5_000_000, allow_private=True),
+        vault=Vault("Cn6-Hv2qXt9Lm4Rw1Kb8Pz5Jf3Gd7Ys0Ue", b"bench-salt"),
+        reader=Sandbox(
+            {"timeout_s": 10, "max_bytes": 5_000_000, "destinations": loopback},
+            workers=concurrency,
+            deadline_s=10,
+        ),
         refresh=PERIOD,
         stale_after=timedelta(hours=24),
         horizon=timedelta(days=61),
+        limits=Limits(max_open=3, per_hour=10, secret="bench"),
         concurrency=concurrency,
     )
     with FeedServer() as server:
-        connect_calendars(url, server, cal, rnd)
-        first_s, first = refresh_all(url, cal)
-        paths = list(server.feeds)
-        for path in rnd.sample(paths, int(len(paths) * CHANGED_SHARE)):
-            server.feeds[path] = feed(rnd, datetime.now(UTC))
-        before = server.not_modified
-        again_s, again = refresh_all(url, cal)
-        answered_304 = server.not_modified - before
+        try:
+            connect_calendars(url, server, cal, rnd)
+            first_s, first = refresh_all(url, cal)
+            paths = list(server.feeds)
+            for path in rnd.sample(paths, int(len(paths) * CHANGED_SHARE)):
+                server.feeds[path] = feed(rnd, datetime.now(UTC))
+            before = server.not_modified
+            again_s, again = refresh_all(url, cal)
+            answered_304 = server.not_modified - before
+        finally:
+            cal.reader.close()
     return {
         "first_s": first_s,
         "first": first,

@@ -114,8 +114,8 @@ def main() -> None:
             )
             common = {
                 **os.environ,
-                "SECRET_KEY": "bench-secret-key-0123456789abcdef",
-                "CALENDAR_KEY": "bench-calendar-key-0123456789abcdef",
+                "SECRET_KEY": "Bq3-Wz8mLr5Tx1Kv7Nh2Ps9Jd4Fc6Yg0Ua",
+                "CALENDAR_KEY": "Cn6-Hv2qXt9Lm4Rw1Kb8Pz5Jf3Gd7Ys0Ue",
                 "AUTH_MODE": "dev",
                 "LOG_LEVEL": "WARNING",
                 "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",

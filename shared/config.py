@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import math
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,8 +33,8 @@ KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 # Values that only ever stand in for a real secret (ours in old compose
 # files, the usual ones in examples).
-PLACEHOLDER_WORDS = ("change-me", "changeme", "replace-me", "secret-key-here",
-                     "your-secret")  # fmt: skip
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change-this", "replace-me",
+                     "secret-key-here", "your-secret")  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -201,20 +199,30 @@ def _sites(raw: str) -> tuple[str, ...]:
 
 def _servers(raw: str) -> tuple:
     """The company's own calendar servers a read may reach though they are
-    not public: networks and host names, each with an optional port
-    (`10.0.0.0/8, caldav.corp.example:8443, 127.0.0.1:5232`)."""
+    not public: networks and host names, each with a port (without one,
+    80 and 443; `:*`, any): `10.20.0.0/16, caldav.corp.example:8443`.
+    A network wider than a /8 (a /32 in IPv6) is refused: it is not a server."""
     items = []
     for item in filter(None, (p.strip() for p in raw.split(","))):
         host, port = item, None
         if item.count(":") == 1 or (item.startswith("[") and "]:" in item):
             host, _, digits = item.rpartition(":")
-            if not is_number(digits) or not 0 < int(digits) < 65536:
+            if digits == "*":  # any port
+                port = 0
+            elif not is_number(digits) or not 0 < int(digits) < 65536:
                 raise Invalid(f"{item!r}: the port is not a number from 1 to 65535")
-            port = int(digits)
+            else:
+                port = int(digits)
         host = host.strip("[]")
         try:
-            items.append((ipaddress.ip_network(host, strict=False), port))
+            network = ipaddress.ip_network(host, strict=False)
         except ValueError:
+            network = None
+        if network is not None:
+            if network.prefixlen < (8 if network.version == 4 else 32):
+                raise Invalid(f"{item!r} is wider than the company's servers can be")
+            items.append((network, port))
+        else:
             if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host):
                 raise Invalid(f"{item!r} is not a network or a host name") from None
             items.append((host.lower(), port))
@@ -241,7 +249,9 @@ def _one_of(*choices: str):
 REQUIRED = object()
 # Variables one service needs that the others must not be given.
 REQUIRED_BY = {"CALENDAR_KEY": ("intake",)}
-MIN_SECRET_BITS = 128  # what a secret setting must hold, as `secret_bits` estimates
+# How many guesses a secret setting must take, as zxcvbn estimates them
+# (10^30, about 100 bits: 16 random bytes or more, however written).
+MIN_SECRET_GUESSES_LOG10 = 30
 
 
 def setting(variable: str, parse, default=REQUIRED):
@@ -391,8 +401,12 @@ def load(env=None, service: str | None = None) -> Settings:
     for variable, services in REQUIRED_BY.items():
         if service in services and not env.get(variable):
             raise ConfigError(variable, f"is required by {service} but not set")
-    if settings.calendar_key and secret_bits(settings.calendar_key) < MIN_SECRET_BITS:
-        raise ConfigError("CALENDAR_KEY", _WEAK)
+    if settings.calendar_key:
+        _check_secret("CALENDAR_KEY", settings.calendar_key)
+        if settings.calendar_key == settings.secret_key:
+            raise ConfigError(
+                "CALENDAR_KEY", "is SECRET_KEY, which every process holds: give another"
+            )
     return settings
 
 
@@ -409,17 +423,11 @@ def _check(s: Settings, env) -> None:
         raise ConfigError("CALENDAR_TIMEOUT", "must be longer than zero")
     if s.match_demand_window <= timedelta(0):
         raise ConfigError("MATCH_DEMAND_WINDOW", "must be longer than zero")
-    if secret_bits(s.secret_key) < MIN_SECRET_BITS:
-        raise ConfigError("SECRET_KEY", _WEAK)
+    _check_secret("SECRET_KEY", s.secret_key)
     if s.response_margin >= s.min_lead_time:
         raise ConfigError(
             "RESPONSE_MARGIN",
             "must be shorter than MIN_LEAD_TIME, or no invitation could be answered",
-        )
-    if any(word in s.secret_key.lower() for word in PLACEHOLDER_WORDS):
-        raise ConfigError(
-            "SECRET_KEY",
-            "is a placeholder: generate one (python -m secrets, or openssl rand -base64 48)",
         )
     if (
         s.auth_mode == "dev"
@@ -477,21 +485,27 @@ def _check_kafka(s: Settings) -> None:
         )
 
 
-_WEAK = (
-    "is too short or too regular to be guessed by no one: give 32 random bytes"
-    " (python -m secrets, or openssl rand -base64 32)"
-)
+def secret_strength(text: str) -> float:
+    """log10 of the guesses `text` would take, as zxcvbn estimates them
+    (words, sequences, keyboard walks and repeats found cost little; 32
+    random bytes in base64, about 43)."""
+    from zxcvbn import zxcvbn
+
+    return zxcvbn(text[:100])["guesses_log10"] if text else 0.0
 
 
-def secret_bits(text: str) -> float:
-    """How many bits of randomness `text` may hold, at most: its length times
-    the entropy of its characters' frequencies (a key of one repeated
-    character holds none; 32 random bytes in base64 about 230)."""
-    if not text:
-        return 0.0
-    counts = Counter(text)
-    per_char = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-    return per_char * len(text)
+def _check_secret(variable: str, text: str) -> None:
+    if any(word in text.lower() for word in PLACEHOLDER_WORDS):
+        raise ConfigError(
+            variable,
+            "is a placeholder: generate one (python -m secrets, or openssl rand -base64 32)",
+        )
+    if secret_strength(text) < MIN_SECRET_GUESSES_LOG10:
+        raise ConfigError(
+            variable,
+            "is too short or too guessable: give 32 random bytes"
+            " (python -m secrets, or openssl rand -base64 32)",
+        )
 
 
 def is_loopback(host: str) -> bool:

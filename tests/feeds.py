@@ -39,6 +39,14 @@ class AwkwardHandler(feeds.FeedHandler):
             self.wfile.write(b"BEGIN:VCALENDAR\r\n")
             self.wfile.flush()
             self.close_connection = True
+        elif path == "/nul-validators.ics":  # validators no database may store
+            body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n"
+            self.send_response(200)
+            self.send_header("ETag", '"v1\x00evil"')
+            self.send_header("Last-Modified", "Mon, 04 Jan 2027 08:00:00 GMT\x00")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif path == "/drip-headers.ics":  # the status line a byte at a time
             for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n":
                 self.wfile.write(bytes([byte]))

@@ -126,7 +126,7 @@ def base_env(**overrides) -> dict:
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
         TOPIC_PARTITIONS="3",
-        CALENDAR_ALLOWED_SERVERS="127.0.0.1,localhost",  # the feeds and Radicale
+        CALENDAR_ALLOWED_SERVERS="127.0.0.1:*,localhost:*",  # the feeds and Radicale
     )
     env.update({k: str(v) for k, v in overrides.items()})
     return env

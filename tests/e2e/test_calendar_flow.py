@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import caldav
 import requests
 
 from shared.db import connect
@@ -58,10 +57,14 @@ def test_the_invitation_avoids_busy_times_and_a_new_conflict_withdraws_it(
         # the host's calendar, on a real CalDAV server: busy 09:00-10:30 that day
         user, password = f"h{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
         radicale.add_user(user, password)
-        dav = caldav.DAVClient(url=radicale.url, username=user, password=password)
-        calendar = dav.principal().make_calendar(name="work")
-        calendar.add_event(
-            ics.calendar(ics.busy_event("standup", paris(day, 9), paris(day, 10, 30)))
+        calendar_url = radicale.add_calendar(
+            user,
+            "work",
+            (
+                ics.calendar(
+                    ics.busy_event("standup", paris(day, 9), paris(day, 10, 30))
+                ),
+            ),
         )
 
         put = requests.put(
@@ -73,7 +76,7 @@ def test_the_invitation_avoids_busy_times_and_a_new_conflict_withdraws_it(
         assert put.status_code == 201
         connected = requests.put(
             f"{intake}/api/v1/hosts/me/calendar",
-            json={"kind": "caldav", "url": str(calendar.url), "username": user,
+            json={"kind": "caldav", "url": calendar_url, "username": user,
                   "password": password},
             headers=as_user(HOST),
             timeout=30,
@@ -113,8 +116,11 @@ def test_the_invitation_avoids_busy_times_and_a_new_conflict_withdraws_it(
             )
 
         # the host accepts another meeting over it, in their own calendar
-        calendar.add_event(
-            ics.calendar(ics.busy_event("client", paris(day, 10, 30), paris(day, 11)))
+        radicale.put_event(
+            user,
+            calendar_url,
+            ics.calendar(ics.busy_event("client", paris(day, 10, 30), paris(day, 11))),
+            "client",
         )
         wait_for(lambda: smtp.to(HOST, "invitation_withdrawn"), 60, message="withdrawn")
         wait_for(lambda: smtp.to(REQUESTER, "slot_withdrawn"), 60, message="told")

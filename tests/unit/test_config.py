@@ -1,3 +1,4 @@
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -93,7 +94,16 @@ def test_a_placeholder_secret_key_is_refused(key):
 
 
 @pytest.mark.parametrize(
-    "key", ["k" * 40, "0123456789abcdef0123", "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb"]
+    "key",
+    [
+        "k" * 40,
+        "0123456789abcdef0123",
+        "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "qwertyuiopasdfghjklzxcvbnm1234567890",
+        "0123456789abcdef0123456789abcdef",
+        "please-change-this-secret-before-going-live",
+    ],
 )
 def test_a_secret_key_without_enough_randomness_is_refused(key):
     with pytest.raises(config.ConfigError) as err:
@@ -112,6 +122,18 @@ def test_the_calendar_key_is_required_by_intake_alone():
         config.load({**BASE, "CALENDAR_KEY": "short"}, service="intake")
 
 
+def test_sixteen_random_bytes_are_enough_however_written():
+    for key in ("9f2c4e7a1b8d3f60c5e2a7b4d9f1c3e8", "Qz8-Lm3vRt6Wp1Ks9Hd4Fb7Yc2Ng5Jx0"):
+        assert config.load({**BASE, "SECRET_KEY": key}).secret_key == key
+
+
+def test_the_calendar_key_may_not_be_the_secret_key_nor_a_placeholder():
+    for key in (BASE["SECRET_KEY"], "changeme-Qz8-Lm3vRt6Wp1Ks9Hd4Fb7Yc2Ng5Jx0"):
+        with pytest.raises(config.ConfigError) as err:
+            config.load({**BASE, "CALENDAR_KEY": key}, service="intake")
+        assert err.value.variable == "CALENDAR_KEY"
+
+
 def test_the_old_private_address_switch_names_its_replacement():
     with pytest.raises(config.ConfigError) as err:
         config.load({**BASE, "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "on"})
@@ -127,4 +149,14 @@ def test_allowed_calendar_servers_name_what_is_wrong(raw, problem):
         config.load({**BASE, "CALENDAR_ALLOWED_SERVERS": raw})
     assert err.value.variable == "CALENDAR_ALLOWED_SERVERS" and problem in str(
         err.value
+    )
+
+
+def test_an_allowed_server_without_a_port_means_80_and_443_and_star_any():
+    raw = "caldav.corp.example, 10.20.0.0/16:*, [fd00::5]:5232"
+    servers = config.load({**BASE, "CALENDAR_ALLOWED_SERVERS": raw})
+    assert servers.calendar_allowed_servers == (
+        ("caldav.corp.example", None),
+        (ipaddress.ip_network("10.20.0.0/16"), 0),
+        (ipaddress.ip_network("fd00::5/128"), 5232),
     )

@@ -31,8 +31,9 @@ Interval = tuple[datetime, datetime]
 MAX_INTERVALS = 20_000  # more busy periods over the horizon than anyone has
 # A recurring event is walked from its first occurrence: a rule repeating
 # every second since 2006 is millions of steps before the window even
-# starts. Counted from its DTSTART up to the end of the window, no series
-# may take more steps than this (an hourly meeting for eleven years would).
+# starts. Counted from each one's DTSTART up to the end of the window, the
+# recurring events of one calendar may take no more steps than this (twenty
+# daily meetings for ten years would).
 MAX_STEPS = 100_000
 SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86_400,
            "WEEKLY": 604_800, "MONTHLY": 2_629_746, "YEARLY": 31_556_952}  # fmt: skip
@@ -123,42 +124,64 @@ def count_between(intervals: Iterable[Interval], start: datetime, end: datetime)
 
 
 def check_rules(cal, tz: ZoneInfo, end: datetime) -> None:
-    """Refuse a calendar with a recurring event that would take more than
-    MAX_STEPS to walk from its first occurrence to `end` (each step of its
-    frequency, times what its BY parts multiply it by): the work is bounded
-    before the library starts, whatever the window."""
+    """Refuse a calendar whose recurring events would take more than
+    MAX_STEPS, all together, to walk from each one's first occurrence to
+    `end` (each step of its frequency, times what its BY parts multiply it
+    by, and each date it lists): the work is bounded before the library
+    starts, whatever the window. A rule that repeats every 0 periods never
+    ends: refused too."""
+    steps = 0.0
     for event in cal.walk("VEVENT"):
+        for prop in ("RDATE", "EXDATE"):
+            for listed in _as_list(event.get(prop)):
+                steps += len(getattr(listed, "dts", []) or [listed])
         rules = event.get("RRULE")
         if rules is None or "DTSTART" not in event:
             continue
-        for rule in rules if isinstance(rules, list) else [rules]:
-            if _steps(rule, _instant(event["DTSTART"].dt, tz), end) > MAX_STEPS:
-                raise TooComplex(str(rule.get("FREQ")))
+        first = _instant(event["DTSTART"].dt, tz)
+        for rule in _as_list(rules):
+            steps += _steps(rule, first, end)
+        if steps > MAX_STEPS:
+            raise TooComplex("too many steps")
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# A period's days for BYDAY: a weekday once a week, about 5 times a month,
+# 53 times a year.
+PER_PERIOD_DAYS = {"WEEKLY": 1, "MONTHLY": 5, "YEARLY": 53}
 
 
 def _steps(rule, first: datetime, end: datetime) -> float:
     freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
     try:
-        interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+        interval = int((rule.get("INTERVAL") or [1])[0])
     except (TypeError, ValueError):
         interval = 1
+    if interval < 1:
+        raise TooComplex("INTERVAL below 1")
     span = max((end - first).total_seconds(), 0.0)
     steps = span / (SECONDS.get(freq, 1) * interval) + 1
     for part, most in EXPANDS.items():
         values = rule.get(part)
         if values:
-            steps *= min(len(values) if isinstance(values, list) else 1, most)
+            count = min(len(values) if isinstance(values, list) else 1, most)
+            if part == "BYDAY":
+                count *= PER_PERIOD_DAYS.get(freq, 1)
+            steps *= count
     return steps
 
 
 def _events(cal, tz: ZoneInfo, start: datetime, end: datetime):
-    """Occurrences in order, stopping past `end` or after MAX_INTERVALS (a rule
-    repeating every minute for years costs no more than that)."""
+    """The occurrences within the window (one query of the library, which
+    walks each series once), at most MAX_INTERVALS of them."""
     query = recurring_ical_events.of(cal, skip_bad_series=True)
-    occurrences = query.after(start - MARGIN)
+    occurrences = query.between(start - MARGIN, end + MARGIN)
     for event in itertools.islice(occurrences, MAX_INTERVALS):
-        if "DTSTART" in event and _instant(event["DTSTART"].dt, tz) > end + MARGIN:
-            break
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             continue
         if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":

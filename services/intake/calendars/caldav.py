@@ -22,7 +22,14 @@ import defusedxml.ElementTree as SafeXML
 from defusedxml import DefusedXmlException
 
 from services.intake.calendars import busy
-from services.intake.calendars.fetch import FeedError, Guard, Read, Source, check_status
+from services.intake.calendars.fetch import (
+    FeedError,
+    Guard,
+    Read,
+    Source,
+    check_status,
+    validator,
+)
 
 DAV, CALDAV, CS = (
     "DAV:",
@@ -65,7 +72,7 @@ def read(
 def _multistatus(response):
     """(href, {property tag: element}) of each answer whose status is 200."""
     try:
-        root = SafeXML.fromstring(response.content)
+        root = SafeXML.fromstring(response.content, forbid_dtd=True)
     except (SafeXML.ParseError, DefusedXmlException, ValueError):
         raise FeedError("http_error") from None
     if root.tag != _q(DAV, "multistatus"):
@@ -109,8 +116,8 @@ def _calendar_version(session, url: str) -> str | None:
         inside = [href for href, p in _propfind(session, url, "1") if _is_calendar(p)]
         raise FeedError("not_a_calendar", found=inside[:20])
     for tag in (_q(CS, "getctag"), _q(DAV, "sync-token")):
-        if props.get(tag) is not None and props[tag].text:
-            return props[tag].text.strip()
+        if props.get(tag) is not None and validator(props[tag].text):
+            return validator(props[tag].text)
     return None
 
 

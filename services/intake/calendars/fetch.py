@@ -37,7 +37,8 @@ _CHUNK = 64 * 1024
 BLOCKED = tuple(
     ipaddress.ip_network(n)
     for n in ("100.64.0.0/10", "192.0.0.0/24", "192.88.99.0/24", "64:ff9b::/96",
-              "64:ff9b:1::/48", "2002::/16", "2001:20::/28", "5f00::/16", "3fff::/20")
+              "64:ff9b:1::/48", "2002::/16", "2001:20::/28", "5f00::/16", "3fff::/20",
+              "::/96", "::ffff:0:0:0/96", "fec0::/10")
 )  # fmt: skip
 
 
@@ -92,35 +93,11 @@ def shown(url: str) -> str:
 @dataclass(frozen=True)
 class Destinations:
     """Where a read may connect: any public address on ports 80 and 443,
-    and the company's own calendar servers (`allowed`: networks and host
-    names, each with a port or None for any)."""
+    and the company's own calendar servers (`allowed`, as
+    CALENDAR_ALLOWED_SERVERS gives them: networks and host names, each with
+    its port, None for 80 and 443, 0 for any)."""
 
     allowed: tuple = ()
-
-    @classmethod
-    def parse(cls, text: str) -> Destinations:
-        """`10.0.0.0/8, caldav.corp.example:8443, 127.0.0.1:5232`; raises
-        ValueError saying which item is not a network or a host name."""
-        items = []
-        for raw in filter(None, (p.strip() for p in text.split(","))):
-            host, port = raw, None
-            if raw.count(":") == 1 or (raw.startswith("[") and "]:" in raw):
-                host, _, digits = raw.rpartition(":")
-                if not digits.isdigit() or not 0 < int(digits) < 65536:
-                    raise ValueError(
-                        f"{raw!r}: the port is not a number from 1 to 65535"
-                    )
-                port = int(digits)
-            host = host.strip("[]")
-            try:
-                items.append((ipaddress.ip_network(host, strict=False), port))
-            except ValueError:
-                if not host or not all(c.isalnum() or c in "-." for c in host):
-                    raise ValueError(
-                        f"{raw!r} is not a network or a host name"
-                    ) from None
-                items.append((host.lower().rstrip("."), port))
-        return cls(tuple(items))
 
     def check(self, hostname: str, port: int) -> str:
         """The address to connect to for `hostname`, or Refused."""
@@ -142,7 +119,9 @@ class Destinations:
     def _named(self, hostname: str, ip, port: int) -> bool:
         name = hostname.lower().rstrip(".")
         for where, allowed_port in self.allowed:
-            if allowed_port not in (None, port):
+            if allowed_port is None and port not in PUBLIC_PORTS:
+                continue
+            if allowed_port not in (None, 0, port):  # 0: any port
                 continue
             if isinstance(where, str) and where == name:
                 return True
@@ -233,6 +212,17 @@ class _Session(requests.Session):
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", (self.timeout_s, self.timeout_s))
         return super().request(method, url, *args, **kwargs)
+
+
+def validator(value: str | None) -> str | None:
+    """An ETag, a Last-Modified or a CTag as the server gave it, if it is one
+    we can store and send back: printable, at most 256 characters."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > 256 or not value.isprintable():
+        return None
+    return value
 
 
 def check_status(status: int) -> None:

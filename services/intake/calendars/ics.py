@@ -5,7 +5,14 @@ unchanged calendar cost one short answer (304)."""
 from __future__ import annotations
 
 from services.intake.calendars import busy
-from services.intake.calendars.fetch import FeedError, Guard, Read, Source, check_status
+from services.intake.calendars.fetch import (
+    FeedError,
+    Guard,
+    Read,
+    Source,
+    check_status,
+    validator,
+)
 
 
 def read(guard: Guard, source: Source, etag: str | None, last_modified) -> Read:
@@ -21,8 +28,8 @@ def read(guard: Guard, source: Source, etag: str | None, last_modified) -> Read:
         return Read(None, etag, last_modified)
     check_status(response.status_code)
     validators = (
-        response.headers.get("ETag"),
-        response.headers.get("Last-Modified"),
+        validator(response.headers.get("ETag")),
+        validator(response.headers.get("Last-Modified")),
     )
     try:
         return Read([busy.parse(response.content)], *validators)

@@ -46,7 +46,7 @@ class BusyReading:
             return Busy(None, read.etag, read.last_modified)
         try:
             spans = busy.busy_intervals(read.calendars, tz, start, end)
-        except busy.TooComplex:
+        except (busy.TooComplex, MemoryError):
             raise FeedError("too_complex") from None
         except Exception:  # a calendar the library cannot expand, whatever the fault
             raise FeedError("not_icalendar") from None

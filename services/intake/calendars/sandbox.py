@@ -6,7 +6,9 @@ repeats every hour since 2006. So each read — every request to the server
 (redirects and CalDAV's several requests included), the parse, and the
 expansion of recurring events — runs in a worker process of a small pool
 and is given CALENDAR_TIMEOUT in all: past it, the worker is killed and
-replaced, and the read fails with `timeout`. Intake's own threads only
+replaced, and the read fails with `timeout`; a worker may hold at most
+`WORKER_MEMORY` of address space (past it the read fails with
+`too_complex`). Intake's own threads only
 wait for an answer: the calendar's text never reaches them, only the busy
 intervals and the validators (`reader.Busy`). A worker logs nothing.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import resource
 import threading
 import time
 from datetime import datetime
@@ -27,12 +30,14 @@ from services.intake.calendars.fetch import FeedError, Source
 from services.intake.calendars.reader import Busy, Reader
 
 IDLE_S = 300.0
+WORKER_MEMORY = 512 * 1024 * 1024  # bytes of address space a worker may hold
 _CONTEXT = multiprocessing.get_context("spawn")
 
 
 def _serve(conn, config: dict) -> None:
     """A worker: read what it is asked, answer, until its parent is gone."""
     logging.disable(logging.CRITICAL)  # nothing a calendar holds reaches a log
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
     reader = Reader(**config)
     while True:
         try:
@@ -43,6 +48,8 @@ def _serve(conn, config: dict) -> None:
             answer = ("ok", reader.read_busy(*task))
         except FeedError as exc:
             answer = ("error", (exc.code, exc.found))
+        except MemoryError:
+            answer = ("error", ("too_complex", ()))
         except Exception:  # whatever the text did to the library
             answer = ("error", ("not_icalendar", ()))
         try:

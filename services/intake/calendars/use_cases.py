@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,6 +47,31 @@ FULL_READ_MARGIN = timedelta(days=1)  # re-read in full when the horizon slides 
 INTERACTIVE_READS = 2  # request threads at most reading a calendar at once
 
 
+class InteractiveReads:
+    """The reads a person waits for (connect, check): at most
+    INTERACTIVE_READS at once in this process and one per person; beyond
+    them, try again shortly (`calendar_busy`). The sandbox keeps a worker
+    for each, beside the refresh job's, so none waits for a worker."""
+
+    def __init__(self, slots: int = INTERACTIVE_READS):
+        self._slots = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self._readers: set[str] = set()
+
+    @contextmanager
+    def slot(self, email: str):
+        with self._lock:
+            if email in self._readers or not self._slots.acquire(blocking=False):
+                raise TooMany("calendar_busy")
+            self._readers.add(email)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._readers.discard(email)
+            self._slots.release()
+
+
 @dataclass
 class Calendars:
     """What the calendar use cases need besides a unit of work: the vault,
@@ -60,9 +86,7 @@ class Calendars:
     limits: Limits
     concurrency: int = 4
     clock: Callable[[], datetime] = field(default=utc_now)
-    interactive: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(INTERACTIVE_READS)
-    )
+    interactive: InteractiveReads = field(default_factory=InteractiveReads)
 
     @classmethod
     def from_settings(cls, s, salt) -> Calendars:
@@ -76,7 +100,7 @@ class Calendars:
             vault=Vault(s.calendar_key, salt, earlier_secret_key=s.secret_key),
             reader=Sandbox(
                 reader,
-                workers=s.calendar_concurrency,
+                workers=s.calendar_concurrency + INTERACTIVE_READS,
                 deadline_s=s.calendar_timeout_s,
             ),
             refresh=s.calendar_refresh,
@@ -117,23 +141,14 @@ def _host(uow, who) -> dict:
 
 
 def _asked(uow, cal: Calendars, who) -> dict:
-    """The caller's host row, once they may ask for one more read now."""
+    """The caller's host row, once they may ask for one more read now
+    (asked while holding their interactive slot: a refusal for lack of
+    one costs them no read)."""
     host = _host(uow, who)
     reader = cal.limits.submitter(who.email)
     cal.limits.check("calendar", uow.repo.recent_actions(reader, "calendar"))
     uow.repo.log_action(reader, "calendar")
     return host
-
-
-def _interactive(cal: Calendars, read):
-    """A read a person waits for: at most INTERACTIVE_READS request threads
-    at once; beyond them, try again shortly."""
-    if not cal.interactive.acquire(blocking=False):
-        raise TooMany("calendar_busy")
-    try:
-        return read()
-    finally:
-        cal.interactive.release()
 
 
 def get_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
@@ -152,11 +167,12 @@ def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
     source = Source(
         data["kind"], normalise_url(data["url"]), data["username"], data["password"]
     )
-    with uow:
-        host = _asked(uow, cal, who)
-    now = cal.clock()
-    zone = ZoneInfo(host["timezone"])
-    outcome = _interactive(cal, lambda: _read(cal, host["id"], source, zone, now, None))
+    with cal.interactive.slot(who.email):
+        with uow:
+            host = _asked(uow, cal, who)
+        now = cal.clock()
+        zone = ZoneInfo(host["timezone"])
+        outcome = _read(cal, host["id"], source, zone, now, None)
     if outcome.error:
         raise refused(outcome.error, outcome.found)
     with uow:
@@ -182,15 +198,16 @@ def connect_calendar(uow, cal: Calendars, who, data: dict) -> tuple[dict, list]:
 
 def check_calendar(uow, cal: Calendars, who) -> tuple[dict, list]:
     """Read the caller's calendar now, in full; the reason if it fails."""
-    with uow:
-        host = _host(uow, who)
-        row = uow.calendars.calendar_of(host["id"])
-        if row is None:
-            raise NotFound()
-        _asked(uow, cal, who)
-    now = cal.clock()
-    row = {**row, "timezone": host["timezone"]}
-    outcome = _interactive(cal, lambda: _read_row(cal, row, now, full=True))
+    with cal.interactive.slot(who.email):
+        with uow:
+            host = _host(uow, who)
+            row = uow.calendars.calendar_of(host["id"])
+            if row is None:
+                raise NotFound()
+            _asked(uow, cal, who)
+        now = cal.clock()
+        row = {**row, "timezone": host["timezone"]}
+        outcome = _read_row(cal, row, now, full=True)
     with uow:
         if uow.calendars.lock_calendar(host["id"]) is None:
             raise NotFound()  # disconnected meanwhile
@@ -234,13 +251,30 @@ def refresh_due(uow, cal: Calendars) -> dict:
                 break
             reads = pool.map(_read_row, [cal] * len(due), due, [now] * len(due))
             for outcome in reads:
-                with uow:
-                    locked = uow.calendars.lock_calendar(outcome.host_id)
-                    if locked is None or locked["connected_at"] != outcome.connected_at:
-                        continue  # disconnected, or connected anew, while being read
-                    counts[_store(uow, cal, outcome, now)] += 1
-                counts["read"] += 1
+                stored = _store_claimed(uow, cal, outcome, now)
+                if stored:
+                    counts[stored] += 1
+                    counts["read"] += 1
     return counts
+
+
+def _store_claimed(uow, cal: Calendars, outcome: Outcome, now) -> str | None:
+    """Store one claimed read; if what it gave cannot be stored, that is
+    this calendar's failure (`http_error`), never the rest of its batch's."""
+    try:
+        with uow:
+            locked = uow.calendars.lock_calendar(outcome.host_id)
+            if locked is None or locked["connected_at"] != outcome.connected_at:
+                return None  # disconnected, or connected anew, while being read
+            return _store(uow, cal, outcome, now)
+    except Exception as exc:
+        log.warning("calendar of host %s not stored: %s", outcome.host_id,
+                    type(exc).__name__)  # fmt: skip
+    with uow:
+        if uow.calendars.lock_calendar(outcome.host_id) is None:
+            return None
+        uow.calendars.calendar_failed(outcome.host_id, "http_error", now)
+    return "failed"
 
 
 def flag_stale(uow, cal: Calendars) -> int:

@@ -39,7 +39,7 @@ MATCH_COLUMNS = (
 # every piece a split could make is guarded, not the cell's start alone.
 FORMULA = r"[=+\-@\t\r]"
 SEPARATORS = r"[,;|\t\n\r]"
-_UNSAFE = re.compile(rf"(^|{SEPARATORS})(\s*)(?={FORMULA})")
+_UNSAFE = re.compile(rf'(^|{SEPARATORS})([\s"]*)(?={FORMULA})')
 PERSONAL_COLUMNS = {
     "requests": ("requester_name", "requester_email"),
     "matches": ("requester_name", "requester_email", "host_name", "host_email"),

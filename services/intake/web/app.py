@@ -213,7 +213,8 @@ def register_errors(app: Flask) -> None:
         ):
             return None
         public = app.extensions["runtime"].settings.public_base_url
-        if not security.same_site(request.headers, public):
+        tokens = app.extensions["runtime"].settings.api_tokens
+        if not security.same_site(request.headers, public, tokens):
             return error(403, "cross_site", message("cross_site"))
         return None
 

@@ -74,7 +74,7 @@ def _from_token(settings) -> Identity | None:
     for token, (who, groups) in settings.api_tokens.items():
         if hmac.compare_digest(token.encode(), given.encode()):
             return Identity(who.lower(), groups, "token") if valid_email(who) else None
-    return None
+    raise Unauthenticated()  # a token, not ours: never fall back to headers
 
 
 def _from_dev_session(settings) -> Identity | None:

@@ -42,12 +42,24 @@ HEADERS = {
 }
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    """scheme://host[:port], lower-case, a scheme's own port left out (as
+    browsers write an Origin)."""
+    parts = urlsplit(url.strip().lower())
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    if port is None or DEFAULT_PORTS.get(parts.scheme) == port:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
 
 
-def same_site(headers, public_base_url: str) -> bool:
+def same_site(headers, public_base_url: str, api_tokens=()) -> bool:
     """Whether a write may go on, by what a browser says of where it comes
     from. A machine client with a bearer token holds no one else's session.
     A browser names the page's origin (Origin, on every cross-site write),
@@ -55,11 +67,12 @@ def same_site(headers, public_base_url: str) -> bool:
     says; a browser that sends no Origin still says, in Sec-Fetch-Site,
     whether the request comes from another site. A client that sends
     neither is not a browser: it holds no one's cookie or proxy session."""
-    if headers.get("Authorization", "").lower().startswith("bearer "):
-        return True
+    auth = headers.get("Authorization", "")
+    if auth.lower().startswith("bearer ") and auth[7:].strip() in api_tokens:
+        return True  # one of API_TOKENS: a machine client, no one's session
     origin = headers.get("Origin")
     if origin is not None:
-        return origin.rstrip("/").lower() == origin_of(public_base_url)
+        return origin_of(origin.rstrip("/")) == origin_of(public_base_url)
     fetched_from = headers.get("Sec-Fetch-Site")
     if fetched_from is not None:
         return fetched_from in ("same-origin", "none")

@@ -172,6 +172,9 @@ def test_bearer_token_identifies_a_machine_client(app, client):
         ).status_code
         == 401
     )
+    # a token that is not one of ours never falls back to the proxy's headers
+    wrong_with_proxy = {"Authorization": "Bearer wrong", **CAMILLE}
+    assert client.get("/api/v1/requests", headers=wrong_with_proxy).status_code == 401
 
 
 def test_cancel_cancels_once_and_publishes(client, relay, topic_reader):

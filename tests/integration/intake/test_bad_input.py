@@ -280,7 +280,7 @@ def test_an_identity_that_is_not_a_plain_email_is_401(client, database_url, iden
     assert count(database_url, "SELECT count(*) FROM requests") == 0
 
 
-def test_a_cross_site_browser_post_is_refused(client, database_url):
+def test_a_cross_site_browser_post_is_refused(client, database_url, runtime):
     response = client.post(
         "/api/v1/requests",
         json=request_body(),
@@ -292,7 +292,7 @@ def test_a_cross_site_browser_post_is_refused(client, database_url):
     same_site = client.post(
         "/api/v1/requests",
         json=request_body(),
-        headers={**CAMILLE, "Origin": "http://localhost"},
+        headers={**CAMILLE, "Origin": runtime.settings.public_base_url},
     )
     assert same_site.status_code == 202
     assert count(database_url, "SELECT count(*) FROM requests") == 1

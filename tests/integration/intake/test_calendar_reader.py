@@ -27,9 +27,7 @@ def feeds():
         yield server
 
 
-LOOPBACK = Destinations(
-    ((ipaddress.ip_network("127.0.0.0/8"), None), ("localhost", None))
-)
+LOOPBACK = Destinations(((ipaddress.ip_network("127.0.0.0/8"), 0), ("localhost", 0)))
 
 
 def reader(

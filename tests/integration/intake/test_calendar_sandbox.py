@@ -7,6 +7,7 @@ reads go on."""
 from __future__ import annotations
 
 import ipaddress
+import multiprocessing
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.intake.calendars.fetch import Destinations, FeedError, Source
-from services.intake.calendars.sandbox import Sandbox
+from services.intake.calendars.sandbox import WORKER_MEMORY, Sandbox
 from tests import ics
 from tests.feeds import FeedServer
 
@@ -44,7 +45,7 @@ def feeds():
 
 @pytest.fixture(scope="module")
 def sandbox():
-    loopback = Destinations(((ipaddress.ip_network("127.0.0.0/8"), None),))
+    loopback = Destinations(((ipaddress.ip_network("127.0.0.0/8"), 0),))
     box = Sandbox(
         {"timeout_s": 2.0, "max_bytes": 1_000_000, "destinations": loopback},
         workers=2,
@@ -94,3 +95,20 @@ def test_a_truncated_body_is_a_reason_not_a_crash(sandbox, feeds):
         "unreachable",
         "not_icalendar",
     )
+
+
+def test_validators_that_could_not_be_stored_are_dropped(sandbox, feeds):
+    found = read(sandbox, feeds.url("/nul-validators.ics"))
+    assert found.spans == [] and found.etag is None and found.last_modified is None
+
+
+def test_a_worker_may_hold_no_more_memory_than_its_limit(sandbox, feeds):
+    read(sandbox, feeds.url("/cal.ics"))
+    workers = [
+        p for p in multiprocessing.active_children() if p.name == "calendar-reader"
+    ]
+    assert workers
+    for worker in workers:
+        with open(f"/proc/{worker.pid}/limits") as limits:
+            line = next(x for x in limits if x.startswith("Max address space"))
+        assert line.split()[3:5] == [str(WORKER_MEMORY), str(WORKER_MEMORY)]

@@ -4,6 +4,7 @@ failure, and when the matcher and the host are told."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,13 +16,14 @@ from services.intake.calendars.fetch import FeedError, Read
 from services.intake.calendars.reader import BusyReading
 from services.intake.calendars.vault import Vault
 from services.intake.domain import Limits
-from services.intake.errors import Conflict, Invalid
+from services.intake.errors import Conflict, Invalid, TooMany
 from services.intake.web.identity import Identity
 from tests import ics
 from tests.unit.intake.fakes import FakeUnitOfWork
 from tests.unit.intake.test_use_cases import host_data
 
 HOST = Identity("nathalie@example.com")
+OTHER = Identity("omar@example.com")
 LIMITS = Limits(max_open=3, per_hour=10, secret="k" * 32)
 T0 = datetime(2027, 1, 4, 8, tzinfo=UTC)
 URL = "https://calendar.example.com/private-abc123/basic.ics"
@@ -74,9 +76,27 @@ def calendars(reader, clock=None) -> cu.Calendars:
     )  # fmt: skip
 
 
-def connect(uow, cal, url=URL):
+def connect(uow, cal, url=URL, who=HOST):
     data = {"kind": "ics", "url": url, "username": None, "password": None}
-    return cu.connect_calendar(uow, cal, HOST, data)
+    return cu.connect_calendar(uow, cal, who, data)
+
+
+class HeldReader(ScriptedReader):
+    """Holds the reads of `held` URLs until `release` is set."""
+
+    def __init__(self, *answers, held=URL):
+        super().__init__(*answers)
+        self.held, self.reading, self.release = (
+            held,
+            threading.Event(),
+            threading.Event(),
+        )
+
+    def read(self, source, start, end, etag=None, last_modified=None):
+        if source.url == self.held:
+            self.reading.set()
+            assert self.release.wait(10)
+        return super().read(source, start, end, etag, last_modified)
 
 
 def test_connecting_stores_the_address_encrypted_and_tells_the_matcher(uow):
@@ -146,3 +166,46 @@ def test_forgetting_the_host_removes_the_calendar(uow):
     connect(uow, calendars(ScriptedReader(meeting(5, 9))))
     use_cases.forget_person(uow, HOST)
     assert uow.repo.calendars == {}
+
+
+def test_a_read_that_cannot_be_stored_fails_its_calendar_and_no_other(uow):
+    use_cases.put_host(uow, OTHER, host_data(), locale="fr", limits=LIMITS)
+    clock = Clock()
+    cal = calendars(ScriptedReader(*[meeting(5, 9)] * 2, *[meeting(6, 9)] * 2), clock)
+    connect(uow, cal, who=OTHER)  # read first in the batch
+    connect(uow, cal)
+    other = uow.hosts.host_of(OTHER.email)["id"]
+    store_busy = uow.calendars.store_busy
+
+    def refuse_other(host_id, *args, **kwargs):
+        if host_id == other:
+            raise ValueError("a value the database refuses")
+        return store_busy(host_id, *args, **kwargs)
+
+    uow.calendars.store_busy = refuse_other
+    clock.now += timedelta(minutes=16)
+    counts = cu.refresh_due(uow, cal)
+    assert counts["failed"] == 1 and counts["changed"] == 1
+    assert uow.repo.calendars[other]["last_error"] == "http_error"
+    mine = uow.repo.calendars[uow.hosts.host_of(HOST.email)["id"]]
+    assert [(r.lower.day, r.lower.hour) for r in mine["busy"]] == [(6, 9)]
+    assert mine["refreshed_at"] == clock.now
+
+
+def test_a_person_reads_one_calendar_at_a_time_and_a_refusal_costs_no_read(uow):
+    use_cases.put_host(uow, OTHER, host_data(), locale="fr", limits=LIMITS)
+    reader = HeldReader(meeting(5, 9), meeting(6, 9))
+    cal = calendars(reader)
+    first = threading.Thread(target=connect, args=(uow, cal))
+    first.start()
+    try:
+        assert reader.reading.wait(10)
+        with pytest.raises(TooMany):
+            connect(uow, cal, url="https://calendar.example.com/other.ics")
+        row, _ = connect(uow, cal, url="https://other.example.com/o.ics", who=OTHER)
+        assert row["kind"] == "ics"  # another person is not kept waiting
+    finally:
+        reader.release.set()
+        first.join(10)
+    submitter = LIMITS.submitter(HOST.email)
+    assert uow.repo.recent_actions(submitter, "calendar") == 1

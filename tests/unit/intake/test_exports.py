@@ -17,6 +17,9 @@ HOSTILE = [
     "note;  @SUM(1+1)*cmd",
     "line\n-2+3",
     "tab\t=1+1",
+    'x;"=1+1;',  # a quote between the separator and the formula
+    "x;\"=cmd|' /C calc'!A0;",
+    'line\n"-2+3',
 ]
 
 
