@@ -25,13 +25,13 @@ HOOK = "pre-install,pre-upgrade"
 
 # Known values, to be looked for where they must not be.
 SECRETS = {
-    "SECRET_KEY": "known-secret-key-5f0c9e1d2b3a4c5d",
+    "SECRET_KEY": "known-secret-key-5f0c9e1d2b3a4c5d-Wq7Lz2vRt6Xp1Ks9",
     "DATABASE_URL": "postgresql://matchmaker:known-db-password-81d2@db.example:5432/mm",
     "SMTP_PASSWORD": "known-smtp-password-7a1e",
     "API_TOKENS": "known-api-token-0123456789=robot@example.com:ops",
     "KAFKA_SASL_PASSWORD": "known-kafka-password-93b4",
 }
-INTAKE_SECRETS = {"CALENDAR_KEY": "known-calendar-key-6b2d8f4a1c3e5b7d"}
+INTAKE_SECRETS = {"CALENDAR_KEY": "known-calendar-key-6b2d8f4a1c3e5b7d-Pk4Nb8wQs1Zr5Jt2"}
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|CREDENTIAL", re.I)
 
 

@@ -82,7 +82,7 @@ def check_stored_and_published(service_env, names) -> None:
             lambda: (
                 got.extend(r for rs in reader.poll(300).values() for r in rs) or got
             ),
-            30,
+            90,  # a fresh broker makes its offsets topic on the first group's join
             message="IntroRequested on the topic",
         )
         assert json.loads(got[0].value)["payload"]["request_id"] == str(row["id"])
