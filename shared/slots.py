@@ -2,7 +2,9 @@
 
 Pure functions on aware datetimes. The host's weekly availability is wall
 time in the host's zone: each weekly entry is turned into real instants day
-by day with `zoneinfo`, so a DST change moves it the way a wall clock does.
+by day with `zoneinfo`, so a DST change moves it the way a wall clock does:
+an entry holds the instants at which the host's clock reads inside it, none
+of an hour the clock skips and, of an hour it repeats, each reading inside.
 An entry whose end is "24:00", or not after its start, runs into the next day.
 The search stops `MAX_SEARCH_DAYS` after its earliest start, so its work is
 bounded whatever the windows say.
@@ -10,6 +12,7 @@ bounded whatever the windows say.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +23,7 @@ from shared.statuses import DAYS
 UTC = UTC
 STEP = timedelta(minutes=15)  # slots start on a quarter hour when they can
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 # The slot search looks this far past `not_before` and no further, whatever
 # the windows: a window ending decades ahead costs no more than a year's walk.
 MAX_SEARCH_DAYS = 366
@@ -91,14 +95,25 @@ def weekly_occurrences(
         by_day.setdefault(w.weekday, []).append(w)
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
+    found: list[tuple[datetime, datetime]] = []  # a heap: not merged yet
     pending = None
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
-            s = datetime.combine(day, w.start, tzinfo=tz).astimezone(UTC)
-            e = datetime.combine(
-                day + timedelta(days=1) if w.overnight else day, w.end, tzinfo=tz
-            ).astimezone(UTC)
-            if e <= start or s >= end or e <= s:
+            for piece in _wall_instants(
+                datetime.combine(day, w.start),
+                datetime.combine(
+                    day + timedelta(days=1) if w.overnight else day, w.end
+                ),
+                tz,
+            ):
+                heapq.heappush(found, piece)
+        day += timedelta(days=1)
+        # a piece of a later day starts when the clock reads that day; one of
+        # this day may start later (a clock set back repeats the hour it ends in)
+        ready = _earliest(datetime.combine(day, time()), tz) if day <= last else end
+        while found and found[0][0] < ready:
+            s, e = heapq.heappop(found)
+            if e <= start or s >= end:
                 continue
             if pending and s <= pending[1]:
                 pending = (pending[0], max(pending[1], e))
@@ -106,9 +121,55 @@ def weekly_occurrences(
             if pending:
                 yield pending
             pending = (s, e)
-        day += timedelta(days=1)
     if pending:
         yield pending
+
+
+def _wall_instants(
+    start: datetime, end: datetime, tz: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    """The intervals (UTC) in which a wall clock in `tz` reads from `start` to
+    before `end` (naive): none if the clock skips it all, two if the clock is
+    set back across it and shows part of it twice."""
+    offsets = {
+        w.replace(tzinfo=tz, fold=f).utcoffset() for w in (start, end) for f in (0, 1)
+    }
+    if len(offsets) == 1:  # no change of offset between them (most days)
+        offset = offsets.pop()
+        return [(_utc(start, offset), _utc(end, offset))]
+    first = _earliest(start, tz)
+    last = max(end.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    before, after = first.astimezone(tz).utcoffset(), last.astimezone(tz).utcoffset()
+    change = _offset_change(first, last, tz)
+    pieces = [
+        (_utc(start, before), min(_utc(end, before), change)),
+        (max(_utc(start, after), change), _utc(end, after)),
+    ]
+    return [(s, e) for s, e in pieces if s < e]
+
+
+def _earliest(wall: datetime, tz: ZoneInfo) -> datetime:
+    """An instant before which the clock in `tz` reads less than `wall`."""
+    return min(wall.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+
+
+def _utc(wall: datetime, offset: timedelta) -> datetime:
+    return (wall - offset).replace(tzinfo=UTC)
+
+
+def _offset_change(a: datetime, b: datetime, tz: ZoneInfo) -> datetime:
+    """The instant in (a, b] from which `tz` has `b`'s UTC offset (a if it
+    has it already); the offset changes at most once between them."""
+    offset = b.astimezone(tz).utcoffset()
+    if a.astimezone(tz).utcoffset() == offset:
+        return a
+    while b - a > _SECOND:  # whole seconds, as the change is
+        mid = (a + (b - a) / 2).replace(microsecond=0)
+        if mid.astimezone(tz).utcoffset() == offset:
+            b = mid
+        else:
+            a = mid
+    return b
 
 
 def subtract(

@@ -31,7 +31,9 @@ SECRETS = {
     "API_TOKENS": "known-api-token-0123456789=robot@example.com:ops",
     "KAFKA_SASL_PASSWORD": "known-kafka-password-93b4",
 }
-INTAKE_SECRETS = {"CALENDAR_KEY": "known-calendar-key-6b2d8f4a1c3e5b7d-Pk4Nb8wQs1Zr5Jt2"}
+INTAKE_SECRETS = {
+    "CALENDAR_KEY": "known-calendar-key-6b2d8f4a1c3e5b7d-Pk4Nb8wQs1Zr5Jt2"
+}
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL|CREDENTIAL", re.I)
 
 

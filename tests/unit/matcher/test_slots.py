@@ -36,6 +36,31 @@ def test_a_window_spanning_the_autumn_change_lasts_one_hour_longer_in_real_time(
     ]
 
 
+def test_on_the_days_the_clock_changes_a_weekly_entry_holds_what_the_clock_reads():
+    def occurrences(weekly, start, end):
+        paris = host(weekly=weekly)
+        return list(
+            slots.weekly_occurrences(paris.weekly, paris.tz, utc(start), utc(end))
+        )
+
+    late = [{"day": "sun", "start": "02:05", "end": "24:00"}]
+    # 29 March 2026, 01:00 UTC: 02:00 becomes 03:00; the entry starts then
+    assert occurrences(
+        late, "2026-03-28T12:00:00+00:00", "2026-03-30T00:00:00+00:00"
+    ) == [(utc("2026-03-29T01:00:00+00:00"), utc("2026-03-29T22:00:00+00:00"))]
+    early = [{"day": "sun", "start": "00:00", "end": "02:30"}]
+    assert occurrences(
+        early, "2026-03-28T12:00:00+00:00", "2026-03-30T00:00:00+00:00"
+    ) == [(utc("2026-03-28T23:00:00+00:00"), utc("2026-03-29T01:00:00+00:00"))]
+    # 25 October 2026, 01:00 UTC: 03:00 becomes 02:00; 02:00-02:05 comes again
+    assert occurrences(
+        late, "2026-10-24T12:00:00+00:00", "2026-10-26T00:00:00+00:00"
+    ) == [
+        (utc("2026-10-25T00:05:00+00:00"), utc("2026-10-25T01:00:00+00:00")),
+        (utc("2026-10-25T01:05:00+00:00"), utc("2026-10-25T23:00:00+00:00")),
+    ]
+
+
 def test_host_and_requester_in_different_zones_meet_at_the_same_instant():
     new_york = host(
         tz="America/New_York", weekly=[{"day": "mon", "start": "09:00", "end": "10:00"}]
