@@ -73,6 +73,24 @@ def _duration(raw: str) -> timedelta:
     return value
 
 
+def _period(raw: str) -> timedelta:
+    """A retention period: an ISO-8601 duration where a year is 365 days
+    and a month 30 (P2Y, P90D, PT10S), at least one second."""
+    text = raw.strip()
+    try:
+        value = isodate.parse_duration(text)
+    except (ValueError, isodate.ISO8601Error):
+        raise Invalid(f"{raw!r} is not an ISO-8601 duration") from None
+    if not isinstance(value, timedelta):
+        years, months = int(value.years), int(value.months)
+        if years != value.years or months != value.months:
+            raise Invalid(f"{raw!r}: give whole years and months")
+        value = value.tdelta + timedelta(days=365 * years + 30 * months)
+    if value < timedelta(seconds=1):
+        raise Invalid(f"{raw!r} is shorter than a second")
+    return value
+
+
 def parse_duration(variable: str, raw: str) -> timedelta:
     """An ISO-8601 duration or a number of seconds, for `variable`."""
     try:
@@ -294,7 +312,15 @@ class Settings:
     auth_mode: str = setting("AUTH_MODE", _one_of("dev", "proxy"))
     trusted_proxies: tuple = setting("TRUSTED_PROXIES", _networks, "127.0.0.1/32")
     api_tokens: dict = setting("API_TOKENS", _tokens, "")
-    ops_personal_data_group: str = setting("OPS_PERSONAL_DATA_GROUP", _name, "ops-personal-data")
+    ops_group: str = setting("OPS_GROUP", _name, "ops")  # the pipeline, without people's data
+    hr_group: str = setting("HR_GROUP", _name, "hr")  # the programme: requests, reports, leavers
+    audit_group: str = setting("AUDIT_GROUP", _name, "dpo")  # reads the access trail
+    # -- how long personal data is kept (docs/privacy.md) ---------------------------
+    retain_events: timedelta = setting("RETAIN_EVENTS", _period, "P30D")
+    retain_mail: timedelta = setting("RETAIN_MAIL", _period, "P90D")
+    retain_introductions: timedelta = setting("RETAIN_INTRODUCTIONS", _period, "P2Y")
+    retain_audit: timedelta = setting("RETAIN_AUDIT", _period, "P1Y")
+    purge_interval_s: float = setting("PURGE_INTERVAL", _interval, "PT1H")
     # -- what the company offers ---------------------------------------------------
     fields_file: Path = setting("FIELDS_FILE", _file, str(DEFAULT_FIELDS_FILE))
     sites: tuple = setting("SITES_FILE", _sites, str(DEFAULT_SITES_FILE))
@@ -418,6 +444,15 @@ def _check(s: Settings, env) -> None:
         raise ConfigError(
             "CALENDAR_ALLOW_PRIVATE_ADDRESSES",
             "is no more: name the company's calendar servers in CALENDAR_ALLOWED_SERVERS",
+        )
+    if env.get("OPS_PERSONAL_DATA_GROUP"):
+        raise ConfigError(
+            "OPS_PERSONAL_DATA_GROUP",
+            "is no more: names and emails are for the members of HR_GROUP",
+        )
+    if len({s.ops_group, s.hr_group, s.audit_group}) < 3:
+        raise ConfigError(
+            "AUDIT_GROUP", "OPS_GROUP, HR_GROUP and AUDIT_GROUP must differ"
         )
     if s.calendar_timeout_s <= 0:
         raise ConfigError("CALENDAR_TIMEOUT", "must be longer than zero")

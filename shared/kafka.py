@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import ConfigResource, ConfigResourceType
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,27 @@ def admin(bootstrap, **overrides) -> KafkaAdminClient:
     )
     config.update(overrides)
     return KafkaAdminClient(**config)
+
+
+def longest_retention(bootstrap, topics) -> timedelta | None:
+    """How long the broker keeps the longest-kept of `topics`
+    (`retention.ms`, the broker's default included); None when one of them
+    keeps its messages forever (-1)."""
+    client = admin(bootstrap)
+    try:
+        answer = client.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics],
+            config_filter="all",
+        )
+    finally:
+        client.close()
+    longest = 0
+    for configs in answer.get("topic", {}).values():
+        ms = int(configs["retention.ms"]["value"])
+        if ms < 0:
+            return None
+        longest = max(longest, ms)
+    return timedelta(milliseconds=longest)
 
 
 def ensure_topics(

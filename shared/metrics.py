@@ -49,3 +49,8 @@ expiries = Counter(
 host_answers = Counter(
     "host_answers", "Invitations answered through this intake process", ["answer"]
 )
+purged = Counter(
+    "purged_rows_total",
+    "Rows removed or emptied by the retention purge (RETAIN_*)",
+    ["service", "table"],
+)

@@ -30,6 +30,7 @@ from shared.consumer import Consumer, Routes, replay_dead_letters
 from shared.db import make_pool
 from shared.health import Readiness, blueprint
 from shared.relay import Relay
+from shared.retention import Retention
 from shared.topics import Names
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,24 @@ class Runtime:
     pool: object
     names: Names
     readiness: Readiness
+
+    def retention(self) -> Retention:
+        """RETAIN_*, and how long the broker keeps the topics: handled events
+        stay in the inbox beyond it (kept for now when the broker cannot say)."""
+        try:
+            longest = kafka_clients.longest_retention(
+                kafka_clients.Brokers.of(self.settings), self.names.all()
+            )
+        except Exception as exc:
+            log.warning("topic retention unknown, inbox kept: %s", type(exc).__name__)
+            longest = None
+        return Retention.of(self.settings, longest)
+
+    def purge_job(self, purge: Callable[[Retention], object]) -> Job:
+        """The periodic purge of what the service owns (PURGE_INTERVAL)."""
+        return Job(
+            "purge", self.settings.purge_interval_s, lambda: purge(self.retention())
+        )
 
     def consumer(
         self, name: str, routes: Routes, unit_of_work: type, deps=None

@@ -14,6 +14,11 @@ REQUEST_STATUSES = (
 )
 OPEN_REQUEST_STATUSES = ("submitted", "proposed", "confirmed", "waitlisted")
 WAITING_REQUEST_STATUSES = ("submitted", "waitlisted")  # the matcher looks for a host
+CLOSED_REQUEST_STATUSES = (
+    "completed",
+    "cancelled",
+    "unmatched",
+)  # kept RETAIN_INTRODUCTIONS
 MATCH_STATUSES = ("proposed", "accepted", "declined", "expired", "cancelled")
 LIVE_MATCH_STATUSES = ("proposed", "accepted")  # the meeting holds the host's time
 FORMATS = ("video", "in_person", "phone")
@@ -29,6 +34,7 @@ def sql_list(values: tuple[str, ...]) -> str:
 LIVE_SQL = sql_list(LIVE_MATCH_STATUSES)
 WAITING_SQL = sql_list(WAITING_REQUEST_STATUSES)
 OPEN_SQL = sql_list(OPEN_REQUEST_STATUSES)
+CLOSED_SQL = sql_list(CLOSED_REQUEST_STATUSES)
 
 
 # What people read for each word, in English (the message ids of the

@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 import psycopg
 
 from shared.outbox import Outbox
+from shared.retention import Kept
 
 
 class Attempt:
@@ -77,6 +78,10 @@ class UnitOfWork:
         """Events written in this transaction; `correlation_id` (else the
         unit's own, else a new one) ties them to the request they are about."""
         return Outbox(self.conn, self.producer, correlation_id or self.correlation_id)
+
+    def kept(self) -> Kept:
+        """The purge of this service's rows in the shared tables."""
+        return Kept(self.conn, self.producer)
 
     @contextmanager
     def attempt(self) -> Iterator[Attempt]:

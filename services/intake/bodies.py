@@ -159,3 +159,14 @@ class CalendarIn(Strict):
 
 # every schema, each held once per language by translated_schemas.Schemas
 SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn)
+
+
+MAX_LEAVERS = 5000  # addresses in one request
+
+
+class LeaversIn(Strict):
+    """The people HR forgets: employees who left, by address."""
+
+    emails = mf.List(
+        mf.Email(), required=True, validate=validate.Length(1, MAX_LEAVERS)
+    )

@@ -19,6 +19,13 @@ PRODUCER = "intake"
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone staff act for or about, by address (a leaver HR forgets)."""
+
+    email: str
+
+
+@dataclass(frozen=True)
 class Limits:
     max_open: int  # open requests per requester (409 beyond)
     per_hour: int  # submissions per requester and hour (429 beyond)
@@ -169,10 +176,10 @@ def answer_payload(match: dict, answer: str, details: dict) -> dict:
 
 
 def ensure_owner(row: dict | None, who) -> dict:
-    """A requester sees and changes only their own requests; ops see all."""
+    """A requester sees and changes only their own requests; HR see all."""
     if row is None:
         raise NotFound()
-    if row["requester_email"] != who.email and not who.is_ops:
+    if row["requester_email"] != who.email and not who.has("hr"):
         raise NotAllowed()
     return row
 

@@ -18,7 +18,8 @@ from psycopg.types.json import Jsonb
 from services.intake import domain
 from shared import dead_letters, forgetting, lifecycle, outbox
 from shared.events import json_default
-from shared.statuses import DATA_DELETED, LIVE_SQL, OPEN_REQUEST_STATUSES
+from shared.retention import BATCH
+from shared.statuses import CLOSED_SQL, DATA_DELETED, LIVE_SQL, OPEN_REQUEST_STATUSES
 
 MATCH_WITH_HOST = (
     "SELECT m.*, h.name AS host_name, h.email AS host_email FROM matches m"
@@ -188,6 +189,33 @@ class Repository:
             "UPDATE matches SET location = NULL, note = NULL WHERE request_id = %s",
             (request_id,),
         )
+
+    def purge_introductions(self, before) -> int:
+        """Closed requests last changed before `before`: names, addresses,
+        goal and what hosts wrote to them emptied; field, site, dates,
+        statuses and feedback kept for the reports (`purged_at` set)."""
+        ids = [
+            r["id"]
+            for r in self.conn.execute(
+                "UPDATE requests r SET requester_email = "
+                + forgetting.forgotten_email_sql("r.id")
+                + ", requester_name = '', goal = '', referrer_name = NULL,"
+                " referrer_email = NULL, idempotency_key = NULL, purged_at = now(),"
+                " status_reason = CASE WHEN status = 'cancelled' THEN %s"  # typed
+                " ELSE status_reason END WHERE r.id = ANY (ARRAY(SELECT id FROM requests"
+                f" WHERE purged_at IS NULL AND status IN {CLOSED_SQL}"
+                f" AND updated_at < %s ORDER BY updated_at LIMIT {BATCH}"
+                " FOR UPDATE SKIP LOCKED)) RETURNING r.id",
+                (DATA_DELETED, before),
+            )
+        ]
+        if ids:
+            self.conn.execute(
+                "UPDATE matches SET location = NULL, note = NULL,"
+                " decline_reason = NULL WHERE request_id = ANY (%s)",
+                (ids,),
+            )
+        return len(ids)
 
     def referred_by(self, email: str) -> list[dict]:
         """Other people's requests that name `email` as who recommended them."""

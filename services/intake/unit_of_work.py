@@ -2,11 +2,12 @@
 on one connection (the shape of `shared.unit_of_work`, which every service
 shares). `uow.repo` holds the SQL of requests, invitations and feedback,
 `uow.hosts` that of host profiles, `uow.calendars` that of hosts' own
-calendars; `uow.reports` and `uow.listings` read the whole store for ops. Unit tests give use
+calendars, `uow.audit` the access trail; `uow.reports` and `uow.listings` read the whole store for ops. Unit tests give use
 cases an in-memory one instead (tests/unit/intake/fakes.py)."""
 
 from __future__ import annotations
 
+from services.intake.audit import AuditRepository
 from services.intake.calendars.repository import CalendarRepository
 from services.intake.domain import PRODUCER
 from services.intake.host_repository import HostRepository
@@ -25,3 +26,4 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.calendars = CalendarRepository(conn)
         self.reports = Reports(conn)
         self.listings = Listings(conn)
+        self.audit = AuditRepository(conn)

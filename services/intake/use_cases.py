@@ -15,8 +15,9 @@ import uuid
 from datetime import timedelta
 
 from services.intake import domain
+from services.intake.audit import About
 from services.intake.errors import Conflict, NotFound
-from shared import metrics
+from shared import metrics, retention
 from shared.clock import utc_now
 from shared.statuses import (
     CANCELLED_BY_OPS,
@@ -71,7 +72,13 @@ def cancel_request(uow, who, request_id, reason: str | None) -> dict:
         row = domain.ensure_owner(uow.repo.lock_request(request_id), who)
         by = "requester" if row["requester_email"] == who.email else "ops"
         default = CANCELLED_BY_REQUESTER if by == "requester" else CANCELLED_BY_OPS
+        if by == "ops":
+            uow.audit.record(who, "cancel", _about(row))
         return _cancel(uow, row, reason, by, reason or default)
+
+
+def _about(row: dict) -> About:
+    return About(email=row["requester_email"], request_id=row["id"])
 
 
 def _cancel(uow, row: dict, reason: str | None, by: str, status_reason: str) -> dict:
@@ -87,6 +94,8 @@ def _cancel(uow, row: dict, reason: str | None, by: str, status_reason: str) -> 
 def get_request(uow, who, request_id) -> tuple[dict, dict | None]:
     with uow:
         row = domain.ensure_owner(uow.repo.request(request_id), who)
+        if row["requester_email"] != who.email:
+            uow.audit.record(who, "request", _about(row))
         return row, uow.repo.live_match(request_id)
 
 
@@ -198,11 +207,14 @@ def record_feedback(uow, match_id, respondent: str, answer: str) -> None:
 # -- personal data -----------------------------------------------------------
 
 
-def export_person(uow, who) -> dict:
+def export_person(uow, who, *, by=None) -> dict:
     """Everything intake holds about the caller (views applied by the edge):
     their requests, their host profile, the invitations sent to them, and the
-    requests of others that name them as who recommended them."""
+    requests of others that name them as who recommended them. `by`: the
+    member of HR who asks for it on the person's behalf (audited)."""
     with uow:
+        if by is not None:
+            uow.audit.record(by, "person_export", About(email=who.email))
         host = uow.hosts.host_of(who.email)
         return {
             "email": who.email,
@@ -217,7 +229,7 @@ def export_person(uow, who) -> dict:
 LEFT = HOST_LEFT
 
 
-def forget_person(uow, who) -> dict:
+def forget_person(uow, who, *, by=None) -> dict:
     """Forget the caller. Their requests are forgotten (open ones
     cancelled); their host profile too: open invitations declined, accepted
     meetings left (each requester is told and matched again); their
@@ -226,9 +238,12 @@ def forget_person(uow, who) -> dict:
     name them in a person's field (found by their address, never by text)
     lose that field, before any new event is written; RequesterForgotten,
     ReferrerForgotten and HostForgotten tell the other services. Locks in
-    the one order: requests, matches, then the host row."""
+    the one order: requests, matches, then the host row. `by`: the member
+    of HR who forgets a leaver (audited)."""
     counts = {"requests": 0, "host_profile": 0}
     with uow:
+        if by is not None:
+            uow.audit.record(by, "forget", About(email=who.email))
         rows = uow.repo.lock_requests_of(who.email)
         host = uow.hosts.host_of(who.email)
         meetings = uow.hosts.lock_live_meetings_of(host["id"]) if host else []
@@ -260,6 +275,22 @@ def forget_person(uow, who) -> dict:
             uow.calendars.drop_calendar(host["id"])  # its address, password, busy times
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
+    return counts
+
+
+def purge(uow, keep: retention.Retention, now=None) -> dict[str, int]:
+    """What intake keeps no longer than its retention: its published
+    events; closed introductions' names, goals and notes; the access trail."""
+    now = now or utc_now()
+    counts = retention.purge_shared(uow, keep, now)
+    before = keep.before(keep.introductions, now)
+    counts["requests"] = retention.in_batches(
+        uow, lambda u: u.kept().logged("requests", u.repo.purge_introductions(before))
+    )
+    before_audit = keep.before(keep.audit, now)
+    counts["audit"] = retention.in_batches(
+        uow, lambda u: u.kept().logged("audit", u.audit.purge(before_audit))
+    )
     return counts
 
 

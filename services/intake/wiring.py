@@ -1,6 +1,7 @@
 """The intake process: the web application, and the jobs that read hosts'
 own calendars; it consumes nothing."""
 
+from services.intake import use_cases
 from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.unit_of_work import UnitOfWork
 from services.intake.web.app import create_app
@@ -26,5 +27,6 @@ def wire(rt: Runtime) -> Wiring:
                 STALE_EVERY_S,
                 lambda: calendar_use_cases.flag_stale(UnitOfWork(rt.pool), calendars),
             ),
+            rt.purge_job(lambda keep: use_cases.purge(UnitOfWork(rt.pool), keep)),
         ],
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from services.matcher import expiry, matching, rounds
 from services.matcher.policy import Policy
-from shared import metrics
+from shared import metrics, retention
 from shared.statuses import INVITATION_EXPIRED
 
 EVENT_BATCH = 50  # waiting requests retried in the transaction of one event
@@ -139,3 +139,9 @@ def complete_meetings(uow, policy: Policy) -> int:
                 },
             )
         return len(rows)
+
+
+def purge(uow, keep: retention.Retention) -> dict[str, int]:
+    """What the matcher keeps no longer than its retention: its published
+    events, handled events and dead letters."""
+    return retention.purge_shared(uow, keep)

@@ -1,6 +1,6 @@
 """The matcher process: what it consumes and what runs periodically."""
 
-from services.matcher import handlers, jobs
+from services.matcher import handlers, jobs, use_cases
 from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork
 from shared import fields, topics
@@ -36,5 +36,8 @@ def wire(rt: Runtime) -> Wiring:
     policy = make_policy(rt.settings)
     return Wiring(
         consumers=[rt.consumer("matcher", ROUTES, UnitOfWork, policy)],
-        jobs=jobs.jobs(rt.pool, policy, rt.settings),
+        jobs=[
+            *jobs.jobs(rt.pool, policy, rt.settings),
+            rt.purge_job(lambda keep: use_cases.purge(UnitOfWork(rt.pool), keep)),
+        ],
     )

@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 
 from services.notifier import domain
 from shared import forgetting, outbox
+from shared.retention import BATCH
 
 # A forgotten recipient (one event may have mailed both people: unique per row).
 FORGOTTEN_ADDRESS = forgetting.forgotten_email_sql("{table}id")
@@ -79,6 +80,16 @@ class Repository:
              domain.message_id(event.event_id, recipient, kind, settings.mail_from),
              due_at),
         )  # fmt: skip
+
+    def purge_mail(self, before) -> int:
+        """Records of mail sent, failed or cancelled before `before`."""
+        return self.conn.execute(
+            "DELETE FROM notifications WHERE id = ANY (ARRAY(SELECT id"
+            " FROM notifications WHERE status IN ('sent', 'failed', 'cancelled')"
+            f" AND coalesce(sent_at, due_at) < %s LIMIT {BATCH}"
+            " FOR UPDATE SKIP LOCKED))",
+            (before,),
+        ).rowcount
 
     def cancel_pending(self, request_id, kinds: tuple[str, ...] | None = None) -> int:
         sql = (

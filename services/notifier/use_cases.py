@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.notifier import domain as d
+from shared import retention
 from shared.calendars import FAILURES
 from shared.events import Event, iso
 
@@ -284,3 +285,15 @@ def retry_failed_mail(uow, notification_id, *, kind, since, until) -> int:
         return uow.repo.retry_failed(
             notification_id, kind=kind, since=since, until=until
         )
+
+
+def purge(uow, keep: retention.Retention) -> dict[str, int]:
+    """What the notifier keeps no longer than its retention: its published
+    and handled events, its dead letters, and the records of mail sent,
+    failed or cancelled (RETAIN_MAIL)."""
+    counts = retention.purge_shared(uow, keep)
+    before = keep.before(keep.mail)
+    counts["notifications"] = retention.in_batches(
+        uow, lambda u: u.kept().logged("notifications", u.repo.purge_mail(before))
+    )
+    return counts

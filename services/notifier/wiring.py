@@ -1,6 +1,6 @@
 """The notifier process: what it consumes and what runs periodically."""
 
-from services.notifier import handlers
+from services.notifier import handlers, use_cases
 from services.notifier.render import Renderer
 from services.notifier.sender import Sender
 from services.notifier.unit_of_work import UnitOfWork
@@ -40,5 +40,8 @@ def wire(rt: Runtime) -> Wiring:
     sender = Sender(rt.pool, rt.settings, renderer=renderer)
     return Wiring(
         consumers=[rt.consumer("notifier", ROUTES, UnitOfWork, rt.settings)],
-        jobs=[Job("send-mail", 0.2, sender.drain)],
+        jobs=[
+            Job("send-mail", 0.2, sender.drain),
+            rt.purge_job(lambda keep: use_cases.purge(UnitOfWork(rt.pool), keep)),
+        ],
     )

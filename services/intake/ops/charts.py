@@ -42,7 +42,7 @@ def dashboard(view: dict) -> dict[str, Markup]:
             gettext("Host utilisation this month"),
             [
                 (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
-                for h in view["busiest"]["hosts"][:15]
+                for h in (view["busiest"] or {"hosts": []})["hosts"][:15]
             ],
             unit=" %",
             colour=COLOURS[3],

@@ -13,21 +13,30 @@ TREND_WEEKS = 12
 
 
 def read_dashboard(
-    uow, taxonomy, calendar_stale_after: timedelta, read_lag: Callable
+    uow, taxonomy, calendar_stale_after: timedelta, read_lag: Callable, who
 ) -> dict:
-    """Everything the dashboard shows. The consumer lag is read from Kafka
-    first (`read_lag`), outside the transaction; then every read of the
-    store joins one unit of work."""
+    """Everything the dashboard shows to `who` (hosts' pages and the
+    programme's reports for HR). The consumer lag is read from Kafka first
+    (`read_lag`), outside the transaction; then every read of the store
+    joins one unit of work."""
     lag = read_lag()
     with uow:
-        return {
-            "summary": use_cases.summary(uow, taxonomy, calendar_stale_after),
+        view = {
+            "summary": use_cases.summary(uow, taxonomy, calendar_stale_after, who),
             "backlog": use_cases.outbox_backlog(uow),
-            "dead_letters": use_cases.dead_letters(uow, limit=LATEST),
-            "failed_mail": use_cases.failed_mail(uow, limit=LATEST),
+            "dead_letters": use_cases.dead_letters(uow, who, limit=LATEST),
+            "failed_mail": use_cases.failed_mail(uow, who, limit=LATEST),
             "trend": use_cases.trend(uow, TREND_WEEKS),
-            "busiest": use_cases.hosts_page(uow, "busiest", 1),
-            "idle": use_cases.hosts_page(uow, "idle", 1),
             "feedback": use_cases.feedback(uow)[:FEEDBACK_ROWS],
             "lag": lag,
+            "busiest": None,
+            "idle": None,
+            "reports": None,
         }
+        if use_cases.sees_people(who):
+            view["busiest"] = use_cases.hosts_page(uow, "busiest", 1)
+            view["idle"] = use_cases.hosts_page(uow, "idle", 1)
+            view["reports"] = {
+                by: use_cases.report(uow, by) for by in use_cases.REPORTS
+            }
+        return view

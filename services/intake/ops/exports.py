@@ -52,10 +52,10 @@ def table(name: str, rows: list[dict], personal: bool) -> tuple[tuple, list]:
     columns = REQUEST_COLUMNS if name == "requests" else MATCH_COLUMNS
     if personal:
         columns += PERSONAL_COLUMNS[name]
-    return columns, [[_cell(r[c]) for c in columns] for r in rows]
+    return columns, [[cell(r[c]) for c in columns] for r in rows]
 
 
-def _cell(value):
+def cell(value):
     """One CSV cell; text a spreadsheet would read as a formula, at its
     start or after any separator it may split on, is quoted there."""
     if value is None:

@@ -1,5 +1,6 @@
 """The mail viewer, for development: the messages the local mail sink
-wrote to MAIL_SINK_DIR, listed and shown to the group `ops`.
+wrote to MAIL_SINK_DIR, listed and shown to ops and HR; each message
+opened is written to the access trail.
 
 Its routes are always there and answer 404 while MAIL_SINK_DIR is unset:
 the folder is looked up at each request, in the runtime's settings.
@@ -13,12 +14,14 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
 
+from services.intake.ops import use_cases
 from services.intake.web import identity
+from services.intake.web.edge import unit_of_work
 
 LISTED = 200  # the newest messages
 
 bp = Blueprint("mail_viewer", __name__, url_prefix="/ops/mail")
-bp.before_request(identity.require_ops)
+bp.before_request(lambda: identity.require_role(identity.OPS, identity.HR) and None)
 
 
 def folder() -> Path | None:
@@ -60,6 +63,9 @@ def mail_one(name):
     ):
         abort(404)
     msg = _message(found / name)
+    use_cases.mail_opened(
+        unit_of_work(), name, str(msg["To"] or ""), identity.require()
+    )
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     parts = [p.get_content_type() for p in msg.walk() if not p.is_multipart()]

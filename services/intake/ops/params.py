@@ -1,13 +1,17 @@
-"""What the ops endpoints read from a query string: pages, filters, time
-ranges, and whether names and emails are asked for. A parameter that does
+"""What the staff's endpoints read from a query string or a form: pages,
+filters, time ranges, whether names and emails are asked for, a report's
+key, the access trail's filters, a list of leavers' addresses. A parameter that does
 not hold is named in `Invalid` (422 with the errors per parameter)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 
 from flask import current_app, request
 
+from services.intake.audit import ACTIONS
+from services.intake.ops.use_cases import REPORTS
 from services.intake.web import identity
 from shared.config import is_number
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
@@ -73,14 +77,47 @@ def export_filters(statuses) -> dict:
     return {"status": status, "field": field, "since": since, "until": until}
 
 
-def personal(settings) -> bool:
-    """`?personal=1` adds names and emails: only for members of the group
-    OPS_PERSONAL_DATA_GROUP (403 for the other members of `ops`)."""
-    if request.args.get("personal") not in ("1", "true", "yes"):
-        return False
-    if settings.ops_personal_data_group not in identity.require().groups:
-        raise identity.Forbidden()
-    return True
+def personal() -> bool:
+    """`?personal=1` adds names and emails (the exports are HR's)."""
+    return request.args.get("personal") in ("1", "true", "yes")
+
+
+def report_by(errors: dict) -> str:
+    by = request.args.get("by") or "field"
+    if by not in REPORTS:
+        errors["by"] = [f"Must be one of: {', '.join(REPORTS)}."]
+    return by
+
+
+def audit_filters() -> dict:
+    """The access trail's filters: a person's and an actor's address, an
+    action, a range of times."""
+    errors: dict = {}
+    found = {}
+    for name in ("person", "actor"):
+        value = (request.args.get(name) or "").strip().lower() or None
+        if value and not identity.valid_email(value):
+            errors[name] = ["Not a valid email address."]
+        found[name] = value
+    action = request.args.get("action") or None
+    if action and action not in ACTIONS:
+        errors["action"] = [f"Must be one of: {', '.join(ACTIONS)}."]
+    since, until = _moment("since", errors), _moment("until", errors)
+    if errors:
+        raise Invalid(errors)
+    return {**found, "action": action, "since": since, "until": until}
+
+
+def leavers(text: str) -> list[str]:
+    """The addresses in a list HR pastes or uploads (a CSV of their system:
+    any cell that is an address; a header or other columns are passed
+    over), each once, in order."""
+    seen: dict[str, None] = {}
+    for cell in re.split(r"[\s,;\t\"']+", text):
+        cell = cell.strip().lower()
+        if "@" in cell and identity.valid_email(cell):
+            seen.setdefault(cell)
+    return list(seen)
 
 
 def carried_filters() -> dict[str, dict]:

@@ -21,6 +21,9 @@ DELAYS = {  # what ops measure: from submission to the first proposal, to confir
 }
 
 
+PROGRAMME_KEYS = {"site": "r.site", "month": "r.month", "field": "r.field"}
+
+
 class Reports:
     def __init__(self, conn):
         self.conn = conn
@@ -258,4 +261,39 @@ class Reports:
             " FROM feedback f JOIN matches m ON m.id = f.match_id"
             " JOIN requests r ON r.id = m.request_id"
             " GROUP BY r.field, m.month ORDER BY m.month DESC, r.field"
+        ).fetchall()
+
+    def purged(self, since) -> dict[str, int]:
+        """Rows the retention purges removed or emptied since `since`, per table."""
+        return {
+            r["table_name"]: int(r["n"])
+            for r in self.conn.execute(
+                "SELECT table_name, sum(rows) AS n FROM purges WHERE ran_at >= %s"
+                " GROUP BY 1 ORDER BY 1",
+                (since,),
+            )
+        }
+
+    def programme(self, by: str) -> list[dict]:
+        """Per site, month (of the request) or field: requests, introductions
+        held (accepted meetings that have ended), the median time from a
+        request to its meeting, and the "was it useful?" answers. Counts
+        only: purged introductions still count."""
+        key = PROGRAMME_KEYS[by]
+        return self.conn.execute(
+            "WITH r AS (SELECT id, field, coalesce(site, '') AS site, created_at,"
+            " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month FROM requests),"
+            " m AS (SELECT DISTINCT ON (request_id) request_id, id, starts_at, ends_at"
+            " FROM matches WHERE status = 'accepted' ORDER BY request_id, starts_at DESC),"
+            " fb AS (SELECT match_id, count(*) FILTER (WHERE useful) AS useful,"
+            " count(*) FILTER (WHERE NOT useful) AS not_useful FROM feedback GROUP BY 1)"
+            f" SELECT {key} AS key, count(*) AS requests,"
+            " count(m.id) FILTER (WHERE m.ends_at <= now()) AS held,"
+            " percentile_cont(0.5) WITHIN GROUP"
+            " (ORDER BY extract(epoch FROM m.starts_at - r.created_at))"
+            " FILTER (WHERE m.id IS NOT NULL) AS median_s,"
+            " coalesce(sum(fb.useful), 0)::int AS useful,"
+            " coalesce(sum(fb.not_useful), 0)::int AS not_useful"
+            " FROM r LEFT JOIN m ON m.request_id = r.id"
+            " LEFT JOIN fb ON fb.match_id = m.id GROUP BY 1 ORDER BY 1"
         ).fetchall()

@@ -1,25 +1,56 @@
-"""What ops do from intake's dashboard and its JSON API: read the pipeline's
-figures, ask for a dead letter's replay, ask for failed mail to be retried.
+"""What staff do from intake's dashboard and its JSON API: read the
+pipeline's figures, ask for a dead letter's replay, ask for failed mail to
+be retried, read and export the programme's reports.
 
 Each takes a unit of work (`uow.reports` and `uow.listings` for the reads)
-and knows no HTTP.
+and the caller (`who`): names, goals, notes and addresses are shown only to
+HR (`hidden` elsewhere), and every read of someone's personal data and every
+action on it is written to the access trail (`uow.audit`). None knows HTTP.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import math
 from datetime import UTC, datetime, timedelta
 
+from services.intake import domain
+from services.intake import use_cases as core
+from services.intake.audit import About
 from services.intake.errors import Conflict, NotFound
 from services.intake.ops import exports
 from services.intake.ops.listings import PAGE_SIZE
 from shared.events import iso
 
 SCARCITY_WEEKS = 4  # the window of demand behind and of capacity ahead
+HIDDEN = "(hidden)"  # what a member of ops without HR sees of a person's data
+# the keys of event payloads (at any depth) whose values are a person's words
+PERSONAL_KEYS = ("name", "email", "goal", "note", "reason", "recipient",
+                 "location", "requester", "referrer", "comment")  # fmt: skip
 
 
-def summary(uow, taxonomy, calendar_stale_after: timedelta) -> dict:
+def sees_people(who) -> bool:
+    return who.has("hr")
+
+
+def hidden(value, who):
+    return value if sees_people(who) else HIDDEN
+
+
+def redacted(value):
+    """A payload with the values of its personal keys hidden, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: HIDDEN if any(p in k for p in PERSONAL_KEYS) else redacted(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
+
+
+def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
     with uow:
         r = uow.reports
         funnel = r.funnel()
@@ -51,8 +82,9 @@ def summary(uow, taxonomy, calendar_stale_after: timedelta) -> dict:
             "host_utilisation": r.host_utilisation(),
             "mail_outage": _outage(r.mail_outage()),
             "calendars": _calendars(
-                r.calendars(datetime.now(UTC) - calendar_stale_after)
+                r.calendars(datetime.now(UTC) - calendar_stale_after), who
             ),
+            "purged_30_days": r.purged(datetime.now(UTC) - timedelta(days=30)),
         }
 
 
@@ -71,19 +103,19 @@ def _scarcity(row: dict | None) -> dict:
     }
 
 
-def _calendars(found: dict) -> dict:
+def _calendars(found: dict, who) -> dict:
     return {
         "connected": found["connected"],
         "failing": found["failing"],
         "stale": [
-            {"host_id": r["host_id"], "name": r["name"],
+            {"host_id": r["host_id"], "name": hidden(r["name"], who),
              "failing_since": iso(r["failing_since"]),
              "last_read": iso(r["refreshed_at"]), "error": r["last_error"]}
             for r in found["stale"]
         ],
         "conflicts": [
             {"match_id": r["match_id"], "request_id": r["request_id"],
-             "host": r["host_name"], "start": iso(r["starts_at"]),
+             "host": hidden(r["host_name"], who), "start": iso(r["starts_at"]),
              "end": iso(r["ends_at"])}
             for r in found["conflicts"]
         ],
@@ -106,19 +138,25 @@ def requests_page(uow, status: str | None, field: str | None, page: int) -> dict
     }
 
 
-def timeline(uow, request_id) -> list[dict]:
-    """Every event of one request across the services, in order."""
+def timeline(uow, request_id, who) -> list[dict]:
+    """Every event of one request across the services, in order; the
+    payloads' personal values hidden but for HR. Audited."""
     with uow:
         correlation_id = uow.reports.correlation_of(request_id)
         if correlation_id is None:
             raise NotFound()
         rows = uow.reports.timeline(request_id, correlation_id)
+        uow.audit.record(
+            who, "timeline", About(request_id=request_id),
+            "with payloads" if sees_people(who) else "payloads hidden",
+        )  # fmt: skip
     out = []
     for r in rows:
         try:
             body = json.loads(bytes(r["value"]))
         except ValueError:
             body = {}
+        payload = body.get("payload", {})
         out.append(
             {
                 "event_type": r["event_type"],
@@ -127,7 +165,7 @@ def timeline(uow, request_id) -> list[dict]:
                 "event_id": str(r["event_id"]) if r["event_id"] else None,
                 "occurred_at": body.get("occurred_at") or r["created_at"].isoformat(),
                 "published_at": iso(r["published_at"]),
-                "payload": body.get("payload", {}),
+                "payload": (payload if sees_people(who) else redacted(payload)),
             }
         )
     return out
@@ -149,7 +187,9 @@ def outbox_backlog(uow) -> dict:
     }
 
 
-def dead_letters(uow, limit: int = 200) -> list[dict]:
+def dead_letters(uow, who, limit: int = 200) -> list[dict]:
+    """The latest dead letters; their messages (and headers, which may quote
+    them) only for HR."""
     with uow:
         rows = uow.reports.dead_letters(limit)
     return [
@@ -162,8 +202,8 @@ def dead_letters(uow, limit: int = 200) -> list[dict]:
             "key": r["key"],
             "reason": r["reason"],
             "error": r["error"],
-            "headers": r["headers"],
-            "value": bytes(r["value"]).decode("utf-8", "replace")[:4000],
+            "headers": hidden(r["headers"], who),
+            "value": hidden(bytes(r["value"]).decode("utf-8", "replace")[:4000], who),
             "created_at": r["created_at"].isoformat(),
             "replay_requested_at": iso(r["replay_requested_at"]),
             "replayed_at": iso(r["replayed_at"]),
@@ -173,40 +213,48 @@ def dead_letters(uow, limit: int = 200) -> list[dict]:
     ]
 
 
-def failed_mail(uow, limit: int = 200) -> list[dict]:
+def failed_mail(uow, who, limit: int = 200) -> list[dict]:
     with uow:
         rows = uow.reports.failed_mail(limit)
-    return [{**r, "created_at": r["created_at"].isoformat()} for r in rows]
+    return [
+        {**r, "recipient": hidden(r["recipient"], who),
+         "created_at": r["created_at"].isoformat()}
+        for r in rows
+    ]  # fmt: skip
 
 
-def request_replay(uow, dead_letter_id: int) -> None:
+def request_replay(uow, dead_letter_id: int, who) -> None:
     """Ops asks the consuming service to replay one dead letter (it does, in
-    a job, once in effect)."""
+    a job, once in effect). Audited."""
     with uow:
         outcome = uow.repo.request_replay(dead_letter_id)
+        if outcome not in ("missing", "already"):
+            uow.audit.record(who, "replay", detail=f"dead letter {dead_letter_id}")
     if outcome == "missing":
         raise NotFound()
     if outcome == "already":
         raise Conflict("already_replayed")
 
 
-def retry_failed_mail(uow, notification_id) -> None:
+def retry_failed_mail(uow, notification_id, who) -> None:
     """Ops asks the notifier, which owns the mail ledger, to send a failed
-    message again (MailRetryRequested)."""
+    message again (MailRetryRequested). Audited."""
     with uow:
         if not uow.reports.is_failed_mail(notification_id):
             raise NotFound()
+        uow.audit.record(who, "retry", detail=f"notification {notification_id}")
         uow.outbox().emit(
             "MailRetryRequested", notification_id, {"notification_id": notification_id}
         )
 
 
-def retry_all_failed_mail(uow, kind: str | None, since, until) -> int:
+def retry_all_failed_mail(uow, kind: str | None, since, until, who) -> int:
     """Ops asks the notifier to send again every failed message (of one
-    kind, failed in a time range); returns how many are failed now."""
+    kind, failed in a time range); returns how many are failed now. Audited."""
     with uow:
         n = uow.reports.failed_mail_count(kind, since, until)
         if n:
+            uow.audit.record(who, "retry", detail=f"{n} failed, kind {kind or 'any'}")
             uow.outbox().emit(
                 "MailRetryRequested",
                 "all",
@@ -215,11 +263,13 @@ def retry_all_failed_mail(uow, kind: str | None, since, until) -> int:
     return n
 
 
-def export(uow, table: str, filters: dict, personal: bool) -> tuple[tuple, list]:
+def export(uow, table: str, filters: dict, personal: bool, who) -> tuple[tuple, list]:
     """The header and rows of a CSV export of `requests` or `matches`,
     filtered by status, field and a range of creation times; names and
-    emails only when `personal`."""
+    emails only when `personal` (audited)."""
     with uow:
+        if personal:
+            uow.audit.record(who, "export", detail=f"{table}.csv")
         read = (
             uow.listings.export_requests
             if table == "requests"
@@ -272,3 +322,57 @@ def hosts_page(uow, view: str, page: int) -> dict:
             for r in found["rows"]
         ],
     }
+
+
+# -- the programme (HR) and the access trail (audit) -------------------------
+
+REPORTS = ("field", "site", "month")
+AUDIT_LINES = 1000  # the newest, per read
+
+
+def report(uow, by: str) -> list[dict]:
+    """Requests, introductions held, the median time to a meeting and the
+    feedback, per field, site or month."""
+    with uow:
+        rows = uow.reports.programme(by)
+    return [
+        {**r, "median_days_to_meeting": (
+            round(r["median_s"] / 86400, 1) if r["median_s"] is not None else None
+        )}
+        for r in rows
+    ]  # fmt: skip
+
+
+def forget_people(uow, emails: list[str], who) -> list[dict]:
+    """HR forgets leavers, each as `DELETE /api/v1/me` would (one
+    transaction each, audited); what was found of each."""
+    done = []
+    for address in emails:
+        counts = core.forget_person(uow, domain.Person(address), by=who)
+        done.append({"email": address, **counts})
+    return done
+
+
+def export_person(uow, email: str, who) -> dict:
+    """Everything intake holds about one person, for HR (audited)."""
+    return core.export_person(uow, domain.Person(email), by=who)
+
+
+def audit_trail(uow, filters: dict) -> list[dict]:
+    """The access trail, the newest first, filtered by person (address),
+    actor, action and time."""
+    with uow:
+        rows = uow.audit.lines(**filters, limit=AUDIT_LINES)
+    return [
+        {**r, "at": r["at"].isoformat(), "roles": list(r["roles"]),
+         "request_id": r["request_id"] and str(r["request_id"]),
+         "host_id": r["host_id"] and str(r["host_id"])}
+        for r in rows
+    ]  # fmt: skip
+
+
+def mail_opened(uow, name: str, recipient: str, who) -> None:
+    """A message of the development mail sink read by staff (audited)."""
+    address = email.utils.parseaddr(recipient)[1].lower() or None
+    with uow:
+        uow.audit.record(who, "mail", About(email=address), name)

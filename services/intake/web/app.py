@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.intake import errors, translated_schemas, validation
 from services.intake.calendars import use_cases as calendar_use_cases
-from services.intake.ops import mail_viewer, store_metrics
+from services.intake.ops import mail_viewer, people, store_metrics
 from services.intake.ops import routes as ops
 from services.intake.unit_of_work import UnitOfWork
 from services.intake.web import (
@@ -137,6 +137,7 @@ def create_app(rt) -> Flask:
     app.register_blueprint(email_links.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(mail_viewer.bp)
+    app.register_blueprint(people.bp)
     # JSON clients write without a form, so without a form's token: the
     # origin of their writes is checked instead (`same_site_only`); every
     # form, the ops dashboard's included, carries a token.

@@ -1,5 +1,6 @@
 """Who is calling: the SSO proxy's headers, a bearer token, or (dev mode
-only) the session of the dev sign-in page."""
+only) the session of the dev sign-in page; and the staff roles their
+groups give (ops, hr, audit)."""
 
 from __future__ import annotations
 
@@ -26,15 +27,39 @@ def valid_email(text: str) -> bool:
     return True
 
 
+OPS, HR, AUDIT = "ops", "hr", "audit"
+ROLES = (OPS, HR, AUDIT)  # the staff roles, from OPS_GROUP, HR_GROUP, AUDIT_GROUP
+
+
 @dataclass(frozen=True)
 class Identity:
     email: str
     groups: tuple[str, ...] = ()
     via: str = "proxy"
+    roles: tuple[str, ...] = ()  # of ROLES, from the groups (`roles_of`)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
 
     @property
-    def is_ops(self) -> bool:
-        return "ops" in self.groups
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+
+def roles_of(groups, settings) -> tuple[str, ...]:
+    """The staff roles the groups give: OPS_GROUP the pipeline, HR_GROUP
+    the programme and people's data, AUDIT_GROUP the access trail."""
+    named = {
+        OPS: settings.ops_group,
+        HR: settings.hr_group,
+        AUDIT: settings.audit_group,
+    }
+    return tuple(role for role in ROLES if named[role] in groups)
+
+
+def _identity(email: str, groups, via: str, settings) -> Identity:
+    groups = tuple(groups)
+    return Identity(email, groups, via, roles_of(groups, settings))
 
 
 class Unauthenticated(Exception):
@@ -63,7 +88,7 @@ def _from_proxy(settings) -> Identity | None:
         for g in request.headers.get("X-Remote-Groups", "").split(",")
         if g.strip()
     )
-    return Identity(user.lower(), groups, "proxy")
+    return _identity(user.lower(), groups, "proxy", settings)
 
 
 def _from_token(settings) -> Identity | None:
@@ -73,15 +98,17 @@ def _from_token(settings) -> Identity | None:
     given = header[7:].strip()
     for token, (who, groups) in settings.api_tokens.items():
         if hmac.compare_digest(token.encode(), given.encode()):
-            return Identity(who.lower(), groups, "token") if valid_email(who) else None
+            if not valid_email(who):
+                return None
+            return _identity(who.lower(), groups, "token", settings)
     raise Unauthenticated()  # a token, not ours: never fall back to headers
 
 
 def _from_dev_session(settings) -> Identity | None:
     if settings.auth_mode != "dev" or not session.get("dev_user"):
         return None
-    return Identity(
-        session["dev_user"], tuple(session.get("dev_groups", ())), "dev-session"
+    return _identity(
+        session["dev_user"], session.get("dev_groups", ()), "dev-session", settings
     )
 
 
@@ -103,10 +130,32 @@ def require() -> Identity:
     return who
 
 
-def require_ops() -> None:
-    """Only members of the group `ops` (401 for nobody, 403 for the others)."""
-    if not require().is_ops:
+def require_role(*roles: str) -> Identity:
+    """A member of one of `roles` (401 for nobody, 403 for the others)."""
+    who = require()
+    if not any(who.has(r) for r in roles):
         raise Forbidden()
+    return who
+
+
+def require_staff() -> None:
+    """Any staff role: what every route of /ops asks first."""
+    if not require().is_staff:
+        raise Forbidden()
+
+
+def role_required(*roles: str):
+    """A route for the members of `roles` only."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def login_required(view):

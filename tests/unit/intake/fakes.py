@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.intake import domain
+from services.intake.audit import ACTIONS
 from shared import events, forgetting
 from shared.statuses import LIVE_MATCH_STATUSES, OPEN_REQUEST_STATUSES
 
@@ -299,6 +300,17 @@ class FakeReports:
         return notification_id in self.failed
 
 
+class FakeAudit:
+    """The access trail: (actor, action, about, detail) per line."""
+
+    def __init__(self):
+        self.lines: list[tuple] = []
+
+    def record(self, who, action, about=None, detail=""):
+        assert action in ACTIONS, action
+        self.lines.append((who.email, action, about, detail))
+
+
 class FakeUnitOfWork:
     """`committed` counts the blocks left without an exception; what a
     refused use case emitted is dropped, as a rollback would."""
@@ -308,6 +320,7 @@ class FakeUnitOfWork:
         self.hosts = FakeHostRepository(self.repo)
         self.calendars = FakeCalendarRepository(self.repo)
         self.reports = FakeReports()
+        self.audit = FakeAudit()
         self.events: list = []
         self._pending: list = []
         self.committed = 0

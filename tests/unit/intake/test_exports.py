@@ -25,7 +25,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_no_cell_starts_a_formula_whatever_the_separator(delimiter):
-    rows = [[exports._cell(text)] for text in HOSTILE]
+    rows = [[exports.cell(text)] for text in HOSTILE]
     text = exports.csv_text(("status_reason",), rows)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE)
     for row in reader:
@@ -35,6 +35,6 @@ def test_no_cell_starts_a_formula_whatever_the_separator(delimiter):
 
 
 def test_ordinary_text_and_values_are_left_as_they_are():
-    assert exports._cell("no host in this field") == "no host in this field"
-    assert exports._cell(3) == 3 and exports._cell(None) == ""
-    assert exports._cell("x;=1") == "x;'=1"
+    assert exports.cell("no host in this field") == "no host in this field"
+    assert exports.cell(3) == 3 and exports.cell(None) == ""
+    assert exports.cell("x;=1") == "x;'=1"

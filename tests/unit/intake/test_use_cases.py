@@ -18,7 +18,8 @@ from tests.unit.intake.fakes import FakeUnitOfWork, now
 
 CAMILLE = Identity("camille@example.com")
 NATHALIE = Identity("nathalie@example.com")
-OPS = Identity("ops@example.com", ("ops",))
+OPS = Identity("ops@example.com", ("ops",), roles=("ops",))
+HR = Identity("hr@example.com", ("hr",), roles=("hr",))
 LIMITS = Limits(max_open=3, per_hour=10, secret="k" * 32)
 
 
@@ -150,15 +151,51 @@ def test_cancel_ends_the_live_match_and_says_which(uow):
         use_cases.cancel_request(uow, CAMILLE, row["id"], None)
 
 
-def test_only_the_requester_or_ops_see_or_cancel_a_request(uow):
+def test_only_the_requester_or_hr_see_or_cancel_a_request(uow):
     row, _, _ = submit(uow)
-    with pytest.raises(NotAllowed):
-        use_cases.get_request(uow, NATHALIE, row["id"])
-    with pytest.raises(NotAllowed):
-        use_cases.cancel_request(uow, NATHALIE, row["id"], None)
-    assert use_cases.get_request(uow, OPS, row["id"])[0]["id"] == row["id"]
+    for someone in (NATHALIE, OPS):
+        with pytest.raises(NotAllowed):
+            use_cases.get_request(uow, someone, row["id"])
+        with pytest.raises(NotAllowed):
+            use_cases.cancel_request(uow, someone, row["id"], None)
+    assert use_cases.get_request(uow, HR, row["id"])[0]["id"] == row["id"]
     with pytest.raises(NotFound):
         use_cases.get_request(uow, CAMILLE, uuid.uuid4())
+
+
+def test_hr_reading_or_cancelling_someones_request_is_in_the_access_trail(uow):
+    row, _, _ = submit(uow)
+    use_cases.get_request(uow, CAMILLE, row["id"])  # one's own: not audited
+    assert uow.audit.lines == []
+    use_cases.get_request(uow, HR, row["id"])
+    use_cases.cancel_request(uow, HR, row["id"], None)
+    assert [(a, act) for a, act, _, _ in uow.audit.lines] == [
+        ("hr@example.com", "request"),
+        ("hr@example.com", "cancel"),
+    ]
+    assert all(about.request_id == row["id"] for _, _, about, _ in uow.audit.lines)
+
+
+def test_staff_actions_on_mail_and_dead_letters_are_in_the_access_trail(uow):
+    failed = uuid.uuid4()
+    uow.reports.failed.add(failed)
+    ops_use_cases.retry_failed_mail(uow, failed, OPS)
+    uow.repo.dead_letters[7] = False
+    ops_use_cases.request_replay(uow, 7, OPS)
+    assert [act for _, act, _, _ in uow.audit.lines] == ["retry", "replay"]
+
+
+def test_hr_forgets_leavers_as_they_would_forget_themselves(uow):
+    row, _, _ = submit(uow)
+    done = ops_use_cases.forget_people(uow, [CAMILLE.email, "gone@example.com"], HR)
+    assert [d["requests"] for d in done] == [1, 0]
+    assert uow.repo.requests[row["id"]]["status"] == "cancelled"
+    [(_, _, payload)] = uow.emitted("RequesterForgotten")
+    assert payload["request_id"] == row["id"]
+    assert [(act, about.email) for _, act, about, _ in uow.audit.lines] == [
+        ("forget", CAMILLE.email),
+        ("forget", "gone@example.com"),
+    ]
 
 
 def test_the_invited_host_accepts_and_the_request_is_confirmed(uow):
@@ -215,7 +252,7 @@ def test_forgetting_a_person_cancels_declines_redacts_and_tells_the_others(uow):
 def test_ops_retry_of_failed_mail_asks_the_notifier_and_refuses_what_did_not_fail(uow):
     failed = uuid.uuid4()
     uow.reports.failed.add(failed)
-    ops_use_cases.retry_failed_mail(uow, failed)
+    ops_use_cases.retry_failed_mail(uow, failed, OPS)
     assert uow.emitted("MailRetryRequested") == [
         (
             "MailRetryRequested",
@@ -224,16 +261,16 @@ def test_ops_retry_of_failed_mail_asks_the_notifier_and_refuses_what_did_not_fai
         )
     ]
     with pytest.raises(NotFound):
-        ops_use_cases.retry_failed_mail(uow, uuid.uuid4())
+        ops_use_cases.retry_failed_mail(uow, uuid.uuid4(), OPS)
 
 
 def test_a_dead_letter_replay_is_asked_once(uow):
     uow.repo.dead_letters[7] = False
-    ops_use_cases.request_replay(uow, 7)
+    ops_use_cases.request_replay(uow, 7, OPS)
     with pytest.raises(Conflict):
-        ops_use_cases.request_replay(uow, 7)
+        ops_use_cases.request_replay(uow, 7, OPS)
     with pytest.raises(NotFound):
-        ops_use_cases.request_replay(uow, 8)
+        ops_use_cases.request_replay(uow, 8, OPS)
 
 
 def test_an_invitation_whose_meeting_has_begun_cannot_be_accepted(uow):
@@ -247,7 +284,7 @@ def test_an_invitation_whose_meeting_has_begun_cannot_be_accepted(uow):
 
 def test_a_cancellation_by_ops_is_recorded_as_theirs(uow):
     row, _, _ = submit(uow)
-    cancelled = use_cases.cancel_request(uow, OPS, row["id"], None)
+    cancelled = use_cases.cancel_request(uow, HR, row["id"], None)
     assert cancelled["status_reason"] == "cancelled by ops"
     [(_, _, payload)] = uow.emitted("IntroCancelled")
     assert payload["cancelled_by"] == "ops"
