@@ -38,7 +38,7 @@ def main(base: str, who: str) -> None:
     try:
         driver.get(f"{base}/dev/login")
         driver.find_element(By.ID, "email").send_keys(who)
-        driver.find_element(By.ID, "groups").send_keys("ops")
+        driver.find_element(By.ID, "groups").send_keys("ops,hr")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         for name, path in PAGES.items():
             for lang in ("fr", "en"):

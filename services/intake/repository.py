@@ -217,6 +217,13 @@ class Repository:
             )
         return len(ids)
 
+    def purge_submissions(self) -> int:
+        """Rows of the hourly limits past their hour, whoever they count."""
+        return self.conn.execute(
+            "DELETE FROM submissions WHERE ctid = ANY (ARRAY(SELECT ctid FROM"
+            f" submissions WHERE at < now() - interval '1 hour' LIMIT {BATCH}))"
+        ).rowcount
+
     def referred_by(self, email: str) -> list[dict]:
         """Other people's requests that name `email` as who recommended them."""
         return self.conn.execute(

@@ -280,12 +280,16 @@ def forget_person(uow, who, *, by=None) -> dict:
 
 def purge(uow, keep: retention.Retention, now=None) -> dict[str, int]:
     """What intake keeps no longer than its retention: its published
-    events; closed introductions' names, goals and notes; the access trail."""
+    events; closed introductions' names, goals and notes; the hourly
+    limits' rows past their hour; the access trail."""
     now = now or utc_now()
     counts = retention.purge_shared(uow, keep, now)
     before = keep.before(keep.introductions, now)
     counts["requests"] = retention.in_batches(
         uow, lambda u: u.kept().logged("requests", u.repo.purge_introductions(before))
+    )
+    counts["submissions"] = retention.in_batches(
+        uow, lambda u: u.kept().logged("submissions", u.repo.purge_submissions())
     )
     before_audit = keep.before(keep.audit, now)
     counts["audit"] = retention.in_batches(

@@ -19,8 +19,8 @@ LOCK_ID = 0x6D61746368  # "match"
 log = logging.getLogger(__name__)
 
 
-def available() -> list[tuple[str, Path]]:
-    return sorted((p.stem, p) for p in FOLDER.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+def available(folder: Path = FOLDER) -> list[tuple[str, Path]]:
+    return sorted((p.stem, p) for p in folder.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
 
 def latest_version() -> str:
@@ -34,8 +34,9 @@ def applied(conn: psycopg.Connection) -> set[str]:
     return {r["version"] for r in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def migrate(url: str) -> list[str]:
-    """Apply every pending migration; return the versions applied now."""
+def migrate(url: str, folder: Path = FOLDER) -> list[str]:
+    """Apply every pending migration of `folder` (a copy of an earlier
+    release's, in the upgrade test); return the versions applied now."""
     done = []
     with connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_ID,))
@@ -45,7 +46,7 @@ def migrate(url: str) -> list[str]:
                 " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             have = applied(conn)
-            for version, path in available():
+            for version, path in available(folder):
                 if version in have:
                     continue
                 with conn.transaction():

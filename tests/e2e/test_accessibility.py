@@ -79,7 +79,7 @@ def test_every_page_in_both_languages_has_no_serious_accessibility_violation(
     ).json()["id"]
     mid = insert_match(database_url, rid, host_id)
     token = links.make_token(service_env["SECRET_KEY"], "accept", mid)
-    sign_in(browser, base, "ops.person@example.com", "ops")
+    sign_in(browser, base, "ops.person@example.com", "ops,hr")
     found = {}
     for path in [*PAGES, f"/l/{token}", "/ops/mail", f"/ops/mail/{MAIL}"]:
         for lang in ("fr", "en"):

@@ -32,7 +32,7 @@ def test_dashboard_draws_its_charts_without_console_errors(
                 headers={"X-Remote-User": f"req{i}@example.com"},
                 timeout=10,
             ).raise_for_status()
-        sign_in(browser, base, "ops.person@example.com", "ops", lang="en")
+        sign_in(browser, base, "ops.person@example.com", "ops,hr", lang="en")
 
         browser.get(f"{base}/ops")
         charts = wait_for(

@@ -36,7 +36,7 @@ def test_requests_csv_from_the_dashboard_link_holds_the_rows_and_no_email(
             response.raise_for_status()
             created.add(response.json()["id"])
 
-        sign_in(browser, base, "ops.person@example.com", "ops", lang="en")
+        sign_in(browser, base, "ops.person@example.com", "ops,hr", lang="en")
         browser.get(f"{base}/ops")
         link = wait_for(
             lambda: browser.find_elements(By.ID, "export-requests"),

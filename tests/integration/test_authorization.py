@@ -8,7 +8,9 @@ forged link), with the status each caller gets:
 - stranger: a signed-in employee with no relation to the objects;
 - requester: the employee who made the request;
 - host: the host invited by the match;
-- ops: a member of the group `ops`.
+- ops: a member of OPS_GROUP (`ops`): the pipeline, no one's data;
+- hr: a member of HR_GROUP (`hr`): the programme and people's data;
+- dpo: a member of AUDIT_GROUP (`dpo`): the access trail.
 
 Every case runs on its own database with the same objects: the host's
 profile, the requester's request, a proposed match inviting the host, a
@@ -47,19 +49,23 @@ from tests.integration.intake.helpers import (
 )
 from tests.support import ROOT
 
-NOBODY, STRANGER, REQUESTER, HOST, OPS = (
+NOBODY, STRANGER, REQUESTER, HOST, OPS, HR, DPO = (
     "nobody",
     "stranger",
     "requester",
     "host",
     "ops",
+    "hr",
+    "dpo",
 )
-CALLERS = (NOBODY, STRANGER, REQUESTER, HOST, OPS)
+CALLERS = (NOBODY, STRANGER, REQUESTER, HOST, OPS, HR, DPO)
 EMAILS = {
     STRANGER: "stranger@example.com",
     REQUESTER: "requester@example.com",
     HOST: "host@example.com",
     OPS: "ops.person@example.com",
+    HR: "hr.person@example.com",
+    DPO: "dpo.person@example.com",
 }
 HEADERS = {
     NOBODY: {"Accept-Language": "en"},
@@ -67,7 +73,10 @@ HEADERS = {
     REQUESTER: user(EMAILS[REQUESTER]),
     HOST: user(EMAILS[HOST]),
     OPS: user(EMAILS[OPS], "ops"),
+    HR: user(EMAILS[HR], "hr"),
+    DPO: user(EMAILS[DPO], "dpo"),
 }
+LEAVER = "leaver@example.com"
 HEALTH = ("/healthz", "/readyz", "/metrics")
 MAIL = "20261126T090000-abc.eml"
 
@@ -85,18 +94,20 @@ def signed_in(status: int) -> dict[str, int]:
     return {**everyone(status), NOBODY: 401}
 
 
-def owner_or_ops(status: int) -> dict[str, int]:
-    """The request's owner and ops; another employee (the invited host too) 403."""
-    return {NOBODY: 401, STRANGER: 403, REQUESTER: status, HOST: 403, OPS: status}
+def owner_or_hr(status: int) -> dict[str, int]:
+    """The request's owner and HR; anyone else (the invited host, ops, the
+    DPO) 403."""
+    return {**signed_in(403), REQUESTER: status, HR: status}
 
 
 def invited_host(status: int) -> dict[str, int]:
-    """Only the invited host answers; not the requester, not even ops."""
-    return {NOBODY: 401, STRANGER: 403, REQUESTER: 403, HOST: status, OPS: 403}
+    """Only the invited host answers; not the requester, not even staff."""
+    return {**signed_in(403), HOST: status}
 
 
-def ops_only(status: int) -> dict[str, int]:
-    return {NOBODY: 401, STRANGER: 403, REQUESTER: 403, HOST: 403, OPS: status}
+def staff(status: int, *roles: str) -> dict[str, int]:
+    """Only the staff roles named; every other employee 403."""
+    return {**signed_in(403), **dict.fromkeys(roles, status)}
 
 
 # -- the objects every case starts from ------------------------------------
@@ -349,7 +360,7 @@ ROWS = (
     Row(
         "GET",
         "/api/v1/requests/<request_id>",
-        owner_or_ops(200),
+        owner_or_hr(200),
         path=lambda w: f"/api/v1/requests/{w.request_id}",
     ),
     Row(
@@ -362,7 +373,7 @@ ROWS = (
     Row(
         "POST",
         "/api/v1/requests/<request_id>/cancel",
-        owner_or_ops(200),
+        owner_or_hr(200),
         path=lambda w: f"/api/v1/requests/{w.request_id}/cancel",
     ),
     Row(
@@ -393,7 +404,7 @@ ROWS = (
     Row(
         "POST",
         "/requests/<request_id>/cancel",
-        owner_or_ops(302),
+        owner_or_hr(302),
         path=lambda w: f"/requests/{w.request_id}/cancel",
         form=dict,
     ),
@@ -476,56 +487,86 @@ ROWS = (
         form=dict,
         variant="feedback before the meeting",
     ),
-    # the ops dashboard and its JSON API
-    Row("GET", "/ops", ops_only(200)),
-    Row("GET", "/ops/", ops_only(200)),
-    Row("GET", "/ops/api/summary", ops_only(200)),
-    Row("GET", "/ops/api/requests", ops_only(200)),
+    # the staff's dashboard and its JSON API: the pipeline (ops), the
+    # programme and people's data (hr), the access trail (dpo)
+    Row("GET", "/ops", staff(200, OPS, HR)),
+    Row("GET", "/ops/", staff(200, OPS, HR)),
+    Row("GET", "/ops/api/summary", staff(200, OPS, HR)),
+    Row("GET", "/ops/api/requests", staff(200, HR)),
     Row(
         "GET",
         "/ops/api/requests/<request_id>/timeline",
-        ops_only(200),
+        staff(200, OPS, HR),
         path=lambda w: f"/ops/api/requests/{w.request_id}/timeline",
     ),
-    Row("GET", "/ops/api/consumers", ops_only(200)),
-    Row("GET", "/ops/api/outbox", ops_only(200)),
-    Row("GET", "/ops/api/dead-letters", ops_only(200)),
+    Row("GET", "/ops/api/consumers", staff(200, OPS)),
+    Row("GET", "/ops/api/outbox", staff(200, OPS)),
+    Row("GET", "/ops/api/dead-letters", staff(200, OPS, HR)),
     Row(
         "POST",
         "/ops/api/dead-letters/<int:dead_letter_id>/replay",
-        ops_only(202),
+        staff(202, OPS),
         path=lambda w: f"/ops/api/dead-letters/{w.dead_letter_id}/replay",
     ),
-    Row("GET", "/ops/api/notifications/failed", ops_only(200)),
+    Row("GET", "/ops/api/notifications/failed", staff(200, OPS, HR)),
     Row(
         "POST",
         "/ops/api/notifications/<notification_id>/retry",
-        ops_only(202),
+        staff(202, OPS),
         path=lambda w: f"/ops/api/notifications/{w.notification_id}/retry",
     ),
-    Row("POST", "/ops/api/notifications/retry", ops_only(202), json=dict),
-    Row("POST", "/ops/notifications/retry", ops_only(302), form=dict),
-    Row("GET", "/ops/mail", ops_only(200)),
-    Row("GET", "/ops/export/requests.csv", ops_only(200)),
-    Row("GET", "/ops/export/matches.csv", ops_only(200)),
+    Row("POST", "/ops/api/notifications/retry", staff(202, OPS), json=dict),
+    Row("POST", "/ops/notifications/retry", staff(302, OPS), form=dict),
+    Row("GET", "/ops/mail", staff(200, OPS, HR)),
+    Row("GET", "/ops/export/requests.csv", staff(200, HR)),
+    Row("GET", "/ops/export/matches.csv", staff(200, HR)),
     Row(
         "GET",
         "/ops/export/requests.csv",
-        ops_only(403),
+        staff(200, HR),
         path=lambda w: "/ops/export/requests.csv?personal=1",
-        variant="names and emails, without the personal data group",
+        variant="names and emails",
     ),
     Row(
         "GET",
         "/ops/export/matches.csv",
-        ops_only(403),
+        staff(200, HR),
         path=lambda w: "/ops/export/matches.csv?personal=1",
-        variant="names and emails, without the personal data group",
+        variant="names and emails",
     ),
-    Row("GET", "/ops/api/trend", ops_only(200)),
-    Row("GET", "/ops/api/feedback", ops_only(200)),
-    Row("GET", "/ops/api/hosts", ops_only(200)),
-    Row("GET", "/ops/mail/<name>", ops_only(200), path=lambda w: f"/ops/mail/{MAIL}"),
+    Row("GET", "/ops/api/trend", staff(200, OPS, HR)),
+    Row("GET", "/ops/api/feedback", staff(200, OPS, HR)),
+    Row("GET", "/ops/api/hosts", staff(200, HR)),
+    Row(
+        "GET",
+        "/ops/mail/<name>",
+        staff(200, OPS, HR),
+        path=lambda w: f"/ops/mail/{MAIL}",
+    ),
+    Row("GET", "/ops/api/reports", staff(200, HR)),
+    Row("GET", "/ops/export/reports.csv", staff(200, HR)),
+    Row("GET", "/ops/people", staff(200, HR)),
+    Row(
+        "POST",
+        "/ops/people/forget",
+        staff(200, HR),
+        form=lambda: {"emails": LEAVER},
+    ),
+    Row(
+        "POST",
+        "/ops/api/people/forget",
+        staff(200, HR),
+        json=lambda: {"emails": [LEAVER]},
+    ),
+    Row(
+        "GET",
+        "/ops/api/people/export",
+        staff(200, HR),
+        path=lambda w: f"/ops/api/people/export?email={EMAILS[REQUESTER]}",
+    ),
+    Row("GET", "/ops/api/audit", staff(200, DPO)),
+    Row("GET", "/ops/audit", staff(200, DPO)),
+    Row("GET", "/ops/export/audit.csv", staff(200, DPO)),
 )
 
 
@@ -577,7 +618,7 @@ MATRIX_BEGIN = (
 MATRIX_END = "<!-- end of the matrix -->"
 SECURITY_DOC = ROOT / "docs" / "security.md"
 TITLES = {NOBODY: "nobody", STRANGER: "stranger", REQUESTER: "requester",
-          HOST: "invited host", OPS: "ops"}  # fmt: skip
+          HOST: "invited host", OPS: "ops", HR: "hr", DPO: "dpo"}  # fmt: skip
 
 
 def matrix() -> str:

@@ -1,4 +1,5 @@
-"""NOTICE names the licence of every package the services run on."""
+"""NOTICE names the licence of every package the services run on; one
+version number for the release."""
 
 from pathlib import Path
 
@@ -20,3 +21,19 @@ def test_notice_lists_every_runtime_dependency():
 def test_licence_file_is_apache_2():
     assert "Apache License" in (ROOT / "LICENSE").read_text()
     assert "Version 2.0" in (ROOT / "LICENSE").read_text()
+
+
+def test_the_release_is_one_number_in_the_package_the_chart_and_the_changelog():
+    import re
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    chart = (ROOT / "deploy" / "helm" / "matchmaker" / "Chart.yaml").read_text()
+    assert re.search(rf"^version: {re.escape(version)}$", chart, re.M)
+    assert f'appVersion: "{version}"' in chart
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.findall(r"^## (\S+)", changelog, re.M)[0] == version
+    previous = re.findall(r"^## (\S+)", changelog, re.M)[1]
+    kept = ROOT / "tests" / "data" / f"migrations-{previous}"  # test_upgrade's
+    shipped = {p.name for p in (ROOT / "shared" / "migrations").glob("*.sql")}
+    assert {p.name for p in kept.glob("*.sql")} < shipped

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
-from services.intake import bodies, validation
+from services.intake import bodies, validation, views
 from services.intake.ops import exports, params, use_cases
 from services.intake.ops.routes import attachment, who
 from services.intake.web import identity
@@ -76,7 +76,9 @@ def export_person():
     email = (request.args.get("email") or "").strip().lower()
     if not identity.valid_email(email):
         raise params.Invalid({"email": ["Not a valid email address."]})
-    return jsonify(use_cases.export_person(unit_of_work(), email, who()))
+    return jsonify(
+        views.export_view(use_cases.export_person(unit_of_work(), email, who()))
+    )
 
 
 @bp.get("/people")

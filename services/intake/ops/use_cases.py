@@ -146,10 +146,10 @@ def timeline(uow, request_id, who) -> list[dict]:
         if correlation_id is None:
             raise NotFound()
         rows = uow.reports.timeline(request_id, correlation_id)
-        uow.audit.record(
-            who, "timeline", About(request_id=request_id),
-            "with payloads" if sees_people(who) else "payloads hidden",
-        )  # fmt: skip
+        row = uow.repo.request(request_id)
+        about = About(email=row and row["requester_email"], request_id=request_id)
+        detail = "with payloads" if sees_people(who) else "payloads hidden"
+        uow.audit.record(who, "timeline", about, detail)
     out = []
     for r in rows:
         try:

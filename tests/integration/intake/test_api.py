@@ -23,7 +23,7 @@ from tests.support import wait_for
 
 CAMILLE = user("camille.durand@example.com")
 NATHALIE = user("nathalie.renard@example.com")
-OPS = user("ops.person@example.com", "ops")
+OPS = user("ops.person@example.com", "ops", "hr")
 
 
 def test_fields_returns_the_taxonomy(client):

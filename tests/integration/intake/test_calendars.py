@@ -191,10 +191,12 @@ def test_a_failing_calendar_keeps_its_busy_times_and_is_flagged_stale_once(
         row = conn.execute("SELECT * FROM host_calendars").fetchone()
     assert len(row["busy"]) == 2 and row["last_error"] == "not_found"
     assert outbox_events(database_url, "HostCalendarStale") == 1
-    summary = client.get("/ops/api/summary", headers=user("ops@example.com", "ops"))
+    summary = client.get(
+        "/ops/api/summary", headers=user("ops@example.com", "ops", "hr")
+    )
     stale = summary.json["calendars"]["stale"]
     assert [s["error"] for s in stale] == ["not_found"]
-    page = client.get("/ops", headers=user("ops@example.com", "ops"))
+    page = client.get("/ops", headers=user("ops@example.com", "ops", "hr"))
     assert "there is no calendar at this address" in page.get_data(as_text=True)
 
 

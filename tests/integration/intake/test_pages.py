@@ -278,7 +278,7 @@ def test_an_overlong_answer_on_a_link_page_is_an_html_page(
     ],
 )
 def test_every_answer_carries_the_security_headers(client, path):
-    response = client.get(path, headers=user("ops.person@example.com", "ops"))
+    response = client.get(path, headers=user("ops.person@example.com", "ops", "hr"))
     policy = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy
     script = next(p for p in policy.split("; ") if p.startswith("script-src"))

@@ -24,7 +24,7 @@ from tests.integration.intake.helpers import (
 )
 from tests.support import wait_for
 
-OPS = user("ops.person@example.com", "ops")
+OPS = user("ops.person@example.com", "ops", "hr")
 
 
 def requester(i):

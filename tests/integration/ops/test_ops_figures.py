@@ -16,8 +16,9 @@ from tests.integration.intake.helpers import (
     request_body,
 )
 
-OPS = user("ops.person@example.com", "ops")
-OPS_WITH_PERSONAL_DATA = user("ops.lead@example.com", "ops", "ops-personal-data")
+OPS = user("ops.person@example.com", "ops", "hr")  # the pipeline and the programme
+OPS_ONLY = user("ops.only@example.com", "ops")
+HR = user("hr.person@example.com", "hr")
 
 
 def requester(i):
@@ -118,7 +119,7 @@ def test_csv_exports_follow_the_filters_and_hold_no_personal_data_by_default(
         )
         conn.execute("UPDATE matches SET decline_reason = '=1+1' WHERE id = %s", (mid,))
 
-    response = client.get("/ops/export/requests.csv", headers=OPS)
+    response = client.get("/ops/export/requests.csv", headers=HR)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.mimetype == "text/csv"
@@ -140,14 +141,14 @@ def test_csv_exports_follow_the_filters_and_hold_no_personal_data_by_default(
     since = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
     recent = read_csv(
         client.get(
-            f"/ops/export/requests.csv?field=management&since={since}", headers=OPS
+            f"/ops/export/requests.csv?field=management&since={since}", headers=HR
         )
     )
     assert [r["id"] for r in recent] == [rids[0]]
     assert [
         r["id"]
         for r in read_csv(
-            client.get("/ops/export/requests.csv?status=proposed", headers=OPS)
+            client.get("/ops/export/requests.csv?status=proposed", headers=HR)
         )
     ] == [rids[0]]
     until = (datetime.now(UTC) - timedelta(days=5)).isoformat()
@@ -155,12 +156,12 @@ def test_csv_exports_follow_the_filters_and_hold_no_personal_data_by_default(
         r["id"]
         for r in read_csv(
             client.get(
-                "/ops/export/requests.csv", query_string={"until": until}, headers=OPS
+                "/ops/export/requests.csv", query_string={"until": until}, headers=HR
             )
         )
     ] == [rids[1]]
 
-    matches = client.get("/ops/export/matches.csv?field=management", headers=OPS)
+    matches = client.get("/ops/export/matches.csv?field=management", headers=HR)
     [match] = read_csv(matches)
     assert (match["id"], match["request_id"], match["host_id"]) == (
         str(mid),
@@ -176,11 +177,12 @@ def test_csv_exports_follow_the_filters_and_hold_no_personal_data_by_default(
     assert "@" not in matches.get_data(as_text=True)
 
     for path in ("/ops/export/requests.csv", "/ops/export/matches.csv"):
-        assert client.get(f"{path}?personal=1", headers=OPS).status_code == 403
-        assert client.get(f"{path}?status=bogus", headers=OPS).status_code == 422
-        assert client.get(f"{path}?since=yesterday", headers=OPS).status_code == 422
-        assert client.get(f"{path}?field=astrology", headers=OPS).status_code == 422
-    page = client.get("/ops?status=waitlisted&field=strategy", headers=OPS).get_data(
+        assert client.get(f"{path}?personal=1", headers=OPS_ONLY).status_code == 403
+        assert client.get(path, headers=OPS_ONLY).status_code == 403  # HR's
+        assert client.get(f"{path}?status=bogus", headers=HR).status_code == 422
+        assert client.get(f"{path}?since=yesterday", headers=HR).status_code == 422
+        assert client.get(f"{path}?field=astrology", headers=HR).status_code == 422
+    page = client.get("/ops?status=waitlisted&field=strategy", headers=HR).get_data(
         as_text=True
     )
     assert (
@@ -188,23 +190,20 @@ def test_csv_exports_follow_the_filters_and_hold_no_personal_data_by_default(
         in page
     )
     assert 'id="export-matches" href="/ops/export/matches.csv?field=strategy"' in page
-    assert "personal=1" not in page  # offered to the personal data group only
-    assert "personal=1" in client.get("/ops", headers=OPS_WITH_PERSONAL_DATA).get_data(
-        as_text=True
-    )
+    assert "personal=1" in page
+    ops_page = client.get("/ops", headers=OPS_ONLY).get_data(as_text=True)
+    assert "export-requests" not in ops_page  # offered to HR only
 
     personal = read_csv(
         client.get(
             "/ops/export/requests.csv?personal=1&field=strategy",
-            headers=OPS_WITH_PERSONAL_DATA,
+            headers=HR,
         )
     )
     assert [(r["id"], r["requester_email"], r["requester_name"]) for r in personal] == [
         (other, "requester5@example.com", "Camille Durand")
     ]
-    [named] = read_csv(
-        client.get("/ops/export/matches.csv?personal=1", headers=OPS_WITH_PERSONAL_DATA)
-    )
+    [named] = read_csv(client.get("/ops/export/matches.csv?personal=1", headers=HR))
     assert (named["requester_email"], named["host_email"], named["host_name"]) == (
         "requester0@example.com",
         "host0@example.com",
