@@ -309,7 +309,19 @@ class Settings:
     secret_key: str = setting("SECRET_KEY", _text)
     # opens hosts' stored calendar secrets: intake's alone (`REQUIRED_BY`)
     calendar_key: str = setting("CALENDAR_KEY", _text, "")
-    auth_mode: str = setting("AUTH_MODE", _one_of("dev", "proxy"))
+    auth_mode: str = setting("AUTH_MODE", _one_of("dev", "proxy", "oidc"))
+    # AUTH_MODE=proxy: the headers the SSO proxy sets (oauth2-proxy: X-Forwarded-Email, -Groups)
+    proxy_user_header: str = setting("PROXY_USER_HEADER", _text, "X-Remote-User")
+    proxy_groups_header: str = setting("PROXY_GROUPS_HEADER", _text, "X-Remote-Groups")
+    # AUTH_MODE=oidc: sign-in with the company's OpenID Connect provider (docs/security.md)
+    oidc_issuer: str = setting("OIDC_ISSUER", _text, "")
+    oidc_client_id: str = setting("OIDC_CLIENT_ID", _text, "")
+    oidc_client_secret: str = setting("OIDC_CLIENT_SECRET", _text, "")
+    oidc_audience: str = setting("OIDC_AUDIENCE", _text, "")  # of API access tokens; else the client id
+    oidc_groups_claim: str = setting("OIDC_GROUPS_CLAIM", _text, "groups")
+    oidc_scopes: str = setting("OIDC_SCOPES", _text, "openid email profile")
+    oidc_trust_email: bool = setting("OIDC_TRUST_EMAIL", _switch, "off")  # on: email without email_verified
+    session_lifetime: timedelta = setting("SESSION_LIFETIME", _duration, "PT8H")
     trusted_proxies: tuple = setting("TRUSTED_PROXIES", _networks, "127.0.0.1/32")
     api_tokens: dict = setting("API_TOKENS", _tokens, "")
     ops_group: str = setting("OPS_GROUP", _name, "ops")  # the pipeline, without people's data
@@ -476,12 +488,40 @@ def _check(s: Settings, env) -> None:
             f" {INSECURE_DEV_AUTH}=on to let anyone who reaches it sign in as anyone",
         )
     _check_kafka(s)
+    _check_oidc(s)
     from shared import fields
 
     try:
         fields.load_taxonomy(s.fields_file)
     except fields.TaxonomyError as exc:
         raise ConfigError("FIELDS_FILE", str(exc)) from None
+
+
+def _check_oidc(s: Settings) -> None:
+    """AUTH_MODE=oidc names its provider and client; its session cookie is
+    Secure, so the public address is https but on a loopback address."""
+    if s.auth_mode != "oidc":
+        return
+    for variable, value in (
+        ("OIDC_ISSUER", s.oidc_issuer),
+        ("OIDC_CLIENT_ID", s.oidc_client_id),
+        ("OIDC_CLIENT_SECRET", s.oidc_client_secret),
+    ):
+        if not value:
+            raise ConfigError(variable, "is required with AUTH_MODE=oidc")
+    for variable, url in (
+        ("OIDC_ISSUER", s.oidc_issuer),
+        ("PUBLIC_BASE_URL", s.public_base_url),
+    ):
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and is_loopback(parts.hostname or "")
+        ):
+            raise ConfigError(variable, f"{url!r} must be https:// with AUTH_MODE=oidc")
+    if "openid" not in s.oidc_scopes.split():
+        raise ConfigError("OIDC_SCOPES", "must include openid")
+    if s.session_lifetime < timedelta(minutes=1):
+        raise ConfigError("SESSION_LIFETIME", "must be at least a minute")
 
 
 def _check_kafka(s: Settings) -> None:

@@ -6,7 +6,7 @@ HTTP status: here it gets one)."""
 from __future__ import annotations
 
 import psycopg
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,7 @@ from services.intake.web import (
     host_pages,
     identity,
     language,
+    oidc,
     openapi,
     pages,
     security,
@@ -46,6 +47,9 @@ CODES = {
 # What each error code says, in English (the catalogs translate it).
 MESSAGES = {
     "unauthenticated": N_("Sign in through the company portal first."),
+    "sign_in_failed": N_(
+        "The sign-in could not be completed; go back to the page you wanted and try again."
+    ),
     "forbidden": N_("You may not do this."),
     "not_found": N_("Nothing here."),
     "too_large": N_("The body is too large."),
@@ -114,6 +118,10 @@ def create_app(rt) -> Flask:
     app = Flask("services.intake")
     app.config.update(
         SECRET_KEY=rt.settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=rt.settings.public_base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=rt.settings.session_lifetime,
         MAX_CONTENT_LENGTH=rt.settings.max_body_bytes,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
@@ -138,6 +146,9 @@ def create_app(rt) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(mail_viewer.bp)
     app.register_blueprint(people.bp)
+    if rt.settings.auth_mode == "oidc":
+        app.extensions["oidc"] = oidc.Provider(rt.settings)
+        app.extensions["oidc"].install(app)
     # JSON clients write without a form, so without a form's token: the
     # origin of their writes is checked instead (`same_site_only`); every
     # form, the ops dashboard's included, carries a token.
@@ -186,6 +197,9 @@ def install_words(app: Flask) -> None:
 def register_errors(app: Flask) -> None:
     @app.errorhandler(identity.Unauthenticated)
     def unauthenticated(_exc):
+        oidc_mode = app.extensions["runtime"].settings.auth_mode == "oidc"
+        if oidc_mode and request.method == "GET" and not wants_json():
+            return redirect(url_for("oidc.login", next=request.full_path.rstrip("?")))
         return error(401, "unauthenticated", message("unauthenticated"))
 
     @app.errorhandler(identity.Forbidden)

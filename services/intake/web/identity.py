@@ -1,5 +1,7 @@
-"""Who is calling: the SSO proxy's headers, a bearer token, or (dev mode
-only) the session of the dev sign-in page; and the staff roles their
+"""Who is calling: the SSO proxy's headers (AUTH_MODE=proxy, and dev), the
+session of a sign-in with the OpenID Connect provider (oidc), a bearer
+token (API_TOKENS, or in oidc mode the provider's access tokens), or (dev
+mode only) the session of the dev sign-in page; and the staff roles their
 groups give (ops, hr, audit)."""
 
 from __future__ import annotations
@@ -71,7 +73,9 @@ class Forbidden(Exception):
 
 
 def _from_proxy(settings) -> Identity | None:
-    user = request.headers.get("X-Remote-User", "").strip()
+    if settings.auth_mode == "oidc":
+        return None
+    user = request.headers.get(settings.proxy_user_header, "").strip()
     if not user:
         return None
     if settings.auth_mode == "proxy":
@@ -85,7 +89,7 @@ def _from_proxy(settings) -> Identity | None:
         return None
     groups = tuple(
         g.strip()
-        for g in request.headers.get("X-Remote-Groups", "").split(",")
+        for g in request.headers.get(settings.proxy_groups_header, "").split(",")
         if g.strip()
     )
     return _identity(user.lower(), groups, "proxy", settings)
@@ -101,7 +105,20 @@ def _from_token(settings) -> Identity | None:
             if not valid_email(who):
                 return None
             return _identity(who.lower(), groups, "token", settings)
+    if settings.auth_mode == "oidc":
+        person = current_app.extensions["oidc"].identity_of(given, valid_email)
+        if person is not None:
+            return _identity(person.email, person.groups, "oidc-token", settings)
     raise Unauthenticated()  # a token, not ours: never fall back to headers
+
+
+def _from_oidc_session(settings) -> Identity | None:
+    if settings.auth_mode != "oidc":
+        return None
+    from services.intake.web import oidc
+
+    person = oidc.signed_in()
+    return person and _identity(person.email, person.groups, "oidc", settings)
 
 
 def _from_dev_session(settings) -> Identity | None:
@@ -118,6 +135,7 @@ def current() -> Identity | None:
         g.identity = (
             _from_token(settings)
             or _from_proxy(settings)
+            or _from_oidc_session(settings)
             or _from_dev_session(settings)
         )
     return g.identity
