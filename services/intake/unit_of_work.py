@@ -14,6 +14,7 @@ from services.intake.host_repository import HostRepository
 from services.intake.ops.listings import Listings
 from services.intake.ops.reports import Reports
 from services.intake.repository import Repository
+from services.intake.sessions import SessionRepository
 from shared import unit_of_work
 
 
@@ -27,3 +28,4 @@ class UnitOfWork(unit_of_work.UnitOfWork):
         self.reports = Reports(conn)
         self.listings = Listings(conn)
         self.audit = AuditRepository(conn)
+        self.sessions = SessionRepository(conn)

@@ -275,7 +275,19 @@ def forget_person(uow, who, *, by=None) -> dict:
             uow.calendars.drop_calendar(host["id"])  # its address, password, busy times
             uow.outbox().emit("HostForgotten", host["id"], {"host_id": host["id"]})
             counts["host_profile"] = 1
+        uow.sessions.forget(who.email)
     return counts
+
+
+def sign_out(uow, email: str) -> None:
+    """Sessions signed before now are no longer anyone's (AUTH_MODE=oidc)."""
+    with uow:
+        uow.sessions.sign_out(email)
+
+
+def signed_out_at(uow, email: str):
+    with uow:
+        return uow.sessions.signed_out_at(email)
 
 
 def purge(uow, keep: retention.Retention, now=None) -> dict[str, int]:

@@ -121,6 +121,12 @@ def create_app(rt) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=rt.settings.public_base_url.startswith("https://"),
+        # over https, a name no sibling host of the intranet can set
+        SESSION_COOKIE_NAME=(
+            "__Host-session"
+            if rt.settings.public_base_url.startswith("https://")
+            else "session"
+        ),
         PERMANENT_SESSION_LIFETIME=rt.settings.session_lifetime,
         MAX_CONTENT_LENGTH=rt.settings.max_body_bytes,
         WTF_CSRF_TIME_LIMIT=None,
@@ -162,7 +168,7 @@ def create_app(rt) -> Flask:
         "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
     )
     app.jinja_env.globals.update(
-        current_user=identity.current,
+        current_user=identity.shown,
         company_sites=rt.settings.sites,
         time_zones=sorted(TIMEZONES),
     )

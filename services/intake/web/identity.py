@@ -141,6 +141,15 @@ def current() -> Identity | None:
     return g.identity
 
 
+def shown() -> Identity | None:
+    """Who the page shows as signed in: nobody when the credentials given
+    do not hold (an error page renders whatever the request carried)."""
+    try:
+        return current()
+    except Unauthenticated:
+        return None
+
+
 def require() -> Identity:
     who = current()
     if who is None:

@@ -41,7 +41,14 @@ MAX_ANSWER_BYTES = 256 * 1024  # keys and userinfo answers
 KEYS_REFRESH_S = 30  # an unknown `kid` fetches the keys again at most this often
 OPAQUE_CACHE_S = 60
 OPAQUE_CACHE_SIZE = 10_000
-MAX_GROUPS = 200
+MAX_GROUPS = 5000
+# what an access token may be signed with: public-key algorithms only, never
+# `none` nor a shared secret, whatever the provider's discovery lists
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+              "ES256", "ES384", "ES512", "EdDSA")  # fmt: skip
+# claims only an ID token carries: one is never taken as an access token
+ID_TOKEN_CLAIMS = ("nonce", "at_hash", "c_hash")
+OPAQUE_REFUSED_SIZE = 1_000  # refused opaque tokens remembered apart
 MAX_TOKEN_CHARS = 8192
 SESSION_KEY = "oidc"
 
@@ -60,7 +67,9 @@ def person_of(claims: dict, settings, valid_email) -> Person | None:
     """The person the claims name, or None: no address, one not verified
     (unless the provider is trusted for it), or not an address."""
     email = claims.get("email")
-    verified = claims.get("email_verified") in (True, "true")
+    verified = (
+        claims.get("email_verified") is True or claims.get("email_verified") == "true"
+    )
     if not isinstance(email, str) or not (verified or settings.oidc_trust_email):
         return None
     email = email.strip().lower()
@@ -115,6 +124,7 @@ class Provider:
         self._keys: KeySet | None = None
         self._refreshed_at = -KEYS_REFRESH_S
         self._opaque: dict[str, tuple[float, Person | None]] = {}
+        self._refused: dict[str, float] = {}  # apart: they never push out people
 
     def install(self, app) -> None:
         s = self.settings
@@ -172,7 +182,8 @@ class Provider:
             return self._keys
 
     def _jwt_claims(self, token: str) -> dict | None:
-        algorithms = self.metadata().get("id_token_signing_alg_values_supported")
+        listed = self.metadata().get("id_token_signing_alg_values_supported") or ()
+        algorithms = [a for a in ALGORITHMS if a in listed] or list(ALGORITHMS)
         try:
             decoded = jwt.decode(token, self._key_set(), algorithms=algorithms)
         except InvalidKeyIdError:
@@ -184,6 +195,10 @@ class Provider:
             aud={"essential": True, "value": self.audience},
             exp={"essential": True},
         ).validate(decoded.claims)
+        if any(c in decoded.claims for c in ID_TOKEN_CLAIMS) or decoded.claims.get(
+            "typ"
+        ) in ("ID", "id_token"):
+            return None  # an ID token, not an access token
         return decoded.claims
 
     def _opaque_person(self, token: str, valid_email) -> Person | None:
@@ -193,17 +208,29 @@ class Provider:
             cached = self._opaque.get(key)
             if cached and cached[0] > now:
                 return cached[1]
+            if self._refused.get(key, 0) > now:
+                return None
         endpoint = self.metadata().get("userinfo_endpoint")
         claims = _fetch_json(endpoint, token) if endpoint else None
         person = person_of(claims, self.settings, valid_email) if claims else None
         with self._lock:
-            if len(self._opaque) >= OPAQUE_CACHE_SIZE:
-                for old in [k for k, (t, _) in self._opaque.items() if t <= now]:
-                    del self._opaque[old]
-                while len(self._opaque) >= OPAQUE_CACHE_SIZE:
-                    del self._opaque[next(iter(self._opaque))]
-            self._opaque[key] = (now + OPAQUE_CACHE_S, person)
+            if person is None:
+                _bounded(self._refused, OPAQUE_REFUSED_SIZE, now, lambda v: v)
+                self._refused[key] = now + OPAQUE_CACHE_S
+            else:
+                _bounded(self._opaque, OPAQUE_CACHE_SIZE, now, lambda v: v[0])
+                self._opaque[key] = (now + OPAQUE_CACHE_S, person)
         return person
+
+
+def _bounded(cache: dict, most: int, now: float, until) -> None:
+    """Room for one more entry: the expired go first, then the oldest."""
+    if len(cache) < most:
+        return
+    for old in [k for k, v in cache.items() if until(v) <= now]:
+        del cache[old]
+    while len(cache) >= most:
+        del cache[next(iter(cache))]
 
 
 def provider() -> Provider:
@@ -211,9 +238,16 @@ def provider() -> Provider:
 
 
 def signed_in() -> Person | None:
-    """Who the session says, until SESSION_LIFETIME after sign-in."""
+    """Who the session says, until SESSION_LIFETIME after sign-in, unless
+    they signed out since (anywhere: the cookie may have been copied)."""
+    from services.intake import use_cases
+    from services.intake.web.edge import unit_of_work
+
     kept = session.get(SESSION_KEY)
     if not isinstance(kept, dict) or kept.get("until", 0) < time.time():
+        return None
+    out = use_cases.signed_out_at(unit_of_work(), kept["email"])
+    if out is not None and out.timestamp() >= kept.get("since", 0):
         return None
     return Person(kept["email"], tuple(kept["groups"]))
 
@@ -229,9 +263,15 @@ def _local(target: str | None) -> str:
 
 @bp.get("/auth/login")
 def login():
+    from services.intake.web.app import error
+
     session["oidc_next"] = _local(request.args.get("next"))
     base = current_app.extensions["runtime"].settings.public_base_url.rstrip("/")
-    return provider().client.authorize_redirect(base + url_for("oidc.callback"))
+    try:
+        return provider().client.authorize_redirect(base + url_for("oidc.callback"))
+    except requests.RequestException as exc:
+        log.warning("the identity provider cannot be reached: %s", type(exc).__name__)
+        return error(503, "unavailable", _message("unavailable"))
 
 
 @bp.get("/auth/callback")
@@ -252,35 +292,42 @@ def callback():
     session.clear()
     session.permanent = True
     lifetime = provider().settings.session_lifetime.total_seconds()
+    now = time.time()
     session[SESSION_KEY] = {
         "email": person.email,
         "groups": list(person.groups),
-        "until": time.time() + lifetime,
+        "since": now,
+        "until": now + lifetime,
     }
-    id_token = token.get("id_token")
-    if isinstance(id_token, str) and len(id_token) < 2048:
-        session["oidc_id_token"] = id_token  # the hint of sign-out
     return redirect(target)
 
 
-def _message() -> str:
+def _message(code: str = "sign_in_failed") -> str:
     from services.intake.web.app import message
 
-    return message("sign_in_failed")
+    return message(code)
 
 
 @bp.get("/auth/logout")
 def logout():
-    hint = session.get("oidc_id_token")
+    """Ends the session here (every copy of its cookie: `sign_outs`), then
+    the provider's where it publishes an end-session endpoint."""
+    from services.intake import use_cases
+    from services.intake.web.edge import unit_of_work
+
+    kept = session.get(SESSION_KEY)
     session.clear()
-    end = provider().metadata().get("end_session_endpoint")
-    base = current_app.extensions["runtime"].settings.public_base_url.rstrip("/")
+    if isinstance(kept, dict) and kept.get("email"):
+        use_cases.sign_out(unit_of_work(), kept["email"])
+    try:
+        end = provider().metadata().get("end_session_endpoint")
+    except requests.RequestException:
+        end = None
     if not end:
         return redirect("/")
+    base = current_app.extensions["runtime"].settings.public_base_url.rstrip("/")
     params = {
         "post_logout_redirect_uri": base + "/",
         "client_id": provider().settings.oidc_client_id,
     }
-    if hint:
-        params["id_token_hint"] = hint
     return redirect(requests.Request("GET", end, params=params).prepare().url)

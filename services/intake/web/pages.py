@@ -66,6 +66,8 @@ def local_path(target: str | None) -> str | None:
     """Only a path on this site: no scheme, no host, no `//` or `/\\`."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 

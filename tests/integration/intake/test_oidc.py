@@ -74,10 +74,14 @@ def test_a_page_without_a_session_signs_in_through_the_provider_and_comes_back(
     assert client.get("/ops/api/audit").status_code == 403  # not dpo
     cookie = back.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    copied = client.get_cookie("session").value
     out = client.get("/auth/logout")
     assert out.status_code == 302 and "/oauth2/end_session" in out.location
-    assert "id_token_hint=" in out.location
+    assert "client_id=matchmaker" in out.location and "id_token" not in out.location
     assert client.get("/requests").status_code == 302  # signed out
+    replay = oidc_app.test_client()
+    replay.set_cookie("session", copied)
+    assert replay.get("/requests").status_code == 302  # every copy of it too
 
 
 def test_the_api_answers_401_and_never_redirects(oidc_app):
@@ -184,6 +188,17 @@ def test_jwt_access_tokens_are_checked_against_the_providers_keys(jwt_app):
         2048, parameters={"kid": "k1"}
     )  # our kid, not our key
     assert status(issuer.token("ana@example.com", key=impostor)) == 401
+    assert status(issuer.token("ana@example.com", nonce="n")) == 401  # an ID token
+
+
+def test_an_unsigned_token_is_refused_even_when_the_provider_lists_none(jwt_app):
+    app, issuer = jwt_app
+    issuer.algorithms = ["RS256", "none"]  # read at the first token below
+    unsigned = issuer.unsigned("boss@example.com", groups=["ops", "hr"])
+    response = app.test_client().get(
+        "/ops/api/outbox", headers={"Authorization": f"Bearer {unsigned}"}
+    )
+    assert response.status_code == 401
 
 
 def test_a_rotated_key_is_fetched_on_its_first_token(jwt_app):
@@ -197,3 +212,16 @@ def test_a_rotated_key_is_fetched_on_its_first_token(jwt_app):
     token = issuer.token("ana@example.com", key=rotated)
     again = client.get("/api/v1/requests", headers={"Authorization": f"Bearer {token}"})
     assert again.status_code == 200
+
+
+def test_an_error_page_renders_whatever_credentials_the_request_carried(client):
+    """In any mode: a page not found, asked with a token that is no one's,
+    is a 404 page, not a failure of the page's own header."""
+    response = client.get(
+        "/nothing-here",
+        headers={
+            "Authorization": "Bearer not-a-token-0123456789",
+            "Accept": "text/html",
+        },
+    )
+    assert response.status_code == 404

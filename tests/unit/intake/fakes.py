@@ -311,6 +311,14 @@ class FakeAudit:
         self.lines.append((who.email, action, about, detail))
 
 
+class FakeSessions:
+    def __init__(self):
+        self.signed_out: dict[str, object] = {}
+
+    def forget(self, email):
+        self.signed_out.pop(email, None)
+
+
 class FakeUnitOfWork:
     """`committed` counts the blocks left without an exception; what a
     refused use case emitted is dropped, as a rollback would."""
@@ -321,6 +329,7 @@ class FakeUnitOfWork:
         self.calendars = FakeCalendarRepository(self.repo)
         self.reports = FakeReports()
         self.audit = FakeAudit()
+        self.sessions = FakeSessions()
         self.events: list = []
         self._pending: list = []
         self.committed = 0

@@ -20,6 +20,7 @@ def test_an_address_counts_only_when_verified_unless_the_provider_is_trusted():
     assert person_of({**claims, "email_verified": True}, CAREFUL, valid_email)
     assert person_of({"email_verified": True}, TRUSTED, valid_email) is None
     assert person_of({"email": "not an address"}, TRUSTED, valid_email) is None
+    assert person_of({**claims, "email_verified": 1}, CAREFUL, valid_email) is None
 
 
 def test_groups_come_from_the_claim_the_settings_name():
