@@ -18,7 +18,11 @@ from shared.retention import BATCH
 ACTIONS = {
     "timeline": "read a request's events (with payloads for HR)",
     "request": "read someone else's request",
-    "export": "exported a CSV with names and addresses",
+    "export": "exported a CSV of requests or matches",
+    "requests": "read the list of requests (names, addresses)",
+    "hosts": "read the list of hosts",
+    "dead_letters": "read dead letters with their messages",
+    "failed_mail": "read failed mail with its recipients",
     "mail": "opened a message in the mail viewer",
     "person_export": "exported everything held about a person",
     "cancel": "cancelled someone's request",

@@ -158,10 +158,8 @@ class CalendarIn(Strict):
 
 
 # every schema, each held once per language by translated_schemas.Schemas
-SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn)
 
-
-MAX_LEAVERS = 5000  # addresses in one request
+MAX_LEAVERS = 1000  # addresses in one request (and MAX_BODY_BYTES bounds the body)
 
 
 class LeaversIn(Strict):
@@ -170,3 +168,7 @@ class LeaversIn(Strict):
     emails = mf.List(
         mf.Email(), required=True, validate=validate.Length(1, MAX_LEAVERS)
     )
+
+
+SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn,
+           LeaversIn)  # fmt: skip

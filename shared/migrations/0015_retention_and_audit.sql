@@ -6,6 +6,10 @@ ALTER TABLE requests ADD COLUMN IF NOT EXISTS purged_at timestamptz;
 CREATE INDEX IF NOT EXISTS requests_to_purge ON requests (updated_at)
     WHERE purged_at IS NULL AND status IN ('completed', 'cancelled', 'unmatched');
 
+-- Forgetting a person looks up the requests that name them as referrer.
+CREATE INDEX IF NOT EXISTS requests_referrer ON requests (referrer_email)
+    WHERE referrer_email IS NOT NULL;
+
 -- One row per purge run of one table that removed something.
 CREATE TABLE IF NOT EXISTS purges (
     id         bigserial PRIMARY KEY,

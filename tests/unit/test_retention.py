@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.intake.ops import use_cases as ops_use_cases
+from services.intake.ops import visibility
 from services.intake.web.identity import roles_of
 from shared import config
 from shared.retention import REDELIVERY_MARGIN, Retention
@@ -67,7 +67,7 @@ def test_ops_without_hr_see_no_name_goal_note_or_address_in_a_payload():
         "referrer_name": "Bob", "windows": [{"start": "2026-12-03T09:00:00Z"}],
         "note": "Room 4", "decline_reason": "busy",
     }  # fmt: skip
-    seen = ops_use_cases.redacted(payload)
+    seen = visibility.redacted(payload)
     assert seen["request_id"] == "r1" and seen["field"] == "data-engineering"
     assert seen["windows"] == payload["windows"]
     text = repr(seen)

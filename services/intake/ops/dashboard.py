@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from services.intake.ops import use_cases
+from services.intake.ops import programme, use_cases
+from services.intake.ops.visibility import PIPELINE, sees_people
 
 LATEST = 20  # dead letters and failed emails shown
 FEEDBACK_ROWS = 24
@@ -24,8 +25,8 @@ def read_dashboard(
         view = {
             "summary": use_cases.summary(uow, taxonomy, calendar_stale_after, who),
             "backlog": use_cases.outbox_backlog(uow),
-            "dead_letters": use_cases.dead_letters(uow, who, limit=LATEST),
-            "failed_mail": use_cases.failed_mail(uow, who, limit=LATEST),
+            "dead_letters": use_cases.dead_letters(uow, PIPELINE, LATEST),
+            "failed_mail": use_cases.failed_mail(uow, PIPELINE, LATEST),
             "trend": use_cases.trend(uow, TREND_WEEKS),
             "feedback": use_cases.feedback(uow)[:FEEDBACK_ROWS],
             "lag": lag,
@@ -33,10 +34,10 @@ def read_dashboard(
             "idle": None,
             "reports": None,
         }
-        if use_cases.sees_people(who):
+        if sees_people(who):
             view["busiest"] = use_cases.hosts_page(uow, "busiest", 1)
             view["idle"] = use_cases.hosts_page(uow, "idle", 1)
             view["reports"] = {
-                by: use_cases.report(uow, by) for by in use_cases.REPORTS
+                by: programme.report(uow, by) for by in programme.REPORTS
             }
         return view

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
 
-from services.intake.ops import use_cases
+from services.intake.ops import programme
 from services.intake.web import identity
 from services.intake.web.edge import unit_of_work
 
@@ -63,7 +63,7 @@ def mail_one(name):
     ):
         abort(404)
     msg = _message(found / name)
-    use_cases.mail_opened(
+    programme.mail_opened(
         unit_of_work(), name, str(msg["To"] or ""), identity.require()
     )
     text = msg.get_body(("plain",))

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from flask import current_app, request
 
 from services.intake.audit import ACTIONS
-from services.intake.ops.use_cases import REPORTS
+from services.intake.ops.programme import REPORTS
 from services.intake.web import identity
 from shared.config import is_number
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
@@ -111,9 +111,13 @@ def audit_filters() -> dict:
 def leavers(text: str) -> list[str]:
     """The addresses in a list HR pastes or uploads (a CSV of their system:
     any cell that is an address; a header or other columns are passed
-    over), each once, in order."""
+    over), each once, in order. Cells are split on spaces, commas,
+    semicolons and tabs only, and lose the quotes around them, never a
+    quote inside: `o'brien@example.com` stays itself."""
     seen: dict[str, None] = {}
-    for cell in re.split(r"[\s,;\t\"']+", text):
+    for cell in re.split(r"[\s,;]+", text):
+        if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "\"'":
+            cell = cell[1:-1]
         cell = cell.strip().lower()
         if "@" in cell and identity.valid_email(cell):
             seen.setdefault(cell)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from services.intake import bodies, validation, views
-from services.intake.ops import exports, params, use_cases
+from services.intake.audit import ACTIONS as audit_actions
+from services.intake.ops import exports, params, programme
 from services.intake.ops.routes import attachment, who
 from services.intake.web import identity
 from services.intake.web.edge import unit_of_work
@@ -42,14 +43,14 @@ def _report_by() -> str:
 @staff(HR)
 def reports():
     by = _report_by()
-    return jsonify({"by": by, "rows": use_cases.report(unit_of_work(), by)})
+    return jsonify({"by": by, "rows": programme.report(unit_of_work(), by)})
 
 
 @bp.get("/export/reports.csv")
 @staff(HR)
 def export_reports():
     by = _report_by()
-    rows = use_cases.report(unit_of_work(), by)
+    rows = programme.report(unit_of_work(), by)
     cells = [[exports.cell(r[c]) for c in REPORT_COLUMNS] for r in rows]
     return attachment(f"report-by-{by}", exports.csv_text(REPORT_COLUMNS, cells))
 
@@ -66,7 +67,7 @@ def forget_people():
     )
     emails = list(dict.fromkeys(e.strip().lower() for e in data["emails"]))
     return jsonify(
-        {"forgotten": use_cases.forget_people(unit_of_work(), emails, who())}
+        {"forgotten": programme.forget_people(unit_of_work(), emails, who())}
     )
 
 
@@ -77,14 +78,16 @@ def export_person():
     if not identity.valid_email(email):
         raise params.Invalid({"email": ["Not a valid email address."]})
     return jsonify(
-        views.export_view(use_cases.export_person(unit_of_work(), email, who()))
+        views.export_view(programme.export_person(unit_of_work(), email, who()))
     )
 
 
 @bp.get("/people")
 @staff(HR)
 def people_page():
-    return render_template("ops/people.html", done=None, refused=None)
+    return render_template(
+        "ops/people.html", done=None, refused=None, most=bodies.MAX_LEAVERS
+    )
 
 
 @bp.post("/people/forget")
@@ -95,18 +98,23 @@ def forget_people_from_page():
     text = request.form.get("emails", "")
     if upload is not None and upload.filename:
         text += "\n" + upload.read(bodies.MAX_LEAVERS * 256).decode("utf-8", "replace")
-    emails = params.leavers(text)[: bodies.MAX_LEAVERS]
-    if not emails:
-        return render_template("ops/people.html", done=None, refused=True), 422
-    done = use_cases.forget_people(unit_of_work(), emails, who())
-    return render_template("ops/people.html", done=done, refused=None)
+    emails = params.leavers(text)
+    if not emails or len(emails) > bodies.MAX_LEAVERS:
+        page = render_template(
+            "ops/people.html", done=None, refused=True, most=bodies.MAX_LEAVERS
+        )
+        return page, 422
+    done = programme.forget_people(unit_of_work(), emails, who())
+    return render_template(
+        "ops/people.html", done=done, refused=None, most=bodies.MAX_LEAVERS
+    )
 
 
 @bp.get("/api/audit")
 @staff(AUDIT)
 def audit():
     return jsonify(
-        {"lines": use_cases.audit_trail(unit_of_work(), params.audit_filters())}
+        {"lines": programme.audit_trail(unit_of_work(), params.audit_filters())}
     )
 
 
@@ -114,9 +122,9 @@ def audit():
 @staff(AUDIT)
 def audit_page():
     filters = params.audit_filters()
-    lines = use_cases.audit_trail(unit_of_work(), filters)
+    lines = programme.audit_trail(unit_of_work(), filters)
     return render_template(
-        "ops/audit.html", lines=lines, actions=use_cases.AUDIT_ACTIONS,
+        "ops/audit.html", lines=lines, actions=audit_actions,
         given={k: request.args.get(k, "") for k in ("person", "actor", "action",
                                                      "since", "until")},
     )  # fmt: skip
@@ -125,7 +133,7 @@ def audit_page():
 @bp.get("/export/audit.csv")
 @staff(AUDIT)
 def export_audit():
-    lines = use_cases.audit_trail(unit_of_work(), params.audit_filters())
+    lines = programme.audit_trail(unit_of_work(), params.audit_filters())
     cells = [
         [exports.cell(", ".join(r[c]) if c == "roles" else r[c]) for c in AUDIT_COLUMNS]
         for r in lines

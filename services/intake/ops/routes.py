@@ -80,7 +80,7 @@ def requests_list():
     page = params.page(errors)
     if errors:
         raise params.Invalid(errors)
-    return jsonify(use_cases.requests_page(unit_of_work(), status, field, page))
+    return jsonify(use_cases.requests_page(unit_of_work(), status, field, page, who()))
 
 
 @bp.get("/api/requests/<request_id>/timeline")
@@ -222,7 +222,7 @@ def hosts():
     page = params.page(errors)
     if errors:
         raise params.Invalid(errors)
-    return jsonify(use_cases.hosts_page(unit_of_work(), view, page))
+    return jsonify(use_cases.hosts_page(unit_of_work(), view, page, who()))
 
 
 def scarcity_rows(fields: dict) -> list[dict]:

@@ -10,44 +10,18 @@ action on it is written to the access trail (`uow.audit`). None knows HTTP.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
 from datetime import UTC, datetime, timedelta
 
-from services.intake import domain
-from services.intake import use_cases as core
 from services.intake.audit import About
 from services.intake.errors import Conflict, NotFound
 from services.intake.ops import exports
 from services.intake.ops.listings import PAGE_SIZE
+from services.intake.ops.visibility import hidden, redacted, sees_people, unless_hr
 from shared.events import iso
 
 SCARCITY_WEEKS = 4  # the window of demand behind and of capacity ahead
-HIDDEN = "(hidden)"  # what a member of ops without HR sees of a person's data
-# the keys of event payloads (at any depth) whose values are a person's words
-PERSONAL_KEYS = ("name", "email", "goal", "note", "reason", "recipient",
-                 "location", "requester", "referrer", "comment")  # fmt: skip
-
-
-def sees_people(who) -> bool:
-    return who.has("hr")
-
-
-def hidden(value, who):
-    return value if sees_people(who) else HIDDEN
-
-
-def redacted(value):
-    """A payload with the values of its personal keys hidden, at any depth."""
-    if isinstance(value, dict):
-        return {
-            k: HIDDEN if any(p in k for p in PERSONAL_KEYS) else redacted(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redacted(v) for v in value]
-    return value
 
 
 def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
@@ -126,9 +100,12 @@ def _outage(row: dict | None) -> dict | None:
     return {"since": iso(row["since"]), "reason": row["reason"]} if row else None
 
 
-def requests_page(uow, status: str | None, field: str | None, page: int) -> dict:
+def requests_page(uow, status: str | None, field: str | None, page: int, who) -> dict:
+    """A page of the requests, with requesters' addresses: HR's (audited)."""
     with uow:
         found = uow.listings.requests_page(status, field, page)
+        detail = f"page {page}, status {status or 'any'}, field {field or 'any'}"
+        uow.audit.record(who, "requests", detail=detail)
     dates = ("created_at", "proposed_at", "confirmed_at")
     return {
         "page": page,
@@ -189,9 +166,11 @@ def outbox_backlog(uow) -> dict:
 
 def dead_letters(uow, who, limit: int = 200) -> list[dict]:
     """The latest dead letters; their messages (and headers, which may quote
-    them) only for HR."""
+    them) and the addresses in their errors only for HR (audited)."""
     with uow:
         rows = uow.reports.dead_letters(limit)
+        if sees_people(who):
+            uow.audit.record(who, "dead_letters", detail=f"latest {limit}")
     return [
         {
             "id": r["id"],
@@ -201,7 +180,7 @@ def dead_letters(uow, who, limit: int = 200) -> list[dict]:
             "offset": r["offset"],
             "key": r["key"],
             "reason": r["reason"],
-            "error": r["error"],
+            "error": unless_hr(r["error"], who),
             "headers": hidden(r["headers"], who),
             "value": hidden(bytes(r["value"]).decode("utf-8", "replace")[:4000], who),
             "created_at": r["created_at"].isoformat(),
@@ -214,10 +193,15 @@ def dead_letters(uow, who, limit: int = 200) -> list[dict]:
 
 
 def failed_mail(uow, who, limit: int = 200) -> list[dict]:
+    """The latest failed mail; recipients, and the addresses the mail
+    server's errors quote, only for HR (audited)."""
     with uow:
         rows = uow.reports.failed_mail(limit)
+        if sees_people(who):
+            uow.audit.record(who, "failed_mail", detail=f"latest {limit}")
     return [
         {**r, "recipient": hidden(r["recipient"], who),
+         "last_error": unless_hr(r["last_error"], who),
          "created_at": r["created_at"].isoformat()}
         for r in rows
     ]  # fmt: skip
@@ -268,8 +252,8 @@ def export(uow, table: str, filters: dict, personal: bool, who) -> tuple[tuple, 
     filtered by status, field and a range of creation times; names and
     emails only when `personal` (audited)."""
     with uow:
-        if personal:
-            uow.audit.record(who, "export", detail=f"{table}.csv")
+        names = "with names" if personal else "free text, no names"
+        uow.audit.record(who, "export", detail=f"{table}.csv, {names}")
         read = (
             uow.listings.export_requests
             if table == "requests"
@@ -305,9 +289,13 @@ def feedback(uow) -> list[dict]:
     ]
 
 
-def hosts_page(uow, view: str, page: int) -> dict:
+def hosts_page(uow, view: str, page: int, who=None) -> dict:
+    """A page of the hosts by their load this month; `who`: HR reading it
+    through the API (audited; the dashboard's own page is not)."""
     with uow:
         found = uow.listings.hosts_page(view, page)
+        if who is not None:
+            uow.audit.record(who, "hosts", detail=f"{view}, page {page}")
     return {
         "view": view,
         "page": page,
@@ -322,57 +310,3 @@ def hosts_page(uow, view: str, page: int) -> dict:
             for r in found["rows"]
         ],
     }
-
-
-# -- the programme (HR) and the access trail (audit) -------------------------
-
-REPORTS = ("field", "site", "month")
-AUDIT_LINES = 1000  # the newest, per read
-
-
-def report(uow, by: str) -> list[dict]:
-    """Requests, introductions held, the median time to a meeting and the
-    feedback, per field, site or month."""
-    with uow:
-        rows = uow.reports.programme(by)
-    return [
-        {**r, "median_days_to_meeting": (
-            round(r["median_s"] / 86400, 1) if r["median_s"] is not None else None
-        )}
-        for r in rows
-    ]  # fmt: skip
-
-
-def forget_people(uow, emails: list[str], who) -> list[dict]:
-    """HR forgets leavers, each as `DELETE /api/v1/me` would (one
-    transaction each, audited); what was found of each."""
-    done = []
-    for address in emails:
-        counts = core.forget_person(uow, domain.Person(address), by=who)
-        done.append({"email": address, **counts})
-    return done
-
-
-def export_person(uow, email: str, who) -> dict:
-    """Everything intake holds about one person, for HR (audited)."""
-    return core.export_person(uow, domain.Person(email), by=who)
-
-
-def audit_trail(uow, filters: dict) -> list[dict]:
-    """The access trail, the newest first, filtered by person (address),
-    actor, action and time."""
-    with uow:
-        rows = uow.audit.lines(**filters, limit=AUDIT_LINES)
-    return [
-        {**r, "at": r["at"].isoformat(), "roles": list(r["roles"]),
-         "request_id": r["request_id"] and str(r["request_id"]),
-         "host_id": r["host_id"] and str(r["host_id"])}
-        for r in rows
-    ]  # fmt: skip
-
-
-def mail_opened(uow, name: str, recipient: str, who) -> None:
-    """A message of the development mail sink read by staff (audited)."""
-    address = email.utils.parseaddr(recipient)[1].lower() or None
-    with uow:
-        uow.audit.record(who, "mail", About(email=address), name)

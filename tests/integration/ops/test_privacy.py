@@ -204,15 +204,16 @@ def test_the_access_trail_refuses_to_be_changed(database_url):
 
 def test_an_export_with_names_leaves_an_audit_line_naming_its_actor(client):
     ask(client, "camille@example.com")
+    assert trail(client) == []
     plain = client.get("/ops/export/requests.csv", headers=HR)
     assert plain.status_code == 200
-    assert trail(client) == []  # no names: nothing read of anyone
     named = client.get("/ops/export/requests.csv?personal=1", headers=HR)
     assert "camille@example.com" in named.get_data(as_text=True)
-    [line] = trail(client)
-    assert (line["actor"], line["roles"], line["action"], line["detail"]) == (
-        "hr.person@example.com", ["hr"], "export", "requests.csv"
+    newest, first = trail(client)
+    assert (newest["actor"], newest["roles"], newest["action"], newest["detail"]) == (
+        "hr.person@example.com", ["hr"], "export", "requests.csv, with names"
     )  # fmt: skip
+    assert first["detail"] == "requests.csv, free text, no names"
     assert client.get("/ops/api/audit", headers=HR).status_code == 403
     csv_text = client.get("/ops/export/audit.csv", headers=DPO).get_data(as_text=True)
     assert "hr.person@example.com" in csv_text and "export" in csv_text
@@ -234,6 +235,9 @@ def test_ops_without_hr_read_a_timeline_without_anyones_words(client):
     ]
     assert trail(client, actor="ops.person@example.com")[0]["request_id"] == rid
     assert client.get("/ops/api/requests", headers=OPS).status_code == 403
+    listed = client.get("/ops/api/requests", headers=HR)
+    assert "camille@example.com" in listed.get_data(as_text=True)
+    assert trail(client, actor="hr.person@example.com")[0]["action"] == "requests"
 
 
 def test_hr_forgets_leavers_from_a_csv_of_their_system(client, database_url):
@@ -276,3 +280,25 @@ def test_hr_reads_a_persons_export_and_it_is_in_the_trail(client):
     assert line["action"] == "person_export"
     bad = client.get("/ops/api/people/export?email=nope", headers=HR)
     assert bad.status_code == 422
+
+
+def test_ops_without_hr_see_no_address_in_the_errors_of_failed_mail(
+    client, database_url
+):
+    error = "550 b'5.1.1 <victim@example.com>: Recipient address rejected'"
+    with connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO notifications (id, event_id, kind, recipient, context,"
+            " message_id, status, last_error) VALUES (%s, %s, 'invitation',"
+            " 'victim@example.com', '{}', 'm', 'failed', %s)",
+            (uuid.uuid4(), uuid.uuid4(), error),
+        )
+    api = client.get("/ops/api/notifications/failed", headers=OPS)
+    assert "victim@example.com" not in api.get_data(as_text=True)
+    assert "Recipient address rejected" in api.get_data(as_text=True)
+    for staff in (OPS, HR):  # the dashboard shows the pipeline to both
+        page = client.get("/ops", headers=staff).get_data(as_text=True)
+        assert "victim@example.com" not in page
+    hr_view = client.get("/ops/api/notifications/failed", headers=HR)
+    assert "victim@example.com" in hr_view.get_data(as_text=True)
+    assert trail(client, action="failed_mail")[0]["actor"] == "hr.person@example.com"

@@ -25,3 +25,9 @@ def test_what_is_not_an_address_is_passed_over():
     assert leavers("a@example.com, b@example.com;c@example.com") == [
         "a@example.com", "b@example.com", "c@example.com",
     ]  # fmt: skip
+
+
+def test_a_quote_inside_an_address_keeps_it_whole():
+    assert leavers("o'brien@example.com\n'brien@example.com'") == [
+        "o'brien@example.com", "brien@example.com",
+    ]  # fmt: skip

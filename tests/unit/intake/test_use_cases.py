@@ -11,6 +11,7 @@ import pytest
 from services.intake import use_cases
 from services.intake.domain import Limits
 from services.intake.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
+from services.intake.ops import programme
 from services.intake.ops import use_cases as ops_use_cases
 from services.intake.web.identity import Identity
 from shared import forgetting
@@ -187,7 +188,7 @@ def test_staff_actions_on_mail_and_dead_letters_are_in_the_access_trail(uow):
 
 def test_hr_forgets_leavers_as_they_would_forget_themselves(uow):
     row, _, _ = submit(uow)
-    done = ops_use_cases.forget_people(uow, [CAMILLE.email, "gone@example.com"], HR)
+    done = programme.forget_people(uow, [CAMILLE.email, "gone@example.com"], HR)
     assert [d["requests"] for d in done] == [1, 0]
     assert uow.repo.requests[row["id"]]["status"] == "cancelled"
     [(_, _, payload)] = uow.emitted("RequesterForgotten")
