@@ -29,6 +29,9 @@ class Retention:
     mail: timedelta
     introductions: timedelta
     audit: timedelta
+    sessions: timedelta = timedelta(
+        hours=8
+    )  # a sign-out outlives its sessions no longer
 
     @classmethod
     def of(cls, settings, longest_topic: timedelta | None) -> Retention:
@@ -44,6 +47,7 @@ class Retention:
             mail=settings.retain_mail,
             introductions=settings.retain_introductions,
             audit=settings.retain_audit,
+            sessions=settings.session_lifetime,
         )
 
     def before(self, kept: timedelta, now: datetime | None = None) -> datetime | None:

@@ -24,5 +24,11 @@ class SessionRepository:
             (email,),
         )
 
+    def purge(self, before) -> int:
+        """Sign-outs older than any session they could refuse."""
+        return self.conn.execute(
+            "DELETE FROM sign_outs WHERE at < %s", (before,)
+        ).rowcount
+
     def forget(self, email: str) -> None:
         self.conn.execute("DELETE FROM sign_outs WHERE email = %s", (email,))

@@ -303,6 +303,10 @@ def purge(uow, keep: retention.Retention, now=None) -> dict[str, int]:
     counts["submissions"] = retention.in_batches(
         uow, lambda u: u.kept().logged("submissions", u.repo.purge_submissions())
     )
+    before_sessions = keep.before(keep.sessions, now)
+    counts["sign_outs"] = retention.in_batches(
+        uow, lambda u: u.kept().logged("sign_outs", u.sessions.purge(before_sessions))
+    )
     before_audit = keep.before(keep.audit, now)
     counts["audit"] = retention.in_batches(
         uow, lambda u: u.kept().logged("audit", u.audit.purge(before_audit))

@@ -114,6 +114,11 @@ def test_a_purge_removes_exactly_what_its_retention_says_and_nothing_live(
             f" reason, error, created_at) VALUES ('matcher', 't', 0, 1, '\\x7b7d',"
             f" 'invalid', 'e', {OLD})"
         )
+        conn.execute(  # a sign-out older than any session it could refuse
+            "INSERT INTO sign_outs (email, at) VALUES"
+            " ('gone@example.com', now() - interval '1 day'),"
+            " ('recent@example.com', now())"
+        )
         conn.execute(  # a count of the hourly limits, past its hour
             f"INSERT INTO submissions (who, action, at) VALUES ('\\x01', 'request', {OLD})"
         )
@@ -132,7 +137,7 @@ def test_a_purge_removes_exactly_what_its_retention_says_and_nothing_live(
     }
 
     assert counts["intake"] == {
-        "outbox": 1, "dead_letters": 0, "inbox": 0, "requests": 1, "submissions": 1,
+        "outbox": 1, "dead_letters": 0, "inbox": 0, "requests": 1, "submissions": 1, "sign_outs": 1,
         "audit": 1,
     }  # fmt: skip
     assert counts["matcher"] == {"outbox": 1, "dead_letters": 1, "inbox": 1}
