@@ -217,7 +217,7 @@ def main() -> int:
     )
     print()
     print(
-        f"dashboard:  {base}/ops   (sign in at {base}/dev/login with any email and the group 'ops')"
+        f"dashboard:  {base}/ops   (sign in at {base}/dev/login with any email and the groups 'ops,hr'; 'dpo' for the access trail)"
     )
     print(f"emails:     {base}/ops/mail  (the built-in SMTP sink's messages)")
     print(f"the API:    {base}/api/v1/docs")
