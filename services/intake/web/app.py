@@ -26,6 +26,7 @@ from services.intake.web import (
     openapi,
     pages,
     security,
+    sign_in,
 )
 from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
@@ -155,6 +156,7 @@ def create_app(rt) -> Flask:
     if rt.settings.auth_mode == "oidc":
         app.extensions["oidc"] = oidc.Provider(rt.settings)
         app.extensions["oidc"].install(app)
+        app.register_blueprint(sign_in.bp)
     # JSON clients write without a form, so without a form's token: the
     # origin of their writes is checked instead (`same_site_only`); every
     # form, the ops dashboard's included, carries a token.

@@ -115,9 +115,9 @@ def _from_token(settings) -> Identity | None:
 def _from_oidc_session(settings) -> Identity | None:
     if settings.auth_mode != "oidc":
         return None
-    from services.intake.web import oidc
+    from services.intake.web import sign_in
 
-    person = oidc.signed_in()
+    person = sign_in.signed_in()
     return person and _identity(person.email, person.groups, "oidc", settings)
 
 
