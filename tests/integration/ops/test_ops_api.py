@@ -117,6 +117,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 2,
         "demand": 5,  # 2 open + 3 arrived in the last 4 weeks
         "capacity_coming_weeks": 4,  # 2 + 3 prorated to 28 days, less 1 booked
+        "hosts_needed": 1,  # 1 short, a median host takes 2 in 4 weeks
         "hosts_to_clear_waitlist": 0,
         "short": True,
     }
@@ -126,6 +127,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 3,
+        "hosts_needed": 0,
         "hosts_to_clear_waitlist": 1,
         "short": False,
     }
@@ -135,6 +137,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 1,
+        "hosts_needed": 1,
         "hosts_to_clear_waitlist": 1,
         "short": True,
     }

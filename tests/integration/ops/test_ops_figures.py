@@ -82,6 +82,7 @@ def test_a_field_short_of_hosts_is_marked_short_and_one_with_room_is_not(
         "open_requests": 3,
         "demand": 6,  # 3 open + 3 arrived in the last 4 weeks
         "capacity_coming_weeks": 3,  # 1 (less its 1 booked) + 3, not the paused host
+        "hosts_needed": 2,  # 3 short, a median host takes 2 in 4 weeks
         "hosts_to_clear_waitlist": 1,  # 2 waiting, a median host takes 2 a month
         "short": True,
     }
@@ -91,6 +92,7 @@ def test_a_field_short_of_hosts_is_marked_short_and_one_with_room_is_not(
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 9,  # 10 a month is 9 in 28 days
+        "hosts_needed": 0,
         "hosts_to_clear_waitlist": 0,
         "short": False,
     }
