@@ -182,6 +182,54 @@ def test_email_link_get_shows_and_post_accepts(client, settings, invitation):
     assert again.status_code == 409
 
 
+def test_an_accept_link_opened_again_says_when_it_was_accepted_and_offers_no_button(
+    client, settings, invitation
+):
+    _, mid = invitation
+    token = links.make_token(settings.secret_key, "accept", mid)
+    page = client.get(f"/l/{token}?lang=en").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(f"/l/{token}", data={"csrf_token": csrf_token, "location": "Salle 4"})
+
+    again = client.get(f"/l/{token}?lang=en")
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "You accepted this meeting on" in text and "The meeting is on" in text
+    assert "<button" not in text.split("<main", 1)[1]
+    decline = links.make_token(settings.secret_key, "decline", mid)
+    assert "You accepted this meeting on" in client.get(
+        f"/l/{decline}?lang=en"
+    ).get_data(as_text=True)
+    refused = client.post(f"/l/{decline}", data={"csrf_token": csrf_token})
+    assert refused.status_code == 409
+    assert "You accepted this meeting on" in refused.get_data(as_text=True)
+
+
+def test_a_link_to_an_invitation_that_was_declined_or_withdrawn_says_so(
+    client, settings, invitation, database_url
+):
+    _, mid = invitation
+    token = links.make_token(settings.secret_key, "accept", mid)
+    with connect(database_url) as conn:
+        conn.execute(
+            "UPDATE matches SET status = 'declined', responded_at = now()"
+            " WHERE id = %s",
+            (mid,),
+        )
+    assert "You declined this invitation on" in client.get(
+        f"/l/{token}?lang=en"
+    ).get_data(as_text=True)
+    with connect(database_url) as conn:
+        conn.execute(
+            "UPDATE matches SET status = 'expired', calendar_conflict = true"
+            " WHERE id = %s",
+            (mid,),
+        )
+    text = client.get(f"/l/{token}?lang=en").get_data(as_text=True)
+    assert "This invitation was withdrawn on" in text
+    assert "<button" not in text.split("<main", 1)[1]
+
+
 def test_email_link_decline(client, settings, invitation):
     rid, mid = invitation
     token = links.make_token(settings.secret_key, "decline", mid)
