@@ -17,6 +17,7 @@ from services.intake.ops import mail_viewer, store_metrics
 from services.intake.ops import routes as ops
 from services.intake.unit_of_work import UnitOfWork
 from services.intake.web import (
+    access_log,
     api,
     email_links,
     host_pages,
@@ -126,6 +127,7 @@ def create_app(rt) -> Flask:
         rt.settings,
         salt=lambda: calendar_use_cases.installation_salt(UnitOfWork(rt.pool)),
     )
+    access_log.install(app)  # first: its clock starts before any other hook
     install_words(app)
     csrf.init_app(app)
     app.extensions["metrics"] = store_metrics.registry(rt.pool)
