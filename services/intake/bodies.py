@@ -15,6 +15,7 @@ from shared.payloads import (
     WeeklySlot,
     Window,
     language,
+    length,
     one_line,
     text,
     time_zone,
@@ -30,18 +31,26 @@ class Strict(Schema):
         unknown = RAISE
 
 
+GIVE_NAME = N_("Give your name.")
+
+
 def languages_field():
     return mf.List(
         mf.String(validate=language),
         required=True,
-        validate=[validate.Length(1, 10), unique],
+        validate=[*length(1, 10, N_("Tick at least one language.")), unique],
     )
 
 
 class RequestIn(Strict):
-    name = one_line(1, 120, required=True)
-    field = one_line(1, 64, required=True)
-    goal = text(3, 2000, required=True)
+    name = one_line(1, 120, GIVE_NAME, required=True)
+    field = one_line(1, 64, N_("Choose the field you aim for."), required=True)
+    goal = text(
+        3,
+        2000,
+        N_("Say in a few words what you would like to learn (3 characters at least)."),
+        required=True,
+    )
     format = mf.String(required=True, validate=validate.OneOf(FORMATS))
     duration_minutes = mf.Integer(
         required=True, strict=True, validate=validate.OneOf(DURATIONS)
@@ -53,7 +62,7 @@ class RequestIn(Strict):
     availability = mf.List(
         mf.Nested(Window, unknown=RAISE),
         required=True,
-        validate=validate.Length(1, 20),
+        validate=length(1, 20, N_("Add at least one time when you are free.")),
     )
     referrer = mf.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
     preferred_host = mf.UUID(allow_none=True, load_default=None)
@@ -65,24 +74,24 @@ class RequestIn(Strict):
 
 
 class HostIn(Strict):
-    name = one_line(1, 120, required=True)
+    name = one_line(1, 120, GIVE_NAME, required=True)
     fields = mf.List(
         one_line(1, 64),
         required=True,
-        validate=[validate.Length(1, 10), unique],
+        validate=[*length(1, 10, N_("Tick at least one field.")), unique],
     )
     languages = languages_field()
     formats = mf.List(
         mf.String(validate=validate.OneOf(FORMATS)),
         required=True,
-        validate=[validate.Length(1, 3), unique],
+        validate=[*length(1, 3, N_("Tick at least one format.")), unique],
     )
     site = one_line(1, 120, allow_none=True, load_default=None)
     timezone = mf.String(required=True, validate=[validate.Length(1, 64), time_zone])
     durations = mf.List(
         mf.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
         required=True,
-        validate=[validate.Length(1, 3), unique],
+        validate=[*length(1, 3, N_("Tick at least one duration.")), unique],
     )
     monthly_capacity = mf.Integer(
         required=True, strict=True, validate=validate.Range(0, 20)

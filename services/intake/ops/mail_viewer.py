@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template
 
 from services.intake.web import identity
+from services.intake.web.language import reader_zone, when
 
 LISTED = 200  # the newest messages
 
@@ -29,6 +30,16 @@ def _message(path: Path) -> email.message.EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
+def _sent_at(msg) -> str:
+    """The message's Date in the reader's language and zone; as written
+    when it does not parse."""
+    header = msg["Date"]
+    moment = getattr(header, "datetime", None)
+    if moment is None or moment.tzinfo is None:
+        return str(header or "")
+    return when(moment, reader_zone())
+
+
 @bp.get("")
 def mail_list():
     found = folder()
@@ -42,7 +53,7 @@ def mail_list():
                 "name": path.name,
                 "subject": msg["Subject"],
                 "to": msg["To"],
-                "date": msg["Date"],
+                "date": _sent_at(msg),
                 "kind": msg["X-Matchmaker-Kind"],
             }
         )
@@ -70,4 +81,5 @@ def mail_one(name):
         html=html.get_content() if html else "",
         parts=parts,
         name=name,
+        sent_at=_sent_at(msg),
     )

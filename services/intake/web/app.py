@@ -177,6 +177,8 @@ def install_words(app: Flask) -> None:
         language_label=language.language_label,
         field_label=language.field_label,
         when=language.when,
+        number=language.number,
+        percent=language.percent,
         reason_label=language.reason_label,
         calendar_failure=lambda code: FAILURES.get(code or "", ""),
         calendar_kind_label=lambda kind: language.gettext(KIND_LABELS[kind]),
