@@ -77,9 +77,21 @@ ID = {
 OBJ = {"type": "object", "additionalProperties": True}
 
 
+# The groups of the reference, in its order; each operation names its own.
+TAGS = [
+    {"name": "requests", "description": "Introduction requests, by the requester"},
+    {"name": "hosts", "description": "Host profiles and the host directory"},
+    {"name": "invitations", "description": "Invitations to a host, and the answers"},
+    {"name": "calendars", "description": "A host's own calendar, read for busy times"},
+    {"name": "me", "description": "The caller's personal data"},
+    {"name": "fields", "description": "The taxonomy of fields"},
+]
+
+
 def _op(
     summary,
     *,
+    tag,
     body=None,
     ok="200",
     ok_schema=None,
@@ -89,6 +101,7 @@ def _op(
 ):
     op = {
         "summary": summary,
+        "tags": [tag],
         "responses": {
             ok: {
                 "description": "OK",
@@ -117,6 +130,7 @@ def build_spec() -> dict:
         info={
             "description": "Introduction requests, host profiles and the hosts' answers."
         },
+        tags=TAGS,
     )
     spec.components.schema("RequestIn", schema=bodies.RequestIn)
     spec.components.schema("HostIn", schema=bodies.HostIn)
@@ -134,6 +148,49 @@ def build_spec() -> dict:
                     "properties": {
                         "code": {"type": "string"},
                         "message": {"type": "string"},
+                    },
+                }
+            },
+        },
+    )
+    spec.components.schema(
+        "Field",
+        {
+            "type": "object",
+            "required": ["slug", "label", "parent"],
+            "properties": {
+                "slug": {"type": "string", "example": "data-engineering"},
+                "label": {
+                    "type": "object",
+                    "description": "The field's name in each language",
+                    "additionalProperties": {"type": "string"},
+                    "example": {
+                        "fr": "Ingénierie des données",
+                        "en": "Data engineering",
+                    },
+                },
+                "parent": {
+                    "type": "string",
+                    "nullable": True,
+                    "example": "engineering",
+                },
+            },
+        },
+    )
+    spec.components.schema(
+        "HostDirectory",
+        {
+            "type": "object",
+            "properties": {
+                "hosts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "format": "uuid"},
+                            "name": {"type": "string"},
+                            "fields": {"type": "array", "items": {"type": "string"}},
+                        },
                     },
                 }
             },
@@ -158,20 +215,41 @@ def build_spec() -> dict:
         operations={
             "get": _op(
                 "The taxonomy of fields",
+                tag="fields",
                 errors=(),
-                ok_schema={"type": "array", "items": OBJ},
+                ok_schema={"type": "array", "items": ref("Field")},
             )
         },
     )
+    spec.path(
+        "/api/v1/hosts",
+        operations={
+            "get": _op(
+                "Hosts who agreed to be listed, to ask for one by name",
+                tag="hosts",
+                ok_schema=ref("HostDirectory"),
+                params=[
+                    {"name": "q", "in": "query", "required": False,
+                     "description": "Part of a host's name",
+                     "schema": {"type": "string"}},
+                    {"name": "field", "in": "query", "required": False,
+                     "description": "A field's slug",
+                     "schema": {"type": "string"}},
+                ],
+                errors=("401",),
+            )
+        },
+    )  # fmt: skip
     spec.path(
         "/api/v1/hosts/me",
         operations={
             "put": _op(
                 "Create or replace the caller's host profile",
+                tag="hosts",
                 body=ref("HostIn"),
                 errors=("401", "413", "422"),
             ),
-            "get": _op("The caller's host profile", errors=("401", "404")),
+            "get": _op("The caller's host profile", tag="hosts", errors=("401", "404")),
         },
     )
     spec.path(
@@ -180,15 +258,18 @@ def build_spec() -> dict:
             "put": _op(
                 "Connect the caller's own calendar (read once now; refused with"
                 " the reason if it cannot be read)",
+                tag="calendars",
                 body=ref("CalendarIn"),
                 errors=("401", "409", "413", "422"),
             ),
             "get": _op(
                 "The caller's calendar connection and busy periods",
+                tag="calendars",
                 errors=("401", "404", "409"),
             ),
             "delete": {
                 "summary": "Disconnect the caller's calendar and forget its busy times",
+                "tags": ["calendars"],
                 "responses": {
                     "204": {"description": "Disconnected"},
                     **{e: ERRORS[e] for e in ("401", "404", "409")},
@@ -201,6 +282,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Read the caller's calendar now: its busy periods, or why it fails",
+                tag="calendars",
                 errors=("401", "404", "409", "422"),
             )
         },
@@ -210,18 +292,23 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Ask for an introduction",
+                tag="requests",
                 body=ref("RequestIn"),
                 ok="202",
                 headers=[idem],
                 errors=("401", "409", "413", "422", "429"),
             ),
-            "get": _op("The caller's requests, newest first", errors=("401",)),
+            "get": _op(
+                "The caller's requests, newest first", tag="requests", errors=("401",)
+            ),
         },
     )
     spec.path(
         "/api/v1/requests/{id}",
         operations={
-            "get": _op("One request", params=[ID], errors=("401", "403", "404"))
+            "get": _op(
+                "One request", tag="requests", params=[ID], errors=("401", "403", "404")
+            )
         },
     )
     spec.path(
@@ -229,6 +316,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Cancel a request",
+                tag="requests",
                 params=[ID],
                 body=ref("CancelIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -238,7 +326,11 @@ def build_spec() -> dict:
     spec.path(
         "/api/v1/invitations",
         operations={
-            "get": _op("Invitations sent to the caller as host", errors=("401",))
+            "get": _op(
+                "Invitations sent to the caller as host",
+                tag="invitations",
+                errors=("401",),
+            )
         },
     )
     spec.path(
@@ -246,6 +338,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Accept an invitation",
+                tag="invitations",
                 params=[ID],
                 body=ref("AcceptIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -257,6 +350,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Decline an invitation",
+                tag="invitations",
                 params=[ID],
                 body=ref("DeclineIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -266,13 +360,19 @@ def build_spec() -> dict:
     spec.path(
         "/api/v1/me/export",
         operations={
-            "get": _op("Everything the service holds about the caller", errors=("401",))
+            "get": _op(
+                "Everything the service holds about the caller",
+                tag="me",
+                errors=("401",),
+            )
         },
     )
     spec.path(
         "/api/v1/me",
         operations={
-            "delete": _op("Delete the caller's personal data", errors=("401",))
+            "delete": _op(
+                "Delete the caller's personal data", tag="me", errors=("401",)
+            )
         },
     )
     out = spec.to_dict()
