@@ -178,6 +178,7 @@ def install_words(app: Flask) -> None:
         field_label=language.field_label,
         when=language.when,
         number=language.number,
+        reader_zone=language.reader_zone,
         percent=language.percent,
         reason_label=language.reason_label,
         calendar_failure=lambda code: FAILURES.get(code or "", ""),

@@ -331,3 +331,29 @@ def test_hosts_are_paged_busiest_first_or_idle_only(client, database_url):
     page = client.get("/ops", headers=OPS).get_data(as_text=True)
     assert "/ops/api/hosts?view=busiest&amp;page=2" in page
     assert "/ops/api/hosts?view=idle&amp;page=1" in page
+
+
+def test_the_dashboard_writes_times_in_the_readers_language_and_zone_and_heads_its_tables(
+    client, database_url
+):
+    with connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO mail_outage (id, since, reason, updated_at) VALUES"
+            " (true, '2026-12-02T06:39:16+00:00', 'connection refused', now())"
+        )
+        conn.execute(
+            "INSERT INTO notifications (id, event_id, kind, recipient, context,"
+            " message_id, status, attempts, last_error) VALUES (gen_random_uuid(),"
+            " gen_random_uuid(), 'invitation', 'x@example.com', '{}', '<a@b>',"
+            " 'failed', 8, '550 no such user')"
+        )
+    client.set_cookie("tz", "Europe/Paris")
+    page = client.get(
+        "/ops", headers=user("ops.person@example.com", "ops", lang="fr")
+    ).get_data(as_text=True)
+    outage = page[page.index('id="mail-outage"') :]
+    assert "mercredi 2 décembre 2026 à 07:39" in outage[: outage.index("</p>")]
+    assert "2026-12-02T06:39" not in page
+    failed = page[page.index('id="failed-mail"') :]
+    assert failed.index("<thead>") < failed.index("550 no such user")
+    assert ">Destinataire</th>" in failed
