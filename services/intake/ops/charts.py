@@ -7,7 +7,13 @@ import textwrap
 
 from markupsafe import Markup, escape
 
-from services.intake.web.language import field_label, gettext, number, status_label
+from services.intake.web.language import (
+    field_label,
+    gettext,
+    number,
+    percent,
+    status_label,
+)
 from shared.i18n import N_
 
 COLOURS = ("#123c69", "#ac3b61", "#3a7d44", "#e0a100", "#5b5f97")
@@ -46,7 +52,7 @@ def dashboard(view: dict) -> dict[str, Markup]:
                 (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
                 for h in view["busiest"]["hosts"][:15]
             ],
-            unit=" %",
+            unit=percent(0).replace("0", ""),  # "%" or " %", as the reader writes it
             colour=COLOURS[3],
         ),
         "trend": columns(
