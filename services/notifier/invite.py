@@ -34,8 +34,11 @@ def invite(context: dict, method: str, summary: str) -> bytes:
     event.add("summary", summary)
     event.add("sequence", 1 if method == "CANCEL" else 0)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    site = context.get("request", {}).get("site")
     if match.get("location"):
         event.add("location", match["location"])
+    elif match.get("format") == "in_person" and site:
+        event.add("location", site)  # the host named no room: the site at least
     event.add("organizer", _person(host["email"], host["name"]))
     event.add("attendee", _person(host["email"], host["name"], "CHAIR"), encode=1)
     event.add(
