@@ -187,6 +187,20 @@ def install_words(app: Flask) -> None:
     env.filters["field_label_of"] = language.field_label
 
 
+# What a page without a form of its own (an email link's) calls the fields
+# of the body it refused, in words the reader knows.
+FIELD_NAMES = {
+    "location": N_("Place or video link"),
+    "note": N_("A note for the requester"),
+    "reason": N_("Reason (optional)"),
+}
+
+
+def _field_name(key: str) -> str:
+    root = key.split(".")[0]
+    return language.gettext(FIELD_NAMES[root]) if root in FIELD_NAMES else key
+
+
 def register_errors(app: Flask) -> None:
     @app.errorhandler(identity.Unauthenticated)
     def unauthenticated(_exc):
@@ -204,7 +218,11 @@ def register_errors(app: Flask) -> None:
         errors = validation.flatten(language.translated(exc.errors))
         if wants_json():
             return jsonify(errors=errors), 422
-        text = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        text = " ".join(
+            language.gettext("%(label)s: %(value)s")
+            % {"label": _field_name(k), "value": " ".join(v)}
+            for k, v in errors.items()
+        )
         return render_template("error.html", status=422, message=text), 422
 
     @app.before_request

@@ -329,10 +329,13 @@ def test_an_overlong_answer_on_a_link_page_is_an_html_page(
     page = client.get(f"/l/{token}").get_data(as_text=True)
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post(
-        f"/l/{token}", data={"csrf_token": csrf_token, "location": "x" * 600}
+        f"/l/{token}?lang=en",
+        data={"csrf_token": csrf_token, "location": "x" * 600},
     )
     assert response.status_code == 422 and response.mimetype == "text/html"
-    assert "location" in response.get_data(as_text=True)
+    assert "Place or video link: Length must be between 0 and 500." in html.unescape(
+        response.get_data(as_text=True)
+    )
 
 
 @pytest.mark.parametrize(
