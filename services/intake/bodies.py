@@ -5,7 +5,14 @@ per language."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    validate,
+    validates_schema,
+)
 from marshmallow import fields as mf
 
 from shared.calendars import KINDS as CALENDAR_KINDS
@@ -167,4 +174,18 @@ class CalendarIn(Strict):
 
 
 # every schema, each held once per language by translated_schemas.Schemas
-SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn)
+class DirectoryQuery(Schema):
+    """The host directory's query string: part of a name, a field's slug
+    (other parameters are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = one_line(0, 120, load_default=None)
+    field = one_line(0, 64, load_default=None)
+
+
+SCHEMAS = (
+    RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn,
+    DirectoryQuery,
+)  # fmt: skip

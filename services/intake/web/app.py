@@ -152,7 +152,7 @@ def create_app(rt) -> Flask:
         "/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg")
     )
     app.jinja_env.globals.update(
-        current_user=identity.current,
+        current_user=identity.shown,
         company_sites=rt.settings.sites,
         time_zones=sorted(TIMEZONES),
     )

@@ -96,6 +96,15 @@ def current() -> Identity | None:
     return g.identity
 
 
+def shown() -> Identity | None:
+    """Who the page's header names: nobody when the request's identity is
+    refused (an unknown token), so that the page saying so can be drawn."""
+    try:
+        return current()
+    except Unauthenticated:
+        return None
+
+
 def require() -> Identity:
     who = current()
     if who is None:

@@ -85,6 +85,7 @@ TAGS = [
     {"name": "calendars", "description": "A host's own calendar, read for busy times"},
     {"name": "me", "description": "The caller's personal data"},
     {"name": "fields", "description": "The taxonomy of fields"},
+    {"name": "ops", "description": "The pipeline's figures and repairs (group ops)"},
 ]
 
 
@@ -236,7 +237,7 @@ def build_spec() -> dict:
                      "description": "A field's slug",
                      "schema": {"type": "string"}},
                 ],
-                errors=("401",),
+                errors=("401", "422"),
             )
         },
     )  # fmt: skip
@@ -375,9 +376,49 @@ def build_spec() -> dict:
             )
         },
     )
+    _ops_paths(spec)
     out = spec.to_dict()
     out["security"] = [{"sso": []}, {"bearer": []}]
     return out
+
+
+def _query(name: str, description: str, schema=None) -> dict:
+    return {"name": name, "in": "query", "required": False,
+            "description": description, "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+def _ops_paths(spec: APISpec) -> None:
+    """The ops endpoints (docs/ops.md), for members of the group `ops`."""
+    page = _query("page", "From 1", {"type": "integer", "minimum": 1})
+    checked = ("401", "403", "422")
+    for path, method, summary, params, errors, ok in (
+        ("/ops/api/summary", "get", "Counts by status, match rate, times, scarcity per field", (), ("401", "403"), "200"),
+        ("/ops/api/requests", "get", "Requests, filtered and paged", (_query("status", "A request status"), _query("field", "A field's slug"), page), checked, "200"),
+        ("/ops/api/requests/{id}/timeline", "get", "Every event of one request across the services, in order", (ID,), ("401", "403", "404"), "200"),
+        ("/ops/api/consumers", "get", "Lag per consumer group, topic and partition", (), ("401", "403"), "200"),
+        ("/ops/api/outbox", "get", "Unpublished outbox rows and the age of the oldest", (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters", "get", "What each consumer gave up on, why, and the replay result", (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters/{id}/replay", "post", "Ask the consuming service to replay a dead letter, once", ({**ID, "schema": {"type": "integer"}},), ("401", "403", "404", "409"), "202"),
+        ("/ops/api/notifications/failed", "get", "Emails that failed", (), ("401", "403"), "200"),
+        ("/ops/api/notifications/{id}/retry", "post", "Send one failed email again", (ID,), ("401", "403", "404"), "202"),
+        ("/ops/api/notifications/retry", "post", "Send every failed email again, or those of one kind queued in a period", (), checked, "202"),
+        ("/ops/api/trend", "get", "Requests, first proposals and confirmations per ISO week", (_query("weeks", "How many weeks back", {"type": "integer"}),), checked, "200"),
+        ("/ops/api/feedback", "get", "The 'was it useful?' answers per field and month", (), ("401", "403"), "200"),
+        ("/ops/api/hosts", "get", "Hosts, busiest first or idle only, paged", (_query("view", "busiest or idle"), page), checked, "200"),
+        ("/ops/export/requests.csv", "get", "Requests as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A request status"), _query("field", "A field's slug")), checked, "200"),
+        ("/ops/export/matches.csv", "get", "Matches as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A match status"), _query("field", "A field's slug")), checked, "200"),
+    ):  # fmt: skip
+        op = _op(summary, tag="ops", ok=ok, params=params, errors=errors)
+        if path.endswith(".csv"):  # a download: its refusals are pages
+            page = {"text/html": {"schema": {"type": "string"}}}
+            op["responses"] = {
+                code: {**answer, "content": page}
+                for code, answer in op["responses"].items()
+            }
+            op["responses"][ok]["content"] = {
+                "text/csv": {"schema": {"type": "string"}}
+            }
+        spec.path(path, operations={method: op})
 
 
 @bp.get("/openapi.json")

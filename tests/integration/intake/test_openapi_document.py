@@ -1,6 +1,7 @@
 """The OpenAPI document and the app's routes hold each other: every
-operation of the JSON API is documented, grouped and typed, and the
-document names nothing the app does not answer."""
+operation of the JSON API (and of ops' JSON and CSV endpoints) is
+documented, grouped and typed, and the document names nothing the app
+does not answer."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ METHODS = {"get", "post", "put", "delete", "patch"}
 
 
 def app_operations(app) -> set[tuple[str, str]]:
-    """(method, rule as a regular expression) of every /api/v1 route."""
+    """(method, rule as a regular expression) of every route of the JSON
+    API and of ops' JSON and CSV endpoints."""
     out = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.rule in NOT_OPERATIONS:
+        if (
+            not rule.rule.startswith(("/api/v1/", "/ops/api/", "/ops/export/"))
+            or rule.rule in NOT_OPERATIONS
+        ):
             continue
         pattern = "^" + re.sub(r"<[^>]+>", "[^/]+", rule.rule) + "$"
         for method in rule.methods & {m.upper() for m in METHODS}:
@@ -53,7 +58,15 @@ def test_every_route_of_the_api_is_documented_and_nothing_else(app, client):
 def test_each_operation_sits_in_its_group_and_the_answers_have_real_schemas(client):
     spec = client.get("/api/v1/openapi.json").json
     groups = [t["name"] for t in spec["tags"]]
-    assert groups[:5] == ["requests", "hosts", "invitations", "calendars", "me"]
+    assert groups == [
+        "requests",
+        "hosts",
+        "invitations",
+        "calendars",
+        "me",
+        "fields",
+        "ops",
+    ]
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
             assert len(op["tags"]) == 1 and op["tags"][0] in groups, (method, path)
@@ -71,3 +84,18 @@ def test_the_reference_page_says_its_title_once_in_the_readers_language(client):
     page = client.get("/api/v1/docs", headers=user("a@example.com", lang="fr"))
     text = page.get_data(as_text=True)
     assert text.count("<h1") == 1 and "<h1>Référence de l'API</h1>" in text
+
+
+def test_a_control_character_in_the_directorys_query_is_refused_not_a_5xx(client):
+    answer = client.get("/api/v1/hosts?q=%00", headers=user("a@example.com"))
+    assert answer.status_code == 422 and "q" in answer.json["errors"]
+    assert client.get("/api/v1/hosts?q=", headers=user("a@example.com")).json == {
+        "hosts": []
+    }
+
+
+def test_an_unknown_token_on_a_page_gets_the_401_page_not_a_5xx(client):
+    answer = client.get(
+        "/ops/export/matches.csv", headers={"Authorization": "Bearer not-ours"}
+    )
+    assert answer.status_code == 401 and answer.mimetype == "text/html"
