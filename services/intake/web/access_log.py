@@ -1,5 +1,5 @@
 """One log line per request intake answers: the method, the route's
-template (`/api/v1/requests/<uuid:request_id>`, never the address as
+template (`/api/v1/requests/<request_id>`, never the address as
 asked: no ids, no query string), the status and the time taken. Nothing
 that says who asked."""
 
