@@ -19,6 +19,7 @@ from flask import (
 
 from services.intake import bodies
 from services.intake.web.security import POLICY
+from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -178,6 +179,73 @@ def build_spec() -> dict:
             },
         },
     )
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    text, when = {"type": "string"}, {"type": "string", "format": "date-time"}
+    maybe = lambda schema: {**schema, "nullable": True}  # noqa: E731
+    spec.components.schema(
+        "Match",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "status": {"type": "string", "enum": list(MATCH_STATUSES)},
+                "host": {
+                    "type": "object",
+                    "description": "The host's email only once they accepted",
+                    "properties": {"id": text, "name": text, "email": text},
+                },
+                "start": when, "end": when, "expires_at": when,
+                "format": text, "exact_field": {"type": "boolean"},
+                "location": maybe(text),
+            },
+        },
+    )  # fmt: skip
+    spec.components.schema(
+        "Request",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+                "status_reason": maybe(text),
+                "field": text, "goal": text, "format": text,
+                "duration_minutes": {"type": "integer"},
+                "languages": {"type": "array", "items": text},
+                "site": maybe(text), "timezone": text,
+                "related_ok": {"type": "boolean"},
+                "availability": {"type": "array", "items": {"type": "object"}},
+                "referrer": maybe({"type": "object"}),
+                "preferred_host": maybe(text),
+                "created_at": when, "updated_at": when,
+                "match": {"allOf": [ref("Match")], "nullable": True},
+            },
+        },
+    )  # fmt: skip
+    spec.components.schema(
+        "Requests",
+        {"type": "object", "properties": {"requests": {"type": "array", "items": ref("Request")}}},
+    )  # fmt: skip
+    spec.components.schema(
+        "HostProfile",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "name": text, "email": text,
+                "fields": {"type": "array", "items": text},
+                "languages": {"type": "array", "items": text},
+                "formats": {"type": "array", "items": text},
+                "site": maybe(text), "timezone": text,
+                "durations": {"type": "array", "items": {"type": "integer"}},
+                "monthly_capacity": {"type": "integer"},
+                "weekly_availability": {"type": "array", "items": {"type": "object"}},
+                "unavailable": {"type": "array", "items": {"type": "object"}},
+                "active": {"type": "boolean"}, "listed": {"type": "boolean"},
+                "paused_until": maybe({"type": "string", "format": "date"}),
+                "updated_at": when,
+            },
+        },
+    )  # fmt: skip
     spec.components.schema(
         "HostDirectory",
         {
@@ -204,7 +272,6 @@ def build_spec() -> dict:
         "sso", {"type": "apiKey", "in": "header", "name": "X-Remote-User"}
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     idem = {
         "name": "Idempotency-Key",
         "in": "header",
@@ -248,9 +315,15 @@ def build_spec() -> dict:
                 "Create or replace the caller's host profile",
                 tag="hosts",
                 body=ref("HostIn"),
+                ok_schema=ref("HostProfile"),
                 errors=("401", "413", "422"),
             ),
-            "get": _op("The caller's host profile", tag="hosts", errors=("401", "404")),
+            "get": _op(
+                "The caller's host profile",
+                tag="hosts",
+                ok_schema=ref("HostProfile"),
+                errors=("401", "404"),
+            ),
         },
     )
     spec.path(
@@ -295,12 +368,16 @@ def build_spec() -> dict:
                 "Ask for an introduction",
                 tag="requests",
                 body=ref("RequestIn"),
+                ok_schema=ref("Request"),
                 ok="202",
                 headers=[idem],
                 errors=("401", "409", "413", "422", "429"),
             ),
             "get": _op(
-                "The caller's requests, newest first", tag="requests", errors=("401",)
+                "The caller's requests, newest first",
+                tag="requests",
+                ok_schema=ref("Requests"),
+                errors=("401",),
             ),
         },
     )
@@ -308,7 +385,11 @@ def build_spec() -> dict:
         "/api/v1/requests/{id}",
         operations={
             "get": _op(
-                "One request", tag="requests", params=[ID], errors=("401", "403", "404")
+                "One request",
+                tag="requests",
+                params=[ID],
+                ok_schema=ref("Request"),
+                errors=("401", "403", "404"),
             )
         },
     )

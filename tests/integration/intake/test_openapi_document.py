@@ -78,6 +78,18 @@ def test_each_operation_sits_in_its_group_and_the_answers_have_real_schemas(clie
         "slug", "label", "parent",
     }  # fmt: skip
     assert "/api/v1/hosts" in spec["paths"]
+    for path, method, schema in (
+        ("/api/v1/requests", "post", "Request"),
+        ("/api/v1/requests/{id}", "get", "Request"),
+        ("/api/v1/requests", "get", "Requests"),
+        ("/api/v1/hosts/me", "get", "HostProfile"),
+        ("/api/v1/hosts", "get", "HostDirectory"),
+    ):
+        answers = spec["paths"][path][method]["responses"]
+        ok = next(v for k, v in answers.items() if k.startswith("2"))
+        assert ok["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{schema}"
+        }, (method, path)
 
 
 def test_the_reference_page_says_its_title_once_in_the_readers_language(client):
