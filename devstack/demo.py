@@ -99,6 +99,28 @@ def weekday_windows(rng: random.Random, n: int) -> list[dict]:
     return windows
 
 
+def host_body(rng: random.Random, i: int, name: str, fields: list[str]) -> dict:
+    """The profile of demo host `i`; two in three agree to be listed in the
+    host directory, where requesters may pick them."""
+    return {
+        "name": name,
+        "fields": fields,
+        "languages": rng.choice([["fr"], ["fr", "en"], ["en"]]),
+        "formats": ["video", "phone"],
+        "site": "Paris-La Défense",
+        "timezone": "Europe/Paris",
+        "durations": [30, 60],
+        "monthly_capacity": rng.randint(1, 4),
+        "weekly_availability": [
+            {"day": d, "start": "09:00", "end": "12:00"} for d in ("mon", "tue", "thu")
+        ]
+        + [{"day": d, "start": "14:00", "end": "17:30"} for d in ("tue", "wed", "fri")],
+        "unavailable": [],
+        "active": True,
+        "listed": i % 3 != 2,
+    }
+
+
 def main() -> int:
     base = os.environ.get("INTAKE_URL", "http://127.0.0.1:8000").rstrip("/")
     rng = random.Random(int(os.environ.get("DEMO_SEED", "7")))
@@ -124,26 +146,7 @@ def main() -> int:
     for i in range(30):
         name, email = person(rng, i, "host")
         fields = rng.sample(offered, rng.randint(1, 2))
-        body = {
-            "name": name,
-            "fields": fields,
-            "languages": rng.choice([["fr"], ["fr", "en"], ["en"]]),
-            "formats": ["video", "phone"],
-            "site": "Paris-La Défense",
-            "timezone": "Europe/Paris",
-            "durations": [30, 60],
-            "monthly_capacity": rng.randint(1, 4),
-            "weekly_availability": [
-                {"day": d, "start": "09:00", "end": "12:00"}
-                for d in ("mon", "tue", "thu")
-            ]
-            + [
-                {"day": d, "start": "14:00", "end": "17:30"}
-                for d in ("tue", "wed", "fri")
-            ],
-            "unavailable": [],
-            "active": True,
-        }
+        body = host_body(rng, i, name, fields)
         r = http.put(
             f"{base}/api/v1/hosts/me",
             json=body,

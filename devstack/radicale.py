@@ -19,12 +19,35 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 from devstack import proc
 from devstack.ports import free_port
 
 HOST = "127.0.0.1"
+
+
+DEMO_CALENDAR = "work"
+
+
+def demo_events() -> tuple[str, ...]:
+    """Weekly busy times from this week on (so they lie ahead whenever
+    `make run` starts): a team meeting on Tuesdays at 10:00 and focus time
+    on Thursdays from 14:00, Paris time."""
+    monday = date.today() - timedelta(days=date.today().weekday())
+    return tuple(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matchmaker//devstack//EN\r\n"
+        f"BEGIN:VEVENT\r\nUID:demo-{uid}@devstack\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID=Europe/Paris:{(monday + timedelta(days=day)):%Y%m%d}T{start}\r\n"
+        f"DTEND;TZID=Europe/Paris:{(monday + timedelta(days=day)):%Y%m%d}T{end}\r\n"
+        f"RRULE:FREQ=WEEKLY;COUNT=26\r\nSUMMARY:{summary}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+        for uid, day, start, end, summary in (
+            ("team", 1, "100000", "110000", "Team meeting"),
+            ("focus", 3, "140000", "160000", "Focus time"),
+        )
+    )
 
 
 class RadicaleError(RuntimeError):
@@ -90,6 +113,23 @@ class Radicale:
         for i, text in enumerate(events):
             self.put_event(user, url, text, f"event-{i}")
         return url
+
+    def has_calendar(self, user: str, name: str) -> bool:
+        try:
+            _dav("PROPFIND", f"{self.url}{user}/{name}/", user, self.users[user],
+                 {"Depth": "0"})  # fmt: skip
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return False
+            raise
+        return True
+
+    def add_demo_calendar(self, user: str) -> str:
+        """`user`'s calendar `DEMO_CALENDAR` with a few weekly busy times
+        (made once: the storage outlives a restart); its address."""
+        if self.has_calendar(user, DEMO_CALENDAR):
+            return f"{self.url}{user}/{DEMO_CALENDAR}/"
+        return self.add_calendar(user, DEMO_CALENDAR, demo_events(), "Work")
 
     def put_event(self, user: str, calendar_url: str, text: str, name: str) -> None:
         _dav("PUT", f"{calendar_url}{name}.ics", user, self.users[user],
@@ -217,9 +257,19 @@ def main() -> None:
         default=[],
         help="name:password (repeatable)",
     )
+    parser.add_argument(
+        "--demo-calendar",
+        action="append",
+        default=[],
+        metavar="USER",
+        help=f"give USER a calendar '{DEMO_CALENDAR}' with weekly busy times",
+    )
     args = parser.parse_args()
     server = Radicale(Path(args.folder), args.port, dict(args.user)).start()
     print(f"radicale on {server.url} (storage in {args.folder})", flush=True)
+    for user in args.demo_calendar:
+        url = server.add_demo_calendar(user)
+        print(f"radicale: {user}'s calendar with busy times at {url}", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

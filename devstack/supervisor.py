@@ -176,15 +176,17 @@ def main() -> int:
                 "CalDAV server",
                 [sys.executable, "-m", "devstack.radicale", "--folder",
                  str(run_dir / "radicale"), "--port", caldav_port,
-                 "--user", f"{DEMO_CALDAV_USER}:{DEMO_CALDAV_USER}"],
+                 "--user", f"{DEMO_CALDAV_USER}:{DEMO_CALDAV_USER}",
+                 "--demo-calendar", DEMO_CALDAV_USER],
                 env,
             )  # fmt: skip
             radicale.start()
             infra.append(radicale)
             say(
                 f"CalDAV server (Radicale) on http://127.0.0.1:{caldav_port}/, user"
-                f" and password {DEMO_CALDAV_USER!r}: hosts may connect a calendar"
-                f" there (docs/calendars.md)"
+                f" and password {DEMO_CALDAV_USER!r}, with a calendar to connect at"
+                f" http://127.0.0.1:{caldav_port}/{DEMO_CALDAV_USER}/work/"
+                f" (docs/calendars.md)"
             )
         for name in SERVICES:
             s = Supervised(name, [sys.executable, "-m", f"services.{name}"],

@@ -37,8 +37,17 @@ def printable(value: str) -> None:
         raise ValidationError(N_("Contains control characters."))
 
 
-def text(lo: int, hi: int, **kw) -> fields.String:
-    return fields.String(validate=[validate.Length(lo, hi), printable], **kw)
+def length(lo: int, hi: int, too_short: str | None = None) -> list:
+    """Between `lo` and `hi` items or characters; `too_short`, when given, is
+    what a person is told when there are fewer ("Give your name."), in place
+    of marshmallow's "Length must be between 1 and 120."."""
+    if too_short is None:
+        return [validate.Length(lo, hi)]
+    return [validate.Length(min=lo, error=too_short), validate.Length(max=hi)]
+
+
+def text(lo: int, hi: int, too_short: str | None = None, **kw) -> fields.String:
+    return fields.String(validate=[*length(lo, hi, too_short), printable], **kw)
 
 
 def single_line(value: str) -> None:
@@ -46,11 +55,11 @@ def single_line(value: str) -> None:
         raise ValidationError(N_("Must be on one line."))
 
 
-def one_line(lo: int, hi: int, **kw) -> fields.String:
+def one_line(lo: int, hi: int, too_short: str | None = None, **kw) -> fields.String:
     """Text that stays on one line (a name, a place, a slug): it may end up
     in a mail header or a subject, where a line break has no place."""
     return fields.String(
-        validate=[validate.Length(lo, hi), printable, single_line], **kw
+        validate=[*length(lo, hi, too_short), printable, single_line], **kw
     )
 
 

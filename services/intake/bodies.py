@@ -5,7 +5,14 @@ per language."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    validate,
+    validates_schema,
+)
 from marshmallow import fields as mf
 
 from shared.calendars import KINDS as CALENDAR_KINDS
@@ -15,6 +22,7 @@ from shared.payloads import (
     WeeklySlot,
     Window,
     language,
+    length,
     one_line,
     text,
     time_zone,
@@ -30,18 +38,26 @@ class Strict(Schema):
         unknown = RAISE
 
 
+GIVE_NAME = N_("Give your name.")
+
+
 def languages_field():
     return mf.List(
         mf.String(validate=language),
         required=True,
-        validate=[validate.Length(1, 10), unique],
+        validate=[*length(1, 10, N_("Tick at least one language.")), unique],
     )
 
 
 class RequestIn(Strict):
-    name = one_line(1, 120, required=True)
-    field = one_line(1, 64, required=True)
-    goal = text(3, 2000, required=True)
+    name = one_line(1, 120, GIVE_NAME, required=True)
+    field = one_line(1, 64, N_("Choose the field you aim for."), required=True)
+    goal = text(
+        3,
+        2000,
+        N_("Say in a few words what you would like to learn (3 characters at least)."),
+        required=True,
+    )
     format = mf.String(required=True, validate=validate.OneOf(FORMATS))
     duration_minutes = mf.Integer(
         required=True, strict=True, validate=validate.OneOf(DURATIONS)
@@ -53,7 +69,7 @@ class RequestIn(Strict):
     availability = mf.List(
         mf.Nested(Window, unknown=RAISE),
         required=True,
-        validate=validate.Length(1, 20),
+        validate=length(1, 20, N_("Add at least one time when you are free.")),
     )
     referrer = mf.Nested(Person, unknown=RAISE, allow_none=True, load_default=None)
     preferred_host = mf.UUID(allow_none=True, load_default=None)
@@ -65,24 +81,24 @@ class RequestIn(Strict):
 
 
 class HostIn(Strict):
-    name = one_line(1, 120, required=True)
+    name = one_line(1, 120, GIVE_NAME, required=True)
     fields = mf.List(
         one_line(1, 64),
         required=True,
-        validate=[validate.Length(1, 10), unique],
+        validate=[*length(1, 10, N_("Tick at least one field.")), unique],
     )
     languages = languages_field()
     formats = mf.List(
         mf.String(validate=validate.OneOf(FORMATS)),
         required=True,
-        validate=[validate.Length(1, 3), unique],
+        validate=[*length(1, 3, N_("Tick at least one format.")), unique],
     )
     site = one_line(1, 120, allow_none=True, load_default=None)
     timezone = mf.String(required=True, validate=[validate.Length(1, 64), time_zone])
     durations = mf.List(
         mf.Integer(strict=True, validate=validate.OneOf(DURATIONS)),
         required=True,
-        validate=[validate.Length(1, 3), unique],
+        validate=[*length(1, 3, N_("Tick at least one duration.")), unique],
     )
     monthly_capacity = mf.Integer(
         required=True, strict=True, validate=validate.Range(0, 20)
@@ -170,5 +186,18 @@ class LeaversIn(Strict):
     )
 
 
-SCHEMAS = (RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn,
-           LeaversIn)  # fmt: skip
+class DirectoryQuery(Schema):
+    """The host directory's query string: part of a name, a field's slug
+    (other parameters are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = one_line(0, 120, load_default=None)
+    field = one_line(0, 64, load_default=None)
+
+
+SCHEMAS = (
+    RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn,
+    DirectoryQuery, LeaversIn,
+)  # fmt: skip

@@ -26,7 +26,7 @@ MATCH_WITH_HOST = (
     " JOIN hosts h ON h.id = m.host_id"
 )
 INVITATION = (
-    "SELECT m.*, r.requester_name, r.field, r.goal, r.duration_minutes,"
+    "SELECT m.*, r.requester_name, r.field, r.goal, r.duration_minutes, r.site,"
     " r.referrer_name, h.email AS host_email, h.timezone AS host_timezone"
     " FROM matches m JOIN hosts h ON h.id = m.host_id"
     " JOIN requests r ON r.id = m.request_id"

@@ -83,6 +83,7 @@ def request_part(request: dict) -> dict:
         "field": request["field"],
         "goal": request["goal"],
         "format": request["format"],
+        "site": request.get("site"),
         "duration_minutes": request["duration_minutes"],
         "referrer_name": request["referrer_name"],
         "referrer_email": request["referrer_email"],

@@ -10,10 +10,13 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from shared.calendars import meeting_uid
 
 
-def _person(email: str, name: str, role: str = "REQ-PARTICIPANT") -> vCalAddress:
+def _person(email: str, name: str, role: str | None = None) -> vCalAddress:
+    """An organizer (no `role`: RFC 5545 defines ROLE for attendees only) or
+    an attendee with its ROLE."""
     address = vCalAddress(f"mailto:{email}")
     address.params["cn"] = vText(name)
-    address.params["role"] = vText(role)
+    if role:
+        address.params["role"] = vText(role)
     return address
 
 
@@ -31,10 +34,17 @@ def invite(context: dict, method: str, summary: str) -> bytes:
     event.add("summary", summary)
     event.add("sequence", 1 if method == "CANCEL" else 0)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    site = context.get("request", {}).get("site")
     if match.get("location"):
         event.add("location", match["location"])
-    event.add("organizer", _person(host["email"], host["name"], "CHAIR"))
+    elif match.get("format") == "in_person" and site:
+        event.add("location", site)  # the host named no room: the site at least
+    event.add("organizer", _person(host["email"], host["name"]))
     event.add("attendee", _person(host["email"], host["name"], "CHAIR"), encode=1)
-    event.add("attendee", _person(requester["email"], requester["name"]), encode=1)
+    event.add(
+        "attendee",
+        _person(requester["email"], requester["name"], "REQ-PARTICIPANT"),
+        encode=1,
+    )
     cal.add_component(event)
     return cal.to_ical()

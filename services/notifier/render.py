@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifier import invite
 from shared.fields import Taxonomy
-from shared.i18n import Catalogs
+from shared.i18n import N_, Catalogs
 from shared.statuses import FORMAT_LABELS
+
+SERVICE_NAME = N_("Network interviews")  # the sender's name, translated
+IN_PERSON_AT = N_("%(format)s at %(site)s")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -66,6 +69,9 @@ class Renderer:
             lang=lang,
             field_label=lambda slug: self.taxonomy.label(slug, lang),
             format_label=lambda slug: self.format_label(slug, lang),
+            meeting_format=lambda slug, site=None: self.meeting_format(
+                slug, site, lang
+            ),
             duration=lambda minutes: self.duration(minutes, lang),
             # a reason the service gives (shared.statuses), in the reader's
             # language; a person's own words as they wrote them
@@ -84,6 +90,17 @@ class Renderer:
             if slug in FORMAT_LABELS
             else slug
         )
+
+    def meeting_format(self, slug: str, site: str | None, lang: str) -> str:
+        """The format as a sentence names it ("video", "in person"), and for
+        an in-person meeting the site ("in person at Paris-La Défense")."""
+        label = self.format_label(slug, lang).lower()
+        if slug == "in_person" and site:
+            return self.catalogs.gettext(lang, IN_PERSON_AT) % {
+                "format": label,
+                "site": site,
+            }
+        return label
 
     def duration(self, minutes: int, lang: str) -> str:
         """ "30 minutes" in `lang`, singular or plural as `minutes` asks."""
@@ -106,12 +123,25 @@ class Renderer:
         html = env.get_template(f"{kind}/body.html").render(values)
         return subject, text, html
 
+    def sender(self, mail_from: str, lang: str) -> Address:
+        """MAIL_FROM's address; its name in the recipient's language when it
+        is the service's own ("Entretiens réseau", "Network interviews") or
+        none, else the name the installation gave."""
+        name, address = parseaddr(mail_from)
+        own = {SERVICE_NAME} | {
+            self.catalogs.gettext(lang_, SERVICE_NAME)
+            for lang_ in self.catalogs.languages
+        }
+        if not name or name in own:
+            name = self.catalogs.gettext(lang, SERVICE_NAME)
+        return Address(display_name=one_line(name), addr_spec=address)
+
     def compose(self, row: dict, settings) -> EmailMessage:
         context = row["context"]
         subject, text, html = self.render(row["kind"], row["locale"], context)
         msg = EmailMessage()
         msg["Subject"] = subject
-        msg["From"] = settings.mail_from
+        msg["From"] = self.sender(settings.mail_from, row["locale"])
         msg["To"] = Address(
             display_name=one_line(context["to"].get("name", "")),
             addr_spec=row["recipient"],

@@ -249,7 +249,13 @@ class Sender:
         if why is not None:  # the meeting or the request has moved on since
             repo.cancel(row["id"], why)
             metrics.emails.labels(row["kind"], "cancelled").inc()
-            log.info("mail %s to %s %s", row["kind"], row["recipient"], why)
+            log.info(
+                "mail %s %s (request %s) %s",
+                row["kind"],
+                row["id"],
+                row["request_id"],
+                why,
+            )
             return False
         try:
             message = self.renderer.compose(row, self.settings)
@@ -268,8 +274,8 @@ class Sender:
             )
             metrics.emails.labels(row["kind"], "retried").inc()
             log.warning(
-                "mail %s to %s deferred (attempt %d): %s",
-                row["kind"], row["recipient"], attempts, exc,
+                "mail %s %s (request %s) deferred (attempt %d): %s",
+                row["kind"], row["id"], row["request_id"], attempts, exc,
             )  # fmt: skip
             return False
         except Permanent as exc:
@@ -302,7 +308,10 @@ class Sender:
             "NotificationFailed", _key(row), {**_about(row), "error": error[:1000]}
         )
         metrics.emails.labels(row["kind"], "failed").inc()
-        log.error("mail %s to %s failed: %s", row["kind"], row["recipient"], error)
+        log.error(
+            "mail %s %s (request %s) failed: %s",
+            row["kind"], row["id"], row["request_id"], error,
+        )  # fmt: skip
 
 
 def _outbox(uow, row: dict):

@@ -63,3 +63,48 @@ def test_a_host_connects_checks_and_disconnects_a_calendar(
             assert not browser.find_elements(By.ID, "calendar-status")
         finally:
             intake.stop()
+
+
+def test_a_calendar_that_cannot_be_read_brings_the_reader_to_why_and_to_the_help(
+    browser, service_env, log_dir
+):
+    with FeedServer() as feeds:
+        intake = ServiceProcess("intake", service_env, log_dir).start()
+        try:
+            base = intake.url
+            requests.put(
+                f"{base}/api/v1/hosts/me",
+                json=host_body(),
+                headers={"X-Remote-User": HOST},
+                timeout=10,
+            ).raise_for_status()
+            sign_in(browser, base, HOST, lang="en")
+            browser.get(f"{base}/host")
+            browser.find_element(By.ID, "calendar-url").send_keys(
+                feeds.url("/nothing-here.ics")
+            )
+            browser.find_element(By.ID, "calendar-connect").click()
+            wait_for(lambda: browser.find_elements(By.ID, "calendar-error"), 30)
+            error = browser.find_element(By.ID, "calendar-error")
+            wait_for(
+                lambda: (
+                    browser.switch_to.active_element.get_attribute("id")
+                    == "calendar-error"
+                ),
+                10,
+                message="focus on the calendar's error",
+            )
+            assert error.text.startswith(
+                "The calendar could not be read: there is no calendar at this address."
+            )
+            top = browser.execute_script(
+                "return arguments[0].getBoundingClientRect().top", error
+            )
+            height = browser.execute_script("return window.innerHeight")
+            assert 0 <= top < height  # on screen, not 2,500 px below
+            help_link = error.find_element(By.CSS_SELECTOR, 'a[href="#calendar-help"]')
+            help_link.click()
+            section = browser.find_element(By.ID, "calendar-help")
+            assert "Google Calendar" in section.text and "Nextcloud" in section.text
+        finally:
+            intake.stop()

@@ -76,6 +76,20 @@ def test_make_run_starts_everything_heals_a_killed_service_and_stops_clean(tmp_p
             timeout=5,
         )
         assert caldav.status_code == 207  # a CalDAV server, its demo user signed in
+        wait_for(  # and a calendar with busy times to connect, as the README says
+            lambda: (
+                requests.request(
+                    "PROPFIND",
+                    f"http://127.0.0.1:{ports['LOCAL_CALDAV_PORT']}/demo/work/",
+                    auth=("demo", "demo"),
+                    headers={"Depth": "1"},
+                    timeout=5,
+                ).text.count(".ics</")
+                >= 2
+            ),
+            30,
+            message="the demo user's calendar with its events",
+        )
 
         def pids(what):
             return [

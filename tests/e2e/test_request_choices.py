@@ -69,3 +69,22 @@ def test_a_requester_picks_a_listed_host_by_name_a_site_and_a_time_zone(
         )
     finally:
         intake.stop()
+
+
+def test_the_host_forms_fields_filter_takes_the_fields_it_leaves_out_off_the_screen(
+    browser, service_env, log_dir
+):
+    intake = ServiceProcess("intake", service_env, log_dir).start()
+    try:
+        base = intake.url
+        sign_in(browser, base, "nathalie.renard@example.com")
+        browser.get(f"{base}/host?lang=en")
+        labels = browser.find_elements(By.CSS_SELECTOR, "#fields-list label")
+        assert len(labels) > 5 and all(label.is_displayed() for label in labels)
+        browser.find_element(By.ID, "fields-filter").send_keys("strategy")
+        words = [label.get_attribute("data-search").lower() for label in labels]
+        kept = ["strategy" in w for w in words]
+        assert 0 < sum(kept) < len(labels)
+        assert [label.is_displayed() for label in labels] == kept, words
+    finally:
+        intake.stop()

@@ -148,3 +148,22 @@ def test_a_catalog_that_was_not_compiled_says_so(tmp_path):
     )
     with pytest.raises(FileNotFoundError, match="make catalogs"):
         Catalogs(tmp_path)
+
+
+def test_french_puts_a_narrow_no_break_space_before_high_punctuation():
+    """ "Quand : …", "Motif : …", "Accepter ?": U+202F before : ; ? ! and
+    inside « », never a plain or an ordinary no-break space, nor none."""
+    import re
+
+    with open(LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    wrong = [
+        text
+        for message in catalog
+        if message.id
+        for text in (
+            message.string if isinstance(message.string, tuple) else (message.string,)
+        )
+        if re.search(r"(?:[ \u00a0]|[^\W\d_])[:;?!](?=\s|$|\))|« | »", text)
+    ]
+    assert wrong == []

@@ -3,9 +3,17 @@ reader's language, drawn as small SVG on the server (no JavaScript, no CDN)."""
 
 from __future__ import annotations
 
+import textwrap
+
 from markupsafe import Markup, escape
 
-from services.intake.web.language import field_label, gettext, status_label
+from services.intake.web.language import (
+    field_label,
+    gettext,
+    number,
+    percent,
+    status_label,
+)
 from shared.i18n import N_
 
 COLOURS = ("#123c69", "#ac3b61", "#3a7d44", "#e0a100", "#5b5f97")
@@ -44,7 +52,7 @@ def dashboard(view: dict) -> dict[str, Markup]:
                 (h["name"], round(100 * h["booked"] / max(h["capacity"], 1)))
                 for h in (view["busiest"] or {"hosts": []})["hosts"][:15]
             ],
-            unit=" %",
+            unit=percent(0).replace("0", ""),  # "%" or " %", as the reader writes it
             colour=COLOURS[3],
         ),
         "trend": columns(
@@ -75,7 +83,11 @@ def times_chart(s: dict) -> Markup:
     ]
     top = max(v for _, v in values)
     divisor, unit = (
-        (1, " s") if top < 120 else (60, " min") if top < 7200 else (3600, " h")
+        (1, "\u00a0s")
+        if top < 120
+        else (60, "\u00a0min")
+        if top < 7200
+        else (3600, "\u00a0h")
     )
     return bars(
         gettext("Time to proposal and to confirmation"),
@@ -102,9 +114,15 @@ def bars(
     unit: str = "",
     colour: str = COLOURS[0],
 ) -> Markup:
-    """Horizontal bars, one per (label, value)."""
-    row, label_w, pad = 24, 170, 8
-    height = pad * 2 + 22 + row * max(len(items), 1)
+    """Horizontal bars, one per (label, value); a long label wraps."""
+    row, pad = 24, 8
+    lines = [label_lines(label) for label, _ in items]
+    height = (
+        pad * 2
+        + 22
+        + sum(row + LINE * (len(ls) - 1) for ls in lines)
+        + (0 if items else row)
+    )
     top = max((v for _, v in items), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
@@ -115,14 +133,15 @@ def bars(
         parts.append(
             f'<text x="{pad}" y="{pad + 40}" font-size="12" fill="#666">—</text>'
         )
-    for i, (label, value) in enumerate(items):
-        y = pad + 22 + i * row
-        w = int((width - label_w - 70) * (value / top)) if value else 0
+    y = pad + 22
+    for (_, value), label in zip(items, lines, strict=True):
+        w = int((width - LABEL_W - 70) * (value / top)) if value else 0
         parts.append(
-            f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" fill="{colour}"/>'
-            f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>'
+            _label_text(pad, y + 15, label)
+            + f'<rect x="{LABEL_W}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" fill="{colour}"/>'
+            f'<text x="{LABEL_W + w + 6}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>'
         )
+        y += row + LINE * (len(label) - 1)
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -133,9 +152,15 @@ def paired(
     legend: tuple[str, str],
     width: int = 520,
 ) -> Markup:
-    """Two bars per label (supply and demand, say)."""
-    row, label_w, pad = 30, 170, 8
-    height = pad * 2 + 40 + row * max(len(items), 1)
+    """Two bars per label (supply and demand, say); a long label wraps."""
+    row, pad = 30, 8
+    lines = [label_lines(label) for label, _, _ in items]
+    height = (
+        pad * 2
+        + 40
+        + sum(row + LINE * (len(ls) - 1) for ls in lines)
+        + (0 if items else row)
+    )
     top = max((max(a, b) for _, a, b in items), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
@@ -146,17 +171,18 @@ def paired(
         f'<rect x="{pad + 160}" y="{pad + 20}" width="10" height="10" fill="{COLOURS[1]}"/>'
         f'<text x="{pad + 174}" y="{pad + 29}" font-size="11">{escape(legend[1])}</text>',
     ]
-    for i, (label, a, b) in enumerate(items):
-        y = pad + 40 + i * row
-        span = width - label_w - 50
+    y = pad + 40
+    for (_, a, b), label in zip(items, lines, strict=True):
+        span = width - LABEL_W - 50
         wa, wb = int(span * a / top), int(span * b / top)
         parts.append(
-            f'<text x="{pad}" y="{y + 15}" font-size="12">{escape(str(label))[:28]}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{max(wa, 1)}" height="11" fill="{COLOURS[0]}"/>'
-            f'<text x="{label_w + wa + 4}" y="{y + 11}" font-size="10">{_fmt(a)}</text>'
-            f'<rect x="{label_w}" y="{y + 14}" width="{max(wb, 1)}" height="11" fill="{COLOURS[1]}"/>'
-            f'<text x="{label_w + wb + 4}" y="{y + 24}" font-size="10">{_fmt(b)}</text>'
+            _label_text(pad, y + 15, label)
+            + f'<rect x="{LABEL_W}" y="{y + 2}" width="{max(wa, 1)}" height="11" fill="{COLOURS[0]}"/>'
+            f'<text x="{LABEL_W + wa + 4}" y="{y + 11}" font-size="10">{_fmt(a)}</text>'
+            f'<rect x="{LABEL_W}" y="{y + 14}" width="{max(wb, 1)}" height="11" fill="{COLOURS[1]}"/>'
+            f'<text x="{LABEL_W + wb + 4}" y="{y + 24}" font-size="10">{_fmt(b)}</text>'
         )
+        y += row + LINE * (len(label) - 1)
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -207,9 +233,31 @@ def columns(
     return Markup("".join(parts))
 
 
+# A bar's label: lines of at most LABEL_CHARS characters (12 px text, about
+# 7 px a character, fits LABEL_W less a margin), cut at words, LINE px apart.
+LABEL_W, LABEL_CHARS, LINE = 190, 24, 14
+
+
+def label_lines(label, max_lines: int = 3) -> list[str]:
+    """`label` wrapped at words into lines that stay left of the bars; past
+    `max_lines`, the last ends with an ellipsis."""
+    lines = textwrap.wrap(str(label), LABEL_CHARS) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: LABEL_CHARS - 1].rstrip() + "…"
+    return lines
+
+
+def _label_text(x: int, y: int, lines: list[str]) -> str:
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x}" y="{y}" font-size="12">{spans}</text>'
+
+
 def _fmt(value) -> str:
+    """A figure in the reader's way of writing numbers; whole from 100 up."""
     if value is None:
         return "—"
-    return (
-        f"{value:.0f}" if float(value).is_integer() or value >= 100 else f"{value:.1f}"
-    )
+    return number(value, 0 if float(value).is_integer() or value >= 100 else 1)

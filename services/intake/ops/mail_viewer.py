@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, render_template
 from services.intake.ops import programme
 from services.intake.web import identity
 from services.intake.web.edge import unit_of_work
+from services.intake.web.language import reader_zone, when
 
 LISTED = 200  # the newest messages
 
@@ -32,6 +33,16 @@ def _message(path: Path) -> email.message.EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
+def _sent_at(msg) -> str:
+    """The message's Date in the reader's language and zone; as written
+    when it does not parse."""
+    header = msg["Date"]
+    moment = getattr(header, "datetime", None)
+    if moment is None or moment.tzinfo is None:
+        return str(header or "")
+    return when(moment, reader_zone())
+
+
 @bp.get("")
 def mail_list():
     found = folder()
@@ -45,7 +56,7 @@ def mail_list():
                 "name": path.name,
                 "subject": msg["Subject"],
                 "to": msg["To"],
-                "date": msg["Date"],
+                "date": _sent_at(msg),
                 "kind": msg["X-Matchmaker-Kind"],
             }
         )
@@ -76,4 +87,5 @@ def mail_one(name):
         html=html.get_content() if html else "",
         parts=parts,
         name=name,
+        sent_at=_sent_at(msg),
     )

@@ -42,7 +42,7 @@ def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
                 fields[slug]["open_requests"] = n
         scarcity = r.scarcity(SCARCITY_WEEKS)
         for slug, entry in fields.items():
-            entry.update(_scarcity(scarcity.get(slug)))
+            entry.update(scarcity_figures(scarcity.get(slug)))
         total = funnel["submitted"]
         return {
             "requests": r.by_status("requests"),
@@ -62,18 +62,25 @@ def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
         }
 
 
-def _scarcity(row: dict | None) -> dict:
-    """Demand and capacity of one field, and how many more hosts at its
-    median monthly capacity would clear its waitlist."""
+def scarcity_figures(row: dict | None, weeks: int = SCARCITY_WEEKS) -> dict:
+    """Demand and capacity of one field over `weeks`, whether it is short,
+    and how many more hosts it needs: the gap between demand and capacity,
+    over what one host at the field's median monthly capacity takes in
+    `weeks` (at least 1), rounded up; 0 when the field is not short. Also
+    how many such hosts would clear its waitlist alone."""
     row = row or {"demand": 0, "capacity": 0, "waitlisted": 0, "median": None}
     demand, capacity = int(row["demand"] or 0), int(row["capacity"] or 0)
     waiting = int(row["waitlisted"] or 0)
-    per_host = max(float(row["median"] or 0), 1.0)
+    median = float(row["median"] or 0)
+    per_host_month = max(median, 1.0)
+    per_host_window = max(round(median * 7 * weeks / 30.4375), 1)
+    gap = max(demand - capacity, 0)
     return {
         "demand": demand,
         "capacity_coming_weeks": capacity,
-        "hosts_to_clear_waitlist": math.ceil(waiting / per_host) if waiting else 0,
-        "short": demand > capacity,
+        "hosts_needed": math.ceil(gap / per_host_window),
+        "hosts_to_clear_waitlist": math.ceil(waiting / per_host_month),
+        "short": gap > 0,
     }
 
 

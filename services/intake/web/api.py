@@ -57,9 +57,10 @@ def put_host():
 @identity.login_required
 def host_directory():
     """Hosts who agreed to be listed: `?q=` part of a name, `?field=` a slug."""
-    rows = use_cases.host_directory(
-        unit_of_work(), request.args.get("q"), request.args.get("field")
+    query = validation.load_simple(
+        bodies.DirectoryQuery, request.args.to_dict(), schemas=schemas(), lang=locale()
     )
+    rows = use_cases.host_directory(unit_of_work(), query["q"], query["field"])
     return jsonify({"hosts": [views.directory_view(r) for r in rows]})
 
 

@@ -17,6 +17,7 @@ from services.intake.ops import mail_viewer, people, store_metrics
 from services.intake.ops import routes as ops
 from services.intake.unit_of_work import UnitOfWork
 from services.intake.web import (
+    access_log,
     api,
     email_links,
     host_pages,
@@ -141,6 +142,7 @@ def create_app(rt) -> Flask:
         rt.settings,
         salt=lambda: calendar_use_cases.installation_salt(UnitOfWork(rt.pool)),
     )
+    access_log.install(app)  # first: its clock starts before any other hook
     install_words(app)
     csrf.init_app(app)
     app.extensions["metrics"] = store_metrics.registry(rt.pool)
@@ -195,11 +197,28 @@ def install_words(app: Flask) -> None:
         language_label=language.language_label,
         field_label=language.field_label,
         when=language.when,
+        number=language.number,
+        reader_zone=language.reader_zone,
+        percent=language.percent,
         reason_label=language.reason_label,
         calendar_failure=lambda code: FAILURES.get(code or "", ""),
         calendar_kind_label=lambda kind: language.gettext(KIND_LABELS[kind]),
     )
     env.filters["field_label_of"] = language.field_label
+
+
+# What a page without a form of its own (an email link's) calls the fields
+# of the body it refused, in words the reader knows.
+FIELD_NAMES = {
+    "location": N_("Place or video link"),
+    "note": N_("A note for the requester"),
+    "reason": N_("Reason (optional)"),
+}
+
+
+def _field_name(key: str) -> str:
+    root = key.split(".")[0]
+    return language.gettext(FIELD_NAMES[root]) if root in FIELD_NAMES else key
 
 
 def register_errors(app: Flask) -> None:
@@ -222,7 +241,11 @@ def register_errors(app: Flask) -> None:
         errors = validation.flatten(language.translated(exc.errors))
         if wants_json():
             return jsonify(errors=errors), 422
-        text = " ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        text = " ".join(
+            language.gettext("%(label)s: %(value)s")
+            % {"label": _field_name(k), "value": " ".join(v)}
+            for k, v in errors.items()
+        )
         return render_template("error.html", status=422, message=text), 422
 
     @app.before_request

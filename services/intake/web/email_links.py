@@ -81,8 +81,9 @@ def follow(token):
                 use_cases.record_feedback(unit_of_work(), match_id, who, action)
             except NotFound:
                 raise LinkProblem("invalid") from None
-    except Conflict as exc:
+    except Conflict:  # answered meanwhile: say how it stands now
+        match = use_cases.invitation_for_link(unit_of_work(), match_id)
         return render_template(
-            "links/done.html", action=action, match=match, refused=exc.code
+            "links/confirm.html", action=action, match=match, token=token
         ), 409
-    return render_template("links/done.html", action=action, match=match, refused=None)
+    return render_template("links/done.html", action=action, match=match)

@@ -8,10 +8,12 @@ The words are English message ids translated by the app's gettext catalogs
 from __future__ import annotations
 
 from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from flask import current_app, g, request
 
 from services.intake.translated_schemas import Schemas
 from shared.i18n import DEFAULT, LANGUAGES, Catalogs
+from shared.payloads import TIMEZONES
 from shared.statuses import DAY_LABELS, FORMAT_LABELS, STATUS_LABELS
 
 
@@ -23,6 +25,27 @@ def locale() -> str:
             chosen = request.accept_languages.best_match(LANGUAGES) or DEFAULT
         g.locale = chosen
     return g.locale
+
+
+def number(value, digits: int = 1) -> str:
+    """A number as the reader writes it: "3,3" in French, "3.3" in English,
+    at most `digits` decimals."""
+    return format_decimal(value, format="#,##0." + "#" * digits, locale=locale())
+
+
+def percent(ratio: float) -> str:
+    """0.58 as "58 %" in French (a narrow no-break space), "58%" in English."""
+    return format_percent(ratio, locale=locale())
+
+
+READER_ZONE_COOKIE = "tz"  # set by static/zone.js from the browser's zone
+DEFAULT_READER_ZONE = "Europe/Paris"
+
+
+def reader_zone() -> str:
+    """The reader's time zone as their browser said it, else Paris time."""
+    zone = request.cookies.get(READER_ZONE_COOKIE, "")
+    return zone if zone in TIMEZONES else DEFAULT_READER_ZONE
 
 
 def catalogs() -> Catalogs:

@@ -19,6 +19,7 @@ from flask import (
 
 from services.intake import bodies
 from services.intake.web.security import POLICY
+from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -77,9 +78,25 @@ ID = {
 OBJ = {"type": "object", "additionalProperties": True}
 
 
+# The groups of the reference, in its order; each operation names its own.
+TAGS = [
+    {"name": "requests", "description": "Introduction requests, by the requester"},
+    {"name": "hosts", "description": "Host profiles and the host directory"},
+    {"name": "invitations", "description": "Invitations to a host, and the answers"},
+    {"name": "calendars", "description": "A host's own calendar, read for busy times"},
+    {"name": "me", "description": "The caller's personal data"},
+    {"name": "fields", "description": "The taxonomy of fields"},
+    {
+        "name": "ops",
+        "description": "Staff: the pipeline (OPS_GROUP), the programme and leavers (HR_GROUP), the access trail (AUDIT_GROUP)",
+    },
+]
+
+
 def _op(
     summary,
     *,
+    tag,
     body=None,
     ok="200",
     ok_schema=None,
@@ -89,6 +106,7 @@ def _op(
 ):
     op = {
         "summary": summary,
+        "tags": [tag],
         "responses": {
             ok: {
                 "description": "OK",
@@ -117,6 +135,7 @@ def build_spec() -> dict:
         info={
             "description": "Introduction requests, host profiles and the hosts' answers."
         },
+        tags=TAGS,
     )
     spec.components.schema("RequestIn", schema=bodies.RequestIn)
     spec.components.schema("HostIn", schema=bodies.HostIn)
@@ -140,13 +159,122 @@ def build_spec() -> dict:
         },
     )
     spec.components.schema(
+        "Field",
+        {
+            "type": "object",
+            "required": ["slug", "label", "parent"],
+            "properties": {
+                "slug": {"type": "string", "example": "data-engineering"},
+                "label": {
+                    "type": "object",
+                    "description": "The field's name in each language",
+                    "additionalProperties": {"type": "string"},
+                    "example": {
+                        "fr": "Ingénierie des données",
+                        "en": "Data engineering",
+                    },
+                },
+                "parent": {
+                    "type": "string",
+                    "nullable": True,
+                    "example": "engineering",
+                },
+            },
+        },
+    )
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    text, when = {"type": "string"}, {"type": "string", "format": "date-time"}
+    maybe = lambda schema: {**schema, "nullable": True}  # noqa: E731
+    spec.components.schema(
+        "Match",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "status": {"type": "string", "enum": list(MATCH_STATUSES)},
+                "host": {
+                    "type": "object",
+                    "description": "The host's email only once they accepted",
+                    "properties": {"id": text, "name": text, "email": text},
+                },
+                "start": when, "end": when, "expires_at": when,
+                "format": text, "exact_field": {"type": "boolean"},
+                "location": maybe(text),
+            },
+        },
+    )  # fmt: skip
+    spec.components.schema(
+        "Request",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+                "status_reason": maybe(text),
+                "field": text, "goal": text, "format": text,
+                "duration_minutes": {"type": "integer"},
+                "languages": {"type": "array", "items": text},
+                "site": maybe(text), "timezone": text,
+                "related_ok": {"type": "boolean"},
+                "availability": {"type": "array", "items": {"type": "object"}},
+                "referrer": maybe({"type": "object"}),
+                "preferred_host": maybe(text),
+                "created_at": when, "updated_at": when,
+                "match": {"allOf": [ref("Match")], "nullable": True},
+            },
+        },
+    )  # fmt: skip
+    spec.components.schema(
+        "Requests",
+        {"type": "object", "properties": {"requests": {"type": "array", "items": ref("Request")}}},
+    )  # fmt: skip
+    spec.components.schema(
+        "HostProfile",
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "name": text, "email": text,
+                "fields": {"type": "array", "items": text},
+                "languages": {"type": "array", "items": text},
+                "formats": {"type": "array", "items": text},
+                "site": maybe(text), "timezone": text,
+                "durations": {"type": "array", "items": {"type": "integer"}},
+                "monthly_capacity": {"type": "integer"},
+                "weekly_availability": {"type": "array", "items": {"type": "object"}},
+                "unavailable": {"type": "array", "items": {"type": "object"}},
+                "active": {"type": "boolean"}, "listed": {"type": "boolean"},
+                "paused_until": maybe({"type": "string", "format": "date"}),
+                "updated_at": when,
+            },
+        },
+    )  # fmt: skip
+    spec.components.schema(
+        "HostDirectory",
+        {
+            "type": "object",
+            "properties": {
+                "hosts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "format": "uuid"},
+                            "name": {"type": "string"},
+                            "fields": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                }
+            },
+        },
+    )
+    spec.components.schema(
         "ValidationErrors", {"type": "object", "properties": {"errors": OBJ}}
     )
     spec.components.security_scheme(
         "sso", {"type": "apiKey", "in": "header", "name": "X-Remote-User"}
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     idem = {
         "name": "Idempotency-Key",
         "in": "header",
@@ -158,20 +286,47 @@ def build_spec() -> dict:
         operations={
             "get": _op(
                 "The taxonomy of fields",
+                tag="fields",
                 errors=(),
-                ok_schema={"type": "array", "items": OBJ},
+                ok_schema={"type": "array", "items": ref("Field")},
             )
         },
     )
+    spec.path(
+        "/api/v1/hosts",
+        operations={
+            "get": _op(
+                "Hosts who agreed to be listed, to ask for one by name",
+                tag="hosts",
+                ok_schema=ref("HostDirectory"),
+                params=[
+                    {"name": "q", "in": "query", "required": False,
+                     "description": "Part of a host's name",
+                     "schema": {"type": "string"}},
+                    {"name": "field", "in": "query", "required": False,
+                     "description": "A field's slug",
+                     "schema": {"type": "string"}},
+                ],
+                errors=("401", "422"),
+            )
+        },
+    )  # fmt: skip
     spec.path(
         "/api/v1/hosts/me",
         operations={
             "put": _op(
                 "Create or replace the caller's host profile",
+                tag="hosts",
                 body=ref("HostIn"),
+                ok_schema=ref("HostProfile"),
                 errors=("401", "413", "422"),
             ),
-            "get": _op("The caller's host profile", errors=("401", "404")),
+            "get": _op(
+                "The caller's host profile",
+                tag="hosts",
+                ok_schema=ref("HostProfile"),
+                errors=("401", "404"),
+            ),
         },
     )
     spec.path(
@@ -180,15 +335,18 @@ def build_spec() -> dict:
             "put": _op(
                 "Connect the caller's own calendar (read once now; refused with"
                 " the reason if it cannot be read)",
+                tag="calendars",
                 body=ref("CalendarIn"),
                 errors=("401", "409", "413", "422"),
             ),
             "get": _op(
                 "The caller's calendar connection and busy periods",
+                tag="calendars",
                 errors=("401", "404", "409"),
             ),
             "delete": {
                 "summary": "Disconnect the caller's calendar and forget its busy times",
+                "tags": ["calendars"],
                 "responses": {
                     "204": {"description": "Disconnected"},
                     **{e: ERRORS[e] for e in ("401", "404", "409")},
@@ -201,6 +359,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Read the caller's calendar now: its busy periods, or why it fails",
+                tag="calendars",
                 errors=("401", "404", "409", "422"),
             )
         },
@@ -210,18 +369,31 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Ask for an introduction",
+                tag="requests",
                 body=ref("RequestIn"),
+                ok_schema=ref("Request"),
                 ok="202",
                 headers=[idem],
                 errors=("401", "409", "413", "422", "429"),
             ),
-            "get": _op("The caller's requests, newest first", errors=("401",)),
+            "get": _op(
+                "The caller's requests, newest first",
+                tag="requests",
+                ok_schema=ref("Requests"),
+                errors=("401",),
+            ),
         },
     )
     spec.path(
         "/api/v1/requests/{id}",
         operations={
-            "get": _op("One request", params=[ID], errors=("401", "403", "404"))
+            "get": _op(
+                "One request",
+                tag="requests",
+                params=[ID],
+                ok_schema=ref("Request"),
+                errors=("401", "403", "404"),
+            )
         },
     )
     spec.path(
@@ -229,6 +401,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Cancel a request",
+                tag="requests",
                 params=[ID],
                 body=ref("CancelIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -238,7 +411,11 @@ def build_spec() -> dict:
     spec.path(
         "/api/v1/invitations",
         operations={
-            "get": _op("Invitations sent to the caller as host", errors=("401",))
+            "get": _op(
+                "Invitations sent to the caller as host",
+                tag="invitations",
+                errors=("401",),
+            )
         },
     )
     spec.path(
@@ -246,6 +423,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Accept an invitation",
+                tag="invitations",
                 params=[ID],
                 body=ref("AcceptIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -257,6 +435,7 @@ def build_spec() -> dict:
         operations={
             "post": _op(
                 "Decline an invitation",
+                tag="invitations",
                 params=[ID],
                 body=ref("DeclineIn"),
                 errors=("401", "403", "404", "409", "422"),
@@ -266,18 +445,71 @@ def build_spec() -> dict:
     spec.path(
         "/api/v1/me/export",
         operations={
-            "get": _op("Everything the service holds about the caller", errors=("401",))
+            "get": _op(
+                "Everything the service holds about the caller",
+                tag="me",
+                errors=("401",),
+            )
         },
     )
     spec.path(
         "/api/v1/me",
         operations={
-            "delete": _op("Delete the caller's personal data", errors=("401",))
+            "delete": _op(
+                "Delete the caller's personal data", tag="me", errors=("401",)
+            )
         },
     )
+    _ops_paths(spec)
     out = spec.to_dict()
     out["security"] = [{"sso": []}, {"bearer": []}]
     return out
+
+
+def _query(name: str, description: str, schema=None) -> dict:
+    return {"name": name, "in": "query", "required": False,
+            "description": description, "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+def _ops_paths(spec: APISpec) -> None:
+    """The staff's endpoints (docs/ops.md, docs/privacy.md), each for the
+    roles docs/security.md's matrix gives it."""
+    page = _query("page", "From 1", {"type": "integer", "minimum": 1})
+    checked = ("401", "403", "422")
+    for path, method, summary, params, errors, ok in (
+        ("/ops/api/summary", "get", "Counts by status, match rate, times, scarcity per field", (), ("401", "403"), "200"),
+        ("/ops/api/requests", "get", "Requests, filtered and paged", (_query("status", "A request status"), _query("field", "A field's slug"), page), checked, "200"),
+        ("/ops/api/requests/{id}/timeline", "get", "Every event of one request across the services, in order", (ID,), ("401", "403", "404"), "200"),
+        ("/ops/api/consumers", "get", "Lag per consumer group, topic and partition", (), ("401", "403"), "200"),
+        ("/ops/api/outbox", "get", "Unpublished outbox rows and the age of the oldest", (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters", "get", "What each consumer gave up on, why, and the replay result", (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters/{id}/replay", "post", "Ask the consuming service to replay a dead letter, once", ({**ID, "schema": {"type": "integer"}},), ("401", "403", "404", "409"), "202"),
+        ("/ops/api/notifications/failed", "get", "Emails that failed", (), ("401", "403"), "200"),
+        ("/ops/api/notifications/{id}/retry", "post", "Send one failed email again", (ID,), ("401", "403", "404"), "202"),
+        ("/ops/api/notifications/retry", "post", "Send every failed email again, or those of one kind queued in a period", (), checked, "202"),
+        ("/ops/api/trend", "get", "Requests, first proposals and confirmations per ISO week", (_query("weeks", "How many weeks back", {"type": "integer"}),), checked, "200"),
+        ("/ops/api/feedback", "get", "The 'was it useful?' answers per field and month", (), ("401", "403"), "200"),
+        ("/ops/api/hosts", "get", "Hosts, busiest first or idle only, paged", (_query("view", "busiest or idle"), page), checked, "200"),
+        ("/ops/export/requests.csv", "get", "Requests as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A request status"), _query("field", "A field's slug")), checked, "200"),
+        ("/ops/export/matches.csv", "get", "Matches as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A match status"), _query("field", "A field's slug")), checked, "200"),
+        ("/ops/api/reports", "get", "HR: requests, introductions held, median days to a meeting and feedback per field, site or month", (_query("by", "field, site or month"),), checked, "200"),
+        ("/ops/export/reports.csv", "get", "HR: the same report as CSV", (_query("by", "field, site or month"),), checked, "200"),
+        ("/ops/api/people/forget", "post", "HR: forget leavers by address, each as DELETE /api/v1/me would (body: {\"emails\": [...]}, at most 1,000)", (), checked, "200"),
+        ("/ops/api/people/export", "get", "HR: everything held about one person (audited)", (_query("email", "The person's address"),), checked, "200"),
+        ("/ops/api/audit", "get", "DPO: the access trail, newest first", (_query("person", "About this address"), _query("actor", "By this staff member"), _query("action", "One kind of action"), _query("since", "From (ISO date or time)"), _query("until", "Until (ISO date or time)")), checked, "200"),
+        ("/ops/export/audit.csv", "get", "DPO: the access trail as CSV", (_query("person", "About this address"), _query("actor", "By this staff member"), _query("action", "One kind of action"), _query("since", "From"), _query("until", "Until")), checked, "200"),
+    ):  # fmt: skip
+        op = _op(summary, tag="ops", ok=ok, params=params, errors=errors)
+        if path.endswith(".csv"):  # a download: its refusals are pages
+            page = {"text/html": {"schema": {"type": "string"}}}
+            op["responses"] = {
+                code: {**answer, "content": page}
+                for code, answer in op["responses"].items()
+            }
+            op["responses"][ok]["content"] = {
+                "text/csv": {"schema": {"type": "string"}}
+            }
+        spec.path(path, operations={method: op})
 
 
 @bp.get("/openapi.json")

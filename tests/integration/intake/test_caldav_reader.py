@@ -120,3 +120,19 @@ def _read_a_page_and_look_at_the_logs(caplog):
                 reader().read(Source("caldav", url, "alice", "pw"), START, END)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "SECRET-BODY" not in logged and "secret-cal-42" not in logged
+
+
+def test_make_runs_demo_calendar_holds_busy_times_ahead_and_is_made_once(radicale):
+    name, password = f"u{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    radicale.add_user(name, password)
+    url = radicale.add_demo_calendar(name)
+    assert url == f"{radicale.url}{name}/work/"
+    assert radicale.add_demo_calendar(name) == url  # a restart finds it there
+    now = datetime.now(UTC)
+    found = reader().read(
+        Source("caldav", url, name, password), now, now + timedelta(days=14)
+    )
+    intervals = busy.busy_intervals(
+        found.calendars, PARIS, now, now + timedelta(days=14)
+    )
+    assert len(intervals) >= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -70,6 +71,30 @@ def test_request_form_without_csrf_token_is_refused(client, database_url):
     )
     assert response.status_code == 400
     assert count(database_url, "SELECT count(*) FROM requests") == 0
+
+
+def test_the_empty_request_form_says_what_to_do_naming_and_linking_each_field(
+    client,
+):
+    headers = user("camille.durand@example.com", lang="en")
+    token = csrf(client, "/requests/new", headers)
+    empty = {k: "" for k in ("name", "goal", "win-0-date", "win-0-start", "win-0-end")}
+    form = {**request_form(future(5)), **empty, "csrf_token": token}
+    form.pop("languages", None)
+    page = client.post("/requests/new", headers=headers, data=form).get_data(
+        as_text=True
+    )
+    start = page.index('id="form-errors"')
+    summary = page[start : page.index("</div>", start)]
+    for anchor, text in (
+        ("#name", "Your name: Give your name."),
+        ("#goal", "What you would like to learn: Say in a few words"),
+        ("#languages-", "Languages: Tick at least one language."),
+        ("#win-0-date", "When you are available: Add at least one time when you"),
+    ):
+        assert f'href="{anchor}' in summary
+        assert text in html.unescape(summary), summary
+    assert "Length must be" not in page
 
 
 def test_request_form_shows_errors_in_french(client, database_url):
@@ -182,6 +207,54 @@ def test_email_link_get_shows_and_post_accepts(client, settings, invitation):
     assert again.status_code == 409
 
 
+def test_an_accept_link_opened_again_says_when_it_was_accepted_and_offers_no_button(
+    client, settings, invitation
+):
+    _, mid = invitation
+    token = links.make_token(settings.secret_key, "accept", mid)
+    page = client.get(f"/l/{token}?lang=en").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(f"/l/{token}", data={"csrf_token": csrf_token, "location": "Salle 4"})
+
+    again = client.get(f"/l/{token}?lang=en")
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "You accepted this meeting on" in text and "The meeting is on" in text
+    assert "<button" not in text.split("<main", 1)[1]
+    decline = links.make_token(settings.secret_key, "decline", mid)
+    assert "You accepted this meeting on" in client.get(
+        f"/l/{decline}?lang=en"
+    ).get_data(as_text=True)
+    refused = client.post(f"/l/{decline}", data={"csrf_token": csrf_token})
+    assert refused.status_code == 409
+    assert "You accepted this meeting on" in refused.get_data(as_text=True)
+
+
+def test_a_link_to_an_invitation_that_was_declined_or_withdrawn_says_so(
+    client, settings, invitation, database_url
+):
+    _, mid = invitation
+    token = links.make_token(settings.secret_key, "accept", mid)
+    with connect(database_url) as conn:
+        conn.execute(
+            "UPDATE matches SET status = 'declined', responded_at = now()"
+            " WHERE id = %s",
+            (mid,),
+        )
+    assert "You declined this invitation on" in client.get(
+        f"/l/{token}?lang=en"
+    ).get_data(as_text=True)
+    with connect(database_url) as conn:
+        conn.execute(
+            "UPDATE matches SET status = 'expired', calendar_conflict = true"
+            " WHERE id = %s",
+            (mid,),
+        )
+    text = client.get(f"/l/{token}?lang=en").get_data(as_text=True)
+    assert "This invitation was withdrawn on" in text
+    assert "<button" not in text.split("<main", 1)[1]
+
+
 def test_email_link_decline(client, settings, invitation):
     rid, mid = invitation
     token = links.make_token(settings.secret_key, "decline", mid)
@@ -256,10 +329,13 @@ def test_an_overlong_answer_on_a_link_page_is_an_html_page(
     page = client.get(f"/l/{token}").get_data(as_text=True)
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post(
-        f"/l/{token}", data={"csrf_token": csrf_token, "location": "x" * 600}
+        f"/l/{token}?lang=en",
+        data={"csrf_token": csrf_token, "location": "x" * 600},
     )
     assert response.status_code == 422 and response.mimetype == "text/html"
-    assert "location" in response.get_data(as_text=True)
+    assert "Place or video link: Length must be between 0 and 500." in html.unescape(
+        response.get_data(as_text=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -460,3 +536,43 @@ def test_saving_the_host_form_unchanged_keeps_the_whole_profile(client):
     after = client.get("/api/v1/hosts/me", headers=NATHALIE).json
     for key in ("weekly_availability", "unavailable", "fields", "languages", "site"):
         assert after[key] == before[key], key
+
+
+PAGE_TITLES = {
+    "/": "Network interviews",
+    "/requests/new": "Ask for an interview — Network interviews",
+    "/requests": "My requests — Network interviews",
+    "/host": "My host profile — Network interviews",
+    "/invitations": "My invitations — Network interviews",
+    "/api/v1/docs": "API reference — Network interviews",
+}
+
+
+def test_each_page_has_its_own_title_and_a_skip_link_first(client):
+    headers = user("camille.durand@example.com", lang="en")
+    for path, title in PAGE_TITLES.items():
+        page = client.get(path, headers=headers).get_data(as_text=True)
+        assert re.search(r"<title>([^<]*)</title>", page).group(1) == title, path
+        body = page[page.index("<body>") + len("<body>") :].lstrip()
+        assert body.startswith('<a class="skip" href="#content">Skip to content</a>')
+        assert '<main id="content"' in page
+
+
+def test_labels_for_assistive_technology_are_in_the_pages_language(client):
+    page = client.get("/", headers=user("camille.durand@example.com", lang="fr"))
+    text = page.get_data(as_text=True)
+    assert '<nav aria-label="Menu principal">' in text
+    assert "Aller au contenu" in text
+
+
+def test_accepting_and_declining_are_two_separate_groups(client, invitation):
+    page = client.get(
+        "/invitations", headers={**NATHALIE, "Accept-Language": "en"}
+    ).get_data(as_text=True)
+    groups = re.findall(r"<fieldset[^>]*><legend>([^<]*)</legend>", page)
+    assert groups == ["Accept this meeting", "Decline this meeting"]
+    accept = page[
+        page.index("Accept this meeting") : page.index("Decline this meeting")
+    ]
+    assert 'name="location"' in accept and 'name="note"' in accept
+    assert 'name="reason"' not in accept

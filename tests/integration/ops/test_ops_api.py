@@ -117,6 +117,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 2,
         "demand": 5,  # 2 open + 3 arrived in the last 4 weeks
         "capacity_coming_weeks": 4,  # 2 + 3 prorated to 28 days, less 1 booked
+        "hosts_needed": 1,  # 1 short, a median host takes 2 in 4 weeks
         "hosts_to_clear_waitlist": 0,
         "short": True,
     }
@@ -126,6 +127,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 3,
+        "hosts_needed": 0,
         "hosts_to_clear_waitlist": 1,
         "short": False,
     }
@@ -135,6 +137,7 @@ def test_summary_counts_what_was_created_through_the_api(client, database_url):
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 1,
+        "hosts_needed": 1,
         "hosts_to_clear_waitlist": 1,
         "short": True,
     }
@@ -496,3 +499,28 @@ def test_ops_retry_every_failed_email_of_one_kind_at_once(
         headers=OPS,
     )
     assert bad.status_code == 422 and "until" in bad.json["errors"]
+
+
+def test_the_mail_sink_pages_speak_the_readers_language_and_zone(app, client, tmp_path):
+    (tmp_path / "20261202T063916-abc.eml").write_bytes(
+        b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Bonjour\r\n"
+        b"Date: Wed, 02 Dec 2026 06:39:16 +0000\r\nX-Matchmaker-Kind: invitation\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello there\r\n"
+    )
+    rt = app.extensions["runtime"]
+    object.__setattr__(
+        rt,
+        "settings",
+        type(rt.settings)(**{**rt.settings.__dict__, "mail_sink_dir": tmp_path}),
+    )
+    french = {**OPS, "Accept-Language": "fr"}
+    client.set_cookie("tz", "America/New_York")
+    listing = client.get("/ops/mail", headers=french).get_data(as_text=True)
+    assert "<thead><tr><th" in listing and ">Objet</th>" in listing
+    assert "mercredi 2 décembre 2026" in listing and "01:39" in listing
+    assert "+0000" not in listing
+    one = client.get("/ops/mail/20261202T063916-abc.eml", headers=french)
+    text = one.get_data(as_text=True)
+    for word in ("<dt>De</dt>", "<dt>À</dt>", "<dt>Parties</dt>", "En texte"):
+        assert word in text, word
+    assert "mercredi 2 décembre 2026" in text

@@ -83,6 +83,7 @@ def test_a_field_short_of_hosts_is_marked_short_and_one_with_room_is_not(
         "open_requests": 3,
         "demand": 6,  # 3 open + 3 arrived in the last 4 weeks
         "capacity_coming_weeks": 3,  # 1 (less its 1 booked) + 3, not the paused host
+        "hosts_needed": 2,  # 3 short, a median host takes 2 in 4 weeks
         "hosts_to_clear_waitlist": 1,  # 2 waiting, a median host takes 2 a month
         "short": True,
     }
@@ -92,6 +93,7 @@ def test_a_field_short_of_hosts_is_marked_short_and_one_with_room_is_not(
         "open_requests": 1,
         "demand": 2,
         "capacity_coming_weeks": 9,  # 10 a month is 9 in 28 days
+        "hosts_needed": 0,
         "hosts_to_clear_waitlist": 0,
         "short": False,
     }
@@ -328,3 +330,29 @@ def test_hosts_are_paged_busiest_first_or_idle_only(client, database_url):
     page = client.get("/ops", headers=OPS).get_data(as_text=True)
     assert "/ops/api/hosts?view=busiest&amp;page=2" in page
     assert "/ops/api/hosts?view=idle&amp;page=1" in page
+
+
+def test_the_dashboard_writes_times_in_the_readers_language_and_zone_and_heads_its_tables(
+    client, database_url
+):
+    with connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO mail_outage (id, since, reason, updated_at) VALUES"
+            " (true, '2026-12-02T06:39:16+00:00', 'connection refused', now())"
+        )
+        conn.execute(
+            "INSERT INTO notifications (id, event_id, kind, recipient, context,"
+            " message_id, status, attempts, last_error) VALUES (gen_random_uuid(),"
+            " gen_random_uuid(), 'invitation', 'x@example.com', '{}', '<a@b>',"
+            " 'failed', 8, '550 no such user')"
+        )
+    client.set_cookie("tz", "Europe/Paris")
+    page = client.get(
+        "/ops", headers=user("ops.person@example.com", "ops", lang="fr")
+    ).get_data(as_text=True)
+    outage = page[page.index('id="mail-outage"') :]
+    assert "mercredi 2 décembre 2026 à 07:39" in outage[: outage.index("</p>")]
+    assert "2026-12-02T06:39" not in page
+    failed = page[page.index('id="failed-mail"') :]
+    assert failed.index("<thead>") < failed.index("550 no such user")
+    assert ">Destinataire</th>" in failed

@@ -80,11 +80,11 @@ def test_marshmallow_messages_come_out_in_french(schemas):
         )
     )
     assert errors == {"name": ["Champ obligatoire manquant."]}
-    assert request_errors(schemas, "fr", goal="ab") == {
-        "goal": ["La longueur doit être comprise entre 3 et 2000."]
+    assert request_errors(schemas, "fr", goal="x" * 2001) == {
+        "goal": ["Plus long que la longueur maximale 2000."]
     }
     assert request_errors(schemas, "fr", format="pigeon") == {
-        "format": ["Doit être l'une des valeurs : video, in_person, phone."]
+        "format": ["Doit être l'une des valeurs\u202f: video, in_person, phone."]
     }
     assert host_errors(schemas, "fr", monthly_capacity=500) == {
         "monthly_capacity": ["Doit être compris entre 0 et 20."]
@@ -107,10 +107,10 @@ def test_nested_schemas_and_list_items_speak_french_too(schemas):
         availability=[{"start": "2030-01-01T10:00:00", "end": "2030-01-01T12:00:00"}],
     ) == {
         "availability.0.start": [
-            "Date et heure sans fuseau horaire : ajoutez un décalage (+01:00)."
+            "Date et heure sans fuseau horaire\u202f: ajoutez un décalage (+01:00)."
         ],
         "availability.0.end": [
-            "Date et heure sans fuseau horaire : ajoutez un décalage (+01:00)."
+            "Date et heure sans fuseau horaire\u202f: ajoutez un décalage (+01:00)."
         ],
     }
     assert request_errors(schemas, "fr", languages=[5]) == {
@@ -122,7 +122,7 @@ def test_nested_schemas_and_list_items_speak_french_too(schemas):
         weekly_availability=[{"day": "someday", "start": "25:00", "end": "10:00"}],
     ) == {
         "weekly_availability.0.day": [
-            "Doit être l'une des valeurs : mon, tue, wed, thu, fri, sat, sun."
+            "Doit être l'une des valeurs\u202f: mon, tue, wed, thu, fri, sat, sun."
         ],
         "weekly_availability.0.start": ["Heure invalide (HH:MM)."],
     }
@@ -178,8 +178,8 @@ def test_a_message_with_a_number_is_translated_then_filled_in(app, schemas):
 
 
 def test_english_stays_english(schemas):
-    assert request_errors(schemas, "en", goal="ab") == {
-        "goal": ["Length must be between 3 and 2000."]
+    assert request_errors(schemas, "en", goal="x" * 2001) == {
+        "goal": ["Longer than maximum length 2000."]
     }
     assert request_errors(schemas, "en", format="pigeon") == {
         "format": ["Must be one of: video, in_person, phone."]
@@ -192,15 +192,15 @@ def test_english_stays_english(schemas):
 
 
 def test_the_french_schemas_leave_the_english_ones_alone(schemas):
-    request_errors(schemas, "fr", goal="ab")
+    request_errors(schemas, "fr", goal="x" * 2001)
     errors = refused(
         validation.load_request,
-        request_body(goal="ab", referrer={"name": "Jean", "email": "x"}),
+        request_body(goal="x" * 2001, referrer={"name": "Jean", "email": "x"}),
         TAXONOMY,
         now=NOW,
     )
     assert validation.flatten(errors) == {
-        "goal": ["Length must be between 3 and 2000."],
+        "goal": ["Longer than maximum length 2000."],
         "referrer.email": [
             "Not a valid email address.",
             "Length must be between 3 and 254.",
@@ -209,6 +209,31 @@ def test_the_french_schemas_leave_the_english_ones_alone(schemas):
 
 
 def test_an_unknown_language_gets_the_default(schemas):
-    assert request_errors(schemas, "de", goal="ab") == {
-        "goal": ["La longueur doit être comprise entre 3 et 2000."]
+    assert request_errors(schemas, "de", goal="x" * 2001) == {
+        "goal": ["Plus long que la longueur maximale 2000."]
+    }
+
+
+def test_an_empty_request_form_is_told_what_to_do_in_words_a_person_uses(schemas):
+    empty = {"name": "", "goal": "", "languages": [], "availability": []}
+    assert request_errors(schemas, "en", **empty) == {
+        "name": ["Give your name."],
+        "goal": [
+            "Say in a few words what you would like to learn (3 characters at least)."
+        ],
+        "languages": ["Tick at least one language."],
+        "availability": ["Add at least one time when you are free."],
+    }
+    assert request_errors(schemas, "fr", **empty)["languages"] == [
+        "Cochez au moins une langue."
+    ]
+
+
+def test_an_empty_host_form_is_told_what_to_tick(schemas):
+    empty = {"name": "", "fields": [], "formats": [], "durations": []}
+    assert host_errors(schemas, "en", **empty) == {
+        "name": ["Give your name."],
+        "fields": ["Tick at least one field."],
+        "formats": ["Tick at least one format."],
+        "durations": ["Tick at least one duration."],
     }

@@ -26,3 +26,32 @@ def test_a_line_break_in_a_name_adds_no_property_or_attendee(breaker):
     attendees = {str(a).lower() for a in event.get("ATTENDEE")}
     assert attendees == {"mailto:host@example.com", "mailto:camille@example.com"}
     assert "X-EVIL" not in event
+
+
+def test_the_organizer_carries_no_role_and_each_attendee_has_one():
+    context = {
+        "match": {"id": str(uuid.uuid4()), "start": START, "end": "2026-12-01T14:30:00+00:00"},
+        "host": {"email": "host@example.com", "name": "Nathalie Renard"},
+        "requester": {"email": "camille@example.com", "name": "Camille Durand"},
+    }  # fmt: skip
+    event = icalendar.Calendar.from_ical(
+        invite.invite(context, "REQUEST", "Entretien")
+    ).walk("VEVENT")[0]
+    assert "ROLE" not in event["ORGANIZER"].params
+    assert {str(a.params["ROLE"]) for a in event["ATTENDEE"]} == {
+        "CHAIR", "REQ-PARTICIPANT",
+    }  # fmt: skip
+
+
+def test_an_in_person_meeting_without_a_room_is_located_at_its_site():
+    context = {
+        "match": {"id": str(uuid.uuid4()), "start": START, "end": "2026-12-01T14:30:00+00:00",
+                  "format": "in_person", "location": None},
+        "request": {"site": "Paris-La Défense"},
+        "host": {"email": "host@example.com", "name": "Nathalie Renard"},
+        "requester": {"email": "camille@example.com", "name": "Camille Durand"},
+    }  # fmt: skip
+    event = icalendar.Calendar.from_ical(
+        invite.invite(context, "REQUEST", "Entretien")
+    ).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "Paris-La Défense"

@@ -118,20 +118,20 @@ def test_the_invitation_reads_as_before_in_both_languages(renderer):
     assert subject == "Camille Durand aimerait échanger avec vous sur votre métier"
     assert text == (
         "Bonjour Nathalie Renard,\n\n"
-        "Camille Durand s'intéresse au métier « Management » et aimerait un"
+        "Camille Durand s'intéresse au métier «\u202fManagement\u202f» et aimerait un"
         " entretien réseau avec vous. Jean Martin lui a recommandé cette"
         " démarche.\n\n"
-        "Son objectif, avec ses mots : « Discover the job »\n\n"
-        "Proposé : mardi 1 décembre 2026 à 09:00 (America/New_York), 30 minutes,"
+        "Son objectif, avec ses mots\u202f: «\u202fDiscover the job\u202f»\n\n"
+        "Proposé\u202f: mardi 1 décembre 2026 à 09:00 (America/New_York), 30 minutes,"
         " visioconférence.\n\n"
-        "Pourquoi accepter : un tel échange nourrit la curiosité et porte un regard"
+        "Pourquoi accepter\u202f: un tel échange nourrit la curiosité et porte un regard"
         " neuf sur votre propre métier, élargit votre réseau, et rend l'aide que"
         " vous avez peut-être reçue autrefois. Vous convenez ensemble du lieu et de"
         " la durée, de 30 à 60 minutes.\n\n"
         "Merci de répondre avant le dimanche 29 novembre 2026 à 04:00"
         " (America/New_York).\n\n"
-        "Accepter : http://127.0.0.1:8000/l/a\n\n"
-        "Décliner : http://127.0.0.1:8000/l/d\n\n"
+        "Accepter\u202f: http://127.0.0.1:8000/l/a\n\n"
+        "Décliner\u202f: http://127.0.0.1:8000/l/d\n\n"
         "— Entretiens réseau\n"
     )
     subject, text, html = renderer.render("invitation", "en", context)
@@ -164,10 +164,10 @@ def test_optional_paragraphs_leave_no_gap(renderer):
     noted = {**CONTEXT, "match": {**CONTEXT["match"], "note": "Bring <b>questions</b>"}}
     _, text, html = renderer.render("meeting_confirmed", "fr", noted)
     assert (
-        "Lieu ou lien : Salle 4\n\nUn mot de votre hôte : « Bring <b>questions</b> »"
+        "Lieu ou lien\u202f: Salle 4\n\nUn mot de votre hôte\u202f: «\u202fBring <b>questions</b>\u202f»"
         in text
     )
-    assert "« Bring &lt;b&gt;questions&lt;/b&gt; »" in html
+    assert "«\u202fBring &lt;b&gt;questions&lt;/b&gt;\u202f»" in html
 
 
 def test_html_escapes_what_people_wrote(renderer):
@@ -197,7 +197,10 @@ def test_a_field_is_named_in_the_recipients_language(renderer):
         **CONTEXT,
         "request": {**CONTEXT["request"], "field": "project-management"},
     }
-    assert "« Gestion de projet »" in renderer.render("cancelled", "fr", projects)[1]
+    assert (
+        "«\u202fGestion de projet\u202f»"
+        in renderer.render("cancelled", "fr", projects)[1]
+    )
     assert "“Project management”" in renderer.render("cancelled", "en", projects)[1]
     unknown = {**CONTEXT, "request": {**CONTEXT["request"], "field": "astronomy"}}
     assert "“astronomy”" in renderer.render("cancelled", "en", unknown)[1]
@@ -277,3 +280,58 @@ def test_a_reason_the_service_gives_is_written_in_the_readers_language(renderer)
     assert "aucun hôte disponible" in text and "no available host" not in text
     _subject, text, _html = renderer.render("waitlisted", "en", context)
     assert "no available host" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "name"), [("en", "Network interviews"), ("fr", "Entretiens réseau")]
+)
+def test_the_senders_name_is_in_the_recipients_language(renderer, lang, name):
+    row = {
+        "kind": "meeting_confirmed",
+        "locale": lang,
+        "recipient": PERSON["email"],
+        "message_id": "<x@y>",
+        "context": CONTEXT,
+    }
+    parsed = email.message_from_bytes(
+        renderer.compose(row, SETTINGS).as_bytes(), policy=email.policy.default
+    )
+    sender = parsed["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == (
+        name,
+        "no-reply@matchmaker.local",
+    )
+
+
+def test_a_sender_name_the_installation_chose_is_kept(renderer):
+    sender = renderer.sender("Mobilité interne <mobilite@corp.example>", "en")
+    assert (sender.display_name, sender.addr_spec) == (
+        "Mobilité interne",
+        "mobilite@corp.example",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "words"),
+    [
+        ("invitation", "en", "in person at Paris-La Défense"),
+        ("meeting_confirmed", "en", "in person at Paris-La Défense"),
+        ("host_confirmed", "fr", "en personne à Paris-La Défense"),
+    ],
+)
+def test_an_in_person_meeting_names_its_site(renderer, kind, lang, words):
+    context = {
+        **CONTEXT,
+        "request": {
+            **CONTEXT["request"],
+            "format": "in_person",
+            "site": "Paris-La Défense",
+        },
+        "match": {**CONTEXT["match"], "format": "in_person"},
+    }
+    _, text, html = renderer.render(kind, lang, context)
+    assert words in text and words in html
+
+
+def test_a_message_queued_before_sites_were_kept_still_renders(renderer):
+    assert "video" in renderer.render("invitation", "en", CONTEXT)[1]
