@@ -18,44 +18,46 @@ from flask import (
 )
 
 from services.intake import bodies
+from services.intake.web import language
 from services.intake.web.security import POLICY
+from shared.i18n import N_
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 ERRORS = {
     "401": {
-        "description": "No identity",
+        "description": N_("No identity"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
     },
     "403": {
-        "description": "Wrong identity",
+        "description": N_("Wrong identity"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
     },
     "404": {
-        "description": "Not found",
+        "description": N_("Not found"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
     },
     "409": {
-        "description": "Conflict",
+        "description": N_("Conflict"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
     },
     "413": {
-        "description": "Body too large",
+        "description": N_("Body too large"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
     },
     "422": {
-        "description": "Invalid input",
+        "description": N_("Invalid input"),
         "content": {
             "application/json": {
                 "schema": {"$ref": "#/components/schemas/ValidationErrors"}
@@ -63,7 +65,7 @@ ERRORS = {
         },
     },
     "429": {
-        "description": "Too many submissions",
+        "description": N_("Too many submissions"),
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
         },
@@ -80,15 +82,23 @@ OBJ = {"type": "object", "additionalProperties": True}
 
 # The groups of the reference, in its order; each operation names its own.
 TAGS = [
-    {"name": "requests", "description": "Introduction requests, by the requester"},
-    {"name": "hosts", "description": "Host profiles and the host directory"},
-    {"name": "invitations", "description": "Invitations to a host, and the answers"},
-    {"name": "calendars", "description": "A host's own calendar, read for busy times"},
-    {"name": "me", "description": "The caller's personal data"},
-    {"name": "fields", "description": "The taxonomy of fields"},
+    {"name": "requests", "description": N_("Introduction requests, by the requester")},
+    {"name": "hosts", "description": N_("Host profiles and the host directory")},
+    {
+        "name": "invitations",
+        "description": N_("Invitations to a host, and the answers"),
+    },
+    {
+        "name": "calendars",
+        "description": N_("A host's own calendar, read for busy times"),
+    },
+    {"name": "me", "description": N_("The caller's personal data")},
+    {"name": "fields", "description": N_("The taxonomy of fields")},
     {
         "name": "ops",
-        "description": "Staff: the pipeline (OPS_GROUP), the programme and leavers (HR_GROUP), the access trail (AUDIT_GROUP)",
+        "description": N_(
+            "Staff: the pipeline (OPS_GROUP), the programme and leavers (HR_GROUP), the access trail (AUDIT_GROUP)"
+        ),
     },
 ]
 
@@ -109,7 +119,7 @@ def _op(
         "tags": [tag],
         "responses": {
             ok: {
-                "description": "OK",
+                "description": N_("OK"),
                 "content": {"application/json": {"schema": ok_schema or OBJ}},
             }
         },
@@ -128,12 +138,14 @@ def _op(
 
 def build_spec() -> dict:
     spec = APISpec(
-        title="Entretiens réseau API",
+        title=N_("Network interviews API"),
         version="1.0.0",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         info={
-            "description": "Introduction requests, host profiles and the hosts' answers."
+            "description": N_(
+                "Introduction requests, host profiles and the hosts' answers."
+            )
         },
         tags=TAGS,
     )
@@ -167,7 +179,7 @@ def build_spec() -> dict:
                 "slug": {"type": "string", "example": "data-engineering"},
                 "label": {
                     "type": "object",
-                    "description": "The field's name in each language",
+                    "description": N_("The field's name in each language"),
                     "additionalProperties": {"type": "string"},
                     "example": {
                         "fr": "Ingénierie des données",
@@ -194,7 +206,7 @@ def build_spec() -> dict:
                 "status": {"type": "string", "enum": list(MATCH_STATUSES)},
                 "host": {
                     "type": "object",
-                    "description": "The host's email only once they accepted",
+                    "description": N_("The host's email only once they accepted"),
                     "properties": {"id": text, "name": text, "email": text},
                 },
                 "start": when, "end": when, "expires_at": when,
@@ -285,7 +297,7 @@ def build_spec() -> dict:
         "/api/v1/fields",
         operations={
             "get": _op(
-                "The taxonomy of fields",
+                N_("The taxonomy of fields"),
                 tag="fields",
                 errors=(),
                 ok_schema={"type": "array", "items": ref("Field")},
@@ -296,15 +308,15 @@ def build_spec() -> dict:
         "/api/v1/hosts",
         operations={
             "get": _op(
-                "Hosts who agreed to be listed, to ask for one by name",
+                N_("Hosts who agreed to be listed, to ask for one by name"),
                 tag="hosts",
                 ok_schema=ref("HostDirectory"),
                 params=[
                     {"name": "q", "in": "query", "required": False,
-                     "description": "Part of a host's name",
+                     "description": N_("Part of a host's name"),
                      "schema": {"type": "string"}},
                     {"name": "field", "in": "query", "required": False,
-                     "description": "A field's slug",
+                     "description": N_("A field's slug"),
                      "schema": {"type": "string"}},
                 ],
                 errors=("401", "422"),
@@ -315,14 +327,14 @@ def build_spec() -> dict:
         "/api/v1/hosts/me",
         operations={
             "put": _op(
-                "Create or replace the caller's host profile",
+                N_("Create or replace the caller's host profile"),
                 tag="hosts",
                 body=ref("HostIn"),
                 ok_schema=ref("HostProfile"),
                 errors=("401", "413", "422"),
             ),
             "get": _op(
-                "The caller's host profile",
+                N_("The caller's host profile"),
                 tag="hosts",
                 ok_schema=ref("HostProfile"),
                 errors=("401", "404"),
@@ -333,22 +345,26 @@ def build_spec() -> dict:
         "/api/v1/hosts/me/calendar",
         operations={
             "put": _op(
-                "Connect the caller's own calendar (read once now; refused with"
-                " the reason if it cannot be read)",
+                N_(
+                    "Connect the caller's own calendar (read once now; refused"
+                    " with the reason if it cannot be read)"
+                ),
                 tag="calendars",
                 body=ref("CalendarIn"),
                 errors=("401", "409", "413", "422"),
             ),
             "get": _op(
-                "The caller's calendar connection and busy periods",
+                N_("The caller's calendar connection and busy periods"),
                 tag="calendars",
                 errors=("401", "404", "409"),
             ),
             "delete": {
-                "summary": "Disconnect the caller's calendar and forget its busy times",
+                "summary": N_(
+                    "Disconnect the caller's calendar and forget its busy times"
+                ),
                 "tags": ["calendars"],
                 "responses": {
-                    "204": {"description": "Disconnected"},
+                    "204": {"description": N_("Disconnected")},
                     **{e: ERRORS[e] for e in ("401", "404", "409")},
                 },
             },
@@ -358,7 +374,7 @@ def build_spec() -> dict:
         "/api/v1/hosts/me/calendar/check",
         operations={
             "post": _op(
-                "Read the caller's calendar now: its busy periods, or why it fails",
+                N_("Read the caller's calendar now: its busy periods, or why it fails"),
                 tag="calendars",
                 errors=("401", "404", "409", "422"),
             )
@@ -368,7 +384,7 @@ def build_spec() -> dict:
         "/api/v1/requests",
         operations={
             "post": _op(
-                "Ask for an introduction",
+                N_("Ask for an introduction"),
                 tag="requests",
                 body=ref("RequestIn"),
                 ok_schema=ref("Request"),
@@ -377,7 +393,7 @@ def build_spec() -> dict:
                 errors=("401", "409", "413", "422", "429"),
             ),
             "get": _op(
-                "The caller's requests, newest first",
+                N_("The caller's requests, newest first"),
                 tag="requests",
                 ok_schema=ref("Requests"),
                 errors=("401",),
@@ -388,7 +404,7 @@ def build_spec() -> dict:
         "/api/v1/requests/{id}",
         operations={
             "get": _op(
-                "One request",
+                N_("One request"),
                 tag="requests",
                 params=[ID],
                 ok_schema=ref("Request"),
@@ -400,7 +416,7 @@ def build_spec() -> dict:
         "/api/v1/requests/{id}/cancel",
         operations={
             "post": _op(
-                "Cancel a request",
+                N_("Cancel a request"),
                 tag="requests",
                 params=[ID],
                 body=ref("CancelIn"),
@@ -412,7 +428,7 @@ def build_spec() -> dict:
         "/api/v1/invitations",
         operations={
             "get": _op(
-                "Invitations sent to the caller as host",
+                N_("Invitations sent to the caller as host"),
                 tag="invitations",
                 errors=("401",),
             )
@@ -422,7 +438,7 @@ def build_spec() -> dict:
         "/api/v1/matches/{id}/accept",
         operations={
             "post": _op(
-                "Accept an invitation",
+                N_("Accept an invitation"),
                 tag="invitations",
                 params=[ID],
                 body=ref("AcceptIn"),
@@ -434,7 +450,7 @@ def build_spec() -> dict:
         "/api/v1/matches/{id}/decline",
         operations={
             "post": _op(
-                "Decline an invitation",
+                N_("Decline an invitation"),
                 tag="invitations",
                 params=[ID],
                 body=ref("DeclineIn"),
@@ -446,7 +462,7 @@ def build_spec() -> dict:
         "/api/v1/me/export",
         operations={
             "get": _op(
-                "Everything the service holds about the caller",
+                N_("Everything the service holds about the caller"),
                 tag="me",
                 errors=("401",),
             )
@@ -456,7 +472,7 @@ def build_spec() -> dict:
         "/api/v1/me",
         operations={
             "delete": _op(
-                "Delete the caller's personal data", tag="me", errors=("401",)
+                N_("Delete the caller's personal data"), tag="me", errors=("401",)
             )
         },
     )
@@ -474,30 +490,30 @@ def _query(name: str, description: str, schema=None) -> dict:
 def _ops_paths(spec: APISpec) -> None:
     """The staff's endpoints (docs/ops.md, docs/privacy.md), each for the
     roles docs/security.md's matrix gives it."""
-    page = _query("page", "From 1", {"type": "integer", "minimum": 1})
+    page = _query("page", N_("From 1"), {"type": "integer", "minimum": 1})
     checked = ("401", "403", "422")
     for path, method, summary, params, errors, ok in (
-        ("/ops/api/summary", "get", "Counts by status, match rate, times, scarcity per field", (), ("401", "403"), "200"),
-        ("/ops/api/requests", "get", "Requests, filtered and paged", (_query("status", "A request status"), _query("field", "A field's slug"), page), checked, "200"),
-        ("/ops/api/requests/{id}/timeline", "get", "Every event of one request across the services, in order", (ID,), ("401", "403", "404"), "200"),
-        ("/ops/api/consumers", "get", "Lag per consumer group, topic and partition", (), ("401", "403"), "200"),
-        ("/ops/api/outbox", "get", "Unpublished outbox rows and the age of the oldest", (), ("401", "403"), "200"),
-        ("/ops/api/dead-letters", "get", "What each consumer gave up on, why, and the replay result", (), ("401", "403"), "200"),
-        ("/ops/api/dead-letters/{id}/replay", "post", "Ask the consuming service to replay a dead letter, once", ({**ID, "schema": {"type": "integer"}},), ("401", "403", "404", "409"), "202"),
-        ("/ops/api/notifications/failed", "get", "Emails that failed", (), ("401", "403"), "200"),
-        ("/ops/api/notifications/{id}/retry", "post", "Send one failed email again", (ID,), ("401", "403", "404"), "202"),
-        ("/ops/api/notifications/retry", "post", "Send every failed email again, or those of one kind queued in a period", (), checked, "202"),
-        ("/ops/api/trend", "get", "Requests, first proposals and confirmations per ISO week", (_query("weeks", "How many weeks back", {"type": "integer"}),), checked, "200"),
-        ("/ops/api/feedback", "get", "The 'was it useful?' answers per field and month", (), ("401", "403"), "200"),
-        ("/ops/api/hosts", "get", "Hosts, busiest first or idle only, paged", (_query("view", "busiest or idle"), page), checked, "200"),
-        ("/ops/export/requests.csv", "get", "Requests as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A request status"), _query("field", "A field's slug")), checked, "200"),
-        ("/ops/export/matches.csv", "get", "Matches as CSV (no personal data unless personal=1 and allowed)", (_query("personal", "1: with names and emails"), _query("status", "A match status"), _query("field", "A field's slug")), checked, "200"),
-        ("/ops/api/reports", "get", "HR: requests, introductions held, median days to a meeting and feedback per field, site or month", (_query("by", "field, site or month"),), checked, "200"),
-        ("/ops/export/reports.csv", "get", "HR: the same report as CSV", (_query("by", "field, site or month"),), checked, "200"),
-        ("/ops/api/people/forget", "post", "HR: forget leavers by address, each as DELETE /api/v1/me would (body: {\"emails\": [...]}, at most 1,000)", (), checked, "200"),
-        ("/ops/api/people/export", "get", "HR: everything held about one person (audited)", (_query("email", "The person's address"),), checked, "200"),
-        ("/ops/api/audit", "get", "DPO: the access trail, newest first", (_query("person", "About this address"), _query("actor", "By this staff member"), _query("action", "One kind of action"), _query("since", "From (ISO date or time)"), _query("until", "Until (ISO date or time)")), checked, "200"),
-        ("/ops/export/audit.csv", "get", "DPO: the access trail as CSV", (_query("person", "About this address"), _query("actor", "By this staff member"), _query("action", "One kind of action"), _query("since", "From"), _query("until", "Until")), checked, "200"),
+        ("/ops/api/summary", "get", N_("Counts by status, match rate, times, scarcity per field"), (), ("401", "403"), "200"),
+        ("/ops/api/requests", "get", N_("Requests, filtered and paged"), (_query("status", N_("A request status")), _query("field", N_("A field's slug")), page), checked, "200"),
+        ("/ops/api/requests/{id}/timeline", "get", N_("Every event of one request across the services, in order"), (ID,), ("401", "403", "404"), "200"),
+        ("/ops/api/consumers", "get", N_("Lag per consumer group, topic and partition"), (), ("401", "403"), "200"),
+        ("/ops/api/outbox", "get", N_("Unpublished outbox rows and the age of the oldest"), (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters", "get", N_("What each consumer gave up on, why, and the replay result"), (), ("401", "403"), "200"),
+        ("/ops/api/dead-letters/{id}/replay", "post", N_("Ask the consuming service to replay a dead letter, once"), ({**ID, "schema": {"type": "integer"}},), ("401", "403", "404", "409"), "202"),
+        ("/ops/api/notifications/failed", "get", N_("Emails that failed"), (), ("401", "403"), "200"),
+        ("/ops/api/notifications/{id}/retry", "post", N_("Send one failed email again"), (ID,), ("401", "403", "404"), "202"),
+        ("/ops/api/notifications/retry", "post", N_("Send every failed email again, or those of one kind queued in a period"), (), checked, "202"),
+        ("/ops/api/trend", "get", N_("Requests, first proposals and confirmations per ISO week"), (_query("weeks", N_("How many weeks back"), {"type": "integer"}),), checked, "200"),
+        ("/ops/api/feedback", "get", N_("The 'was it useful?' answers per field and month"), (), ("401", "403"), "200"),
+        ("/ops/api/hosts", "get", N_("Hosts, busiest first or idle only, paged"), (_query("view", N_("busiest or idle")), page), checked, "200"),
+        ("/ops/export/requests.csv", "get", N_("Requests as CSV (no personal data unless personal=1 and allowed)"), (_query("personal", N_("1: with names and emails")), _query("status", N_("A request status")), _query("field", N_("A field's slug"))), checked, "200"),
+        ("/ops/export/matches.csv", "get", N_("Matches as CSV (no personal data unless personal=1 and allowed)"), (_query("personal", N_("1: with names and emails")), _query("status", N_("A match status")), _query("field", N_("A field's slug"))), checked, "200"),
+        ("/ops/api/reports", "get", N_("HR: requests, introductions held, median days to a meeting and feedback per field, site or month"), (_query("by", N_("field, site or month")),), checked, "200"),
+        ("/ops/export/reports.csv", "get", N_("HR: the same report as CSV"), (_query("by", N_("field, site or month")),), checked, "200"),
+        ("/ops/api/people/forget", "post", N_("HR: forget leavers by address, each as DELETE /api/v1/me would (body: {\"emails\": [...]}, at most 1,000)"), (), checked, "200"),
+        ("/ops/api/people/export", "get", N_("HR: everything held about one person (audited)"), (_query("email", N_("The person's address")),), checked, "200"),
+        ("/ops/api/audit", "get", N_("DPO: the access trail, newest first"), (_query("person", N_("About this address")), _query("actor", N_("By this staff member")), _query("action", N_("One kind of action")), _query("since", N_("From (ISO date or time)")), _query("until", N_("Until (ISO date or time)"))), checked, "200"),
+        ("/ops/export/audit.csv", "get", N_("DPO: the access trail as CSV"), (_query("person", N_("About this address")), _query("actor", N_("By this staff member")), _query("action", N_("One kind of action")), _query("since", N_("From")), _query("until", N_("Until"))), checked, "200"),
     ):  # fmt: skip
         op = _op(summary, tag="ops", ok=ok, params=params, errors=errors)
         if path.endswith(".csv"):  # a download: its refusals are pages
@@ -514,7 +530,19 @@ def _ops_paths(spec: APISpec) -> None:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(build_spec())
+    return jsonify(in_readers_language(build_spec()))
+
+
+def in_readers_language(value, key: str = ""):
+    """The document's titles, summaries and descriptions in the reader's
+    language (the catalogs hold them: each is marked `N_` above)."""
+    if isinstance(value, dict):
+        return {k: in_readers_language(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [in_readers_language(v, key) for v in value]
+    if isinstance(value, str) and key in ("title", "summary", "description"):
+        return language.gettext(value)
+    return value
 
 
 # Swagger UI, from the swagger-ui-bundle package: served from here, nothing
@@ -531,7 +559,9 @@ DOCS_POLICY = POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inlin
 @bp.get("/docs")
 def docs():
     """The interactive reference (and, without JavaScript, a plain list)."""
-    response = make_response(render_template("api_docs.html", spec=build_spec()))
+    response = make_response(
+        render_template("api_docs.html", spec=in_readers_language(build_spec()))
+    )
     response.headers["Content-Security-Policy"] = DOCS_POLICY
     return response
 

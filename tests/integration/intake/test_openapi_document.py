@@ -111,3 +111,18 @@ def test_an_unknown_token_on_a_page_gets_the_401_page_not_a_5xx(client):
         "/ops/export/matches.csv", headers={"Authorization": "Bearer not-ours"}
     )
     assert answer.status_code == 401 and answer.mimetype == "text/html"
+
+
+def test_the_reference_speaks_the_readers_language(client):
+    french = client.get("/api/v1/openapi.json", headers={"Accept-Language": "fr"}).json
+    assert french["info"]["title"] == "API des entretiens réseau"
+    post = french["paths"]["/api/v1/requests"]["post"]
+    assert post["summary"] == "Demander un entretien"
+    assert post["responses"]["401"]["description"] == "Aucune identité"
+    english = client.get("/api/v1/openapi.json", headers={"Accept-Language": "en"}).json
+    assert (
+        english["paths"]["/api/v1/requests"]["post"]["summary"]
+        == "Ask for an introduction"
+    )
+    page = client.get("/api/v1/docs?lang=fr").get_data(as_text=True)
+    assert "API des entretiens réseau" in page
