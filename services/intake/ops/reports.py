@@ -116,11 +116,12 @@ class Reports:
             )
         ]
 
-    def correlation_of(self, request_id):
-        row = self.conn.execute(
-            "SELECT correlation_id FROM requests WHERE id = %s", (request_id,)
+    def request_keys(self, request_id) -> dict | None:
+        """How a request's events and its requester are found."""
+        return self.conn.execute(
+            "SELECT correlation_id, requester_email FROM requests WHERE id = %s",
+            (request_id,),
         ).fetchone()
-        return row["correlation_id"] if row else None
 
     def timeline(self, request_id, correlation_id) -> list[dict]:
         return outbox.timeline(self.conn, str(request_id), correlation_id)

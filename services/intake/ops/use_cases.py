@@ -126,12 +126,11 @@ def timeline(uow, request_id, who) -> list[dict]:
     """Every event of one request across the services, in order; the
     payloads' personal values hidden but for HR. Audited."""
     with uow:
-        correlation_id = uow.reports.correlation_of(request_id)
-        if correlation_id is None:
+        keys = uow.reports.request_keys(request_id)
+        if keys is None:
             raise NotFound()
-        rows = uow.reports.timeline(request_id, correlation_id)
-        row = uow.repo.request(request_id)
-        about = About(email=row and row["requester_email"], request_id=request_id)
+        rows = uow.reports.timeline(request_id, keys["correlation_id"])
+        about = About(email=keys["requester_email"], request_id=request_id)
         detail = "with payloads" if sees_people(who) else "payloads hidden"
         uow.audit.record(who, "timeline", about, detail)
     out = []
