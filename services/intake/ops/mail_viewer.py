@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template
@@ -22,7 +23,7 @@ from services.intake.web.language import reader_zone, when
 LISTED = 200  # the newest messages
 
 bp = Blueprint("mail_viewer", __name__, url_prefix="/ops/mail")
-bp.before_request(lambda: identity.require_role(identity.OPS, identity.HR) and None)
+bp.before_request(functools.partial(identity.require_role, identity.OPS, identity.HR))
 
 
 def folder() -> Path | None:

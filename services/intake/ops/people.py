@@ -9,8 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from services.intake import bodies, validation, views
 from services.intake.audit import ACTIONS as audit_actions
-from services.intake.ops import exports, params, programme
-from services.intake.ops.routes import attachment, who
+from services.intake.ops import exports, params, programme, routes
 from services.intake.web import identity
 from services.intake.web.edge import unit_of_work
 from services.intake.web.language import locale, schemas
@@ -26,9 +25,7 @@ bp = Blueprint("people", __name__, url_prefix="/ops")
 bp.before_request(identity.require_staff)
 
 
-@bp.errorhandler(params.Invalid)
-def invalid(exc: params.Invalid):
-    return jsonify(errors=exc.errors), 422
+bp.register_error_handler(params.Invalid, routes.invalid)
 
 
 def _report_by() -> str:
@@ -52,7 +49,7 @@ def export_reports():
     by = _report_by()
     rows = programme.report(unit_of_work(), by)
     cells = [[exports.cell(r[c]) for c in REPORT_COLUMNS] for r in rows]
-    return attachment(f"report-by-{by}", exports.csv_text(REPORT_COLUMNS, cells))
+    return routes.attachment(f"report-by-{by}", exports.csv_text(REPORT_COLUMNS, cells))
 
 
 @bp.post("/api/people/forget")
@@ -67,7 +64,7 @@ def forget_people():
     )
     emails = list(dict.fromkeys(e.strip().lower() for e in data["emails"]))
     return jsonify(
-        {"forgotten": programme.forget_people(unit_of_work(), emails, who())}
+        {"forgotten": programme.forget_people(unit_of_work(), emails, routes.who())}
     )
 
 
@@ -78,7 +75,7 @@ def export_person():
     if not identity.valid_email(email):
         raise params.Invalid({"email": ["Not a valid email address."]})
     return jsonify(
-        views.export_view(programme.export_person(unit_of_work(), email, who()))
+        views.export_view(programme.export_person(unit_of_work(), email, routes.who()))
     )
 
 
@@ -104,7 +101,7 @@ def forget_people_from_page():
             "ops/people.html", done=None, refused=True, most=bodies.MAX_LEAVERS
         )
         return page, 422
-    done = programme.forget_people(unit_of_work(), emails, who())
+    done = programme.forget_people(unit_of_work(), emails, routes.who())
     return render_template(
         "ops/people.html", done=done, refused=None, most=bodies.MAX_LEAVERS
     )
@@ -138,4 +135,4 @@ def export_audit():
         [exports.cell(", ".join(r[c]) if c == "roles" else r[c]) for c in AUDIT_COLUMNS]
         for r in lines
     ]
-    return attachment("audit", exports.csv_text(AUDIT_COLUMNS, cells))
+    return routes.attachment("audit", exports.csv_text(AUDIT_COLUMNS, cells))
