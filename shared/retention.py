@@ -25,13 +25,12 @@ REDELIVERY_MARGIN = timedelta(days=1)  # beyond the longest topic retention
 @dataclass(frozen=True)
 class Retention:
     events: timedelta  # published outbox rows, dead letters
-    inbox: timedelta  # handled events: as long as a topic can deliver them again
+    # handled events, as long as a topic can deliver them again; None: kept
+    inbox: timedelta | None
     mail: timedelta
     introductions: timedelta
     audit: timedelta
-    sessions: timedelta = timedelta(
-        hours=8
-    )  # a sign-out outlives its sessions no longer
+    sessions: timedelta = timedelta(hours=8)  # a sign-out, no longer than its sessions
 
     @classmethod
     def of(cls, settings, longest_topic: timedelta | None) -> Retention:
@@ -43,16 +42,18 @@ class Retention:
             inbox = max(settings.retain_events, longest_topic + REDELIVERY_MARGIN)
         return cls(
             events=settings.retain_events,
-            inbox=inbox if inbox is not None else timedelta.max,
+            inbox=inbox,
             mail=settings.retain_mail,
             introductions=settings.retain_introductions,
             audit=settings.retain_audit,
             sessions=settings.session_lifetime,
         )
 
-    def before(self, kept: timedelta, now: datetime | None = None) -> datetime | None:
+    def before(
+        self, kept: timedelta | None, now: datetime | None = None
+    ) -> datetime | None:
         """The moment before which rows kept for `kept` go; None: never."""
-        if kept == timedelta.max:
+        if kept is None:
             return None
         return (now or utc_now()) - kept
 
