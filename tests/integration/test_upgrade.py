@@ -1,13 +1,14 @@
 """An upgrade from the previous release: a database made and filled by the
-schema of v0.1.0 (its migrations, copied in tests/data/migrations-0.1.0)
-is migrated to the current schema, and every live request, host and
-meeting is still there, as the current code reads it."""
+schema of v0.1.0 (its migrations: the shipped files up to its last, since
+a released migration is never edited) is migrated to the current schema,
+and every live request, host and meeting is still there, as the current
+code reads it."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
@@ -15,7 +16,8 @@ from services.intake.repository import Repository
 from shared import migrations
 from shared.db import connect
 
-PREVIOUS = Path(__file__).resolve().parents[1] / "data" / "migrations-0.1.0"
+PREVIOUS_RELEASE = "0.1.0"  # CHANGELOG.md's entry before the current one
+PREVIOUS_LAST = "0014_installation"  # its last migration
 WEEK = [{"day": "tue", "start": "09:00", "end": "12:00"}]
 
 
@@ -66,9 +68,19 @@ def _fill(conn) -> dict:
     return ids
 
 
-def test_a_database_of_the_previous_release_upgrades_with_its_data(empty_database_url):
-    applied = migrations.migrate(empty_database_url, PREVIOUS)
-    assert applied[-1] == "0014_installation"
+def previous_release(folder):
+    """The migrations the previous release shipped, alone in `folder`."""
+    for version, path in migrations.available():
+        if version <= PREVIOUS_LAST:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_a_database_of_the_previous_release_upgrades_with_its_data(
+    empty_database_url, tmp_path
+):
+    applied = migrations.migrate(empty_database_url, previous_release(tmp_path))
+    assert applied[-1] == PREVIOUS_LAST
     with connect(empty_database_url) as conn:
         ids = _fill(conn)
 
