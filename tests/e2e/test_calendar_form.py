@@ -22,6 +22,18 @@ def flash(browser) -> str:
     return browser.find_element(By.CSS_SELECTOR, ".flash").text
 
 
+def open_host_page(browser, base: str) -> None:
+    """The host's own page, signed in as a host with a profile."""
+    requests.put(
+        f"{base}/api/v1/hosts/me",
+        json=host_body(),
+        headers={"X-Remote-User": HOST},
+        timeout=10,
+    ).raise_for_status()
+    sign_in(browser, base, HOST, lang="en")
+    browser.get(f"{base}/host")
+
+
 def test_a_host_connects_checks_and_disconnects_a_calendar(
     browser, service_env, log_dir
 ):
@@ -33,14 +45,7 @@ def test_a_host_connects_checks_and_disconnects_a_calendar(
         intake = ServiceProcess("intake", service_env, log_dir).start()
         try:
             base = intake.url
-            requests.put(
-                f"{base}/api/v1/hosts/me",
-                json=host_body(),
-                headers={"X-Remote-User": HOST},
-                timeout=10,
-            ).raise_for_status()
-            sign_in(browser, base, HOST, lang="en")
-            browser.get(f"{base}/host")
+            open_host_page(browser, base)
             browser.find_element(By.ID, "calendar-url").send_keys(feeds.url("/me.ics"))
             browser.find_element(By.ID, "calendar-connect").click()
             assert flash(browser) == (
@@ -72,14 +77,7 @@ def test_a_calendar_that_cannot_be_read_brings_the_reader_to_why_and_to_the_help
         intake = ServiceProcess("intake", service_env, log_dir).start()
         try:
             base = intake.url
-            requests.put(
-                f"{base}/api/v1/hosts/me",
-                json=host_body(),
-                headers={"X-Remote-User": HOST},
-                timeout=10,
-            ).raise_for_status()
-            sign_in(browser, base, HOST, lang="en")
-            browser.get(f"{base}/host")
+            open_host_page(browser, base)
             browser.find_element(By.ID, "calendar-url").send_keys(
                 feeds.url("/nothing-here.ics")
             )
