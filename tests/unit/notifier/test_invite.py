@@ -9,6 +9,17 @@ import pytest
 from services.notifier import invite
 
 START = "2026-12-01T14:00:00+00:00"
+END = "2026-12-01T14:30:00+00:00"
+PEOPLE = {
+    "host": {"email": "host@example.com", "name": "Nathalie Renard"},
+    "requester": {"email": "camille@example.com", "name": "Camille Durand"},
+}
+
+
+def the_event(context: dict):
+    """The VEVENT of the invite `context` makes."""
+    raw = invite.invite(context, "REQUEST", "Entretien")
+    return icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
 
 
 @pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\u2028", "\u0085"])
@@ -29,14 +40,9 @@ def test_a_line_break_in_a_name_adds_no_property_or_attendee(breaker):
 
 
 def test_the_organizer_carries_no_role_and_each_attendee_has_one():
-    context = {
-        "match": {"id": str(uuid.uuid4()), "start": START, "end": "2026-12-01T14:30:00+00:00"},
-        "host": {"email": "host@example.com", "name": "Nathalie Renard"},
-        "requester": {"email": "camille@example.com", "name": "Camille Durand"},
-    }  # fmt: skip
-    event = icalendar.Calendar.from_ical(
-        invite.invite(context, "REQUEST", "Entretien")
-    ).walk("VEVENT")[0]
+    event = the_event(
+        {"match": {"id": str(uuid.uuid4()), "start": START, "end": END}, **PEOPLE}
+    )
     assert "ROLE" not in event["ORGANIZER"].params
     assert {str(a.params["ROLE"]) for a in event["ATTENDEE"]} == {
         "CHAIR", "REQ-PARTICIPANT",
@@ -44,14 +50,10 @@ def test_the_organizer_carries_no_role_and_each_attendee_has_one():
 
 
 def test_an_in_person_meeting_without_a_room_is_located_at_its_site():
-    context = {
-        "match": {"id": str(uuid.uuid4()), "start": START, "end": "2026-12-01T14:30:00+00:00",
+    event = the_event({
+        "match": {"id": str(uuid.uuid4()), "start": START, "end": END,
                   "format": "in_person", "location": None},
         "request": {"site": "Paris-La Défense"},
-        "host": {"email": "host@example.com", "name": "Nathalie Renard"},
-        "requester": {"email": "camille@example.com", "name": "Camille Durand"},
-    }  # fmt: skip
-    event = icalendar.Calendar.from_ical(
-        invite.invite(context, "REQUEST", "Entretien")
-    ).walk("VEVENT")[0]
+        **PEOPLE,
+    })  # fmt: skip
     assert str(event["LOCATION"]) == "Paris-La Défense"
