@@ -3,7 +3,7 @@
 
 import sys
 
-from bench import calendars, e2e, intake, matcher, notifier, pipeline, quality
+from bench import calendars, e2e, intake, matcher, meaning, notifier, pipeline, quality
 
 BENCHES = {
     "pipeline": pipeline.main,
@@ -13,6 +13,7 @@ BENCHES = {
     "quality": quality.main,
     "calendars": calendars.main,
     "e2e": e2e.main,
+    "meaning": meaning.main,
 }
 
 if __name__ == "__main__":

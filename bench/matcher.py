@@ -77,7 +77,9 @@ def insert_hosts(conn, n: int, rnd) -> None:
     conn.execute("ANALYZE hosts")
 
 
-def insert_requests(conn, n: int, rnd, status: str = "submitted") -> list:
+def insert_requests(
+    conn, n: int, rnd, status: str = "submitted", goals: list[str] | None = None
+) -> list:
     ids = []
     now = utc_now()
     for _ in range(n):
@@ -86,11 +88,12 @@ def insert_requests(conn, n: int, rnd, status: str = "submitted") -> list:
         conn.execute(
             "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
             " languages, timezone, related_ok, availability, status, correlation_id) VALUES"
-            " (%s, %s, 'R', %s, 'g', 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
+            " (%s, %s, 'R', %s, %s, 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
             (
                 rid,
                 f"r-{rid.hex[:10]}@example.com",
                 rnd.choice(SLUGS),
+                rnd.choice(goals) if goals else "g",
                 rnd.choice([30, 60]),
                 ["fr"],
                 rnd.random() < 0.7,
@@ -121,17 +124,20 @@ def policy() -> Policy:
     )
 
 
-def per_request(url: str, hosts: int, prepare=None) -> dict:
+def per_request(
+    url: str, hosts: int, prepare=None, m: Policy | None = None, goals=None
+) -> dict:
     """Requests matched one at a time against `hosts` hosts (`prepare(url)`
-    adds to them first, if given)."""
+    adds to them first, if given), by the policy `m` (`policy()`), their
+    goals drawn from `goals` (else "g")."""
     rnd = random.Random(hosts)
-    m = policy()
+    m = m or policy()
     with connect(url) as conn:
         insert_hosts(conn, hosts, rnd)
         conn.commit()
         if prepare:
             prepare(url)
-        ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd)
+        ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd, goals=goals)
         outcomes, latencies = {}, []
         t0 = time.perf_counter()
         for rid in ids:

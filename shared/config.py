@@ -342,6 +342,7 @@ class Settings:
     response_margin: timedelta = setting("RESPONSE_MARGIN", _duration, "PT2H")
     match_round_window: timedelta = setting("MATCH_ROUND_WINDOW", _duration, "PT3S")
     match_demand_window: timedelta = setting("MATCH_DEMAND_WINDOW", _duration, "P30D")
+    match_by_meaning: bool = setting("MATCH_BY_MEANING", _switch, "on")
     max_open_requests: int = setting("MAX_OPEN_REQUESTS", _count(1), "3")
     submissions_per_hour: int = setting("SUBMISSIONS_PER_HOUR", _count(1), "10")
     host_saves_per_hour: int = setting("HOST_SAVES_PER_HOUR", _count(1), "20")
@@ -351,6 +352,7 @@ class Settings:
     retry_waitlist_every_s: float = setting("MATCHER_RETRY_INTERVAL", _interval, "60")
     unmatch_passed_every_s: float = setting("MATCHER_UNMATCHED_INTERVAL", _interval, "300")
     complete_meetings_every_s: float = setting("MATCHER_COMPLETION_INTERVAL", _interval, "300")
+    read_profiles_every_s: float = setting("MATCHER_READ_INTERVAL", _interval, "60")
     # -- mail --------------------------------------------------------------------------
     notify_retry_base: timedelta = setting("NOTIFY_RETRY_BASE", _duration, "PT30S")
     notify_max_attempts: int = setting("NOTIFY_MAX_ATTEMPTS", _count(1), "8")

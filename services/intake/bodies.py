@@ -80,8 +80,12 @@ class RequestIn(Strict):
             raise ValidationError(N_("Needed for an in-person meeting."), "site")
 
 
+EXPERIENCE_CHARS = 1000  # what a host can talk about, in their words
+
+
 class HostIn(Strict):
     name = one_line(1, 120, GIVE_NAME, required=True)
+    experience = text(0, EXPERIENCE_CHARS, allow_none=True, load_default=None)
     fields = mf.List(
         one_line(1, 64),
         required=True,

@@ -28,9 +28,10 @@ class HostRepository:
         row = self.conn.execute(
             "INSERT INTO hosts (id, email, name, fields, languages, formats, site,"
             " timezone, durations, monthly_capacity, weekly_availability, unavailable,"
-            " active, locale, listed, paused_until)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " active, locale, listed, paused_until, experience)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
             " ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name,"
+            " experience = EXCLUDED.experience,"
             " fields = EXCLUDED.fields, languages = EXCLUDED.languages,"
             " formats = EXCLUDED.formats, site = EXCLUDED.site,"
             " timezone = EXCLUDED.timezone, durations = EXCLUDED.durations,"
@@ -44,7 +45,7 @@ class HostRepository:
              data["formats"], data["site"], data["timezone"], data["durations"],
              data["monthly_capacity"], jsonb(data["weekly_availability"]),
              jsonb(domain.windows(data["unavailable"])), data["active"], locale,
-             data["listed"], data["paused_until"]),
+             data["listed"], data["paused_until"], data.get("experience") or None),
         ).fetchone()  # fmt: skip
         return row, row["inserted"]
 
@@ -95,6 +96,7 @@ class HostRepository:
     def forget_host(self, host_id) -> None:
         self.conn.execute(
             "UPDATE hosts SET email = %s, name = '', site = NULL, active = false,"
+            " experience = NULL,"
             " weekly_availability = '[]', unavailable = '[]', updated_at = now()"
             " WHERE id = %s",
             (forgetting.forgotten_email(host_id), host_id),

@@ -14,6 +14,7 @@ def host_view(row: dict) -> dict:
         "id": str(row["id"]),
         "name": row["name"],
         "email": row["email"],
+        "experience": row.get("experience"),
         "fields": row["fields"],
         "languages": row["languages"],
         "formats": row["formats"],

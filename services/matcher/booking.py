@@ -47,7 +47,12 @@ def book(
             return False
         agenda = repo.agendas([host.id], now)[host.id]
         final = ranking.propose(
-            host, request, agenda, now=now, not_before=now + policy.lead
+            host,
+            request,
+            agenda,
+            now=now,
+            not_before=now + policy.lead,
+            fits=proposal.fits,
         )
         # the agenda read under the lock holds every live meeting of the
         # slot's month (it starts after now - 63 days)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from services.matcher import ranking
+from services.matcher import ranking, vectors
+from services.matcher.fit import LAST
 from services.matcher.model import Host, Request, refusal
 from services.matcher.policy import Policy
 
@@ -25,31 +26,39 @@ def rank(
     whole: bool = False,
     demand: ranking.Demand | None = None,
 ) -> list[ranking.Proposal]:
-    """The proposals for one request, best first: exact-field hosts, then
-    related ones, read a page at a time (pages grow fourfold: few round
-    trips when nobody fits)."""
+    """The proposals for one request, best first: the hosts that may take
+    it read in the order of `ranking.tier` (their fit with its goal read
+    first), a page at a time (pages grow fourfold: few round trips when
+    nobody fits)."""
     repo = uow.repo
     if demand is None:
         demand = policy.demand(repo, now)
     excluded = repo.excluded_hosts(request.id)
     related = policy.related_for(request)
+    fields = [request.field, *sorted(related)]
+    fits = vectors.candidate_fits(uow, policy, request, fields, excluded)
+    bands = {h: b for h, b in fits.bands().items() if b < LAST}
     agendas: dict = {}
     span = windows_span(request)
-    tiers = [(True, [request.field])] + ([(False, sorted(related))] if related else [])
 
     def candidates():
-        for exact, fields in tiers:
-            offset, size = 0, repo.PAGE
-            while True:
-                page = repo.candidate_page(
-                    request, fields, excluded, offset, size, exact=exact
-                )
-                hosts = [h for h in map(host_or_none, page) if h is not None]
-                agendas.update(repo.agendas([h.id for h in hosts], now, span))
-                yield from hosts
-                if len(page) < size:
-                    break
-                offset, size = offset + len(page), size * 4
+        offset, size = 0, repo.PAGE
+        while True:
+            page = repo.candidate_page(
+                request,
+                fields,
+                excluded,
+                offset,
+                size,
+                bands=bands,
+                default_band=fits.band(None),
+            )
+            hosts = [h for h in map(host_or_none, page) if h is not None]
+            agendas.update(repo.agendas([h.id for h in hosts], now, span))
+            yield from hosts
+            if len(page) < size:
+                break
+            offset, size = offset + len(page), size * 4
 
     return ranking.rank(
         request,
@@ -61,6 +70,7 @@ def rank(
         lead=policy.lead,
         whole=whole,
         demand=demand,
+        fits=fits,
     )
 
 
@@ -69,9 +79,9 @@ def rank_batch(
 ) -> dict:
     """Every request's proposals, best first, for a joint assignment: the
     hosts they may take and their agendas read once for the whole batch, at
-    most `ROUND_EXAMINE` candidates looked at per request (exact field
-    first, the preferred host first, then the hosts whose fields are least
-    wanted, then the least recently invited). Falls back to `rank` per
+    most `ROUND_EXAMINE` candidates looked at per request (in the order of
+    `ranking.tier`, then the hosts whose fields are least wanted, then the
+    least recently invited). Falls back to `rank` per
     request when the batch would read more than `ROUND_HOSTS` hosts."""
     if not requests:
         return {}
@@ -100,30 +110,28 @@ def rank_batch(
             by_field.setdefault(f, []).append(h)
     agendas = repo.agendas(list(by_id), now, windows_span(*requests.values()))
     excluded = repo.excluded_for(list(requests))
+    goals = vectors.goals(uow, policy, list(requests.values()))
+    stored = vectors.batch_vectors(uow, policy, list(by_id)) if goals else {}
     out = {}
     for key, request in requests.items():
         related, gone = related_of[key], excluded[key]
+        pool = {h.id: h for f in [request.field, *related] for h in by_field.get(f, [])}
+        fits = vectors.fits_of(
+            goals.get(request.id),
+            request,
+            {h: (pool[h].fields, stored[h]) for h in pool if h in stored},
+        )
 
-        def candidates(request=request, related=related, gone=gone):
-            seen = set()
-            preferred = by_id.get(request.preferred_host)
-            tiers = [by_field.get(request.field, [])]
-            tiers.append(
-                sorted(
-                    {h.id: h for f in related for h in by_field.get(f, [])}.values(),
-                    key=lambda h: order[h.id],
-                )
+        def candidates(
+            request=request, related=related, gone=gone, fits=fits, pool=pool
+        ):
+            ordered = sorted(
+                pool.values(),
+                key=lambda h: (ranking.tier(h, request, fits), order[h.id]),
             )
-            for tier in tiers:
-                ordered = tier
-                if preferred is not None and preferred in tier:
-                    ordered = [preferred] + [h for h in tier if h is not preferred]
-                for h in ordered:
-                    if h.id in seen:
-                        continue
-                    seen.add(h.id)
-                    if not refusal(h, request, related, gone):
-                        yield h
+            for h in ordered:
+                if not refusal(h, request, related, gone):
+                    yield h
 
         out[key] = ranking.rank(
             request,
@@ -137,6 +145,7 @@ def rank_batch(
             demand=demand,
             enough=ROUND_ENOUGH,
             examine=ROUND_EXAMINE,
+            fits=fits,
         )
     return out
 

@@ -21,8 +21,17 @@ def intro_cancelled(uow, event: Event, policy: Policy) -> None:
 
 
 def host_profile_changed(uow, event: Event, policy: Policy) -> None:
-    if event.payload["active"]:
-        use_cases.serve_new_profile(uow, policy, event.payload["fields"])
+    p = event.payload
+    fields = p["fields"] if p["active"] else []
+    use_cases.serve_new_profile(uow, policy, p["host_id"], fields)
+
+
+def host_forgotten(uow, event: Event, policy: Policy) -> None:
+    use_cases.forget_words(uow, host_id=event.payload["host_id"])
+
+
+def requester_forgotten(uow, event: Event, policy: Policy) -> None:
+    use_cases.forget_words(uow, request_id=event.payload["request_id"])
 
 
 def host_busy_changed(uow, event: Event, policy: Policy) -> None:

@@ -7,6 +7,7 @@ case (`use_cases`); several matcher processes may run them at once.
 | retry-waitlist       | MATCHER_RETRY_INTERVAL         | `retry_waitlist`: every waiting request again, jointly |
 | unmatch-passed       | MATCHER_UNMATCHED_INTERVAL     | `unmatch_passed`: waiting requests whose windows have passed, unmatched |
 | complete-meetings    | MATCHER_COMPLETION_INTERVAL    | `complete_meetings`: confirmed meetings that are over, completed |
+| read-profiles        | MATCHER_READ_INTERVAL          | `read_profiles`: host profiles the model has not read as they stand, read (MATCH_BY_MEANING) |
 """
 
 from __future__ import annotations
@@ -31,21 +32,39 @@ def jobs(pool, policy: Policy, settings) -> list[Job]:
         if policy.rounds
         else []
     )
-    return rounds + [
-        job(
-            "expire-invitations",
-            settings.expire_invitations_every_s,
-            use_cases.expire_unanswered,
-        ),
-        job(
-            "retry-waitlist", settings.retry_waitlist_every_s, use_cases.retry_waitlist
-        ),
-        job(
-            "unmatch-passed", settings.unmatch_passed_every_s, use_cases.unmatch_passed
-        ),
-        job(
-            "complete-meetings",
-            settings.complete_meetings_every_s,
-            use_cases.complete_meetings,
-        ),
-    ]
+    return (
+        rounds
+        + [
+            job(
+                "expire-invitations",
+                settings.expire_invitations_every_s,
+                use_cases.expire_unanswered,
+            ),
+            job(
+                "retry-waitlist",
+                settings.retry_waitlist_every_s,
+                use_cases.retry_waitlist,
+            ),
+            job(
+                "unmatch-passed",
+                settings.unmatch_passed_every_s,
+                use_cases.unmatch_passed,
+            ),
+            job(
+                "complete-meetings",
+                settings.complete_meetings_every_s,
+                use_cases.complete_meetings,
+            ),
+        ]
+        + (
+            [
+                job(
+                    "read-profiles",
+                    settings.read_profiles_every_s,
+                    use_cases.read_profiles,
+                )
+            ]
+            if policy.encoder is not None
+            else []
+        )
+    )

@@ -65,6 +65,7 @@ class Request:
     preferred_host: UUID | None = None
     attempts: int = 0
     status: str = "submitted"
+    goal: str = ""
 
     @classmethod
     def from_row(cls, row: dict) -> Request:
@@ -81,6 +82,7 @@ class Request:
             preferred_host=row.get("preferred_host"),
             attempts=row.get("attempts", 0),
             status=row.get("status", "submitted"),
+            goal=row.get("goal") or "",
         )
 
 

@@ -1,5 +1,5 @@
 """How this matcher matches: the taxonomy, the times it keeps, its clock,
-and whether requests wait for a round. Built once per process from the
+whether requests wait for a round, and the model that reads people's words. Built once per process from the
 settings (`wiring.make_policy`) and handed to every use case."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.matcher import ranking
+from services.matcher.vectors import HostVectors
 from shared.clock import utc_now
 from shared.fields import Taxonomy
+from shared.meaning import Encoder
 
 DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (policy clock)
 
@@ -25,6 +27,8 @@ class Policy:
     # 0: each request is matched on arrival; else it waits this long for a round
     round_window: timedelta = timedelta(0)
     demand_window: timedelta = timedelta(days=30)  # trailing arrivals counted as demand
+    encoder: Encoder | None = None  # reads goals and hosts' words; None: fields alone
+    host_vectors: HostVectors = field(default_factory=HostVectors, repr=False)
     _demand: tuple | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -1,17 +1,23 @@
 """Which feasible host comes first, and why.
 
-Two strict tiers, then a weighted cost, then tie-breaks:
+Strict tiers, then a weighted cost, then tie-breaks:
 
-1. exact field before related field (a tier: no cost outweighs it);
-2. the requester's preferred host first (a tier);
-3. the cost, a weighted sum (`WEIGHTS`), lowest first:
+1. the requester's preferred host first, if it covers the request's field;
+2. how well the host's words fit the request's goal, in bands (`fit.Fits`:
+   hosts that fit about equally share a band; none without a model);
+3. exact field before related field;
+4. the requester's preferred host first (of a related field);
+5. the cost, a weighted sum (`WEIGHTS`), lowest first:
    - scarcity: how much the host's capacity is wanted by others, the demand
      per unit of capacity (`Demand.pressure`) summed over the other fields
      the host covers (its capacity spent here is lost to them);
    - fairness: the share of its monthly capacity the host has used in the
      meeting's month, and whether it was invited in the last `RECENT` days;
    - the wait until the earliest slot, in days;
-4. a host speaking the requester's first language, then one on the
+   - misfit: how much less the host's words fit the goal than the best
+     candidate's (`fit.Fits.misfit`; 0 without a model): within a band,
+     0.05 of cosine weighs as much as an invitation in the last week;
+6. a host speaking the requester's first language, then one on the
    requester's site, then the host id.
 
 Each part and its inputs travel with the match (`matches.score`).
@@ -24,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from services.matcher.fit import NO_FITS, Fits
 from services.matcher.model import Agenda, Host, Request, refusal, slot_for
 from shared import slots
 
@@ -34,12 +41,14 @@ ENOUGH = 12  # feasible candidates gathered (in the fairness order) before ranki
 
 # The weights of the cost (lower is better). One unit of demand per unit of
 # capacity in another field the host covers costs as much as a host whose
-# month is full against an idle one; a week of waiting costs 0.35.
+# month is full against an idle one; a week of waiting costs 0.35; 0.05 less
+# fit with the goal costs 0.25.
 WEIGHTS = {
     "scarcity": 1.0,
     "load": 1.0,
     "recently_invited": 0.25,
     "wait_days": 0.05,
+    "misfit": 5.0,
 }
 
 
@@ -82,6 +91,7 @@ class Proposal:
     exact: bool
     key: tuple
     score: dict
+    fits: Fits = NO_FITS  # of the request's candidates, read once
 
 
 def propose(
@@ -92,6 +102,7 @@ def propose(
     now: datetime,
     not_before: datetime,
     demand: Demand = NO_DEMAND,
+    fits: Fits = NO_FITS,
 ) -> Proposal | None:
     slot = slot_for(host, request, agenda, not_before)
     if slot is None:
@@ -113,11 +124,11 @@ def propose(
         "load": load,
         "recently_invited": float(recent),
         "wait_days": wait / (24 * 60),
+        "misfit": fits.misfit(host.id),
     }
     cost = sum(WEIGHTS[k] * v for k, v in parts.items())
     key = (
-        not exact,
-        not preferred,
+        *tier(host, request, fits),
         round(cost, 9),
         start,
         not first_language,
@@ -130,6 +141,8 @@ def propose(
         "field_pressure": pressure,
         "weights": dict(WEIGHTS),
         "exact_field": exact,
+        **fits.explain(host.id),
+        "misfit": round(parts["misfit"], 3),
         "preferred_host": preferred,
         "load": round(load, 3),
         "load_quarter": quarter,
@@ -141,7 +154,7 @@ def propose(
         "first_language": first_language,
         "same_site": same_site,
     }
-    return Proposal(host, start, end, month, exact, key, score)
+    return Proposal(host, start, end, month, exact, key, score, fits)
 
 
 def rank(
@@ -157,12 +170,12 @@ def rank(
     whole: bool = False,
     demand: Demand = NO_DEMAND,
     examine: int | None = None,
+    fits: Fits = NO_FITS,
 ) -> list[Proposal]:
     """Feasible proposals for `request`, best first. `candidates` come in the
-    fairness order; scanning stops after `enough` feasible ones, or (unless
+    order of `tier`, then fairness; scanning stops after `enough` feasible ones, or (unless
     `whole`, as joint assignment wants alternatives) at the first candidate of a
-    lower tier (related after exact, others after the preferred host) once one
-    is found. With `examine`, at most that many candidates are looked at
+    lower tier once one is found. With `examine`, at most that many candidates are looked at
     (a round bounds its work per request so)."""
     not_before = now + lead
     found: list[Proposal] = []
@@ -170,7 +183,11 @@ def rank(
     for seen, host in enumerate(candidates):
         if examine is not None and seen >= examine:
             break
-        if not whole and best_tier is not None and tier(host, request) > best_tier:
+        if (
+            not whole
+            and best_tier is not None
+            and tier(host, request, fits) > best_tier
+        ):
             break
         if refusal(host, request, related, excluded):
             continue
@@ -182,6 +199,7 @@ def rank(
                 now=now,
                 not_before=not_before,
                 demand=demand,
+                fits=fits,
             )
         except (
             ValueError,
@@ -191,14 +209,24 @@ def rank(
             continue
         if proposal is not None:
             found.append(proposal)
-            best_tier = min(best_tier or proposal.key[:2], proposal.key[:2])
+            best_tier = min(best_tier or proposal.key[:TIERS], proposal.key[:TIERS])
             if len(found) >= enough:
                 break
     return sorted(found, key=lambda p: p.key)
 
 
-def tier(host: Host, request: Request) -> tuple:
+TIERS = 4
+
+
+def tier(host: Host, request: Request, fits: Fits = NO_FITS) -> tuple:
+    """The strict part of the ranking (its first `TIERS` terms): the
+    preferred host of the request's field, the band of fit, exact field,
+    the preferred host."""
+    exact = request.field in host.fields
+    preferred = request.preferred_host is not None and request.preferred_host == host.id
     return (
-        request.field not in host.fields,
-        not (request.preferred_host is not None and request.preferred_host == host.id),
+        not (exact and preferred),
+        fits.band(host.id),
+        not exact,
+        not preferred,
     )

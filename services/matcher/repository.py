@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from services.matcher.model import Agenda
 from services.matcher.ranking import Demand
@@ -20,16 +21,28 @@ from shared.statuses import LIVE_SQL, WAITING_SQL
 
 PAGE = 64  # candidates read in the first page (then fourfold)
 
-_CANDIDATES = """
-SELECT h.* FROM hosts h
+_MAY_TAKE = """
+FROM hosts h
 WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
   AND (%(format)s <> 'in_person' OR h.site = %(site)s)
   AND NOT (h.id = ANY(%(excluded)s))
-  AND (%(field)s = ANY(h.fields)) = %(exact)s
-ORDER BY (h.id = %(preferred)s) IS TRUE DESC, h.last_invited_at ASC NULLS FIRST, h.id
+"""
+
+# the order of ranking.tier (the band of fit of each host in %(bands)s,
+# else %(default_band)s), then the least recently invited
+_CANDIDATES = f"""
+SELECT h.* {_MAY_TAKE}
+ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
+  coalesce((%(bands)s::jsonb ->> h.id::text)::int, %(default_band)s),
+  %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
+  h.last_invited_at ASC NULLS FIRST, h.id
 LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+_READ_CANDIDATES = f"""
+SELECT h.id, h.fields, v.profile_at {_MAY_TAKE.replace("FROM hosts h", "FROM hosts h JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s")}
 """
 
 _DEMAND = f"""
@@ -43,6 +56,18 @@ SELECT f, sum(waiting)::int AS waiting, sum(recent)::int AS recent, sum(supply):
   SELECT unnest(fields), 0, 0, monthly_capacity FROM hosts WHERE active AND monthly_capacity > 0
     ) d GROUP BY f
 """
+
+
+def _may_take(request, fields: list[str], excluded: set) -> dict:
+    return {
+        "fields": list(fields),
+        "duration": int(request.duration.total_seconds() // 60),
+        "format": request.format,
+        "languages": list(request.languages),
+        "email": request.requester_email,
+        "site": request.site,
+        "excluded": list(excluded),
+    }
 
 
 class Repository:
@@ -68,27 +93,103 @@ class Repository:
         excluded: set,
         offset: int,
         limit: int = PAGE,
-        exact: bool = True,
+        bands: dict | None = None,
+        default_band: int = 0,
     ) -> list[dict]:
-        """Hosts that may take `request`, exact-field ones or (exact=False) related
-        ones, the preferred host first, then the least recently invited."""
+        """Hosts that may take `request` (covering one of `fields`), in the
+        order of `ranking.tier` (with the band of fit of each host in
+        `bands`, else `default_band`), then the least recently invited."""
         return self.conn.execute(
             _CANDIDATES,
             {
-                "fields": fields,
+                **_may_take(request, fields, excluded),
                 "field": request.field,
-                "exact": exact,
-                "duration": int(request.duration.total_seconds() // 60),
-                "format": request.format,
-                "languages": list(request.languages),
-                "email": request.requester_email,
-                "site": request.site,
-                "excluded": list(excluded),
                 "preferred": request.preferred_host,
+                "bands": Jsonb({str(k): v for k, v in (bands or {}).items()}),
+                "default_band": default_band,
                 "limit": limit,
                 "offset": offset,
             },
         ).fetchall()
+
+    def read_candidates(self, request, fields: list[str], excluded: set, model: str):
+        """The id, fields and `profile_at` of the stored vector of each host
+        that may take `request` and whose text `model` has read."""
+        return self.conn.execute(
+            _READ_CANDIDATES, {**_may_take(request, fields, excluded), "model": model}
+        ).fetchall()
+
+    def vector_versions(self, host_ids: list, model: str) -> dict:
+        """Host id -> the `profile_at` of its vector by `model`, of those read."""
+        rows = self.conn.execute(
+            "SELECT host_id, profile_at FROM host_vectors WHERE host_id = ANY(%s)"
+            " AND model = %s",
+            (list(host_ids), model),
+        ).fetchall()
+        return {r["host_id"]: r["profile_at"] for r in rows}
+
+    def host_vectors(self, host_ids: list, model: str) -> dict:
+        """Host id -> (profile_at, stored vector) by `model`."""
+        rows = self.conn.execute(
+            "SELECT host_id, profile_at, vector FROM host_vectors"
+            " WHERE host_id = ANY(%s) AND model = %s",
+            (list(host_ids), model),
+        ).fetchall()
+        return {r["host_id"]: (r["profile_at"], r["vector"]) for r in rows}
+
+    def goal_vectors(self, request_ids: list, model: str) -> dict:
+        rows = self.conn.execute(
+            "SELECT request_id, vector FROM goal_vectors WHERE request_id = ANY(%s)"
+            " AND model = %s",
+            (list(request_ids), model),
+        ).fetchall()
+        return {r["request_id"]: r["vector"] for r in rows}
+
+    def store_goal_vectors(self, vectors: dict, model: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO goal_vectors (request_id, model, vector) VALUES (%s, %s, %s)"
+                " ON CONFLICT (request_id) DO UPDATE SET model = EXCLUDED.model,"
+                " vector = EXCLUDED.vector",
+                [(k, model, v) for k, v in vectors.items()],
+            )
+
+    def unread_hosts(self, model: str, host_ids: list | None, limit: int) -> list[dict]:
+        """Hosts (of `host_ids`, or any) whose profile `model` has not read
+        as it stands, locked (others' locked ones skipped)."""
+        return self.conn.execute(
+            "SELECT h.id, h.experience, h.fields, h.updated_at FROM hosts h"
+            " LEFT JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s"
+            " WHERE (%(ids)s::uuid[] IS NULL OR h.id = ANY(%(ids)s)) AND h.name <> ''"
+            " AND (v.host_id IS NULL OR v.profile_at < h.updated_at)"
+            " ORDER BY h.updated_at, h.id LIMIT %(limit)s FOR UPDATE OF h SKIP LOCKED",
+            {"model": model, "ids": host_ids, "limit": limit},
+        ).fetchall()
+
+    def store_host_vectors(self, rows: list[tuple], model: str) -> None:
+        """`rows`: (host id, the profile's updated_at read, vector)."""
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO host_vectors (host_id, model, profile_at, vector)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (host_id) DO UPDATE SET"
+                " model = EXCLUDED.model, profile_at = EXCLUDED.profile_at,"
+                " vector = EXCLUDED.vector",
+                [(h, model, at, v) for h, at, v in rows],
+            )
+
+    def forget_vectors(self, *, host_id=None, request_id=None) -> None:
+        """What was read of a forgotten person's words."""
+        self.conn.execute("DELETE FROM host_vectors WHERE host_id = %s", (host_id,))
+        self.conn.execute(
+            "DELETE FROM goal_vectors WHERE request_id = %s", (request_id,)
+        )
+
+    def drop_emptied_goals(self) -> int:
+        """Vectors of goals emptied since (purged introductions)."""
+        return self.conn.execute(
+            "DELETE FROM goal_vectors g USING requests r"
+            " WHERE r.id = g.request_id AND r.goal = ''"
+        ).rowcount
 
     def agendas(self, host_ids: list, now: datetime, span: tuple | None = None) -> dict:
         """Live meetings of these hosts from the start of last month on, and the

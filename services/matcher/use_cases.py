@@ -10,7 +10,7 @@ processes may run them at once.
 
 from __future__ import annotations
 
-from services.matcher import expiry, matching, rounds
+from services.matcher import expiry, matching, rounds, vectors
 from services.matcher.policy import Policy
 from shared import metrics, retention
 from shared.statuses import INVITATION_EXPIRED
@@ -33,12 +33,30 @@ def serve_freed_host(uow, policy: Policy, host_id) -> dict:
         return rounds.retry_waiting(uow, policy, host_fields=fields, limit=EVENT_BATCH)
 
 
-def serve_new_profile(uow, policy: Policy, host_fields: list[str]) -> dict:
-    """An active host's profile changed: those waiting for its fields try again."""
+def serve_new_profile(uow, policy: Policy, host_id, host_fields: list[str]) -> dict:
+    """A host's profile changed: its words are read again, and (if it is
+    active) those waiting for its fields try again."""
     with uow:
+        vectors.read_hosts(uow, policy, [host_id])
+        if not host_fields:
+            return {}
         return rounds.retry_waiting(
             uow, policy, host_fields=host_fields, limit=EVENT_BATCH
         )
+
+
+def read_profiles(uow, policy: Policy) -> int:
+    """Host profiles the model has not read as they stand (after an upgrade,
+    a new model, or a profile saved while the matcher was away): read, a
+    batch at a time. Returns how many were read."""
+    with uow:
+        return vectors.read_hosts(uow, policy)
+
+
+def forget_words(uow, *, host_id=None, request_id=None) -> None:
+    """A person forgotten: what was read of their words goes too."""
+    with uow:
+        uow.repo.forget_vectors(host_id=host_id, request_id=request_id)
 
 
 def follow_busy_times(uow, policy: Policy, host_id) -> int:
@@ -143,5 +161,8 @@ def complete_meetings(uow, policy: Policy) -> int:
 
 def purge(uow, keep: retention.Retention) -> dict[str, int]:
     """What the matcher keeps no longer than its retention: its published
-    events, handled events and dead letters."""
-    return retention.purge_shared(uow, keep)
+    events, handled events and dead letters; and the vectors of goals
+    emptied by intake's purge."""
+    with uow:
+        emptied = uow.repo.drop_emptied_goals()
+    return {**retention.purge_shared(uow, keep), "goal_vectors": emptied}

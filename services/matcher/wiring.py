@@ -3,7 +3,7 @@
 from services.matcher import handlers, jobs, use_cases
 from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork
-from shared import fields, topics
+from shared import fields, meaning, topics
 from shared.service import Runtime, Wiring
 
 # topic -> event type -> handler
@@ -11,10 +11,12 @@ ROUTES = {
     topics.INTRO_REQUESTS: {
         "IntroRequested": handlers.intro_requested,
         "IntroCancelled": handlers.intro_cancelled,
+        "RequesterForgotten": handlers.requester_forgotten,
     },
     topics.HOST_PROFILES: {
         "HostProfileChanged": handlers.host_profile_changed,
         "HostBusyChanged": handlers.host_busy_changed,
+        "HostForgotten": handlers.host_forgotten,
     },
     topics.HOST_RESPONSES: {"MatchDeclined": handlers.match_declined},
     topics.NOTIFICATIONS: {"NotificationFailed": handlers.notification_failed},
@@ -29,6 +31,7 @@ def make_policy(settings) -> Policy:
         margin=settings.response_margin,
         round_window=settings.match_round_window,
         demand_window=settings.match_demand_window,
+        encoder=meaning.sentence_model() if settings.match_by_meaning else None,
     )
 
 

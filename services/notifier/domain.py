@@ -91,9 +91,24 @@ def request_part(request: dict) -> dict:
     }
 
 
+CLOSE_FIT = 0.4  # a cosine from which the host's words are said close to the goal
+
+
+def chosen_for(score: dict | None) -> str:
+    """Why the matcher chose the host, in one word the invitation says in a
+    sentence: `words` (their experience fits the goal best), `field` or
+    `related` (a related field)."""
+    score = score or {}
+    fit = score.get("fit")
+    if fit is not None and score.get("fit_band") == 0 and fit >= CLOSE_FIT:
+        return "words"
+    return "field" if score.get("exact_field", True) else "related"
+
+
 def match_part(match: dict) -> dict:
     return {
         "id": str(match["id"]),
+        "chosen_for": chosen_for(match.get("score")),
         "start": iso(match["starts_at"]),
         "end": iso(match["ends_at"]),
         "format": match["format"],

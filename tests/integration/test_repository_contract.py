@@ -118,13 +118,40 @@ def scenario(uow) -> list:
     out = []
     req = {r["id"]: Request.from_row(r) for r in request_rows()}
     first = req[REQUESTS[0]]
-    page = repo.candidate_page(first, ["management"], set(), 0, 64, exact=True)
+    page = repo.candidate_page(first, ["management"], set(), 0, 64)
     out.append(("exact page", [h["id"] for h in page]))
-    related = repo.candidate_page(first, ["recruitment"], set(), 0, 64, exact=False)
-    out.append(("related page", [h["id"] for h in related]))
+    both = repo.candidate_page(first, ["management", "recruitment"], set(), 0, 64)
+    out.append(("exact and related page", [h["id"] for h in both]))
+    banded = repo.candidate_page(
+        first, ["management", "recruitment"], set(), 0, 64,
+        bands={h["id"]: 0 for h in both[-1:]}, default_band=2,
+    )  # fmt: skip
+    out.append(("the best fit first", [h["id"] for h in banded]))
+    repo.store_goal_vectors({first.id: b"goal"}, "m")
+    out.append(("goal vectors", repo.goal_vectors([first.id], "m")))
+    unread = repo.unread_hosts("m", None, 10)
+    out.append(("unread", sorted(str(h["id"]) for h in unread)))
+    read = {h["id"] for h in both}
+    repo.store_host_vectors(
+        [(h["id"], h["updated_at"], b"host") for h in unread if h["id"] in read], "m"
+    )
+    out.append(
+        ("unread after", sorted(str(h["id"]) for h in repo.unread_hosts("m", None, 10)))
+    )
+    fitting = repo.read_candidates(first, ["management", "recruitment"], set(), "m")
+    out.append(("read candidates", sorted(str(r["id"]) for r in fitting)))
+    ids = [h["id"] for h in both]
+    out.append(("versions", sorted(map(str, repo.vector_versions(ids, "m")))))
+    out.append(
+        (
+            "vectors",
+            sorted((str(h), v[1]) for h, v in repo.host_vectors(ids, "m").items()),
+        )
+    )
+    out.append(("other model", repo.host_vectors(ids, "other")))
     own = req[REQUESTS[2]]  # its requester is host a: never themself
     out.append(("self and preferred", [h["id"] for h in repo.candidate_page(
-        own, ["management"], set(), 0, 64, exact=True)]))  # fmt: skip
+        own, ["management"], set(), 0, 64)]))  # fmt: skip
     out.append(("waiting", [r["id"] for r in repo.waiting_requests()]))
     out.append(("waiting, recruitment", [r["id"] for r in repo.waiting_requests(
         fields=["recruitment"], related_fields=[])]))  # fmt: skip

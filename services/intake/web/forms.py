@@ -114,6 +114,7 @@ def host_body(form) -> dict:
     capacity = form.get("monthly_capacity", "")
     return {
         "name": form.get("name", "").strip(),
+        "experience": form.get("experience", "").strip() or None,
         "fields": form.getlist("fields"),
         "languages": form.getlist("languages"),
         "formats": form.getlist("formats"),
@@ -140,6 +141,7 @@ def host_form_values(row, today=None) -> dict:
         return {}
     values = {
         "name": row["name"],
+        "experience": row.get("experience") or "",
         "site": row["site"] or "",
         "timezone": row["timezone"],
         "monthly_capacity": str(row["monthly_capacity"]),

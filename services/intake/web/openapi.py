@@ -246,7 +246,7 @@ def build_spec() -> dict:
             "type": "object",
             "properties": {
                 "id": {"type": "string", "format": "uuid"},
-                "name": text, "email": text,
+                "name": text, "email": text, "experience": maybe(text),
                 "fields": {"type": "array", "items": text},
                 "languages": {"type": "array", "items": text},
                 "formats": {"type": "array", "items": text},

@@ -72,14 +72,15 @@ def add_host(
     timezone_="Europe/Paris",
     active=True,
     emit=True,
+    experience=None,
 ) -> uuid.UUID:
     host_id = uuid.uuid4()
     email = email or f"host-{host_id.hex[:8]}@example.com"
     with conn.transaction():
         conn.execute(
             "INSERT INTO hosts (id, email, name, fields, languages, formats, site, timezone, durations,"
-            " monthly_capacity, weekly_availability, unavailable, active) VALUES"
-            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " monthly_capacity, weekly_availability, unavailable, active, experience) VALUES"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 host_id,
                 email,
@@ -94,6 +95,7 @@ def add_host(
                 Jsonb(list(weekly)),
                 Jsonb([]),
                 active,
+                experience,
             ),
         )
         if emit:
@@ -128,6 +130,7 @@ def add_request(
     status="submitted",
     emit=True,
     duration=30,
+    goal="Discover",
 ) -> uuid.UUID:
     request_id, correlation = uuid.uuid4(), uuid.uuid4()
     availability = availability or days_ahead()
@@ -136,11 +139,12 @@ def add_request(
         conn.execute(
             "INSERT INTO requests (id, requester_email, requester_name, field, goal, format, duration_minutes,"
             " languages, timezone, related_ok, availability, status, correlation_id) VALUES"
-            " (%s, %s, 'Camille', %s, 'Discover', 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
+            " (%s, %s, 'Camille', %s, %s, 'video', %s, %s, 'Europe/Paris', %s, %s, %s, %s)",
             (
                 request_id,
                 email,
                 field,
+                goal,
                 duration,
                 ["fr"],
                 related_ok,
@@ -157,7 +161,7 @@ def add_request(
                     "request_id": request_id,
                     "requester": {"name": "Camille", "email": email},
                     "field": field,
-                    "goal": "Discover",
+                    "goal": goal,
                     "format": "video",
                     "duration_minutes": duration,
                     "languages": ["fr"],
@@ -320,12 +324,14 @@ class InProcess:
         names,
         response_timeout=timedelta(hours=72),
         round_window=timedelta(seconds=3),
+        encoder=None,
     ):
         self.policy = Policy(
             taxonomy=fields.load_taxonomy(DEFAULT_FIELDS_FILE),
             response_timeout=response_timeout,
             lead=timedelta(hours=12),
             round_window=round_window,
+            encoder=encoder,
         )
         self.pool = make_pool(database_url, name="matcher-test")
         self.pool.open(wait=True)

@@ -33,6 +33,8 @@ class FakeRepository:
         self.matches: dict = {}
         self.busy: dict = {}  # host id -> [(start, end)]
         self.held: set = set()  # ids another transaction holds (SKIP LOCKED skips)
+        self.host_vecs: dict = {}  # host id -> (model, stored vector)
+        self.goal_vecs: dict = {}  # request id -> (model, stored vector)
 
     # -- seeding (what intake writes) -------------------------------------------
     def add_host(self, row: dict) -> dict:
@@ -77,20 +79,80 @@ class FakeRepository:
             and (request.format != "in_person" or h["site"] == request.site)
         )
 
-    def candidate_page(self, request, fields, excluded, offset, limit=PAGE, exact=True):
-        rows = [
+    def _may_take_of(self, request, fields, excluded) -> list[dict]:
+        return [
             h for h in self.hosts.values()
             if self._may_take(h, request) and set(h["fields"]) & set(fields)
-            and h["id"] not in excluded and (request.field in h["fields"]) == exact
+            and h["id"] not in excluded
         ]  # fmt: skip
-        rows.sort(
-            key=lambda h: (
-                h["id"] != request.preferred_host,
-                _first(h["last_invited_at"]),
-                str(h["id"]),
-            )
-        )
+
+    def candidate_page(
+        self, request, fields, excluded, offset, limit=PAGE, bands=None, default_band=0
+    ):
+        rows = self._may_take_of(request, fields, excluded)
+
+        def order(h):
+            exact = request.field in h["fields"]
+            preferred = h["id"] == request.preferred_host
+            band = (bands or {}).get(h["id"], default_band)
+            return (not (exact and preferred), band, not exact, not preferred,
+                    _first(h["last_invited_at"]), str(h["id"]))  # fmt: skip
+
+        rows.sort(key=order)
         return copy.deepcopy(rows[offset : offset + limit])
+
+    def read_candidates(self, request, fields, excluded, model):
+        return [
+            {"id": h["id"], "fields": h["fields"], "profile_at": None}
+            for h in self._may_take_of(request, fields, excluded)
+            if self.host_vecs.get(h["id"], (None,))[0] == model
+        ]
+
+    def vector_versions(self, host_ids, model) -> dict:
+        return {
+            h: None
+            for h, (m, _) in self.host_vecs.items()
+            if h in host_ids and m == model
+        }
+
+    def host_vectors(self, host_ids, model) -> dict:
+        return {
+            h: (None, v)
+            for h, (m, v) in self.host_vecs.items()
+            if h in host_ids and m == model
+        }
+
+    def goal_vectors(self, request_ids, model) -> dict:
+        return {
+            r: v
+            for r, (m, v) in self.goal_vecs.items()
+            if r in request_ids and m == model
+        }
+
+    def store_goal_vectors(self, vectors, model) -> None:
+        self.goal_vecs.update({r: (model, v) for r, v in vectors.items()})
+
+    def unread_hosts(self, model, host_ids, limit):
+        return [
+            {"id": h["id"], "experience": h.get("experience"), "fields": h["fields"],
+             "updated_at": None}
+            for h in self.hosts.values()
+            if (host_ids is None or h["id"] in host_ids) and h["name"] != ""
+            and self.host_vecs.get(h["id"], (None,))[0] != model
+        ][:limit]  # fmt: skip
+
+    def store_host_vectors(self, rows, model) -> None:
+        self.host_vecs.update({h: (model, v) for h, _, v in rows})
+
+    def forget_vectors(self, *, host_id=None, request_id=None) -> None:
+        self.host_vecs.pop(host_id, None)
+        self.goal_vecs.pop(request_id, None)
+
+    def drop_emptied_goals(self) -> int:
+        gone = [r for r in self.goal_vecs if not self.requests[r].get("goal")]
+        for r in gone:
+            del self.goal_vecs[r]
+        return len(gone)
 
     def agendas(self, host_ids, now, span=None) -> dict:
         out = {h: Agenda() for h in host_ids}

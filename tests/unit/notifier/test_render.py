@@ -122,6 +122,8 @@ def test_the_invitation_reads_as_before_in_both_languages(renderer):
         " entretien réseau avec vous. Jean Martin lui a recommandé cette"
         " démarche.\n\n"
         "Son objectif, avec ses mots\u202f: «\u202fDiscover the job\u202f»\n\n"
+        "Nous vous avons choisi parce que vous travaillez dans ce domaine et que"
+        " vous êtes libre à ce moment.\n\n"
         "Proposé\u202f: mardi 1 décembre 2026 à 09:00 (America/New_York), 30 minutes,"
         " visioconférence.\n\n"
         "Pourquoi accepter\u202f: un tel échange nourrit la curiosité et porte un regard"
@@ -335,3 +337,27 @@ def test_an_in_person_meeting_names_its_site(renderer, kind, lang, words):
 
 def test_a_message_queued_before_sites_were_kept_still_renders(renderer):
     assert "video" in renderer.render("invitation", "en", CONTEXT)[1]
+
+
+@pytest.mark.parametrize(
+    ("score", "en", "fr"),
+    [
+        ({"fit": 0.62, "best_fit": 0.62, "fit_band": 0, "exact_field": True},
+         "what you wrote about your experience is close to their goal",
+         "ce que vous avez écrit de votre expérience est proche de son objectif"),
+        ({"fit": 0.2, "best_fit": 0.2, "fit_band": 0, "exact_field": True},
+         "you work in this field", "vous travaillez dans ce domaine"),
+        ({"fit": None, "fit_band": 0, "exact_field": False},
+         "your field is close to theirs", "votre domaine est proche du sien"),
+        (None, "you work in this field", "vous travaillez dans ce domaine"),
+    ],
+)  # fmt: skip
+def test_the_invitation_says_in_a_sentence_why_the_host_was_chosen(
+    renderer, score, en, fr
+):
+    match = {**CONTEXT["match"], "chosen_for": domain.chosen_for(score)}
+    for lang, words in (("en", en), ("fr", fr)):
+        _subject, text, html = renderer.render(
+            "invitation", lang, {**CONTEXT, "match": match}
+        )
+        assert words in text and words in html

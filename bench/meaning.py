@@ -1,0 +1,249 @@
+"""Matching by meaning: does the matcher propose the host whose words fit
+the goal, and what does reading words cost?
+
+1. The bilingual test set (`bench/data/meaning.yaml`: 24 hosts in groups of
+   three sharing a field, 72 goals, half French, half across languages,
+   each naming its one right host), written before the model was chosen.
+   Each goal is a request of that field through the matcher's own ranking
+   (`candidates.rank`, a real PostgreSQL), the hosts otherwise equal (same
+   times, languages, formats, capacity, never invited). Printed side by
+   side: the matcher with the model, the matcher on fields alone (today's
+   order: the least recently invited, then the id), and TF-IDF over the
+   same texts (words, no meaning), ranking the field's hosts. With three
+   hosts a field, the top 3 of a field is every host: the last row ranks
+   all 24 hosts by their words alone, where the top 3 says something.
+2. The cost, in the same run: reading 10,000 host profiles, and the
+   matcher's per-request latency at 10,000 hosts with and without meaning
+   (`bench.matcher.per_request`, the same seed)."""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from psycopg.types.json import Jsonb
+
+from bench import matcher as matcher_bench
+from bench.infra import fresh_database
+from devstack.ports import free_port
+from devstack.postgres import Postgres
+from services.matcher import candidates, use_cases
+from services.matcher.model import Request
+from services.matcher.unit_of_work import UnitOfWork
+from shared import meaning
+from shared.clock import utc_now
+from shared.db import connect
+
+DATA = Path(__file__).parent / "data" / "meaning.yaml"
+WEEK = [{"day": d, "start": "09:00", "end": "17:00"} for d in ("mon", "tue", "wed", "thu", "fri")]  # fmt: skip
+HOSTS_AT_SCALE = 10_000
+
+
+def load() -> dict:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+def add_hosts(conn, hosts: list[dict]) -> dict:
+    """The test set's hosts, equal but for their field and words; key -> id."""
+    ids = {}
+    for i, h in enumerate(hosts):
+        ids[h["key"]] = uuid.uuid4()
+        conn.execute(
+            "INSERT INTO hosts (id, email, name, fields, languages, formats, timezone,"
+            " durations, monthly_capacity, weekly_availability, unavailable, experience)"
+            " VALUES (%s, %s, %s, %s, '{fr,en}', '{video}', 'Europe/Paris', '{30,60}',"
+            " 4, %s, '[]', %s)",
+            (ids[h["key"]], f"h{i}@example.com", f"Host {i}", [h["field"]],
+             Jsonb(WEEK), h["experience"]),
+        )  # fmt: skip
+    conn.commit()
+    return ids
+
+
+def request_of(conn, goal: dict, n: int) -> Request:
+    """The goal as a waiting request of its field, stored."""
+    start = utc_now() + timedelta(days=2)
+    window = [
+        {"start": start.isoformat(), "end": (start + timedelta(days=5)).isoformat()}
+    ]
+    row = conn.execute(
+        "INSERT INTO requests (id, requester_email, requester_name, field, goal, format,"
+        " duration_minutes, languages, timezone, related_ok, availability, correlation_id)"
+        " VALUES (%s, %s, 'R', %s, %s, 'video', 30, '{fr,en}', 'Europe/Paris', false,"
+        " %s, %s) RETURNING *",
+        (uuid.uuid4(), f"r{n}@example.com", goal["field"], goal["text"], Jsonb(window),
+         uuid.uuid4()),
+    ).fetchone()  # fmt: skip
+    return Request.from_row(row)
+
+
+def matcher_order(conn, policy, goal: dict, n: int) -> list:
+    """The hosts the matcher would propose for this goal, best first."""
+    with conn.transaction(), UnitOfWork(conn=conn) as uow:
+        request = request_of(conn, goal, n)
+        proposals = candidates.rank(uow, policy, request, utc_now(), whole=True)
+    return [p.host.id for p in proposals]
+
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tfidf_order(hosts: list[dict], ids: dict, goal: dict) -> list:
+    """The field's hosts by the TF-IDF cosine of their text with the goal."""
+    docs = {h["key"]: Counter(WORD.findall(h["experience"].lower())) for h in hosts}
+    df = Counter(w for d in docs.values() for w in d)
+    idf = {w: math.log(len(docs) / n) + 1 for w, n in df.items()}
+
+    def vec(counts):
+        v = {w: c * idf.get(w, 0.0) for w, c in counts.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {w: x / norm for w, x in v.items()}
+
+    q = vec(Counter(WORD.findall(goal["text"].lower())))
+    same = [h for h in hosts if h["field"] == goal["field"]]
+    score = {
+        h["key"]: sum(q.get(w, 0) * x for w, x in vec(docs[h["key"]]).items())
+        for h in same
+    }
+    return [ids[k] for k in sorted(score, key=lambda k: (-score[k], k))]
+
+
+def tally(name: str, orders: list, goals: list, hosts: dict, ids: dict) -> dict:
+    rows = []
+    for goal, order in zip(goals, orders, strict=True):
+        right = ids[goal["host"]]
+        across = goal["lang"] != hosts[goal["host"]]["lang"]
+        rows.append(
+            (order[:1] == [right], right in order[:3], goal["lang"] == "fr", across)
+        )
+
+    def pct(keep, col):
+        picked = [r[col] for r in rows if keep(r)]
+        return 100 * sum(picked) / max(len(picked), 1)
+
+    return {
+        "name": name,
+        "first": pct(lambda r: True, 0),
+        "top3": pct(lambda r: True, 1),
+        "first_fr": pct(lambda r: r[2], 0),
+        "first_across": pct(lambda r: r[3], 0),
+        "top3_across": pct(lambda r: r[3], 1),
+    }
+
+
+def quality(pg) -> list[dict]:
+    data = load()
+    hosts = {h["key"]: h for h in data["hosts"]}
+    goals = data["goals"]
+    with connect(fresh_database(pg, "meaning")) as conn:
+        ids = add_hosts(conn, data["hosts"])
+        model = matcher_bench.policy()
+        model.encoder = meaning.sentence_model()
+        with conn.transaction(), UnitOfWork(conn=conn) as uow:
+            use_cases.vectors.read_hosts(uow, model)
+        by_model = [matcher_order(conn, model, g, i) for i, g in enumerate(goals)]
+        by_field = [
+            matcher_order(conn, matcher_bench.policy(), g, i)
+            for i, g in enumerate(goals)
+        ]
+    by_words = [tfidf_order(data["hosts"], ids, g) for g in goals]
+    by_any_field = any_field_order(data["hosts"], ids, goals)
+    return [
+        tally("matcher, by meaning", by_model, goals, hosts, ids),
+        tally("matcher, fields alone", by_field, goals, hosts, ids),
+        tally("TF-IDF on the texts", by_words, goals, hosts, ids),
+        tally("meaning, any field", by_any_field, goals, hosts, ids),
+    ]
+
+
+def any_field_order(hosts: list[dict], ids: dict, goals: list[dict]) -> list:
+    """All 24 hosts by the fit of their words alone (no field given: the
+    directory's search), so that the top 3 means something."""
+    from services.matcher.fit import host_text
+
+    model = meaning.sentence_model()
+    vectors = model.embed([host_text(h["experience"], []) for h in hosts])
+    out = []
+    for g in model.embed([g["text"] for g in goals]):
+        order = (vectors @ g).argsort()[::-1]
+        out.append([ids[hosts[i]["key"]] for i in order])
+    return out
+
+
+def at_scale(pg) -> dict:
+    """Reading 10,000 profiles, and the matcher's latency at 10,000 hosts
+    without and with meaning (the same hosts, requests and seed)."""
+    data = load()
+    texts = [h["experience"] for h in data["hosts"]]
+    goals = [g["text"] for g in data["goals"]]
+    out = {}
+
+    def words(url):
+        with connect(url) as conn:
+            conn.execute(
+                "UPDATE hosts SET experience = (%s::text[])[1 + abs(hashtext(id::text)) %% %s]",
+                (texts, len(texts)),
+            )
+            conn.commit()
+            model = matcher_bench.policy()
+            model.encoder = meaning.sentence_model()
+            t = time.perf_counter()
+            while True:
+                with conn.transaction(), UnitOfWork(conn=conn) as uow:
+                    if not use_cases.vectors.read_hosts(uow, model):
+                        break
+            out["read_s"] = time.perf_counter() - t
+
+    out["without"] = matcher_bench.per_request(
+        fresh_database(pg, "plain"), HOSTS_AT_SCALE, goals=goals
+    )
+    with_model = matcher_bench.policy()
+    with_model.encoder = meaning.sentence_model()
+    out["with"] = matcher_bench.per_request(
+        fresh_database(pg, "meaning10k"),
+        HOSTS_AT_SCALE,
+        prepare=words,
+        m=with_model,
+        goals=goals,
+    )
+    return out
+
+
+def main() -> None:
+    print("meaning benchmark (bench/data/meaning.yaml: 24 hosts, 72 goals)")
+    t = time.perf_counter()
+    meaning.sentence_model().embed(["warm-up"])
+    print(f"  model loaded and first text read in {time.perf_counter() - t:.2f} s")
+    with tempfile.TemporaryDirectory(prefix="bench-meaning-") as tmp:
+        pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
+        try:
+            rows = quality(pg)
+            print(
+                f"  {'ranking':<24} {'first':>7} {'top 3':>7} {'first, FR goals':>16}"
+                f" {'first, across':>14} {'top 3, across':>14}"
+            )
+            for r in rows:
+                print(
+                    f"  {r['name']:<24} {r['first']:6.1f}% {r['top3']:6.1f}%"
+                    f" {r['first_fr']:15.1f}% {r['first_across']:13.1f}%"
+                    f" {r['top3_across']:13.1f}%"
+                )
+            s = at_scale(pg)
+        finally:
+            pg.stop()
+    w, m = s["without"], s["with"]
+    print(f"  reading {HOSTS_AT_SCALE:,} host profiles: {s['read_s']:.1f} s")
+    print(f"  matcher at {HOSTS_AT_SCALE:,} hosts, one request at a time:")
+    for name, r in (("fields alone", w), ("with meaning", m)):
+        print(
+            f"    {name:<13} p50 {r['p50']:6.2f} ms  p95 {r['p95']:6.2f} ms"
+            f"  {r['rate']:6.1f} requests/s  outcomes {r['outcomes']}"
+        )
+    print(f"    p95 ratio (with / without) {m['p95'] / w['p95']:.2f}")

@@ -1,0 +1,125 @@
+"""Reading people's words into vectors (`shared.meaning`), and the fits of
+a request's candidates (`fit.Fits`). The matcher owns `host_vectors` and
+`goal_vectors`: each text is read once per model, when it is first needed
+(a goal) or when its profile changes (a host). Runs inside the caller's
+unit of work; with no model (`Policy.encoder` None) nothing is read and
+every fit is `NO_FITS`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from services.matcher.fit import NO_FITS, Fits, host_text
+from services.matcher.model import Request
+from shared import meaning
+
+if TYPE_CHECKING:
+    from services.matcher.policy import Policy
+
+HOST_BATCH = 256  # host profiles read in one transaction
+LABELS = ("en", "fr")  # the field names read with a host's words, in both languages
+
+
+def goals(uow, policy: Policy, requests: list[Request]) -> dict:
+    """The vector of each request's goal: stored, or read now and stored."""
+    encoder = policy.encoder
+    if encoder is None or not requests:
+        return {}
+    stored = uow.repo.goal_vectors([r.id for r in requests], encoder.name)
+    out = {k: meaning.from_bytes(v) for k, v in stored.items()}
+    unread = [r for r in requests if r.id not in out and r.goal.strip()]
+    if unread:
+        vectors = encoder.embed([r.goal for r in unread])
+        uow.repo.store_goal_vectors(
+            {r.id: meaning.to_bytes(v) for r, v in zip(unread, vectors, strict=True)},
+            encoder.name,
+        )
+        out.update({r.id: v for r, v in zip(unread, vectors, strict=True)})
+    return out
+
+
+class HostVectors:
+    """The vectors of hosts' texts this process has fetched, each fetched
+    from the store once per version of the profile it read (held by the
+    `Policy`: one per process)."""
+
+    def __init__(self) -> None:
+        self._by_host: dict = {}  # host id -> ((model, profile_at), vector)
+
+    def get(self, repo, model: str, versions: dict) -> dict:
+        """Host id -> vector, for `versions` ({host id: profile_at})."""
+        stale = [h for h, at in versions.items() if self._key(h) != (model, at)]
+        if stale:
+            for h, (at, raw) in repo.host_vectors(stale, model).items():
+                self._by_host[h] = ((model, at), meaning.from_bytes(raw))
+        return {h: self._by_host[h][1] for h in versions if h in self._by_host}
+
+    def forget(self, host_id) -> None:
+        self._by_host.pop(host_id, None)
+
+    def _key(self, host_id):
+        entry = self._by_host.get(host_id)
+        return entry[0] if entry else None
+
+
+def fits_of(goal: np.ndarray | None, request: Request, hosts: dict) -> Fits:
+    """The fits with `goal` of `hosts` ({id: (fields, vector)})."""
+    if goal is None or not hosts:
+        return NO_FITS
+    ids = list(hosts)
+    cosines = meaning.fits(goal, [hosts[h][1] for h in ids])
+    exact = {h for h in ids if request.field in hosts[h][0]}
+    return Fits.of(dict(zip(ids, cosines.tolist(), strict=True)), exact)
+
+
+def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> Fits:
+    """The fits of every host that may take `request` (one of `fields`)."""
+    goal = goals(uow, policy, [request]).get(request.id)
+    if goal is None:
+        return NO_FITS
+    model = policy.encoder.name
+    rows = uow.repo.read_candidates(request, fields, excluded, model)
+    found = policy.host_vectors.get(
+        uow.repo, model, {r["id"]: r["profile_at"] for r in rows}
+    )
+    return fits_of(
+        goal,
+        request,
+        {r["id"]: (r["fields"], found[r["id"]]) for r in rows if r["id"] in found},
+    )
+
+
+def batch_vectors(uow, policy: Policy, host_ids: list) -> dict:
+    """Host id -> vector, of `host_ids` whose text the model has read."""
+    model = policy.encoder.name
+    versions = uow.repo.vector_versions(host_ids, model)
+    return policy.host_vectors.get(uow.repo, model, versions)
+
+
+def read_hosts(uow, policy: Policy, host_ids: list | None = None) -> int:
+    """Read the profiles of `host_ids` (or any) not read as they stand,
+    `HOST_BATCH` at most; how many were read."""
+    encoder = policy.encoder
+    if encoder is None:
+        return 0
+    rows = uow.repo.unread_hosts(encoder.name, host_ids, HOST_BATCH)
+    if not rows:
+        return 0
+    texts = [
+        host_text(
+            r["experience"],
+            [policy.taxonomy.label(f, lang) for f in r["fields"] for lang in LABELS],
+        )
+        for r in rows
+    ]
+    vectors = encoder.embed(texts)
+    uow.repo.store_host_vectors(
+        [
+            (r["id"], r["updated_at"], meaning.to_bytes(v))
+            for r, v in zip(rows, vectors, strict=True)
+        ],
+        encoder.name,
+    )
+    return len(rows)
