@@ -140,7 +140,12 @@ def test_a_purge_removes_exactly_what_its_retention_says_and_nothing_live(
         "outbox": 1, "dead_letters": 0, "inbox": 0, "requests": 1, "submissions": 1, "sign_outs": 1,
         "audit": 1,
     }  # fmt: skip
-    assert counts["matcher"] == {"outbox": 1, "dead_letters": 1, "inbox": 1}
+    assert counts["matcher"] == {
+        "outbox": 1,
+        "dead_letters": 1,
+        "inbox": 1,
+        "goal_vectors": 0,
+    }
     assert counts["notifier"] == {
         "outbox": 1, "dead_letters": 0, "inbox": 1, "notifications": 2
     }  # fmt: skip
