@@ -46,6 +46,13 @@ WEEK = [{"day": d, "start": "09:00", "end": "17:00"} for d in ("mon", "tue", "we
 HOSTS_AT_SCALE = 10_000
 
 
+def with_model():
+    """The matcher benchmark's policy, reading words with the shipped model."""
+    policy = matcher_bench.policy()
+    policy.encoder = meaning.sentence_model()
+    return policy
+
+
 def load() -> dict:
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
 
@@ -144,8 +151,7 @@ def quality(pg) -> list[dict]:
     goals = data["goals"]
     with connect(fresh_database(pg, "meaning")) as conn:
         ids = add_hosts(conn, data["hosts"])
-        model = matcher_bench.policy()
-        model.encoder = meaning.sentence_model()
+        model = with_model()
         with conn.transaction(), UnitOfWork(conn=conn) as uow:
             use_cases.vectors.read_hosts(uow, model)
         by_model = [matcher_order(conn, model, g, i) for i, g in enumerate(goals)]
@@ -192,8 +198,7 @@ def at_scale(pg) -> dict:
                 (texts, len(texts)),
             )
             conn.commit()
-            model = matcher_bench.policy()
-            model.encoder = meaning.sentence_model()
+            model = with_model()
             t = time.perf_counter()
             while True:
                 with conn.transaction(), UnitOfWork(conn=conn) as uow:
@@ -204,13 +209,11 @@ def at_scale(pg) -> dict:
     out["without"] = matcher_bench.per_request(
         fresh_database(pg, "plain"), HOSTS_AT_SCALE, goals=goals
     )
-    with_model = matcher_bench.policy()
-    with_model.encoder = meaning.sentence_model()
     out["with"] = matcher_bench.per_request(
         fresh_database(pg, "meaning10k"),
         HOSTS_AT_SCALE,
         prepare=words,
-        m=with_model,
+        m=with_model(),
         goals=goals,
     )
     return out

@@ -32,6 +32,11 @@ def jobs(pool, policy: Policy, settings) -> list[Job]:
         if policy.rounds
         else []
     )
+    reading = (
+        [job("read-profiles", settings.read_profiles_every_s, use_cases.read_profiles)]
+        if policy.encoder is not None
+        else []
+    )
     return (
         rounds
         + [
@@ -56,15 +61,5 @@ def jobs(pool, policy: Policy, settings) -> list[Job]:
                 use_cases.complete_meetings,
             ),
         ]
-        + (
-            [
-                job(
-                    "read-profiles",
-                    settings.read_profiles_every_s,
-                    use_cases.read_profiles,
-                )
-            ]
-            if policy.encoder is not None
-            else []
-        )
+        + reading
     )

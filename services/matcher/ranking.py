@@ -173,10 +173,11 @@ def rank(
     fits: Fits = NO_FITS,
 ) -> list[Proposal]:
     """Feasible proposals for `request`, best first. `candidates` come in the
-    order of `tier`, then fairness; scanning stops after `enough` feasible ones, or (unless
-    `whole`, as joint assignment wants alternatives) at the first candidate of a
-    lower tier once one is found. With `examine`, at most that many candidates are looked at
-    (a round bounds its work per request so)."""
+    order of `tier`, then fairness; scanning stops after `enough` feasible
+    ones, or (unless `whole`, as joint assignment wants alternatives) at the
+    first candidate of a lower tier once one is found. With `examine`, at
+    most that many candidates are looked at (a round bounds its work per
+    request so)."""
     not_before = now + lead
     found: list[Proposal] = []
     best_tier = None

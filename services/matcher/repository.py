@@ -22,7 +22,6 @@ from shared.statuses import LIVE_SQL, WAITING_SQL
 PAGE = 64  # candidates read in the first page (then fourfold)
 
 _MAY_TAKE = """
-FROM hosts h
 WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
@@ -33,7 +32,7 @@ WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
 # else %(default_band)s), then the least recently invited
 _CANDIDATES = f"""
-SELECT h.* {_MAY_TAKE}
+SELECT h.* FROM hosts h {_MAY_TAKE}
 ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
   coalesce((%(bands)s::jsonb ->> h.id::text)::int, %(default_band)s),
   %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
@@ -42,7 +41,8 @@ LIMIT %(limit)s OFFSET %(offset)s
 """
 
 _READ_CANDIDATES = f"""
-SELECT h.id, h.fields, v.profile_at {_MAY_TAKE.replace("FROM hosts h", "FROM hosts h JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s")}
+SELECT h.id, h.fields, v.profile_at FROM hosts h
+JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s {_MAY_TAKE}
 """
 
 _DEMAND = f"""

@@ -32,11 +32,11 @@ def goals(uow, policy: Policy, requests: list[Request]) -> dict:
     unread = [r for r in requests if r.id not in out and r.goal.strip()]
     if unread:
         vectors = encoder.embed([r.goal for r in unread])
+        read = {r.id: v for r, v in zip(unread, vectors, strict=True)}
         uow.repo.store_goal_vectors(
-            {r.id: meaning.to_bytes(v) for r, v in zip(unread, vectors, strict=True)},
-            encoder.name,
+            {k: meaning.to_bytes(v) for k, v in read.items()}, encoder.name
         )
-        out.update({r.id: v for r, v in zip(unread, vectors, strict=True)})
+        out.update(read)
     return out
 
 

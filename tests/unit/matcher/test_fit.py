@@ -13,6 +13,7 @@ import pytest
 from services.matcher import ranking, use_cases
 from services.matcher.fit import LAST, NO_FITS, RELATED_PENALTY, STEP, Fits
 from tests.unit.matcher import factories as f
+from tests.unit.matcher.fakes import FakeUnitOfWork
 from tests.unit.matcher.test_use_cases import T0, Clock, host, live, policy, request
 
 WORDS = ("factory", "costs", "hospital", "patients", "payroll", "startup")
@@ -71,8 +72,6 @@ def test_the_preferred_host_of_the_field_stays_first_whatever_the_fit():
 def test_the_host_whose_words_fit_the_goal_is_proposed_on_arrival_and_in_a_round(
     round_window,
 ):
-    from tests.unit.matcher.fakes import FakeUnitOfWork
-
     uow, clock = FakeUnitOfWork(), Clock()
     model = WordModel()
     m = policy(clock, round_window=round_window)
@@ -96,8 +95,6 @@ def test_the_host_whose_words_fit_the_goal_is_proposed_on_arrival_and_in_a_round
 
 
 def test_without_a_model_the_least_recently_invited_host_is_proposed():
-    from tests.unit.matcher.fakes import FakeUnitOfWork
-
     uow, clock = FakeUnitOfWork(), Clock()
     hospital = host(uow.repo, experience="Hospital budgets and patients")
     host(uow.repo, experience="Factory costs", last_invited_at=T0)
@@ -108,8 +105,6 @@ def test_without_a_model_the_least_recently_invited_host_is_proposed():
 
 
 def test_a_forgotten_hosts_words_are_dropped():
-    from tests.unit.matcher.fakes import FakeUnitOfWork
-
     uow, clock = FakeUnitOfWork(), Clock()
     m = policy(clock)
     m.encoder = WordModel()
