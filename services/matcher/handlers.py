@@ -27,11 +27,11 @@ def host_profile_changed(uow, event: Event, policy: Policy) -> None:
 
 
 def host_forgotten(uow, event: Event, policy: Policy) -> None:
-    use_cases.forget_words(uow, host_id=event.payload["host_id"])
+    use_cases.forget_words(uow, policy, host_id=event.payload["host_id"])
 
 
 def requester_forgotten(uow, event: Event, policy: Policy) -> None:
-    use_cases.forget_words(uow, request_id=event.payload["request_id"])
+    use_cases.forget_words(uow, policy, request_id=event.payload["request_id"])
 
 
 def host_busy_changed(uow, event: Event, policy: Policy) -> None:

@@ -53,10 +53,12 @@ def read_profiles(uow, policy: Policy) -> int:
         return vectors.read_hosts(uow, policy)
 
 
-def forget_words(uow, *, host_id=None, request_id=None) -> None:
-    """A person forgotten: what was read of their words goes too."""
+def forget_words(uow, policy: Policy, *, host_id=None, request_id=None) -> None:
+    """A person forgotten: what was read of their words goes too, from the
+    store and from this process's memory."""
     with uow:
         uow.repo.forget_vectors(host_id=host_id, request_id=request_id)
+    policy.host_vectors.forget(host_id)
 
 
 def follow_busy_times(uow, policy: Policy, host_id) -> int:

@@ -59,6 +59,9 @@ class HostVectors:
     def forget(self, host_id) -> None:
         self._by_host.pop(host_id, None)
 
+    def __contains__(self, host_id) -> bool:
+        return host_id in self._by_host
+
     def _key(self, host_id):
         entry = self._by_host.get(host_id)
         return entry[0] if entry else None

@@ -104,12 +104,13 @@ def test_without_a_model_the_least_recently_invited_host_is_proposed():
     assert proposed["host_id"] == hospital and proposed["score"]["fit"] is None
 
 
-def test_a_forgotten_hosts_words_are_dropped():
+def test_a_forgotten_hosts_words_are_dropped_from_the_store_and_the_process():
     uow, clock = FakeUnitOfWork(), Clock()
     m = policy(clock)
     m.encoder = WordModel()
     h = host(uow.repo, experience="Factory costs")
     use_cases.serve_new_profile(uow, m, h, [])
-    assert h in uow.repo.host_vecs
-    use_cases.forget_words(uow, host_id=h)
-    assert h not in uow.repo.host_vecs
+    m.host_vectors.get(uow.repo, m.encoder.name, {h: None})  # as a ranking fetches it
+    assert h in uow.repo.host_vecs and h in m.host_vectors
+    use_cases.forget_words(uow, m, host_id=h)
+    assert h not in uow.repo.host_vecs and h not in m.host_vectors
