@@ -9,14 +9,16 @@ downloaded: the weights load from the installed package, once per process
 (`sentence_model`), on the first text. Another model replaces it by giving
 another `name`: vectors stored under the old name are computed again.
 
-What people type is hostile: each text is cut to `MAX_CHARS` before it is
-read, so one text costs a bounded time however long it was.
+What people type is hostile: each text is cut to `MAX_CHARS` characters,
+after Unicode normalisation, before it is read, so one text costs a bounded
+time however long it was.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import unicodedata
 from typing import Protocol
 
 import numpy as np
@@ -62,7 +64,11 @@ def sentence_model() -> SentenceModel:
 
 
 def clip(text: str) -> str:
-    return " ".join((text or "")[:MAX_CHARS].split()) or "-"
+    """At most `MAX_CHARS` of `text` as the model reads it: after NFKC (which
+    the model applies too: one character may become eighteen), so that the
+    bound holds on what is read."""
+    normal = unicodedata.normalize("NFKC", (text or "")[:MAX_CHARS])
+    return " ".join(normal[:MAX_CHARS].split()) or "-"
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
