@@ -146,35 +146,42 @@ class Repository:
         return {r["request_id"]: r["vector"] for r in rows}
 
     def store_goal_vectors(self, vectors: dict, model: str) -> None:
+        """Each request's goal vector, unless its goal was emptied meanwhile
+        (its requester forgotten, or purged)."""
         with self.conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO goal_vectors (request_id, model, vector) VALUES (%s, %s, %s)"
+                "INSERT INTO goal_vectors (request_id, model, vector)"
+                " SELECT id, %s, %s FROM requests WHERE id = %s AND goal <> ''"
                 " ON CONFLICT (request_id) DO UPDATE SET model = EXCLUDED.model,"
                 " vector = EXCLUDED.vector",
-                [(k, model, v) for k, v in vectors.items()],
+                [(model, v, k) for k, v in vectors.items()],
             )
 
     def unread_hosts(self, model: str, host_ids: list | None, limit: int) -> list[dict]:
         """Hosts (of `host_ids`, or any) whose profile `model` has not read
-        as it stands, locked (others' locked ones skipped)."""
+        as it stands. Not locked: the model reads them with no host row
+        held, and `store_host_vectors` keeps only what still stands."""
         return self.conn.execute(
             "SELECT h.id, h.experience, h.fields, h.updated_at FROM hosts h"
             " LEFT JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s"
             " WHERE (%(ids)s::uuid[] IS NULL OR h.id = ANY(%(ids)s)) AND h.name <> ''"
             " AND (v.host_id IS NULL OR v.profile_at < h.updated_at)"
-            " ORDER BY h.updated_at, h.id LIMIT %(limit)s FOR UPDATE OF h SKIP LOCKED",
+            " ORDER BY h.updated_at, h.id LIMIT %(limit)s",
             {"model": model, "ids": host_ids, "limit": limit},
         ).fetchall()
 
     def store_host_vectors(self, rows: list[tuple], model: str) -> None:
-        """`rows`: (host id, the profile's updated_at read, vector)."""
+        """`rows`: (host id, the profile's updated_at read, vector); each
+        kept only if the profile still stands as read (not changed nor
+        forgotten meanwhile)."""
         with self.conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO host_vectors (host_id, model, profile_at, vector)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (host_id) DO UPDATE SET"
-                " model = EXCLUDED.model, profile_at = EXCLUDED.profile_at,"
-                " vector = EXCLUDED.vector",
-                [(h, model, at, v) for h, at, v in rows],
+                " SELECT id, %s, updated_at, %s FROM hosts"
+                " WHERE id = %s AND updated_at = %s AND name <> ''"
+                " ON CONFLICT (host_id) DO UPDATE SET model = EXCLUDED.model,"
+                " profile_at = EXCLUDED.profile_at, vector = EXCLUDED.vector",
+                [(model, v, h, at) for h, at, v in rows],
             )
 
     def forget_vectors(self, *, host_id=None, request_id=None) -> None:

@@ -149,6 +149,9 @@ def scenario(uow) -> list:
         )
     )
     out.append(("other model", repo.host_vectors(ids, "other")))
+    stale = [(h["id"], NOW - timedelta(days=400), b"old") for h in unread]
+    repo.store_host_vectors(stale, "m2")  # profiles changed since: nothing kept
+    out.append(("stale", repo.vector_versions(ids, "m2")))
     own = req[REQUESTS[2]]  # its requester is host a: never themself
     out.append(("self and preferred", [h["id"] for h in repo.candidate_page(
         own, ["management"], set(), 0, 64)]))  # fmt: skip

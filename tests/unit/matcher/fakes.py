@@ -130,7 +130,9 @@ class FakeRepository:
         }
 
     def store_goal_vectors(self, vectors, model) -> None:
-        self.goal_vecs.update({r: (model, v) for r, v in vectors.items()})
+        self.goal_vecs.update(
+            {r: (model, v) for r, v in vectors.items() if self.requests[r]["goal"]}
+        )
 
     def unread_hosts(self, model, host_ids, limit):
         return [
@@ -142,7 +144,12 @@ class FakeRepository:
         ][:limit]  # fmt: skip
 
     def store_host_vectors(self, rows, model) -> None:
-        self.host_vecs.update({h: (model, v) for h, _, v in rows})
+        self.host_vecs.update(
+            {
+                h: (model, v) for h, at, v in rows
+                if self.hosts[h].get("updated_at") == at and self.hosts[h]["name"]
+            }
+        )  # fmt: skip
 
     def forget_vectors(self, *, host_id=None, request_id=None) -> None:
         self.host_vecs.pop(host_id, None)
