@@ -8,16 +8,23 @@ fitting candidate are in band 0, the next `STEP` band 1, and so on to
 `LAST` (every poorer fit, and a host whose text is not read yet). A host of
 a related field counts `RELATED_PENALTY` less: it comes before an
 exact-field host only when its words fit clearly better. Hosts of one band
-fit about equally: fairness and scarcity choose among them.
+fit about equally: fairness and scarcity choose among them. A goal of
+fewer than `MIN_GOAL_WORDS` words is not read: fields alone rank it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 STEP = 0.05
 LAST = 4
 RELATED_PENALTY = 0.10
+# A goal of fewer words says too little to rank by ("Curious", "Discuss
+# career"): its fits would be noise that outranks fairness, so such a
+# request is ranked on fields alone.
+MIN_GOAL_WORDS = 4
+WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,10 @@ NO_FITS = Fits()
 
 def effective(fit: float, exact: bool) -> float:
     return float(fit) - (0.0 if exact else RELATED_PENALTY)
+
+
+def says_enough(goal: str) -> bool:
+    return len(WORD.findall(goal)) >= MIN_GOAL_WORDS
 
 
 def host_text(experience: str | None, field_labels: list[str]) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from services.matcher.fit import NO_FITS, Fits, host_text
+from services.matcher.fit import NO_FITS, Fits, host_text, says_enough
 from services.matcher.model import Request
 from shared import meaning
 
@@ -29,7 +29,7 @@ def goals(uow, policy: Policy, requests: list[Request]) -> dict:
         return {}
     stored = uow.repo.goal_vectors([r.id for r in requests], encoder.name)
     out = {k: meaning.from_bytes(v) for k, v in stored.items()}
-    unread = [r for r in requests if r.id not in out and r.goal.strip()]
+    unread = [r for r in requests if r.id not in out and says_enough(r.goal)]
     if unread:
         vectors = encoder.embed([r.goal for r in unread])
         read = {r.id: v for r, v in zip(unread, vectors, strict=True)}

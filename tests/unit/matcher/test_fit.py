@@ -114,3 +114,19 @@ def test_a_forgotten_hosts_words_are_dropped_from_the_store_and_the_process():
     assert h in uow.repo.host_vecs and h in m.host_vectors
     use_cases.forget_words(uow, m, host_id=h)
     assert h not in uow.repo.host_vecs and h not in m.host_vectors
+
+
+@pytest.mark.parametrize("goal", ["Curious", "Factory costs", "coûts en usine"])
+def test_a_goal_of_too_few_words_is_ranked_on_fields_alone(goal):
+    uow, clock = FakeUnitOfWork(), Clock()
+    m = policy(clock)
+    m.encoder = WordModel()
+    hospital = host(uow.repo, experience="Hospital budgets and patients")
+    plant = host(uow.repo, experience="Factory costs", last_invited_at=T0)
+    for h in (hospital, plant):
+        use_cases.serve_new_profile(uow, m, h, [])
+    r = request(uow.repo, goal=goal)
+    use_cases.match_new_request(uow, m, r)
+    (proposed,) = live(uow.repo, r)
+    assert proposed["host_id"] == hospital and proposed["score"]["fit"] is None
+    assert goal not in m.encoder.read
