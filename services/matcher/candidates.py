@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 
 from services.matcher import ranking, vectors
-from services.matcher.fit import LAST
 from services.matcher.model import Host, Request, refusal
 from services.matcher.policy import Policy
 
@@ -37,7 +36,9 @@ def rank(
     related = policy.related_for(request)
     fields = [request.field, *sorted(related)]
     fits = vectors.candidate_fits(uow, policy, request, fields, excluded)
-    bands = {h: b for h, b in fits.bands().items() if b < LAST}
+    # only the hosts behind the best: often none (texts alike), so the
+    # query orders as it would on fields alone
+    bands = {h: b for h, b in fits.bands().items() if b > 0}
     agendas: dict = {}
     span = windows_span(request)
 
@@ -51,7 +52,6 @@ def rank(
                 offset,
                 size,
                 bands=bands,
-                default_band=fits.band(None),
             )
             hosts = [h for h in map(host_or_none, page) if h is not None]
             agendas.update(repo.agendas([h.id for h in hosts], now, span))

@@ -5,7 +5,9 @@ A fit is the cosine between the vector of the request's goal and that of
 the host's text (what they can talk about, and their fields' labels). The
 ranking reads it in bands, never raw: hosts within `STEP` of the best
 fitting candidate are in band 0, the next `STEP` band 1, and so on to
-`LAST` (every poorer fit, and a host whose text is not read yet). A host of
+`LAST` (every poorer fit). A host whose text is not read yet (a profile
+saved a moment ago, or every one just after an upgrade) is in band 0: as
+if the model were off, never behind for it. A host of
 a related field counts `RELATED_PENALTY` less: it comes before an
 exact-field host only when its words fit clearly better. Hosts of one band
 fit about equally: fairness and scarcity choose among them. A goal of
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+import numpy as np
 
 STEP = 0.05
 LAST = 4
@@ -29,40 +33,46 @@ WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class Fits:
-    """The cosine of each host's text with one goal (`by_host`), and the
-    best effective one among the candidates (`best`). Empty: the goal was
-    not read (no model), and every host is in band 0."""
+    """The cosine of each host's text with one goal (`by_host`), the best
+    effective one among the candidates (`best`), and each host's band and
+    gap to the best, computed once. Empty: the goal was not read (no
+    model), and every host is in band 0."""
 
     by_host: dict = field(default_factory=dict)
-    exact: frozenset = frozenset()  # the hosts of the request's own field
     best: float | None = None
+    _bands: dict = field(default_factory=dict)
+    _gaps: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, by_host: dict, exact: set) -> Fits:
-        scores = [effective(f, h in exact) for h, f in by_host.items()]
-        return cls(dict(by_host), frozenset(exact), max(scores) if scores else None)
+        if not by_host:
+            return NO_FITS
+        ids = list(by_host)
+        fits = np.fromiter(by_host.values(), np.float64, len(ids))
+        related = np.fromiter((h not in exact for h in ids), bool, len(ids))
+        scores = fits - RELATED_PENALTY * related
+        best = float(scores.max())
+        gaps = np.maximum(best - scores, 0.0)
+        bands = np.minimum((gaps / STEP + 1e-9).astype(int), LAST)
+        return cls(
+            dict(by_host),
+            best,
+            dict(zip(ids, bands.tolist(), strict=True)),
+            dict(zip(ids, gaps.tolist(), strict=True)),
+        )
 
     def band(self, host_id) -> int:
-        if self.best is None:
-            return 0
-        fit = self.by_host.get(host_id)
-        if fit is None:
-            return LAST
-        score = effective(fit, host_id in self.exact)
-        return min(int((self.best - score) / STEP + 1e-9), LAST)
+        """0 for the best fits (and without a model, or a host whose words
+        are not read), to `LAST`."""
+        return self._bands.get(host_id, 0)
 
     def misfit(self, host_id) -> float:
-        """How much less than the best the host fits (0 without a model;
-        `STEP * (LAST + 1)` when its words are not read)."""
-        if self.best is None:
-            return 0.0
-        fit = self.by_host.get(host_id)
-        if fit is None:
-            return STEP * (LAST + 1)
-        return max(self.best - effective(fit, host_id in self.exact), 0.0)
+        """How much less than the best the host fits (0 without a model,
+        and when its words are not read)."""
+        return self._gaps.get(host_id, 0.0)
 
     def bands(self) -> dict:
-        return {h: self.band(h) for h in self.by_host}
+        return self._bands
 
     def explain(self, host_id) -> dict:
         """What the match keeps of it (`matches.score`)."""
@@ -77,10 +87,6 @@ class Fits:
 
 
 NO_FITS = Fits()
-
-
-def effective(fit: float, exact: bool) -> float:
-    return float(fit) - (0.0 if exact else RELATED_PENALTY)
 
 
 def says_enough(goal: str) -> bool:

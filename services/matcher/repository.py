@@ -30,11 +30,11 @@ WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
 """
 
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
-# else %(default_band)s), then the least recently invited
+# else 0), then the least recently invited
 _CANDIDATES = f"""
 SELECT h.* FROM hosts h {_MAY_TAKE}
 ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
-  coalesce((%(bands)s::jsonb ->> h.id::text)::int, %(default_band)s),
+  coalesce((%(bands)s::jsonb ->> h.id::text)::int, 0),
   %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
   h.last_invited_at ASC NULLS FIRST, h.id
 LIMIT %(limit)s OFFSET %(offset)s
@@ -94,11 +94,10 @@ class Repository:
         offset: int,
         limit: int = PAGE,
         bands: dict | None = None,
-        default_band: int = 0,
     ) -> list[dict]:
         """Hosts that may take `request` (covering one of `fields`), in the
         order of `ranking.tier` (with the band of fit of each host in
-        `bands`, else `default_band`), then the least recently invited."""
+        `bands`, else 0), then the least recently invited."""
         return self.conn.execute(
             _CANDIDATES,
             {
@@ -106,7 +105,6 @@ class Repository:
                 "field": request.field,
                 "preferred": request.preferred_host,
                 "bands": Jsonb({str(k): v for k, v in (bands or {}).items()}),
-                "default_band": default_band,
                 "limit": limit,
                 "offset": offset,
             },

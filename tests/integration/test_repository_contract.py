@@ -124,7 +124,7 @@ def scenario(uow) -> list:
     out.append(("exact and related page", [h["id"] for h in both]))
     banded = repo.candidate_page(
         first, ["management", "recruitment"], set(), 0, 64,
-        bands={h["id"]: 0 for h in both[-1:]}, default_band=2,
+        bands={h["id"]: 2 for h in both[:-1]},
     )  # fmt: skip
     out.append(("the best fit first", [h["id"] for h in banded]))
     repo.store_goal_vectors({first.id: b"goal"}, "m")

@@ -86,15 +86,13 @@ class FakeRepository:
             and h["id"] not in excluded
         ]  # fmt: skip
 
-    def candidate_page(
-        self, request, fields, excluded, offset, limit=PAGE, bands=None, default_band=0
-    ):
+    def candidate_page(self, request, fields, excluded, offset, limit=PAGE, bands=None):
         rows = self._may_take_of(request, fields, excluded)
 
         def order(h):
             exact = request.field in h["fields"]
             preferred = h["id"] == request.preferred_host
-            band = (bands or {}).get(h["id"], default_band)
+            band = (bands or {}).get(h["id"], 0)
             return (not (exact and preferred), band, not exact, not preferred,
                     _first(h["last_invited_at"]), str(h["id"]))  # fmt: skip
 
