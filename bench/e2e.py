@@ -43,6 +43,9 @@ CHARTS = ROOT / "docs" / "benchmarks"
 SECONDS = int(os.environ.get("BENCH_E2E_SECONDS", "60"))
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
+# long enough to be read by meaning (matcher/fit.py: MIN_GOAL_WORDS), as
+# most goals are: every introduction pays for reading its goal
+GOAL = "See how the job really is day to day before I apply for it"
 PARIS = ZoneInfo("Europe/Paris")
 EVERY_HOUR = [
     {"day": d, "start": "00:00", "end": "24:00"}
@@ -233,7 +236,7 @@ def request_body(n: int) -> dict:
         start=start,
         hours=12,
         name=f"Req{n:07d}",
-        goal="See the job",
+        goal=GOAL,
         related_ok=False,
         referrer=None,
     )
