@@ -43,7 +43,7 @@ CHARTS = ROOT / "docs" / "benchmarks"
 SECONDS = int(os.environ.get("BENCH_E2E_SECONDS", "60"))
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
-# long enough to be read by meaning (matcher/fit.py: MIN_GOAL_WORDS), as
+# long enough to be read by meaning (shared/meaning.py: MIN_GOAL_WORDS), as
 # most goals are: every introduction pays for reading its goal
 GOAL = "See how the job really is day to day before I apply for it"
 PARIS = ZoneInfo("Europe/Paris")

@@ -17,6 +17,7 @@ time however long it was.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 from typing import Protocol
@@ -26,6 +27,12 @@ import numpy as np
 MAX_CHARS = 1000  # of one text, read (the rest is not)
 DIMENSIONS = 512
 STORED = np.float16  # a stored vector: 1 KiB, its cosines right to 1e-3
+# A goal of fewer words says too little to read ("Curious", "Discuss
+# career"): its fits would be noise, so it is ranked, and its field
+# suggested, on nothing but what the requester chose.
+MIN_GOAL_WORDS = 4
+WORD = re.compile(r"\w+")
+LABELS = ("en", "fr")  # a field is read by its names in both languages
 
 
 class Encoder(Protocol):
@@ -89,3 +96,60 @@ def fits(goal: np.ndarray, vectors: list[np.ndarray]) -> np.ndarray:
     if not vectors:
         return np.zeros(0, np.float32)
     return np.stack(vectors) @ goal
+
+
+def field_names(taxonomy, slug: str) -> list[str]:
+    """What is read of a field: its names (`LABELS`)."""
+    return [taxonomy.label(slug, lang) for lang in LABELS]
+
+
+def says_enough(goal: str | None) -> bool:
+    """Whether a goal has words enough to be read (`MIN_GOAL_WORDS`)."""
+    return len(WORD.findall(goal or "")) >= MIN_GOAL_WORDS
+
+
+class VectorCache:
+    """The stored vectors of versioned texts (a host's profile) that this
+    process has fetched, each fetched once per version; one per process,
+    held by whoever reads them (the matcher's `Policy`, intake's `Words`);
+    thread-safe."""
+
+    def __init__(self) -> None:
+        self._by_id: dict = {}  # id -> ((model, version), vector)
+        self._lock = threading.Lock()
+
+    def get(self, fetch, model: str, versions: dict) -> dict:
+        """Id -> vector for `versions` ({id: version}); those not held as
+        they stand are fetched (`fetch(ids, model)` -> {id: (version, raw)})."""
+        with self._lock:
+            held = dict(self._by_id)
+        stale = [
+            i for i, at in versions.items() if _version(held.get(i)) != (model, at)
+        ]
+        if stale:
+            fetched = {
+                i: ((model, at), from_bytes(raw))
+                for i, (at, raw) in fetch(stale, model).items()
+            }
+            held.update(fetched)
+            with self._lock:
+                self._by_id.update(fetched)
+        return {i: held[i][1] for i in versions if i in held}
+
+    def keep_only(self, ids) -> None:
+        """Drop every vector but those of `ids` (the texts that still stand:
+        a forgotten person's go)."""
+        keep = set(ids)
+        with self._lock:
+            self._by_id = {i: e for i, e in self._by_id.items() if i in keep}
+
+    def forget(self, key) -> None:
+        with self._lock:
+            self._by_id.pop(key, None)
+
+    def __contains__(self, key) -> bool:
+        return key in self._by_id
+
+
+def _version(entry):
+    return entry[0] if entry else None

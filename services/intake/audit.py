@@ -29,6 +29,7 @@ ACTIONS = {
     "forget": "forgot a person",
     "retry": "asked for failed mail to be sent again",
     "replay": "asked for a dead letter to be replayed",
+    "unmet_goals": "read examples of goals not matched (unmet demand)",
 }
 
 

@@ -49,12 +49,15 @@ def languages_field():
     )
 
 
+GOAL_CHARS = 2000  # what a requester would like to learn
+
+
 class RequestIn(Strict):
     name = one_line(1, 120, GIVE_NAME, required=True)
     field = one_line(1, 64, N_("Choose the field you aim for."), required=True)
     goal = text(
         3,
-        2000,
+        GOAL_CHARS,
         N_("Say in a few words what you would like to learn (3 characters at least)."),
         required=True,
     )
@@ -190,9 +193,15 @@ class LeaversIn(Strict):
     )
 
 
+class SuggestionsIn(Strict):
+    """A goal as the requester types it, for the fields it sounds like."""
+
+    goal = text(0, GOAL_CHARS, required=True)
+
+
 class DirectoryQuery(Schema):
-    """The host directory's query string: part of a name, a field's slug
-    (other parameters are ignored)."""
+    """The host directory's query string: part of a name or words of what
+    hosts can talk about, a field's slug (other parameters are ignored)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -203,5 +212,5 @@ class DirectoryQuery(Schema):
 
 SCHEMAS = (
     RequestIn, HostIn, AcceptIn, DeclineIn, CancelIn, RetryMailIn, CalendarIn,
-    DirectoryQuery, LeaversIn,
+    DirectoryQuery, LeaversIn, SuggestionsIn,
 )  # fmt: skip

@@ -147,14 +147,6 @@ def next_free_slots(uow, who, lead: timedelta, n: int = 5) -> list[tuple]:
     )
 
 
-def host_directory(
-    uow, query: str | None = None, field: str | None = None
-) -> list[dict]:
-    """The hosts a requester may ask for by name: active and listed."""
-    with uow:
-        return uow.hosts.directory(query or None, field or None)
-
-
 def list_invitations(uow, who) -> list[dict]:
     with uow:
         return uow.repo.invitations(who.email)

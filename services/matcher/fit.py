@@ -11,12 +11,11 @@ if the model were off, never behind for it. A host of
 a related field counts `RELATED_PENALTY` less: it comes before an
 exact-field host only when its words fit clearly better. Hosts of one band
 fit about equally: fairness and scarcity choose among them. A goal of
-fewer than `MIN_GOAL_WORDS` words is not read: fields alone rank it.
+fewer than `meaning.MIN_GOAL_WORDS` words is not read: fields alone rank it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,11 +23,6 @@ import numpy as np
 STEP = 0.05
 LAST = 4
 RELATED_PENALTY = 0.10
-# A goal of fewer words says too little to rank by ("Curious", "Discuss
-# career"): its fits would be noise that outranks fairness, so such a
-# request is ranked on fields alone.
-MIN_GOAL_WORDS = 4
-WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -87,10 +81,6 @@ class Fits:
 
 
 NO_FITS = Fits()
-
-
-def says_enough(goal: str) -> bool:
-    return len(WORD.findall(goal)) >= MIN_GOAL_WORDS
 
 
 def host_text(experience: str | None, field_labels: list[str]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.matcher import ranking
-from services.matcher.vectors import HostVectors
+from shared import meaning
 from shared.clock import utc_now
 from shared.fields import Taxonomy
 from shared.meaning import Encoder
@@ -28,7 +28,9 @@ class Policy:
     round_window: timedelta = timedelta(0)
     demand_window: timedelta = timedelta(days=30)  # trailing arrivals counted as demand
     encoder: Encoder | None = None  # reads goals and hosts' words; None: fields alone
-    host_vectors: HostVectors = field(default_factory=HostVectors, repr=False)
+    host_vectors: meaning.VectorCache = field(
+        default_factory=meaning.VectorCache, repr=False
+    )
     _demand: tuple | None = field(default=None, repr=False, compare=False)
 
     @property

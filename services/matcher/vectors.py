@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from services.matcher.fit import NO_FITS, Fits, host_text, says_enough
+from services.matcher.fit import NO_FITS, Fits, host_text
 from services.matcher.model import Request
 from shared import meaning
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from services.matcher.policy import Policy
 
 HOST_BATCH = 256  # host profiles read in one transaction
-LABELS = ("en", "fr")  # the field names read with a host's words, in both languages
 
 
 def goals(uow, policy: Policy, requests: list[Request]) -> dict:
@@ -29,7 +28,7 @@ def goals(uow, policy: Policy, requests: list[Request]) -> dict:
         return {}
     stored = uow.repo.goal_vectors([r.id for r in requests], encoder.name)
     out = {k: meaning.from_bytes(v) for k, v in stored.items()}
-    unread = [r for r in requests if r.id not in out and says_enough(r.goal)]
+    unread = [r for r in requests if r.id not in out and meaning.says_enough(r.goal)]
     if unread:
         vectors = encoder.embed([r.goal for r in unread])
         read = {r.id: v for r, v in zip(unread, vectors, strict=True)}
@@ -38,33 +37,6 @@ def goals(uow, policy: Policy, requests: list[Request]) -> dict:
         )
         out.update(read)
     return out
-
-
-class HostVectors:
-    """The vectors of hosts' texts this process has fetched, each fetched
-    from the store once per version of the profile it read (held by the
-    `Policy`: one per process)."""
-
-    def __init__(self) -> None:
-        self._by_host: dict = {}  # host id -> ((model, profile_at), vector)
-
-    def get(self, repo, model: str, versions: dict) -> dict:
-        """Host id -> vector, for `versions` ({host id: profile_at})."""
-        stale = [h for h, at in versions.items() if self._key(h) != (model, at)]
-        if stale:
-            for h, (at, raw) in repo.host_vectors(stale, model).items():
-                self._by_host[h] = ((model, at), meaning.from_bytes(raw))
-        return {h: self._by_host[h][1] for h in versions if h in self._by_host}
-
-    def forget(self, host_id) -> None:
-        self._by_host.pop(host_id, None)
-
-    def __contains__(self, host_id) -> bool:
-        return host_id in self._by_host
-
-    def _key(self, host_id):
-        entry = self._by_host.get(host_id)
-        return entry[0] if entry else None
 
 
 def fits_of(goal: np.ndarray | None, request: Request, hosts: dict) -> Fits:
@@ -85,7 +57,7 @@ def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> F
     model = policy.encoder.name
     rows = uow.repo.read_candidates(request, fields, excluded, model)
     found = policy.host_vectors.get(
-        uow.repo, model, {r["id"]: r["profile_at"] for r in rows}
+        uow.repo.host_vectors, model, {r["id"]: r["profile_at"] for r in rows}
     )
     return fits_of(
         goal,
@@ -98,7 +70,7 @@ def batch_vectors(uow, policy: Policy, host_ids: list) -> dict:
     """Host id -> vector, of `host_ids` whose text the model has read."""
     model = policy.encoder.name
     versions = uow.repo.vector_versions(host_ids, model)
-    return policy.host_vectors.get(uow.repo, model, versions)
+    return policy.host_vectors.get(uow.repo.host_vectors, model, versions)
 
 
 def read_hosts(uow, policy: Policy, host_ids: list | None = None) -> int:
@@ -113,7 +85,7 @@ def read_hosts(uow, policy: Policy, host_ids: list | None = None) -> int:
     texts = [
         host_text(
             r["experience"],
-            [policy.taxonomy.label(f, lang) for f in r["fields"] for lang in LABELS],
+            [n for f in r["fields"] for n in meaning.field_names(policy.taxonomy, f)],
         )
         for r in rows
     ]

@@ -14,7 +14,7 @@ TREND_WEEKS = 12
 
 
 def read_dashboard(
-    uow, taxonomy, calendar_stale_after: timedelta, read_lag: Callable, who
+    uow, taxonomy, calendar_stale_after: timedelta, read_lag: Callable, who, words=None
 ) -> dict:
     """Everything the dashboard shows to `who` (hosts' pages and the
     programme's reports for HR). The consumer lag is read from Kafka first
@@ -23,7 +23,9 @@ def read_dashboard(
     lag = read_lag()
     with uow:
         view = {
-            "summary": use_cases.summary(uow, taxonomy, calendar_stale_after, who),
+            "summary": use_cases.summary(
+                uow, taxonomy, calendar_stale_after, who, words, examples=False
+            ),
             "backlog": use_cases.outbox_backlog(uow),
             "dead_letters": use_cases.dead_letters(uow, PIPELINE, LATEST),
             "failed_mail": use_cases.failed_mail(uow, PIPELINE, LATEST),

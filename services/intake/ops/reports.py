@@ -194,6 +194,29 @@ class Reports:
             is not None
         )
 
+    def unmet_goals(self, model: str, since, limit: int) -> tuple[list[dict], int]:
+        """The goals, with the vectors the matcher read of them under
+        `model` (`goal_vectors`), of requests waitlisted now or unmatched
+        since `since`, the latest `limit`; and how many such requests have
+        no vector (a goal too short to read, or not ranked yet)."""
+        unmet = (
+            "(r.status = 'waitlisted' OR (r.status = 'unmatched'"
+            " AND r.updated_at >= %(since)s)) AND r.goal <> ''"
+        )
+        rows = self.conn.execute(
+            "SELECT r.goal, r.field, v.vector FROM requests r"
+            " JOIN goal_vectors v ON v.request_id = r.id AND v.model = %(model)s"
+            f" WHERE {unmet} ORDER BY r.created_at DESC, r.id LIMIT %(limit)s",
+            {"model": model, "since": since, "limit": limit},
+        ).fetchall()
+        unread = self.conn.execute(
+            "SELECT count(*) AS n FROM requests r WHERE"
+            f" {unmet} AND NOT EXISTS (SELECT 1 FROM goal_vectors v"
+            " WHERE v.request_id = r.id AND v.model = %(model)s)",
+            {"model": model, "since": since},
+        ).fetchone()["n"]
+        return rows, unread
+
     # -- scarcity, trend, feedback -------------------------------------------
 
     def scarcity(self, weeks: int = 4) -> dict[str, dict]:

@@ -24,7 +24,7 @@ from services.intake.ops import charts, exports, params, use_cases
 from services.intake.ops.dashboard import read_dashboard
 from services.intake.ops.lag import lag_or_unavailable
 from services.intake.web import identity
-from services.intake.web.edge import parse_id, taxonomy, unit_of_work
+from services.intake.web.edge import parse_id, taxonomy, unit_of_work, words
 from services.intake.web.language import field_label, locale, schemas
 from shared import kafka as kafka_clients
 from shared.statuses import MATCH_STATUSES, REQUEST_STATUSES
@@ -60,7 +60,11 @@ def _lag() -> list[dict] | dict:
 def summary():
     return jsonify(
         use_cases.summary(
-            unit_of_work(), taxonomy(), rt().settings.calendar_stale_after, who()
+            unit_of_work(),
+            taxonomy(),
+            rt().settings.calendar_stale_after,
+            who(),
+            words(),
         )
     )
 
@@ -249,7 +253,7 @@ def scarcity_rows(fields: dict) -> list[dict]:
 def dashboard():
     settings = rt().settings
     view = read_dashboard(
-        unit_of_work(), taxonomy(), settings.calendar_stale_after, _lag, who()
+        unit_of_work(), taxonomy(), settings.calendar_stale_after, _lag, who(), words()
     )
     s = view["summary"]
     return render_template(

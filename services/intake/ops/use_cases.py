@@ -16,15 +16,27 @@ from datetime import UTC, datetime, timedelta
 
 from services.intake.audit import About
 from services.intake.errors import Conflict, NotFound
-from services.intake.ops import exports
+from services.intake.ops import exports, themes
 from services.intake.ops.listings import PAGE_SIZE
-from services.intake.ops.visibility import hidden, redacted, sees_people, unless_hr
+from services.intake.ops.visibility import (
+    PIPELINE,
+    hidden,
+    redacted,
+    sees_people,
+    unless_hr,
+)
+from shared import meaning
 from shared.events import iso
 
 SCARCITY_WEEKS = 4  # the window of demand behind and of capacity ahead
+UNMET_DAYS = 30  # unmatched requests grouped by topic, this far back
 
 
-def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
+def summary(
+    uow, taxonomy, calendar_stale_after: timedelta, who, words=None, examples=True
+) -> dict:
+    """The pipeline's figures; `unmet_demand` with examples of goals for
+    HR, unless `examples` is False (the dashboard, which shows none)."""
     with uow:
         r = uow.reports
         funnel = r.funnel()
@@ -59,7 +71,26 @@ def summary(uow, taxonomy, calendar_stale_after: timedelta, who) -> dict:
                 r.calendars(datetime.now(UTC) - calendar_stale_after), who
             ),
             "purged_30_days": r.purged(datetime.now(UTC) - timedelta(days=30)),
+            "unmet_demand": unmet_demand(uow, words, who if examples else PIPELINE),
         }
+
+
+def unmet_demand(uow, words, who) -> dict | None:
+    """The goals of requests waiting now or not matched in the last
+    `UNMET_DAYS`, grouped by meaning (`themes`): a few words, counts and
+    fields per group; a few goals as examples for HR, who read them on the
+    access trail. None without a model (MATCH_BY_MEANING=off)."""
+    if words is None or not words.on:
+        return None
+    since = datetime.now(UTC) - timedelta(days=UNMET_DAYS)
+    with uow:
+        rows, unread = uow.reports.unmet_goals(words.model, since, themes.GOALS)
+        goals = [dict(r, vector=meaning.from_bytes(r["vector"])) for r in rows]
+        grouped = themes.themes(goals, words.terms, examples=sees_people(who))
+        shown = sum(len(t.get("examples", ())) for t in grouped["themes"])
+        if shown:
+            uow.audit.record(who, "unmet_goals", detail=f"{shown} goals")
+    return {**grouped, "unread": unread, "days": UNMET_DAYS}
 
 
 def scarcity_figures(row: dict | None, weeks: int = SCARCITY_WEEKS) -> dict:

@@ -6,11 +6,18 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from services.intake import bodies, use_cases, validation, views
+from services.intake import bodies, finding, use_cases, validation, views
 from services.intake.calendars import use_cases as calendar_use_cases
 from services.intake.errors import Invalid
 from services.intake.web import identity
-from services.intake.web.edge import calendars, limits, parse_id, taxonomy, unit_of_work
+from services.intake.web.edge import (
+    calendars,
+    limits,
+    parse_id,
+    taxonomy,
+    unit_of_work,
+    words,
+)
 from services.intake.web.language import locale, schemas
 from shared.i18n import N_
 
@@ -37,6 +44,21 @@ def fields():
     return jsonify(taxonomy().as_list())
 
 
+@bp.post("/fields/suggestions")
+@identity.login_required
+def suggest_fields():
+    """The fields a goal sounds like: `{"goal": "..."}` in, the best few
+    out, each with its label in the reader's language and its fit."""
+    data = validation.load_simple(
+        bodies.SuggestionsIn, body(), schemas=schemas(), lang=locale()
+    )
+    found = finding.suggest_fields(unit_of_work(), words(), data["goal"])
+    label = taxonomy().label
+    return jsonify(
+        {"fields": [dict(f, label=label(f["field"], locale())) for f in found]}
+    )
+
+
 @bp.put("/hosts/me")
 @identity.login_required
 def put_host():
@@ -56,11 +78,12 @@ def put_host():
 @bp.get("/hosts")
 @identity.login_required
 def host_directory():
-    """Hosts who agreed to be listed: `?q=` part of a name, `?field=` a slug."""
+    """Hosts who agreed to be listed: `?q=` part of a name or what they can
+    talk about, `?field=` a slug."""
     query = validation.load_simple(
         bodies.DirectoryQuery, request.args.to_dict(), schemas=schemas(), lang=locale()
     )
-    rows = use_cases.host_directory(unit_of_work(), query["q"], query["field"])
+    rows = finding.host_directory(unit_of_work(), query["q"], query["field"], words())
     return jsonify({"hosts": [views.directory_view(r) for r in rows]})
 
 

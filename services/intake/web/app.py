@@ -29,6 +29,8 @@ from services.intake.web import (
     security,
     sign_in,
 )
+from services.intake.words import Words
+from shared import meaning
 from shared.calendars import FAILURES, KIND_LABELS
 from shared.fields import load_taxonomy
 from shared.i18n import N_, Catalogs
@@ -136,6 +138,10 @@ def create_app(rt) -> Flask:
     )
     app.extensions["runtime"] = rt
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
+    app.extensions["words"] = Words(  # the model loads on the first text read
+        meaning.sentence_model() if rt.settings.match_by_meaning else None,
+        app.extensions["taxonomy"],
+    )
     app.extensions["catalogs"] = Catalogs()
     app.extensions["schemas"] = translated_schemas.Schemas(app.extensions["catalogs"])
     app.extensions["calendars"] = calendar_use_cases.Calendars.from_settings(

@@ -1,5 +1,6 @@
 """What every route of intake uses to reach a use case: the app's runtime,
-a unit of work, the taxonomy, the limits, and ids from URLs."""
+a unit of work, the taxonomy, the model's words, the limits, and ids
+from URLs."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def calendars():
 
 def taxonomy():
     return current_app.extensions["taxonomy"]
+
+
+def words():
+    """What the process reads by meaning (`services.intake.words.Words`)."""
+    return current_app.extensions["words"]
 
 
 def limits() -> Limits:

@@ -155,6 +155,7 @@ def build_spec() -> dict:
     spec.components.schema("DeclineIn", schema=bodies.DeclineIn)
     spec.components.schema("CancelIn", schema=bodies.CancelIn)
     spec.components.schema("CalendarIn", schema=bodies.CalendarIn)
+    spec.components.schema("SuggestionsIn", schema=bodies.SuggestionsIn)
     spec.components.schema(
         "Error",
         {
@@ -281,6 +282,29 @@ def build_spec() -> dict:
         },
     )
     spec.components.schema(
+        "FieldSuggestions",
+        {
+            "type": "object",
+            "properties": {
+                "fields": {
+                    "type": "array",
+                    "description": N_(
+                        "At most three fields, best first; none for a goal of"
+                        " fewer than four words or without the model"
+                    ),
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "field": {"type": "string", "example": "data-engineering"},
+                            "label": {"type": "string", "example": "Data engineering"},
+                            "fit": {"type": "number", "minimum": -1, "maximum": 1},
+                        },
+                    },
+                }
+            },
+        },
+    )
+    spec.components.schema(
         "ValidationErrors", {"type": "object", "properties": {"errors": OBJ}}
     )
     spec.components.security_scheme(
@@ -305,15 +329,30 @@ def build_spec() -> dict:
         },
     )
     spec.path(
+        "/api/v1/fields/suggestions",
+        operations={
+            "post": _op(
+                N_("The fields a goal sounds like, read by meaning"),
+                tag="fields",
+                body=ref("SuggestionsIn"),
+                ok_schema=ref("FieldSuggestions"),
+                errors=("401", "413", "422"),
+            )
+        },
+    )
+    spec.path(
         "/api/v1/hosts",
         operations={
             "get": _op(
-                N_("Hosts who agreed to be listed, to ask for one by name"),
+                N_(
+                    "Hosts who agreed to be listed, to ask for one: by name,"
+                    " then by what they can talk about"
+                ),
                 tag="hosts",
                 ok_schema=ref("HostDirectory"),
                 params=[
                     {"name": "q", "in": "query", "required": False,
-                     "description": N_("Part of a host's name"),
+                     "description": N_("Part of a host's name, or words of what they can talk about"),
                      "schema": {"type": "string"}},
                     {"name": "field", "in": "query", "required": False,
                      "description": N_("A field's slug"),

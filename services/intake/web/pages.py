@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from services.intake import use_cases, validation, views
+from services.intake import finding, use_cases, validation, views
 from services.intake.errors import Invalid
 from services.intake.web import identity
 from services.intake.web.edge import limits, parse_id, settings, unit_of_work
@@ -86,7 +86,7 @@ def new_request():
             languages=COMMON_LANGUAGES,
             formats=FORMATS,
             chosen_languages=[locale()],
-            directory=use_cases.host_directory(unit_of_work()),
+            directory=finding.host_directory(unit_of_work()),
         )
     body = request_body(request.form)
     try:
@@ -117,7 +117,7 @@ def new_request():
             languages=COMMON_LANGUAGES,
             formats=FORMATS,
             chosen_languages=request.form.getlist("languages"),
-            directory=use_cases.host_directory(unit_of_work()),
+            directory=finding.host_directory(unit_of_work()),
         ), 422
     flash(N_("Your request was sent. We will email you when a host is proposed."))
     return redirect(url_for("pages.my_requests"))

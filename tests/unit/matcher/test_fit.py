@@ -111,7 +111,9 @@ def test_a_forgotten_hosts_words_are_dropped_from_the_store_and_the_process():
     m.encoder = WordModel()
     h = host(uow.repo, experience="Factory costs")
     use_cases.serve_new_profile(uow, m, h, [])
-    m.host_vectors.get(uow.repo, m.encoder.name, {h: None})  # as a ranking fetches it
+    m.host_vectors.get(
+        uow.repo.host_vectors, m.encoder.name, {h: None}
+    )  # as a ranking fetches it
     assert h in uow.repo.host_vecs and h in m.host_vectors
     use_cases.forget_words(uow, m, host_id=h)
     assert h not in uow.repo.host_vecs and h not in m.host_vectors

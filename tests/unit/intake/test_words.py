@@ -1,0 +1,68 @@
+"""The fields a goal sounds like and hosts found by their words: pure
+rules on vectors (no model, no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.intake.words import FOUND_MIN, SUGGEST_MIN, Words, found, suggest
+
+
+def unit(*xs) -> np.ndarray:
+    v = np.asarray(xs, np.float32)
+    return v / np.linalg.norm(v)
+
+
+GOAL = unit(1, 0, 0)
+FIELDS = (
+    ["data-engineering", "legal", "devops"],
+    np.stack([unit(0.3, 1, 0), unit(0, 1, 0), unit(0.25, 0, 1)]),
+)
+
+
+def test_a_field_sounds_like_a_goal_as_much_as_its_best_hosts_words_do():
+    by_names = suggest(GOAL, FIELDS, [])
+    assert [s for s, _ in by_names] == ["data-engineering", "devops"]
+    hosts = [(["legal"], unit(0.9, 0.1, 0)), (["legal", "devops"], unit(0.5, 0, 1))]
+    got = suggest(GOAL, FIELDS, hosts)
+    assert [s for s, _ in got] == ["legal", "devops", "data-engineering"]
+    assert got[0][1] > got[1][1] > got[2][1] >= SUGGEST_MIN
+
+
+def test_a_field_that_fits_too_little_is_not_suggested_and_three_at_most():
+    assert suggest(unit(0, 0, -1), FIELDS, []) == []
+    many = [([f"f{i}"], GOAL) for i in range(5)]
+    fields = ([f"f{i}" for i in range(5)], np.stack([unit(0, 1, 0)] * 5))
+    assert len(suggest(GOAL, fields, many)) == 3
+
+
+def test_hosts_are_found_best_first_and_only_above_the_least_fit():
+    a, b, c = "a", "b", "c"
+    vectors = {a: unit(0.5, 1, 0), b: unit(1, 0.1, 0), c: unit(0, 1, 0)}
+    assert found(GOAL, vectors) == [b, a]
+    assert float(unit(0, 1, 0) @ GOAL) < FOUND_MIN
+    assert found(GOAL, {}) == [] and found(GOAL, vectors, n=1) == [b]
+
+
+class CountingModel:
+    name = "count-1"
+
+    def __init__(self):
+        self.read: list[str] = []
+
+    def embed(self, texts):
+        self.read += texts
+        return np.stack([unit(len(t), 1, 0) for t in texts])
+
+
+def test_words_read_the_fields_once_and_each_term_once():
+    from shared.fields import Field, Taxonomy
+
+    model = CountingModel()
+    words = Words(model, Taxonomy([Field("legal", {"en": "Legal", "fr": "Juridique"})]))
+    assert words.fields()[0] == ["legal"] and words.fields()[0] == ["legal"]
+    assert model.read == ["Legal, Juridique"]
+    words.terms(["payroll", "salary"])
+    words.terms(["salary", "audit"])
+    assert model.read[1:] == ["payroll", "salary", "audit"]
+    assert Words(None, None).on is False
