@@ -1,9 +1,13 @@
 """make bench: every benchmark, each printing its own figures.
 `python -m bench NAME...` runs only the named ones."""
 
+import os
 import sys
 
-from bench import calendars, e2e, intake, matcher, meaning, notifier, pipeline, quality
+# numpy on one BLAS thread, as the matcher and intake processes run it
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from bench import calendars, e2e, intake, matcher, meaning, notifier, pipeline, quality  # noqa: E402
 
 BENCHES = {
     "pipeline": pipeline.main,

@@ -12,9 +12,15 @@ the goal, and what does reading words cost?
    same texts (words, no meaning), ranking the field's hosts. With three
    hosts a field, the top 3 of a field is every host: the last row ranks
    all 24 hosts by their words alone, where the top 3 says something.
-2. The cost, in the same run: reading 10,000 host profiles, and the
-   matcher's per-request latency at 10,000 hosts with and without meaning
-   (`bench.matcher.per_request`, the same seed)."""
+   Intake's reading, on the same hosts: the fields each goal sounds like
+   (`finding.suggest_fields`: is the goal's field first, in the top 3?)
+   beside the fields' names alone, and the directory's search with the
+   goal as `?q=` (`finding.host_directory`, all 24 hosts listed: is the
+   right host first, in the top 3?).
+2. The cost, in the same run: reading 10,000 host profiles, the matcher's
+   per-request latency at 10,000 hosts with and without meaning
+   (`bench.matcher.per_request`, the same seed), intake's suggestions and
+   directory search at 10,000 hosts, and grouping 1,000 unmet goals."""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import yaml
 from psycopg.types.json import Jsonb
 
@@ -34,6 +41,10 @@ from bench import matcher as matcher_bench
 from bench.infra import fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
+from services.intake import finding
+from services.intake.ops import themes
+from services.intake.unit_of_work import UnitOfWork as IntakeUnitOfWork
+from services.intake.words import Words, suggest
 from services.matcher import candidates, use_cases
 from services.matcher.model import Request
 from services.matcher.unit_of_work import UnitOfWork
@@ -44,6 +55,7 @@ from shared.db import connect
 DATA = Path(__file__).parent / "data" / "meaning.yaml"
 WEEK = [{"day": d, "start": "09:00", "end": "17:00"} for d in ("mon", "tue", "wed", "thu", "fri")]  # fmt: skip
 HOSTS_AT_SCALE = 10_000
+QUERY_CHARS = 120  # of a directory query (bodies.DirectoryQuery)
 
 
 def with_model():
@@ -159,6 +171,10 @@ def quality(pg) -> list[dict]:
             matcher_order(conn, matcher_bench.policy(), g, i)
             for i, g in enumerate(goals)
         ]
+        conn.execute("UPDATE hosts SET listed = true")
+        conn.commit()
+        found = [directory_order(conn, model, g) for g in goals]
+        fields = field_suggestions(conn, model, goals)
     by_words = [tfidf_order(data["hosts"], ids, g) for g in goals]
     by_any_field = any_field_order(data["hosts"], ids, goals)
     return [
@@ -166,7 +182,51 @@ def quality(pg) -> list[dict]:
         tally("matcher, fields alone", by_field, goals, hosts, ids),
         tally("TF-IDF on the texts", by_words, goals, hosts, ids),
         tally("meaning, any field", by_any_field, goals, hosts, ids),
+        tally("directory, ?q=goal", found, goals, hosts, ids),
+    ], fields
+
+
+def intake_words(policy) -> Words:
+    return Words(policy.encoder, policy.taxonomy)
+
+
+def directory_order(conn, policy, goal: dict) -> list:
+    """The listed hosts the directory's search finds with the goal as `?q=`
+    (its first `QUERY_CHARS`, as the API takes it)."""
+    rows = finding.host_directory(
+        IntakeUnitOfWork(conn=conn),
+        goal["text"][:QUERY_CHARS],
+        None,
+        intake_words(policy),
+    )
+    return [r["id"] for r in rows]
+
+
+def field_suggestions(conn, policy, goals: list[dict]) -> list[dict]:
+    """How often the goal's field is suggested first, or in the top 3: as
+    intake suggests (names and hosts' words), and by fields' names alone."""
+    words = intake_words(policy)
+    by_intake = [
+        [
+            f["field"]
+            for f in finding.suggest_fields(
+                IntakeUnitOfWork(conn=conn), words, g["text"]
+            )
+        ]
+        for g in goals
     ]
+    by_names = [
+        [s for s, _ in suggest(words.read(g["text"]), words.fields(), [])]
+        for g in goals
+    ]
+    return [
+        {
+            "name": name,
+            "first": 100 * sum(o[:1] == [g["field"]] for o, g in zip(orders, goals, strict=True)) / len(goals),
+            "top3": 100 * sum(g["field"] in o[:3] for o, g in zip(orders, goals, strict=True)) / len(goals),
+        }
+        for name, orders in (("names and hosts' words", by_intake), ("fields' names alone", by_names))
+    ]  # fmt: skip
 
 
 def any_field_order(hosts: list[dict], ids: dict, goals: list[dict]) -> list:
@@ -209,14 +269,66 @@ def at_scale(pg) -> dict:
     out["without"] = matcher_bench.per_request(
         fresh_database(pg, "plain"), HOSTS_AT_SCALE, goals=goals
     )
+    at_10k = fresh_database(pg, "meaning10k")
     out["with"] = matcher_bench.per_request(
-        fresh_database(pg, "meaning10k"),
-        HOSTS_AT_SCALE,
-        prepare=words,
-        m=with_model(),
-        goals=goals,
+        at_10k, HOSTS_AT_SCALE, prepare=words, m=with_model(), goals=goals
     )
+    out["intake"] = intake_at_scale(at_10k, goals[:40])
+    out["themes_s"] = grouping(data["goals"])
     return out
+
+
+def intake_at_scale(url: str, goals: list[str]) -> dict:
+    """Milliseconds per suggestion and per directory search over 10,000
+    hosts (the first call of each, which fetches every vector, apart)."""
+    out = {}
+    with connect(url) as conn:
+        conn.execute("UPDATE hosts SET listed = true")
+        conn.commit()
+        words = intake_words(with_model())
+        calls = {
+            "suggestions": lambda g: finding.suggest_fields(
+                IntakeUnitOfWork(conn=conn), words, g
+            ),
+            "directory": lambda g: finding.host_directory(
+                IntakeUnitOfWork(conn=conn), g[:QUERY_CHARS], None, words
+            ),
+        }
+        for name, call in calls.items():
+            t = time.perf_counter()
+            call(goals[0])
+            first = (time.perf_counter() - t) * 1000
+            times = []
+            for g in goals[1:]:
+                t = time.perf_counter()
+                call(g)
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            out[name] = {
+                "first": first,
+                "p50": times[len(times) // 2],
+                "p95": times[int(len(times) * 0.95)],
+            }
+    return out
+
+
+def grouping(goals: list[dict], n: int = themes.GOALS) -> float:
+    """Seconds to group `n` unmet goals (the test set's, repeated with a
+    little noise), their words read once."""
+    model = meaning.sentence_model()
+    vectors = model.embed([g["text"] for g in goals])
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(n):
+        v = vectors[i % len(goals)] + rng.normal(0, 0.02, vectors.shape[1])
+        rows.append(
+            {"goal": goals[i % len(goals)]["text"], "field": goals[i % len(goals)]["field"],
+             "vector": (v / np.linalg.norm(v)).astype(np.float32)}
+        )  # fmt: skip
+    words = Words(model, None)
+    t = time.perf_counter()
+    themes.themes(rows, words.terms)
+    return time.perf_counter() - t
 
 
 def main() -> None:
@@ -227,7 +339,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-meaning-") as tmp:
         pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
         try:
-            rows = quality(pg)
+            rows, fields = quality(pg)
             print(
                 f"  {'ranking':<24} {'first':>7} {'top 3':>7} {'first, FR goals':>16}"
                 f" {'first, across':>14} {'top 3, across':>14}"
@@ -238,6 +350,9 @@ def main() -> None:
                     f" {r['first_fr']:15.1f}% {r['first_across']:13.1f}%"
                     f" {r['top3_across']:13.1f}%"
                 )
+            print(f"  {'field suggested':<24} {'first':>7} {'top 3':>7}")
+            for r in fields:
+                print(f"  {r['name']:<24} {r['first']:6.1f}% {r['top3']:6.1f}%")
             s = at_scale(pg)
         finally:
             pg.stop()
@@ -250,3 +365,11 @@ def main() -> None:
             f"  {r['rate']:6.1f} requests/s  outcomes {r['outcomes']}"
         )
     print(f"    p95 ratio (with / without) {m['p95'] / w['p95']:.2f}")
+    print(
+        f"  intake at {HOSTS_AT_SCALE:,} hosts (ms; the first call fetches every vector):"
+    )
+    for name, r in s["intake"].items():
+        print(
+            f"    {name:<13} first {r['first']:7.1f}  p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}"
+        )
+    print(f"  unmet demand: {themes.GOALS:,} goals grouped in {s['themes_s']:.2f} s")

@@ -5,7 +5,7 @@ transaction and kept nowhere; the hosts' vectors are the matcher's."""
 
 from __future__ import annotations
 
-from services.intake.words import found, suggest
+from services.intake.words import FOUND, SEARCHED, found, suggest
 from shared import meaning
 
 
@@ -13,9 +13,8 @@ def host_directory(
     uow, query: str | None = None, field: str | None = None, words=None
 ) -> list[dict]:
     """The hosts a requester may ask for, active and listed: those whose
-    name holds `query` first, by name; then, with a model, those whose own
-    words (what they can talk about) fit `query`, best first
-    (`words.found`)."""
+    name holds `query` first, by name; then, with a model, up to `FOUND`
+    whose own words (what they can talk about) fit `query`, best first."""
     query, field = query or None, field or None
     read = words is not None and words.on and query is not None
     vector = words.read(query) if read else None
@@ -23,15 +22,10 @@ def host_directory(
         named = uow.hosts.directory(query, field)
         if vector is None:
             return named
-        rows = uow.hosts.read_hosts(words.model, listed=True, field=field)
-        vectors = words.hosts.get(
-            uow.hosts.host_vectors,
-            words.model,
-            {r["id"]: r["profile_at"] for r in rows},
-        )
+        hosts = _hosts(uow, words)
         seen = {r["id"] for r in named}
-        ids = found(vector, {h: v for h, v in vectors.items() if h not in seen})
-        return named + uow.hosts.directory_of(ids)
+        ids = [h for h in found(vector, hosts, SEARCHED, field) if h not in seen]
+        return named + uow.hosts.directory_of(ids, field)[:FOUND]
 
 
 def suggest_fields(uow, words, goal: str) -> list[dict]:
@@ -42,15 +36,14 @@ def suggest_fields(uow, words, goal: str) -> list[dict]:
     vector = words.read(goal)
     fields = words.fields()
     with uow:
-        rows = uow.hosts.read_hosts(words.model)
-        vectors = words.hosts.get(
-            uow.hosts.host_vectors,
-            words.model,
-            {r["id"]: r["profile_at"] for r in rows},
-        )
-    words.hosts.keep_only(r["id"] for r in rows)  # a forgotten host's go
-    hosts = [(r["fields"], vectors[r["id"]]) for r in rows if r["id"] in vectors]
+        hosts = _hosts(uow, words)
     return [
         {"field": slug, "fit": round(fit, 3)}
         for slug, fit in suggest(vector, fields, hosts)
     ]
+
+
+def _hosts(uow, words):
+    return words.hosts(
+        lambda: uow.hosts.read_hosts(words.model), uow.hosts.host_vectors
+    )

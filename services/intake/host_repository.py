@@ -62,20 +62,15 @@ class HostRepository:
             {"q": query, "f": field, "limit": limit},
         ).fetchall()
 
-    def read_hosts(
-        self, model: str, *, listed: bool = False, field: str | None = None
-    ) -> list[dict]:
+    def read_hosts(self, model: str) -> list[dict]:
         """Active hosts whose words the matcher has read under `model`: id,
         fields, the profile version read (the matcher's `host_vectors`,
-        read here). `listed`: only listed hosts who wrote what they can talk
-        about (the directory's search), of one `field` if given."""
+        read here)."""
         return self.conn.execute(
             "SELECT h.id, h.fields, v.profile_at FROM hosts h"
-            " JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s"
-            " WHERE h.active"
-            " AND (NOT %(listed)s OR (h.listed AND h.experience IS NOT NULL))"
-            " AND (%(f)s::text IS NULL OR %(f)s = ANY(h.fields))",
-            {"model": model, "listed": listed, "f": field},
+            " JOIN host_vectors v ON v.host_id = h.id AND v.model = %s"
+            " WHERE h.active",
+            (model,),
         ).fetchall()
 
     def host_vectors(self, host_ids: list, model: str) -> dict:
@@ -87,12 +82,15 @@ class HostRepository:
         ).fetchall()
         return {r["host_id"]: (r["profile_at"], r["vector"]) for r in rows}
 
-    def directory_of(self, host_ids: list) -> list[dict]:
-        """The listed, active hosts of `host_ids`, in their order."""
+    def directory_of(self, host_ids: list, field: str | None) -> list[dict]:
+        """Of `host_ids`, in their order, the listed, active hosts who wrote
+        what they can talk about (and of `field`, if given): those the
+        directory finds by their words."""
         rows = self.conn.execute(
-            "SELECT id, name, fields FROM hosts"
-            " WHERE id = ANY(%s) AND listed AND active",
-            (host_ids,),
+            "SELECT id, name, fields FROM hosts WHERE id = ANY(%(ids)s)"
+            " AND listed AND active AND experience IS NOT NULL"
+            " AND (%(f)s::text IS NULL OR %(f)s = ANY(fields))",
+            {"ids": host_ids, "f": field},
         ).fetchall()
         by_id = {r["id"]: r for r in rows}
         return [by_id[h] for h in host_ids if h in by_id]

@@ -9,11 +9,19 @@ active hosts' words do (the matcher's text of a host: their fields' names
 and their experience), whichever fits better: names alone are too short to
 say what a field is about. Only the field is told, never which host made
 it fit.
+
+The hosts' vectors are held as one matrix (`Hosts`), read again at most
+every `HOSTS_FOR`: one product per text then scores every host (10,000
+hosts: about 1 ms), where fetching them per call cost a query of every
+host. What the directory answers is still checked in the store, per call
+(listed, active, of the field asked).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,26 +30,59 @@ from shared import meaning
 SUGGESTED = 3  # fields suggested at most
 SUGGEST_MIN = 0.20  # the least fit a suggested field has
 FOUND = 50  # hosts found by their words at most
-TERMS = 20_000  # words whose vectors are held (ops' groups of goals)
+SEARCHED = 1_000  # the best-fitting hosts checked in the store, per search
 # the least fit of a host found by words: a name fits a host's experience
 # less than 0.1 (but up to 0.33 a text of field names alone, which is why
 # only hosts who wrote what they can talk about are searched by words)
 FOUND_MIN = 0.25
+TERMS = 20_000  # words whose vectors are held (ops' groups of goals)
+HOSTS_FOR = 30.0  # seconds the hosts' vectors are used before being read again
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """The vectors of active hosts' words, one row per host (`ids`), and
+    the rows of each field's hosts."""
+
+    ids: list = field(default_factory=list)
+    matrix: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, meaning.DIMENSIONS), np.float32)
+    )
+    by_field: dict = field(default_factory=dict)  # slug -> row indices
+
+    @classmethod
+    def of(cls, rows: list[dict], vectors: dict) -> Hosts:
+        """`rows` (id, fields) whose vector is in `vectors`."""
+        kept = [r for r in rows if r["id"] in vectors]
+        if not kept:
+            return cls()
+        by_field: dict = {}
+        for k, r in enumerate(kept):
+            for slug in r["fields"]:
+                by_field.setdefault(slug, []).append(k)
+        return cls(
+            [r["id"] for r in kept],
+            np.stack([vectors[r["id"]] for r in kept]),
+            {s: np.asarray(k) for s, k in by_field.items()},
+        )
 
 
 class Words:
     """The model and what this process holds of it: the fields' names read
-    once (on the first suggestion), the hosts' vectors fetched once per
-    version of their profile. One per process, on the app; `encoder` None
+    once (on the first suggestion), the hosts' vectors (`hosts`), single
+    words (`terms`). One per process, on the app; `encoder` None
     (MATCH_BY_MEANING=off): nothing is read, nothing suggested."""
 
-    def __init__(self, encoder: meaning.Encoder | None, taxonomy) -> None:
+    def __init__(self, encoder: meaning.Encoder | None, taxonomy, clock=time.monotonic):
         self.encoder = encoder
         self.taxonomy = taxonomy
-        self.hosts = meaning.VectorCache()
+        self.clock = clock
+        self._vectors = meaning.VectorCache()
+        self._hosts: tuple[float, Hosts] | None = None
         self._fields: tuple | None = None
         self._terms: dict = {}  # word -> vector, `TERMS` at most
         self._lock = threading.Lock()
+        self._reading = threading.Lock()
 
     @property
     def on(self) -> bool:
@@ -53,6 +94,25 @@ class Words:
 
     def read(self, text: str) -> np.ndarray:
         return self.encoder.embed([text])[0]
+
+    def hosts(self, read_rows, fetch) -> Hosts:
+        """The active hosts' vectors, read again (`read_rows()`: id, fields,
+        profile version; `fetch`: the vectors of changed profiles) when
+        older than `HOSTS_FOR`; a forgotten host's leave with it."""
+        held = self._hosts
+        if held is not None and self.clock() - held[0] < HOSTS_FOR:
+            return held[1]
+        with self._reading:  # one reader at a time; the others wait for it
+            held = self._hosts
+            if held is not None and self.clock() - held[0] < HOSTS_FOR:
+                return held[1]
+            rows = read_rows()
+            versions = {r["id"]: r["profile_at"] for r in rows}
+            vectors = self._vectors.get(fetch, self.model, versions)
+            self._vectors.keep_only(versions)
+            hosts = Hosts.of(rows, vectors)
+            self._hosts = (self.clock(), hosts)
+            return hosts
 
     def terms(self, words: list[str]) -> np.ndarray:
         """The vectors of single words (those that tell a group of goals),
@@ -81,29 +141,29 @@ class Words:
 
 
 def suggest(
-    goal: np.ndarray, fields: tuple, hosts: list[tuple], n: int = SUGGESTED
+    goal: np.ndarray, fields: tuple, hosts: Hosts, n: int = SUGGESTED
 ) -> list[tuple[str, float]]:
     """The `n` fields that sound most like `goal`, best first, with their
-    fit: each field's names, or its best host's words (`hosts`: (fields,
-    vector) of each active host), whichever fits better."""
+    fit: each field's names, or its best host's words, whichever fits
+    better."""
     slugs, names = fields
     fit = dict(zip(slugs, (names @ goal).tolist(), strict=True))
-    if hosts:
-        by_host = np.stack([v for _, v in hosts]) @ goal
-        for (host_fields, _), f in zip(hosts, by_host.tolist(), strict=True):
-            for slug in host_fields:
-                if slug in fit and f > fit[slug]:
-                    fit[slug] = f
+    if hosts.ids:
+        by_host = hosts.matrix @ goal
+        for slug, rows in hosts.by_field.items():
+            if slug in fit:
+                fit[slug] = max(fit[slug], float(by_host[rows].max()))
     best = sorted(fit.items(), key=lambda kv: (-kv[1], kv[0]))
     return [(s, f) for s, f in best[:n] if f >= SUGGEST_MIN]
 
 
-def found(query: np.ndarray, vectors: dict, n: int = FOUND) -> list:
-    """The ids of `vectors` ({id: vector}) that fit `query` at least
+def found(query: np.ndarray, hosts: Hosts, n: int, field: str | None = None) -> list:
+    """The ids of `hosts` (of `field`, if given) that fit `query` at least
     `FOUND_MIN`, best first, `n` at most."""
-    if not vectors:
+    rows = hosts.by_field.get(field) if field else np.arange(len(hosts.ids))
+    if rows is None or not len(rows):
         return []
-    ids = list(vectors)
-    fits = np.stack([vectors[i] for i in ids]) @ query
-    order = np.argsort(-fits, kind="stable")[:n]
-    return [ids[k] for k in order.tolist() if fits[k] >= FOUND_MIN]
+    fits = hosts.matrix[rows] @ query
+    above = np.flatnonzero(fits >= FOUND_MIN)
+    order = above[np.argsort(-fits[above], kind="stable")][:n]
+    return [hosts.ids[rows[k]] for k in order.tolist()]

@@ -7,8 +7,12 @@ worker has its own pool (`POOL_SIZE`) and, unless `OUTBOX_RELAY=off`, its
 own relay thread (an advisory lock lets one publish at a time).
 """
 
-from services.intake.wiring import wire
-from shared import service
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `python -m services.intake`
+
+from services.intake.wiring import wire  # noqa: E402
+from shared import service  # noqa: E402
 
 runtime, wiring, app = service.prepare("intake", wire)
 workers = service.Workers(runtime, wiring).start()

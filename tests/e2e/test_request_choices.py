@@ -88,3 +88,34 @@ def test_the_host_forms_fields_filter_takes_the_fields_it_leaves_out_off_the_scr
         assert [label.is_displayed() for label in labels] == kept, words
     finally:
         intake.stop()
+
+
+def test_the_form_suggests_the_field_the_goal_sounds_like_and_a_click_takes_it(
+    browser, service_env, log_dir
+):
+    # the page calls the API: the browser names its origin, which must be ours
+    here = f"http://127.0.0.1:{service_env['INTAKE_PORT']}"
+    env = {**service_env, "PUBLIC_BASE_URL": here}
+    intake = ServiceProcess("intake", env, log_dir).start()
+    try:
+        base = intake.url
+        sign_in(browser, base, "camille.durand@example.com")
+        browser.get(f"{base}/requests/new?lang=fr")
+        shown = browser.find_element(By.ID, "field-suggestions")
+        assert not shown.is_displayed()
+        browser.find_element(By.ID, "goal").send_keys(
+            "Je voudrais devenir ingénieur des données et construire des"
+            " pipelines de données"
+        )
+        wait_for(shown.is_displayed, 30, message="fields suggested")
+        assert shown.text.startswith("Cela ressemble à")
+        choice = browser.find_element(
+            By.CSS_SELECTOR, '#field-suggestions button[data-field="data-engineering"]'
+        )
+        assert choice.text == "Ingénierie des données"
+        choice.click()
+        field = Select(browser.find_element(By.ID, "field"))
+        assert field.first_selected_option.get_attribute("value") == "data-engineering"
+        assert choice.get_attribute("aria-pressed") == "true"
+    finally:
+        intake.stop()

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.intake.words import FOUND_MIN, SUGGEST_MIN, Words, found, suggest
+from services.intake.words import (
+    FOUND_MIN,
+    HOSTS_FOR,
+    SUGGEST_MIN,
+    Hosts,
+    Words,
+    found,
+    suggest,
+)
 
 
 def unit(*xs) -> np.ndarray:
@@ -21,27 +29,41 @@ FIELDS = (
 
 
 def test_a_field_sounds_like_a_goal_as_much_as_its_best_hosts_words_do():
-    by_names = suggest(GOAL, FIELDS, [])
+    by_names = suggest(GOAL, FIELDS, Hosts())
     assert [s for s, _ in by_names] == ["data-engineering", "devops"]
-    hosts = [(["legal"], unit(0.9, 0.1, 0)), (["legal", "devops"], unit(0.5, 0, 1))]
-    got = suggest(GOAL, FIELDS, hosts)
+    got = suggest(
+        GOAL,
+        FIELDS,
+        hosts_of(
+            [(["legal"], unit(0.9, 0.1, 0)), (["legal", "devops"], unit(0.5, 0, 1))]
+        ),
+    )
     assert [s for s, _ in got] == ["legal", "devops", "data-engineering"]
     assert got[0][1] > got[1][1] > got[2][1] >= SUGGEST_MIN
 
 
 def test_a_field_that_fits_too_little_is_not_suggested_and_three_at_most():
-    assert suggest(unit(0, 0, -1), FIELDS, []) == []
-    many = [([f"f{i}"], GOAL) for i in range(5)]
+    assert suggest(unit(0, 0, -1), FIELDS, Hosts()) == []
+    many = hosts_of([([f"f{i}"], GOAL) for i in range(5)])
     fields = ([f"f{i}" for i in range(5)], np.stack([unit(0, 1, 0)] * 5))
     assert len(suggest(GOAL, fields, many)) == 3
 
 
 def test_hosts_are_found_best_first_and_only_above_the_least_fit():
-    a, b, c = "a", "b", "c"
-    vectors = {a: unit(0.5, 1, 0), b: unit(1, 0.1, 0), c: unit(0, 1, 0)}
-    assert found(GOAL, vectors) == [b, a]
+    hosts = hosts_of(
+        [(["x"], unit(0.5, 1, 0)), (["x"], unit(1, 0.1, 0)), (["x"], unit(0, 1, 0))]
+    )
+    a, b, _ = hosts.ids
+    assert found(GOAL, hosts, 50) == [b, a]
     assert float(unit(0, 1, 0) @ GOAL) < FOUND_MIN
-    assert found(GOAL, {}) == [] and found(GOAL, vectors, n=1) == [b]
+    assert found(GOAL, Hosts(), 50) == [] and found(GOAL, hosts, 1) == [b]
+    assert found(GOAL, hosts, 50, field="x") == [b, a]
+    assert found(GOAL, hosts, 50, field="y") == []
+
+
+def hosts_of(pairs) -> Hosts:
+    rows = [{"id": f"h{i}", "fields": f} for i, (f, _) in enumerate(pairs)]
+    return Hosts.of(rows, {f"h{i}": v for i, (_, v) in enumerate(pairs)})
 
 
 class CountingModel:
@@ -66,3 +88,25 @@ def test_words_read_the_fields_once_and_each_term_once():
     words.terms(["salary", "audit"])
     assert model.read[1:] == ["payroll", "salary", "audit"]
     assert Words(None, None).on is False
+
+
+def test_the_hosts_vectors_are_read_again_after_a_while_and_a_forgotten_host_goes():
+    now = [0.0]
+    words = Words(CountingModel(), None, clock=lambda: now[0])
+    rows = [
+        {"id": "a", "fields": ["x"], "profile_at": 1},
+        {"id": "b", "fields": ["y"], "profile_at": 1},
+    ]
+    fetched = []
+
+    def fetch(ids, model):
+        fetched.append(sorted(ids))
+        return {i: (1, np.ones(3, np.float16).tobytes()) for i in ids}
+
+    assert words.hosts(lambda: rows, fetch).ids == ["a", "b"]
+    del rows[1]  # forgotten: still held until the vectors are read again
+    assert words.hosts(lambda: rows, fetch).ids == ["a", "b"]
+    now[0] += HOSTS_FOR
+    assert words.hosts(lambda: rows, fetch).ids == ["a"]
+    assert fetched == [["a", "b"]]  # each version fetched once
+    assert "b" not in words._vectors
