@@ -44,7 +44,7 @@ from devstack.postgres import Postgres
 from services.intake import finding
 from services.intake.ops import themes
 from services.intake.unit_of_work import UnitOfWork as IntakeUnitOfWork
-from services.intake.words import Words, suggest
+from services.intake.words import Hosts, Words, suggest
 from services.matcher import candidates, use_cases
 from services.matcher.model import Request
 from services.matcher.unit_of_work import UnitOfWork
@@ -204,19 +204,15 @@ def directory_order(conn, policy, goal: dict) -> list:
 
 def field_suggestions(conn, policy, goals: list[dict]) -> list[dict]:
     """How often the goal's field is suggested first, or in the top 3: as
-    intake suggests (names and hosts' words), and by fields' names alone."""
+    intake suggests (names, and the words of the field's listed hosts
+    together), and by fields' names alone."""
     words = intake_words(policy)
     by_intake = [
-        [
-            f["field"]
-            for f in finding.suggest_fields(
-                IntakeUnitOfWork(conn=conn), words, g["text"]
-            )
-        ]
+        finding.suggest_fields(IntakeUnitOfWork(conn=conn), words, g["text"])
         for g in goals
     ]
     by_names = [
-        [s for s, _ in suggest(words.read(g["text"]), words.fields(), [])]
+        [s for s, _ in suggest(words.read(g["text"]), words.fields(), Hosts())]
         for g in goals
     ]
     return [
@@ -323,7 +319,7 @@ def grouping(goals: list[dict], n: int = themes.GOALS) -> float:
         v = vectors[i % len(goals)] + rng.normal(0, 0.02, vectors.shape[1])
         rows.append(
             {"goal": goals[i % len(goals)]["text"], "field": goals[i % len(goals)]["field"],
-             "vector": (v / np.linalg.norm(v)).astype(np.float32)}
+             "vector": (v / np.linalg.norm(v)).astype(np.float32), "who": i}
         )  # fmt: skip
     words = Words(model, None)
     t = time.perf_counter()

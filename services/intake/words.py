@@ -4,11 +4,14 @@ words. No SQL here: the hosts' vectors are the ones the matcher stored
 (`host_vectors`), fetched through intake's host repository; a requester's
 text is read here, once, and kept nowhere.
 
-A field sounds like a goal as much as its names do, or as the best of its
-active hosts' words do (the matcher's text of a host: their fields' names
-and their experience), whichever fits better: names alone are too short to
-say what a field is about. Only the field is told, never which host made
-it fit.
+Only the words of hosts who agreed to be found by them are read here:
+active, listed, who wrote what they can talk about (`Hosts`). A field
+sounds like a goal as much as its names do, or as the words of its hosts
+together do (the centre of their vectors, when `FIELD_HOSTS` or more have
+written: one person's words are never the measure), whichever fits
+better: names alone are too short to say what a field is about. Only the
+fields are told, in order, never how well they fit: a number would let a
+stranger test guesses of what one host wrote.
 
 The hosts' vectors are held as one matrix (`Hosts`), read again at most
 every `HOSTS_FOR`: one product per text then scores every host (10,000
@@ -29,6 +32,9 @@ from shared import meaning
 
 SUGGESTED = 3  # fields suggested at most
 SUGGEST_MIN = 0.20  # the least fit a suggested field has
+SUGGEST_CHARS = 500  # of a goal, read for suggestions (bounds its cost)
+FIELD_HOSTS = 3  # the fewest hosts whose words, together, speak for a field
+WAIT = 1.0  # seconds a person's text waits for the model, else not read now
 FOUND = 50  # hosts found by their words at most
 SEARCHED = 1_000  # the best-fitting hosts checked in the store, per search
 # the least fit of a host found by words: a name fits a host's experience
@@ -41,14 +47,16 @@ HOSTS_FOR = 30.0  # seconds the hosts' vectors are used before being read again
 
 @dataclass(frozen=True)
 class Hosts:
-    """The vectors of active hosts' words, one row per host (`ids`), and
-    the rows of each field's hosts."""
+    """The vectors of the words of hosts who may be found by them, one row
+    per host (`ids`); the rows of each field's hosts; and the centre of
+    each field's vectors, of fields with `FIELD_HOSTS` hosts or more."""
 
     ids: list = field(default_factory=list)
     matrix: np.ndarray = field(
         default_factory=lambda: np.zeros((0, meaning.DIMENSIONS), np.float32)
     )
     by_field: dict = field(default_factory=dict)  # slug -> row indices
+    centres: dict = field(default_factory=dict)  # slug -> unit vector
 
     @classmethod
     def of(cls, rows: list[dict], vectors: dict) -> Hosts:
@@ -60,10 +68,17 @@ class Hosts:
         for k, r in enumerate(kept):
             for slug in r["fields"]:
                 by_field.setdefault(slug, []).append(k)
+        matrix = np.stack([vectors[r["id"]] for r in kept])
+        centres = {
+            s: meaning.unit(matrix[k].mean(axis=0, keepdims=True))[0]
+            for s, k in by_field.items()
+            if len(k) >= FIELD_HOSTS
+        }
         return cls(
             [r["id"] for r in kept],
-            np.stack([vectors[r["id"]] for r in kept]),
+            matrix,
             {s: np.asarray(k) for s, k in by_field.items()},
+            centres,
         )
 
 
@@ -93,7 +108,15 @@ class Words:
         return self.encoder.name
 
     def read(self, text: str) -> np.ndarray:
-        return self.encoder.embed([text])[0]
+        """The vector of one person's text; `meaning.Busy` when the model
+        has been reading others' for `WAIT` (a flood of texts from one
+        person slows the others for a second at most)."""
+        return self.encoder.embed([text], wait=WAIT)[0]
+
+    def drop_hosts(self) -> None:
+        """Read the hosts' vectors again at the next call (a profile saved
+        or a host forgotten in this process)."""
+        self._hosts = None
 
     def hosts(self, read_rows, fetch) -> Hosts:
         """The active hosts' vectors, read again (`read_rows()`: id, fields,
@@ -125,7 +148,7 @@ class Words:
             with self._lock:
                 if len(self._terms) + len(new) > TERMS:
                     self._terms.clear()
-                self._terms.update((w, held[w]) for w in new)
+                self._terms.update((w, held[w]) for w in new[:TERMS])
         return np.stack([held[w] for w in words])
 
     def fields(self) -> tuple[list[str], np.ndarray]:
@@ -144,15 +167,13 @@ def suggest(
     goal: np.ndarray, fields: tuple, hosts: Hosts, n: int = SUGGESTED
 ) -> list[tuple[str, float]]:
     """The `n` fields that sound most like `goal`, best first, with their
-    fit: each field's names, or its best host's words, whichever fits
+    fit: each field's names, or its hosts' words together, whichever fits
     better."""
     slugs, names = fields
     fit = dict(zip(slugs, (names @ goal).tolist(), strict=True))
-    if hosts.ids:
-        by_host = hosts.matrix @ goal
-        for slug, rows in hosts.by_field.items():
-            if slug in fit:
-                fit[slug] = max(fit[slug], float(by_host[rows].max()))
+    for slug, centre in hosts.centres.items():
+        if slug in fit:
+            fit[slug] = max(fit[slug], float(centre @ goal))
     best = sorted(fit.items(), key=lambda kv: (-kv[1], kv[0]))
     return [(s, f) for s, f in best[:n] if f >= SUGGEST_MIN]
 

@@ -204,7 +204,7 @@ class Reports:
             " AND r.updated_at >= %(since)s)) AND r.goal <> ''"
         )
         rows = self.conn.execute(
-            "SELECT r.goal, r.field, v.vector FROM requests r"
+            "SELECT r.goal, r.field, r.requester_email AS who, v.vector FROM requests r"
             " JOIN goal_vectors v ON v.request_id = r.id AND v.model = %(model)s"
             f" WHERE {unmet} ORDER BY r.created_at DESC, r.id LIMIT %(limit)s",
             {"model": model, "since": since, "limit": limit},

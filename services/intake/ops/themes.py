@@ -5,10 +5,11 @@ the field counts. Pure: the goals' vectors are the ones the matcher stored
 cosines. A group is told by the words of its goals nearest its centre by
 meaning (so a group of French and English goals is told in both).
 
-No one's goal shows through: a group stands for `MIN_REQUESTS` requests
-at least, and a word is told only when `MIN_WORD_GOALS` goals hold it
-(one person's word is never told).
-Examples (goals as written) are for HR alone (`ops.use_cases`).
+No one's goal shows through: a group is told only when `MIN_PEOPLE`
+people at least asked in it, and a word only when that many of the
+group's own requesters wrote it (one person's word is never told, however
+many requests they file or words they plant elsewhere). Examples (goals as
+written) are for HR alone (`ops.use_cases`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 GOALS = 1000  # the latest goals grouped (0.2 s for 1,000, words read)
 THEMES = 8  # groups told, the largest
-MIN_REQUESTS = 3  # the fewest requests behind a group
-MIN_WORD_GOALS = 2  # the fewest goals that hold a word told
+MIN_PEOPLE = 3  # the fewest requesters behind a group, and behind a word told
 WORDS = 5  # words told per group
+MAX_TERMS = 500  # words read by the model at most per call
 EXAMPLES = 3  # goals shown per group (HR)
 # Goals closer than this (cosine distance, averaged between two groups) are
 # grouped: a mean cosine of 0.3 and more. On `bench/data/meaning.yaml`,
@@ -56,28 +57,32 @@ STOPWORDS = frozenset(
 
 
 def themes(goals: list[dict], read, examples: bool = False) -> dict:
-    """`goals` (each: `goal`, `field`, `vector`), grouped: the `THEMES`
-    largest groups of `MIN_REQUESTS` or more, each with its words, how many
-    requests, their fields and (`examples`) a few goals; and how many
-    goals no group holds. `read(words)`: their vectors (the model)."""
-    if len(goals) < MIN_REQUESTS:
-        return {"themes": [], "ungrouped": len(goals)}
-    vectors = np.stack([g["vector"] for g in goals])
-    groups = _groups(vectors)[:THEMES]
-    counts = _document_counts(g["goal"] for g in goals)
-    terms = sorted(w for w, k in counts.items() if k >= MIN_WORD_GOALS)
-    term_vectors = read(terms) if terms and groups else None
+    """`goals` (each: `goal`, `field`, `vector`, `who` asked), grouped: the
+    `THEMES` largest groups of `MIN_PEOPLE` requesters or more, each with
+    its words, how many requests, their fields and (`examples`) a few
+    goals; and how many goals no told group holds. `read(words)`: their
+    vectors (the model)."""
     told = []
-    for members in groups:
-        chosen = [goals[i] for i in members]
-        theme = {
-            "words": _words(chosen, vectors[members], terms, term_vectors),
-            "requests": len(chosen),
-            "fields": dict(Counter(g["field"] for g in chosen).most_common()),
-        }
-        if examples:
-            theme["examples"] = [g["goal"] for g in chosen[:EXAMPLES]]
-        told.append(theme)
+    if len(goals) >= MIN_PEOPLE:
+        vectors = np.stack([g["vector"] for g in goals])
+        groups = [
+            m
+            for m in _groups(vectors)
+            if len({goals[i]["who"] for i in m}) >= MIN_PEOPLE
+        ][:THEMES]
+        held = [_held(goals[i] for i in m) for m in groups]
+        terms = sorted(set().union(*held))[:MAX_TERMS]
+        term_vectors = read(terms) if terms else None
+        for members, words in zip(groups, held, strict=True):
+            chosen = [goals[i] for i in members]
+            theme = {
+                "words": _words(vectors[members], words, terms, term_vectors),
+                "requests": len(chosen),
+                "fields": dict(Counter(g["field"] for g in chosen).most_common()),
+            }
+            if examples:
+                theme["examples"] = [g["goal"] for g in chosen[:EXAMPLES]]
+            told.append(theme)
     return {
         "themes": told,
         "ungrouped": len(goals) - sum(t["requests"] for t in told),
@@ -85,38 +90,38 @@ def themes(goals: list[dict], read, examples: bool = False) -> dict:
 
 
 def _groups(vectors: np.ndarray) -> list[list[int]]:
-    """Indices of each group of `MIN_REQUESTS` or more, largest first, each
-    group's members nearest its centre first."""
+    """Indices of each group of `MIN_PEOPLE` goals or more, largest first,
+    each group's members nearest its centre first."""
     cosines = np.clip(vectors @ vectors.T, -1.0, 1.0)
     upper = np.triu_indices(len(vectors), 1)
     labels = fcluster(linkage(1.0 - cosines[upper], "average"), DISTANCE, "distance")
     out = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
-        if len(members) >= MIN_REQUESTS:
+        if len(members) >= MIN_PEOPLE:
             centre = vectors[members].mean(axis=0)
             near = np.argsort(-(vectors[members] @ centre), kind="stable")
             out.append(members[near].tolist())
     return sorted(out, key=lambda m: (-len(m), m[0]))
 
 
-def _document_counts(texts) -> Counter:
-    counts = Counter()
-    for text in texts:
-        counts.update(_terms(text))
-    return counts
+def _held(goals) -> set[str]:
+    """The words that `MIN_PEOPLE` of these goals' requesters wrote."""
+    people: dict = {}
+    for g in goals:
+        for w in _terms(g["goal"]):
+            people.setdefault(w, set()).add(g["who"])
+    return {w for w, who in people.items() if len(who) >= MIN_PEOPLE}
 
 
 def _terms(text: str) -> set[str]:
     return {w for w in LETTERS.findall(text.casefold()) if w not in STOPWORDS}
 
 
-def _words(chosen, vectors, terms, term_vectors) -> list[str]:
-    """Of `terms` (held by `MIN_WORD_GOALS` goals or more), those the
-    group's goals hold, nearest the group's centre first."""
-    if not terms:
+def _words(vectors, held: set, terms: list, term_vectors) -> list[str]:
+    """The group's `held` words, nearest the group's centre first."""
+    if not held or term_vectors is None:
         return []
-    held = set().union(*(_terms(g["goal"]) for g in chosen))
     nearness = term_vectors @ vectors.mean(axis=0)
     order = np.argsort(-nearness, kind="stable").tolist()
     return [terms[k] for k in order if terms[k] in held][:WORDS]

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from services.intake import bodies, finding, use_cases, validation, views
 from services.intake.calendars import use_cases as calendar_use_cases
-from services.intake.errors import Invalid
+from services.intake.errors import Invalid, TooMany
 from services.intake.web import identity
 from services.intake.web.edge import (
     calendars,
@@ -48,15 +48,22 @@ def fields():
 @identity.login_required
 def suggest_fields():
     """The fields a goal sounds like: `{"goal": "..."}` in, the best few
-    out, each with its label in the reader's language and its fit."""
+    out, each with its label in the reader's language."""
     data = validation.load_simple(
         bodies.SuggestionsIn, body(), schemas=schemas(), lang=locale()
     )
+    may_search()
     found = finding.suggest_fields(unit_of_work(), words(), data["goal"])
     label = taxonomy().label
     return jsonify(
-        {"fields": [dict(f, label=label(f["field"], locale())) for f in found]}
+        {"fields": [{"field": f, "label": label(f, locale())} for f in found]}
     )
+
+
+def may_search() -> None:
+    """One person's share of the model's time (`throttle`)."""
+    if not current_app.extensions["throttle"].allow(identity.current().email):
+        raise TooMany("too_many_searches")
 
 
 @bp.put("/hosts/me")
@@ -83,6 +90,8 @@ def host_directory():
     query = validation.load_simple(
         bodies.DirectoryQuery, request.args.to_dict(), schemas=schemas(), lang=locale()
     )
+    if query["q"]:
+        may_search()
     rows = finding.host_directory(unit_of_work(), query["q"], query["field"], words())
     return jsonify({"hosts": [views.directory_view(r) for r in rows]})
 

@@ -28,6 +28,7 @@ from services.intake.web import (
     pages,
     security,
     sign_in,
+    throttle,
 )
 from services.intake.words import Words
 from shared import meaning
@@ -61,6 +62,9 @@ MESSAGES = {
         "You already have {n} open requests; cancel one or wait for it to finish."
     ),
     "rate_limited": N_("Too many submissions; try again later."),
+    "too_many_searches": N_(
+        "Too many searches in the last minute; try again in a moment."
+    ),
     "too_many_host_profile": N_(
         "You saved your profile many times in the last hour; try again later."
     ),
@@ -138,6 +142,7 @@ def create_app(rt) -> Flask:
     )
     app.extensions["runtime"] = rt
     app.extensions["taxonomy"] = load_taxonomy(rt.settings.fields_file)
+    app.extensions["throttle"] = throttle.Throttle()
     app.extensions["words"] = Words(  # the model loads on the first text read
         meaning.sentence_model() if rt.settings.match_by_meaning else None,
         app.extensions["taxonomy"],

@@ -297,7 +297,6 @@ def build_spec() -> dict:
                         "properties": {
                             "field": {"type": "string", "example": "data-engineering"},
                             "label": {"type": "string", "example": "Data engineering"},
-                            "fit": {"type": "number", "minimum": -1, "maximum": 1},
                         },
                     },
                 }
@@ -336,7 +335,7 @@ def build_spec() -> dict:
                 tag="fields",
                 body=ref("SuggestionsIn"),
                 ok_schema=ref("FieldSuggestions"),
-                errors=("401", "413", "422"),
+                errors=("401", "413", "422", "429"),
             )
         },
     )
@@ -358,7 +357,7 @@ def build_spec() -> dict:
                      "description": N_("A field's slug"),
                      "schema": {"type": "string"}},
                 ],
-                errors=("401", "422"),
+                errors=("401", "422", "429"),
             )
         },
     )  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.intake.web.throttle import Throttle
 from services.matcher import use_cases as matcher_use_cases
 from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork as MatcherUnitOfWork
@@ -28,19 +29,37 @@ CONTRACTS = (
     " clients et nos fournisseurs : clauses de responsabilité, propriété"
     " intellectuelle, litiges."
 )
+BUYING = [
+    "I run the supplier qualification of our plants: audits of new suppliers,"
+    " quality agreements and following their delivery performance.",
+    "Je gère les achats de composants électroniques : appels d'offres,"
+    " négociation des prix et des délais avec les fournisseurs.",
+    "I buy raw materials for our factories and manage contracts, price"
+    " indexes and the risk of a supplier failing.",
+]
 HOSTS = {
-    "ines.moreau@example.com": ("Inès Moreau", ["data-engineering"], STREAMING),
-    "paul.girard@example.com": ("Paul Girard", ["legal"], CONTRACTS),
-    "lea.fontaine@example.com": ("Léa Fontaine", ["legal"], None),
+    "ines.moreau@example.com": ("Inès Moreau", ["data-engineering"], STREAMING, True),
+    "paul.girard@example.com": ("Paul Girard", ["legal"], CONTRACTS, True),
+    "lea.fontaine@example.com": ("Léa Fontaine", ["legal"], None, True),
+    # three buyers who did not ask to be listed: their words are not read here
+    **{
+        f"buyer{i}@example.com": (f"Buyer {i}", ["procurement"], text, False)
+        for i, text in enumerate(BUYING)
+    },
 }
+SUPPLIERS = (
+    "Je voudrais savoir comment on choisit et évalue les fournisseurs avant"
+    " de signer avec eux"
+)
 
 
 @pytest.fixture
 def hosts(client, app, runtime):
-    """Three listed hosts, their words read by the matcher's own use case."""
+    """Listed hosts and unlisted ones, their words read by the matcher's own
+    use case."""
     ids = {}
-    for email, (name, fields, experience) in HOSTS.items():
-        body = host_body(name=name, fields=fields, experience=experience, listed=True)
+    for email, (name, fields, experience, listed) in HOSTS.items():
+        body = host_body(name=name, fields=fields, experience=experience, listed=listed)
         response = client.put("/api/v1/hosts/me", json=body, headers=user(email))
         assert response.status_code == 201, response.json
         ids[name] = response.json["id"]
@@ -50,7 +69,9 @@ def hosts(client, app, runtime):
         lead=timedelta(hours=1),
         encoder=meaning.sentence_model(),
     )
-    assert matcher_use_cases.read_profiles(MatcherUnitOfWork(runtime.pool), policy) == 3
+    assert matcher_use_cases.read_profiles(
+        MatcherUnitOfWork(runtime.pool), policy
+    ) == len(HOSTS)
     return ids
 
 
@@ -71,10 +92,18 @@ def test_a_french_goal_sounds_like_the_field_of_a_host_whose_english_words_fit(
         " comprendre comment on traite des flux d'événements en temps réel.",
         REQUESTER_FR,
     )
-    assert got[0]["field"] == "data-engineering"
-    assert got[0]["label"] == "Ingénierie des données"  # the reader's language
-    assert 0 < got[0]["fit"] <= 1 and len(got) <= 3
-    assert [g["fit"] for g in got] == sorted((g["fit"] for g in got), reverse=True)
+    assert got[0] == {"field": "data-engineering", "label": "Ingénierie des données"}
+    assert len(got) <= 3  # in order, and how well each fits is not told
+
+
+def test_only_the_words_of_hosts_who_agreed_to_be_found_speak_for_a_field(
+    client, app, database_url, hosts
+):
+    assert suggested(client, SUPPLIERS) == []  # the field's names alone: too far
+    with connect(database_url) as conn:
+        conn.execute("UPDATE hosts SET listed = true WHERE email LIKE 'buyer%'")
+    app.extensions["words"].drop_hosts()
+    assert [f["field"] for f in suggested(client, SUPPLIERS)][:1] == ["procurement"]
 
 
 def test_a_goal_of_a_few_words_or_no_model_suggests_nothing(client, app, hosts):
@@ -85,11 +114,38 @@ def test_a_goal_of_a_few_words_or_no_model_suggests_nothing(client, app, hosts):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"goal": 3}, {"goal": "x" * 2001}, {"goal": "ok", "extra": 1}, []],
+    [
+        {},
+        {"goal": 3},
+        {"goal": "x" * 2001},
+        {"goal": "ok", "extra": 1},
+        [],
+        {"goal": "I would like to learn \ud800 about data"},  # half a pair
+    ],
 )
 def test_a_bad_suggestions_body_is_422(client, body):
     response = client.post("/api/v1/fields/suggestions", json=body, headers=REQUESTER)
     assert response.status_code == 422
+
+
+def test_one_person_asking_too_often_is_told_to_wait_and_others_are_not(client, app):
+    app.extensions["throttle"] = Throttle(per_minute=2)
+    goal = {"goal": "I would like to understand data pipelines"}
+    for _ in range(2):
+        ok = client.post("/api/v1/fields/suggestions", json=goal, headers=REQUESTER)
+        assert ok.status_code == 200
+    refused = client.post("/api/v1/fields/suggestions", json=goal, headers=REQUESTER)
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_searches"
+    searched = client.get(
+        "/api/v1/hosts", query_string={"q": "data"}, headers=REQUESTER
+    )
+    assert searched.status_code == 429
+    other = user("someone.else@example.com")
+    assert (
+        client.post("/api/v1/fields/suggestions", json=goal, headers=other).status_code
+        == 200
+    )
 
 
 def test_suggestions_need_a_signed_in_person(client):

@@ -11,16 +11,19 @@ from tests.integration.intake.helpers import count, request_body
 OPS = user("ops.person@example.com", "ops")
 HR = user("hr.person@example.com", "hr")
 
-# Two topics, three goals each, in French and English; one short goal.
+# Two topics, four goals each (of four people), in French and English; a
+# word is told when three of a group's requesters wrote it.
 PAYROLL = [
     "I would like to understand how payroll is run each month and how salaries are computed.",
     "Je voudrais comprendre comment se prépare la paie chaque mois et le calcul des salaires.",
     "How do payroll specialists check the salaries before they are paid every month?",
+    "What does a payroll manager do when salaries are wrong at the end of the month?",
 ]
 SECURITY = [
     "I want to learn how a security team hunts attackers inside the network.",
     "Comment une équipe de sécurité détecte-t-elle les attaquants dans le réseau ?",
     "I am curious how security analysts investigate an intrusion in the network.",
+    "How does a security operations centre watch the network for intrusions?",
 ]
 
 
@@ -50,7 +53,7 @@ def test_ops_see_waiting_goals_grouped_by_topic_with_words_and_no_goal(
     waiting(client, database_url, SECURITY[2:], status="unmatched")
     waiting(client, database_url, ["Curious"])
     got = client.get("/ops/api/summary", headers=OPS).json["unmet_demand"]
-    assert sorted(t["requests"] for t in got["themes"]) == [3, 3]
+    assert sorted(t["requests"] for t in got["themes"]) == [4, 4]
     words = {w for t in got["themes"] for w in t["words"]}
     assert {"payroll", "salaries"} & words and {"security", "network"} & words
     assert all("examples" not in t for t in got["themes"])
@@ -68,6 +71,7 @@ def test_hr_read_examples_of_goals_and_the_read_is_on_the_access_trail(
     got = client.get("/ops/api/summary", headers=HR).json["unmet_demand"]
     (theme,) = got["themes"]
     assert set(theme["examples"]) <= set(PAYROLL) and len(theme["examples"]) == 3
+    assert {"payroll", "salaries"} <= set(theme["words"])
     assert (
         count(database_url, "SELECT count(*) FROM audit WHERE action = 'unmet_goals'")
         == 1
@@ -79,7 +83,7 @@ def test_hr_read_examples_of_goals_and_the_read_is_on_the_access_trail(
     )
 
 
-def test_a_group_needs_three_requests_and_no_model_tells_nothing(
+def test_a_group_needs_three_people_and_no_model_tells_nothing(
     client, app, database_url
 ):
     waiting(client, database_url, PAYROLL[:2] + SECURITY[:1])

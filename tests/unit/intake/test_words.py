@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from services.intake.words import (
+    FIELD_HOSTS,
     FOUND_MIN,
     HOSTS_FOR,
     SUGGEST_MIN,
@@ -28,23 +29,23 @@ FIELDS = (
 )
 
 
-def test_a_field_sounds_like_a_goal_as_much_as_its_best_hosts_words_do():
+def test_a_field_sounds_like_a_goal_as_much_as_its_hosts_words_together_do():
     by_names = suggest(GOAL, FIELDS, Hosts())
     assert [s for s, _ in by_names] == ["data-engineering", "devops"]
-    got = suggest(
-        GOAL,
-        FIELDS,
-        hosts_of(
-            [(["legal"], unit(0.9, 0.1, 0)), (["legal", "devops"], unit(0.5, 0, 1))]
-        ),
-    )
-    assert [s for s, _ in got] == ["legal", "devops", "data-engineering"]
+    legal = [(["legal"], unit(0.9, 0.1, 0))] * FIELD_HOSTS
+    got = suggest(GOAL, FIELDS, hosts_of(legal))
+    assert [s for s, _ in got] == ["legal", "data-engineering", "devops"]
     assert got[0][1] > got[1][1] > got[2][1] >= SUGGEST_MIN
+
+
+def test_fewer_hosts_than_a_field_needs_never_speak_for_it():
+    few = hosts_of([(["legal"], unit(1, 0, 0))] * (FIELD_HOSTS - 1))
+    assert [s for s, _ in suggest(GOAL, FIELDS, few)] == ["data-engineering", "devops"]
 
 
 def test_a_field_that_fits_too_little_is_not_suggested_and_three_at_most():
     assert suggest(unit(0, 0, -1), FIELDS, Hosts()) == []
-    many = hosts_of([([f"f{i}"], GOAL) for i in range(5)])
+    many = hosts_of([([f"f{i}"], GOAL) for i in range(5) for _ in range(FIELD_HOSTS)])
     fields = ([f"f{i}" for i in range(5)], np.stack([unit(0, 1, 0)] * 5))
     assert len(suggest(GOAL, fields, many)) == 3
 
@@ -72,7 +73,7 @@ class CountingModel:
     def __init__(self):
         self.read: list[str] = []
 
-    def embed(self, texts):
+    def embed(self, texts, wait=None):
         self.read += texts
         return np.stack([unit(len(t), 1, 0) for t in texts])
 

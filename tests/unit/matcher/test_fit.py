@@ -27,7 +27,7 @@ class WordModel:
     def __init__(self):
         self.read: list[str] = []
 
-    def embed(self, texts):
+    def embed(self, texts, wait=None):
         self.read += texts
         rows = [[len(re.findall(w, t.lower())) for w in WORDS] for t in texts]
         vectors = np.asarray(rows, np.float32) + 1e-3
