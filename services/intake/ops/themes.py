@@ -18,7 +18,6 @@ import re
 from collections import Counter
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 GOALS = 1000  # the latest goals grouped (0.2 s for 1,000, words read)
 THEMES = 8  # groups told, the largest
@@ -92,6 +91,9 @@ def themes(goals: list[dict], read, examples: bool = False) -> dict:
 def _groups(vectors: np.ndarray) -> list[list[int]]:
     """Indices of each group of `MIN_PEOPLE` goals or more, largest first,
     each group's members nearest its centre first."""
+    # scipy's clustering loads on the first grouping (0.3 s), not at start-up
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     cosines = np.clip(vectors @ vectors.T, -1.0, 1.0)
     upper = np.triu_indices(len(vectors), 1)
     labels = fcluster(linkage(1.0 - cosines[upper], "average"), DISTANCE, "distance")
