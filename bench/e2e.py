@@ -7,7 +7,10 @@ recording SMTP server. Requests are posted at a fixed rate for
 is followed to both of its emails: the requester's receipt and the host's
 invitation. Printed: introductions per second carried while posting, the
 backlog left, and the latency from the POST to the invitation (p50, p95,
-p99); charts are drawn into `docs/benchmarks/`.
+p99), each beside the last accepted figure with their ratio (`guard`: more
+than 20 % worse is said plainly). The figures and charts go to
+`.cache/bench/`; `python -m bench e2e --accept` writes them to
+`docs/benchmarks/` as the new accepted ones.
 """
 
 from __future__ import annotations
@@ -33,13 +36,15 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from bench import guard
 from bench.infra import fresh_database, servers
 from devstack import proc, samples
 from devstack.ports import free_port
 from shared.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
-CHARTS = ROOT / "docs" / "benchmarks"
+CHARTS = ROOT / "docs" / "benchmarks"  # the accepted figures and their charts
+LAST = ROOT / ".cache" / "bench"  # a run's figures, until accepted
 SECONDS = int(os.environ.get("BENCH_E2E_SECONDS", "60"))
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
@@ -358,13 +363,13 @@ def stages(url: str) -> dict:
     return {k: tuple(v or (float("nan"), float("nan"))) for k, v in row.items()}
 
 
-def draw(results: list[dict]) -> list[Path]:
+def draw(results: list[dict], folder: Path = CHARTS) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    CHARTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for r in results:
         ax.plot(range(len(r["per_second"])), r["per_second"], label=r["label"], lw=1.2)
@@ -373,7 +378,7 @@ def draw(results: list[dict]) -> list[Path]:
            title="End to end: introductions carried over time")  # fmt: skip
     ax.legend(fontsize=8)
     fig.tight_layout()
-    throughput = CHARTS / "e2e-throughput.png"
+    throughput = folder / "e2e-throughput.png"
     fig.savefig(throughput, dpi=110)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -394,7 +399,7 @@ def draw(results: list[dict]) -> list[Path]:
            title="End to end: latency by rate and setting")  # fmt: skip
     ax.legend()
     fig.tight_layout()
-    latency = CHARTS / "e2e-latency.png"
+    latency = folder / "e2e-latency.png"
     fig.savefig(latency, dpi=110)
     plt.close(fig)
     return [throughput, latency]
@@ -405,6 +410,11 @@ def secs(value: float) -> str:
 
 
 def main() -> None:
+    """Every setting, each figure beside the accepted one (`guard`);
+    `--accept` makes this run's figures and charts the accepted ones."""
+    accept = "--accept" in sys.argv
+    accepted = guard.load(CHARTS / "e2e.json")
+    worse: dict = {}
     print(f"end-to-end benchmark ({SECONDS} s of posting per setting, {HOSTS} hosts)")
     results = []
     with servers() as (pg, broker), tempfile.TemporaryDirectory() as logs:
@@ -428,11 +438,23 @@ def main() -> None:
                 + ", ".join(f"{k} {a:.2f}/{b:.2f}" for k, (a, b) in r["stages"].items())
                 + " (stored→proposed, proposed→queued, queued→sent)"
             )
-    CHARTS.mkdir(parents=True, exist_ok=True)
-    (CHARTS / "e2e.json").write_text(json.dumps(results, indent=1, default=str))
-    for path in draw(results):
+            beside = guard.compare(r, accepted.get(label))
+            if beside:
+                print("    against the accepted: " + guard.line(beside))
+                if any(b["worse"] for b in beside):
+                    worse[label] = [b for b in beside if b["worse"]]
+    folder = CHARTS if accept else LAST
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "e2e.json").write_text(json.dumps(results, indent=1, default=str))
+    for path in draw(results, folder):
         print(f"  chart: {path.relative_to(ROOT)}")
     print(f"  at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores")
+    print(guard.verdict(worse))
+    if not accept:
+        print(
+            f"  figures kept in {LAST.relative_to(ROOT)}; `python -m bench e2e"
+            " --accept` makes them the accepted ones (docs/benchmarks/)"
+        )
 
 
 if __name__ == "__main__":
