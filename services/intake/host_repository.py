@@ -87,12 +87,14 @@ class HostRepository:
 
     def directory_of(self, host_ids: list, field: str | None) -> list[dict]:
         """Of `host_ids`, in their order, the listed, active hosts who wrote
-        what they can talk about (and of `field`, if given): those the
-        directory finds by their words."""
+        what they can talk about (and of `field`, if given), whose words as
+        they now stand were read: those the directory finds by their words."""
         rows = self.conn.execute(
-            "SELECT id, name, fields FROM hosts WHERE id = ANY(%(ids)s)"
+            "SELECT id, name, fields FROM hosts h WHERE id = ANY(%(ids)s)"
             " AND listed AND active AND experience IS NOT NULL"
-            " AND (%(f)s::text IS NULL OR %(f)s = ANY(fields))",
+            " AND (%(f)s::text IS NULL OR %(f)s = ANY(fields))"
+            " AND EXISTS (SELECT 1 FROM host_vectors v WHERE v.host_id = h.id"
+            " AND v.profile_at = h.updated_at)",
             {"ids": host_ids, "f": field},
         ).fetchall()
         by_id = {r["id"]: r for r in rows}

@@ -114,8 +114,8 @@ class Words:
         return self.encoder.embed([text], wait=WAIT)[0]
 
     def drop_hosts(self) -> None:
-        """Read the hosts' vectors again at the next call (a profile saved
-        or a host forgotten in this process)."""
+        """Read the hosts' vectors again at the next call, not up to
+        `HOSTS_FOR` later."""
         self._hosts = None
 
     def hosts(self, read_rows, fetch) -> Hosts:

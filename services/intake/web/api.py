@@ -62,8 +62,9 @@ def suggest_fields():
 
 def may_search() -> None:
     """One person's share of the model's time (`throttle`)."""
-    if not current_app.extensions["throttle"].allow(identity.current().email):
-        raise TooMany("too_many_searches")
+    wait = current_app.extensions["throttle"].wait_for(identity.current().email)
+    if wait:
+        raise TooMany("too_many_searches", retry_after=wait)
 
 
 @bp.put("/hosts/me")

@@ -6,7 +6,15 @@ HTTP status: here it gets one)."""
 from __future__ import annotations
 
 import psycopg
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -103,7 +111,11 @@ STATUSES = {
 
 def _refused(status: int):
     def handler(exc: errors.Refusal):
-        return error(status, exc.code, message(exc.code, **exc.values))
+        body, code = error(status, exc.code, message(exc.code, **exc.values))
+        if "retry_after" in exc.values:  # seconds until the person may ask again
+            body = make_response(body)
+            body.headers["Retry-After"] = str(exc.values["retry_after"])
+        return body, code
 
     return handler
 
@@ -124,6 +136,7 @@ def error(status: int, code: str, text: str):
 def create_app(rt) -> Flask:
     # named after the package: its templates/ and static/ are the app's
     app = Flask("services.intake")
+    app.json = security.JSONProvider(app)
     app.config.update(
         SECRET_KEY=rt.settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -9,6 +9,11 @@
   a same-site Referer).
 - X-Content-Type-Options `nosniff`, X-Frame-Options `DENY` (for browsers
   that predate frame-ancestors).
+
+And one refusal at the door: a JSON body holding half of a UTF-16 pair
+alone (`"\ud800"`, which JSON may escape but no text holds) does not parse
+(`JSONProvider`), so no such string reaches a validator, an event or a
+digest: the body gets the answer of any body that does not parse.
 """
 
 from __future__ import annotations
@@ -16,11 +21,40 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFProtect
+
+from shared.payloads import SURROGATE
 
 # Every form of intake carries its token (flask-wtf); JSON writes are
 # exempt from it and checked by `same_site` instead.
 csrf = CSRFProtect()
+
+
+class JSONProvider(DefaultJSONProvider):
+    def loads(self, s, **kwargs):
+        data = super().loads(s, **kwargs)
+        if _holds_surrogate(data):
+            raise ValueError("a lone surrogate in a JSON string")
+        return data
+
+
+def _holds_surrogate(value) -> bool:
+    """Whether any string of `value` (keys too) holds a lone surrogate; a
+    walk with its own stack, however deep the body nests."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
 
 POLICY = "; ".join(
     (

@@ -325,3 +325,27 @@ def test_time_off_far_in_the_future_is_refused(client):
     assert (
         response.status_code == 422 and "unavailable.0.start" in response.json["errors"]
     )
+
+
+def test_half_a_utf16_pair_anywhere_in_a_json_body_is_refused_and_writes_nothing(
+    client, database_url
+):
+    referrer = {"name": "Léa", "email": "ab@exa\ud800mple.com"}
+    for path, body, headers in (
+        ("/api/v1/requests", request_body(referrer=referrer), CAMILLE),
+        ("/api/v1/requests", request_body(goal="about \udfff data"), CAMILLE),
+        ("/api/v1/hosts/me", host_body(name="Ana\ud800"), CAMILLE),
+        (
+            "/ops/api/people/forget",
+            {"emails": ["ab@exa\ud800mple.com"]},
+            user("hr.person@example.com", "hr"),
+        ),
+    ):
+        response = (
+            client.post(path, json=body, headers=headers)
+            if "hosts" not in path
+            else client.put(path, json=body, headers=headers)
+        )
+        assert response.status_code == 422, (path, response.status_code)
+    assert count(database_url, "SELECT count(*) FROM requests") == 0
+    assert count(database_url, "SELECT count(*) FROM hosts") == 0

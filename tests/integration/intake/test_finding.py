@@ -121,6 +121,7 @@ def test_a_goal_of_a_few_words_or_no_model_suggests_nothing(client, app, hosts):
         {"goal": "ok", "extra": 1},
         [],
         {"goal": "I would like to learn \ud800 about data"},  # half a pair
+        {"goal": "I would like to learn about data", "\udfff": 1},
     ],
 )
 def test_a_bad_suggestions_body_is_422(client, body):
@@ -129,7 +130,7 @@ def test_a_bad_suggestions_body_is_422(client, body):
 
 
 def test_one_person_asking_too_often_is_told_to_wait_and_others_are_not(client, app):
-    app.extensions["throttle"] = Throttle(per_minute=2)
+    app.extensions["throttle"] = Throttle(burst=2, per_second=1 / 60)
     goal = {"goal": "I would like to understand data pipelines"}
     for _ in range(2):
         ok = client.post("/api/v1/fields/suggestions", json=goal, headers=REQUESTER)
@@ -137,6 +138,7 @@ def test_one_person_asking_too_often_is_told_to_wait_and_others_are_not(client, 
     refused = client.post("/api/v1/fields/suggestions", json=goal, headers=REQUESTER)
     assert refused.status_code == 429
     assert refused.json["error"]["code"] == "too_many_searches"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
     searched = client.get(
         "/api/v1/hosts", query_string={"q": "data"}, headers=REQUESTER
     )
