@@ -103,6 +103,8 @@ def rank_batch(
     # a tier the request's own field adds the same to each), then the
     # least recently invited: the cap on candidates cuts the scarce ones
     wanted = {h.id: sum(demand.pressure(f) for f in h.fields) for h in hosts}
+    if demand.rates:  # the host figures, per unit of capacity, when known
+        wanted = {h.id: demand.rates.get(h.id, 0.0) / h.monthly_capacity for h in hosts}
     order = {h.id: (round(wanted[h.id], 6), i) for i, h in enumerate(hosts)}
     by_field: dict = {}
     for h in sorted(hosts, key=lambda h: order[h.id]):

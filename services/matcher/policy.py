@@ -4,11 +4,12 @@ settings (`wiring.make_policy`) and handed to every use case."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.matcher import ranking
+from services.matcher import forecast, ranking
 from shared import meaning
 from shared.clock import utc_now
 from shared.fields import Taxonomy
@@ -32,6 +33,9 @@ class Policy:
         default_factory=meaning.VectorCache, repr=False
     )
     _demand: tuple | None = field(default=None, repr=False, compare=False)
+    _rates: forecast.HostRates = field(
+        default_factory=forecast.HostRates, repr=False, compare=False
+    )
 
     @property
     def rounds(self) -> bool:
@@ -39,11 +43,16 @@ class Policy:
 
     def demand(self, repo, now: datetime) -> ranking.Demand:
         """Waiting requests, recent arrivals and capacity per field, read in
-        one query and reused for `DEMAND_TTL` of the policy's clock."""
+        one query, and the rate at which recent arrivals could have taken
+        each host (`forecast.HostRates`); reused for `DEMAND_TTL` of the
+        policy's clock."""
         cached = self._demand
         if cached is not None and timedelta(0) <= now - cached[0] < DEMAND_TTL:
             return cached[1]
         figures = repo.field_demand(now, self.demand_window)
+        rates = self._rates.rates(repo, self, now)
+        if rates:
+            figures = dataclasses.replace(figures, rates=rates)
         self._demand = (now, figures)
         return figures
 

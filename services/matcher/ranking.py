@@ -8,9 +8,12 @@ Strict tiers, then a weighted cost, then tie-breaks:
 3. exact field before related field;
 4. the requester's preferred host first (of a related field);
 5. the cost, a weighted sum (`WEIGHTS`), lowest first:
-   - scarcity: how much the host's capacity is wanted by others, the demand
-     per unit of capacity (`Demand.pressure`) summed over the other fields
-     the host covers (its capacity spent here is lost to them);
+   - opportunity: the chance that the host, at the rate recent requests
+     could have taken it (`forecast.HostRates`), is wanted by more requests
+     than it has meetings left before the month of the slot ends
+     (`Demand.opportunity`); without host figures, scarcity instead: the
+     demand per unit of capacity (`Demand.pressure`) summed over the other
+     fields the host covers (its capacity spent here is lost to them);
    - fairness: the share of its monthly capacity the host has used in the
      meeting's month, and whether it was invited in the last `RECENT` days;
    - the wait until the earliest slot, in days;
@@ -26,6 +29,7 @@ Each part and its inputs travel with the match (`matches.score`).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,10 +45,13 @@ ENOUGH = 12  # feasible candidates gathered (in the fairness order) before ranki
 
 # The weights of the cost (lower is better). One unit of demand per unit of
 # capacity in another field the host covers costs as much as a host whose
-# month is full against an idle one; a week of waiting costs 0.35; 0.05 less
-# fit with the goal costs 0.25.
+# month is full against an idle one; a host certain to be short before its
+# month ends if it takes the meeting (`Demand.opportunity`, used instead of
+# the field figures when the host figures are known) costs five times that;
+# a week of waiting costs 0.35; 0.05 less fit with the goal costs 0.25.
 WEIGHTS = {
     "scarcity": 1.0,
+    "opportunity": 5.0,
     "load": 1.0,
     "recently_invited": 0.25,
     "wait_days": 0.05,
@@ -56,11 +63,37 @@ WEIGHTS = {
 class Demand:
     """Who else wants each field's hosts: `waiting[f]` requests waiting now,
     `recent[f]` requests that arrived in the trailing window, and `supply[f]`
-    the monthly capacity of the active hosts covering f."""
+    the monthly capacity of the active hosts covering f; and per host,
+    `rates[h]`, the requests a day that could take it, each recent arrival
+    shared among the hosts that could have taken it (`forecast.HostRates`;
+    empty: the field figures alone)."""
 
     waiting: dict = field(default_factory=dict)
     recent: dict = field(default_factory=dict)
     supply: dict = field(default_factory=dict)
+    rates: dict = field(default_factory=dict)
+
+    def opportunity(
+        self, host: Host, month: str, used: int, now: datetime
+    ) -> tuple[float, float]:
+        """The chance that the host is wanted by at least as many requests as
+        it has meetings left in `month` from now to the month's end, at its
+        rate (a Poisson count): what spending one of them now may cost. A
+        host little wanted, or with room to spare, or whose month ends
+        before anyone else could use it, costs nothing. Also returns the
+        requests expected by the month's end, for the score."""
+        rate = self.rates.get(host.id, 0.0)
+        left = host.monthly_capacity - used
+        if rate <= 0 or left <= 0:
+            return 0.0, 0.0
+        year, mon = map(int, month.split("-"))
+        end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=host.tz)
+        expected = rate * max((end - now) / timedelta(days=1), 0.0)
+        term = fewer = math.exp(-expected)  # P(N = 0), then P(N < left)
+        for j in range(1, left):
+            term *= expected / j
+            fewer += term
+        return max(1.0 - fewer, 0.0), expected
 
     def pressure(self, f: str) -> float:
         """Demand for field f per unit of its hosts' monthly capacity."""
@@ -118,9 +151,15 @@ def propose(
     first_language = bool(request.languages) and request.languages[0] in host.languages
     same_site = request.site is not None and request.site == host.site
     wait = (start - not_before) / timedelta(minutes=1)
-    scarcity, pressure = demand.scarcity(host.fields, request.field)
+    if demand.rates:  # host figures: they replace the field figures
+        scarcity, pressure = 0.0, {}
+        opportunity, expected = demand.opportunity(host, month, used, now)
+    else:
+        scarcity, pressure = demand.scarcity(host.fields, request.field)
+        opportunity, expected = 0.0, 0.0
     parts = {
         "scarcity": scarcity,
+        "opportunity": opportunity,
         "load": load,
         "recently_invited": float(recent),
         "wait_days": wait / (24 * 60),
@@ -139,6 +178,9 @@ def propose(
         "cost": round(cost, 4),
         "scarcity": round(scarcity, 3),
         "field_pressure": pressure,
+        "opportunity": round(opportunity, 3),
+        "host_rate": round(demand.rates.get(host.id, 0.0), 4),
+        "expected_by_month_end": round(expected, 2),
         "weights": dict(WEIGHTS),
         "exact_field": exact,
         **fits.explain(host.id),

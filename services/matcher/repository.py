@@ -316,6 +316,15 @@ class Repository:
             supply={r["f"]: r["supply"] for r in rows if r["supply"]},
         )
 
+    def recent_arrivals(self, since: datetime, now: datetime, limit: int) -> list[dict]:
+        """Requests that arrived after `since` (up to `now`), latest first, whatever
+        their status: the sample the host rates are forecast from."""
+        return self.conn.execute(
+            "SELECT * FROM requests WHERE created_at > %s AND created_at <= %s"
+            " ORDER BY created_at DESC, id LIMIT %s",
+            (since, now, limit),
+        ).fetchall()
+
     def due_requests(self, submitted_before: datetime, limit: int) -> list[dict]:
         """Submitted requests that have waited out the round window (or came back
         after a decline or an expiry), oldest first, locked (others' locked ones skipped)."""

@@ -273,6 +273,11 @@ class FakeRepository:
                     supply[f] = supply.get(f, 0) + h["monthly_capacity"]
         return Demand(waiting=waiting, recent=recent, supply=supply)
 
+    def recent_arrivals(self, since, now, limit):
+        rows = [r for r in self.requests.values() if since < r["created_at"] <= now]
+        rows.sort(key=lambda r: (r["created_at"], str(r["id"])), reverse=True)
+        return copy.deepcopy(rows[:limit])
+
     def due_requests(self, submitted_before, limit):
         rows = [
             r for r in self.requests.values()

@@ -184,3 +184,32 @@ def test_scarcity_never_outweighs_the_exact_field():
 def test_without_demand_figures_the_scarcity_part_is_zero():
     score = ranked(request(WEEK), [host(fields=["management", "strategy"])])[0].score
     assert score["scarcity"] == 0 and score["field_pressure"] == {}
+
+
+def test_a_request_goes_to_the_host_others_will_not_miss_before_its_month_ends():
+    # the same field and slot; recent arrivals could have taken the first at
+    # two a day, the other hardly ever: spending the first's last meeting of
+    # the month would likely leave someone without a host
+    wanted = host(capacity=1)
+    spare = host(capacity=1)
+    demand = Demand(rates={wanted.id: 2.0, spare.id: 0.01})
+    order = rank(
+        request(WEEK),
+        [wanted, spare],
+        {},
+        related=set(),
+        excluded=set(),
+        now=NOW,
+        lead=timedelta(hours=12),
+        demand=demand,
+    )
+    assert [p.host for p in order] == [spare, wanted]
+    kept = order[1].score
+    assert kept["opportunity"] > 0.9 and kept["expected_by_month_end"] > 1
+    assert order[0].score["opportunity"] < kept["opportunity"]
+    assert kept["scarcity"] == 0 and kept["field_pressure"] == {}
+
+
+def test_without_host_figures_the_opportunity_part_is_zero():
+    score = ranked(request(WEEK), [host(fields=["management", "strategy"])])[0].score
+    assert score["opportunity"] == 0 and score["host_rate"] == 0
