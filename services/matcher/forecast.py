@@ -36,19 +36,17 @@ class HostRates:
         self._last: tuple | None = None  # (when, rates), when there were some
 
     def rates(self, repo, policy, now: datetime) -> dict:
-        """Host id -> requests a day, reused for `TTL` once there are any."""
+        """Host id -> requests a day, reused for `TTL` (but for none while
+        nothing arrived: that costs one query)."""
         last = self._last
         if last is not None and timedelta(0) <= now - last[0] < TTL:
             return last[1]
-        rates = self._read(repo, policy, now)
-        self._last = (now, rates) if rates else None
+        rows = repo.recent_arrivals(now - policy.demand_window, now, SAMPLE)
+        rates = self._read(repo, policy, now, rows) if rows else {}
+        self._last = (now, rates) if rows else None
         return rates
 
-    def _read(self, repo, policy, now: datetime) -> dict:
-        since = now - policy.demand_window
-        rows = repo.recent_arrivals(since, now, SAMPLE)
-        if not rows:
-            return {}
+    def _read(self, repo, policy, now: datetime, rows: list[dict]) -> dict:
         fields: set = set()
         for row in rows:
             fields.add(row["field"])
