@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.matcher import forecast, ranking
+from services.matcher import forecast, ranking, vectors
 from shared import meaning
 from shared.clock import utc_now
 from shared.fields import Taxonomy
@@ -31,6 +31,9 @@ class Policy:
     encoder: Encoder | None = None  # reads goals and hosts' words; None: fields alone
     host_vectors: meaning.VectorCache = field(
         default_factory=meaning.VectorCache, repr=False
+    )
+    host_words: vectors.HostWords = field(
+        default_factory=vectors.HostWords, repr=False, compare=False
     )
     _demand: tuple | None = field(default=None, repr=False, compare=False)
     _rates: forecast.HostRates = field(

@@ -40,9 +40,11 @@ ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
 LIMIT %(limit)s OFFSET %(offset)s
 """
 
-_READ_CANDIDATES = f"""
-SELECT h.id, h.fields, v.profile_at FROM hosts h
-JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s {_MAY_TAKE}
+_WORD_HOSTS = """
+SELECT h.*, v.profile_at FROM hosts h
+JOIN host_vectors v ON v.host_id = h.id AND v.model = %(model)s
+  AND v.profile_at = h.updated_at
+WHERE h.active
 """
 
 _DEMAND = f"""
@@ -110,12 +112,10 @@ class Repository:
             },
         ).fetchall()
 
-    def read_candidates(self, request, fields: list[str], excluded: set, model: str):
-        """The id, fields and `profile_at` of the stored vector of each host
-        that may take `request` and whose text `model` has read."""
-        return self.conn.execute(
-            _READ_CANDIDATES, {**_may_take(request, fields, excluded), "model": model}
-        ).fetchall()
+    def word_hosts(self, model: str) -> list[dict]:
+        """Every active host whose words `model` read as the profile now
+        stands, with `profile_at` (the matcher's `HostWords`)."""
+        return self.conn.execute(_WORD_HOSTS, {"model": model}).fetchall()
 
     def vector_versions(self, host_ids: list, model: str) -> dict:
         """Host id -> the `profile_at` of its vector by `model`, of those read."""

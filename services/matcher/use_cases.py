@@ -38,6 +38,7 @@ def serve_new_profile(uow, policy: Policy, host_id, host_fields: list[str]) -> d
     active) those waiting for its fields try again."""
     with uow:
         vectors.read_hosts(uow, policy, [host_id])
+        policy.host_words.drop()
         if not host_fields:
             return {}
         return rounds.retry_waiting(
@@ -59,6 +60,8 @@ def forget_words(uow, policy: Policy, *, host_id=None, request_id=None) -> None:
     with uow:
         uow.repo.forget_vectors(host_id=host_id, request_id=request_id)
     policy.host_vectors.forget(host_id)
+    if host_id is not None:
+        policy.host_words.drop()
 
 
 def follow_busy_times(uow, policy: Policy, host_id) -> int:

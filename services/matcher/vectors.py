@@ -7,18 +7,22 @@ every fit is `NO_FITS`."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from services.matcher.fit import NO_FITS, Fits, host_text
-from services.matcher.model import Request
+from services.matcher.model import Host, Request, paused, refusal
 from shared import meaning
 
 if TYPE_CHECKING:
     from services.matcher.policy import Policy
 
+log = logging.getLogger(__name__)
 HOST_BATCH = 256  # host profiles read in one transaction
+HOSTS_FOR = timedelta(seconds=30)  # the hosts' words reused this long (policy clock)
 
 
 def goals(uow, policy: Policy, requests: list[Request]) -> dict:
@@ -49,20 +53,71 @@ def fits_of(goal: np.ndarray | None, request: Request, hosts: dict) -> Fits:
     return Fits.of(dict(zip(ids, cosines.tolist(), strict=True)), exact)
 
 
+class HostWords:
+    """Every active host whose words are read as its profile now stands,
+    with its vector, by field: read again at most every `HOSTS_FOR` of the
+    policy's clock, or at once after a profile this process read (held by
+    the `Policy`: one per process). A request's candidates are then sorted
+    out in memory (`model.refusal`, the rules of the candidate query), not
+    by a second query over the hosts."""
+
+    def __init__(self) -> None:
+        self._held: tuple | None = None  # (when, {field: [(Host, vector)]})
+
+    def covering(self, uow, policy: Policy, fields) -> list:
+        """(Host, vector) of the hosts covering any of `fields`."""
+        now = policy.clock()
+        held = self._held
+        if held is None or not timedelta(0) <= now - held[0] < HOSTS_FOR:
+            held = (now, self._read(uow, policy))
+            self._held = held
+        seen, out = set(), []
+        for f in fields:
+            for host, vector in held[1].get(f, ()):
+                if host.id not in seen:
+                    seen.add(host.id)
+                    out.append((host, vector))
+        return out
+
+    def drop(self) -> None:
+        self._held = None
+
+    def _read(self, uow, policy: Policy) -> dict:
+        model = policy.encoder.name
+        rows = uow.repo.word_hosts(model)
+        found = policy.host_vectors.get(
+            uow.repo.host_vectors, model, {r["id"]: r["profile_at"] for r in rows}
+        )
+        by_field: dict = {}
+        for row in rows:
+            if row["id"] not in found:
+                continue
+            try:
+                host = Host.from_row(row)
+            except (ValueError, KeyError, TypeError, OverflowError) as exc:
+                log.warning("host %s skipped: unreadable profile: %s", row["id"], exc)
+                continue
+            for f in host.fields:
+                by_field.setdefault(f, []).append((host, found[row["id"]]))
+        return by_field
+
+
 def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> Fits:
     """The fits of every host that may take `request` (one of `fields`)."""
     goal = goals(uow, policy, [request]).get(request.id)
     if goal is None:
         return NO_FITS
-    model = policy.encoder.name
-    rows = uow.repo.read_candidates(request, fields, excluded, model)
-    found = policy.host_vectors.get(
-        uow.repo.host_vectors, model, {r["id"]: r["profile_at"] for r in rows}
-    )
+    related = set(fields) - {request.field}
+    now = policy.clock()
     return fits_of(
         goal,
         request,
-        {r["id"]: (r["fields"], found[r["id"]]) for r in rows if r["id"] in found},
+        {
+            host.id: (host.fields, vector)
+            for host, vector in policy.host_words.covering(uow, policy, fields)
+            if refusal(host, request, related, excluded) is None
+            and not paused(host, now)
+        },
     )
 
 

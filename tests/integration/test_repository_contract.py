@@ -138,8 +138,7 @@ def scenario(uow) -> list:
     out.append(
         ("unread after", sorted(str(h["id"]) for h in repo.unread_hosts("m", None, 10)))
     )
-    fitting = repo.read_candidates(first, ["management", "recruitment"], set(), "m")
-    out.append(("read candidates", sorted(str(r["id"]) for r in fitting)))
+    out.append(("word hosts", sorted(str(r["id"]) for r in repo.word_hosts("m"))))
     ids = [h["id"] for h in both]
     out.append(("versions", sorted(map(str, repo.vector_versions(ids, "m")))))
     out.append(

@@ -99,11 +99,11 @@ class FakeRepository:
         rows.sort(key=order)
         return copy.deepcopy(rows[offset : offset + limit])
 
-    def read_candidates(self, request, fields, excluded, model):
+    def word_hosts(self, model) -> list[dict]:
         return [
-            {"id": h["id"], "fields": h["fields"], "profile_at": None}
-            for h in self._may_take_of(request, fields, excluded)
-            if self.host_vecs.get(h["id"], (None,))[0] == model
+            {**copy.deepcopy(h), "profile_at": None}
+            for h in self.hosts.values()
+            if h["active"] and self.host_vecs.get(h["id"], (None,))[0] == model
         ]
 
     def vector_versions(self, host_ids, model) -> dict:
