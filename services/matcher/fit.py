@@ -39,17 +39,26 @@ class Fits:
 
     @classmethod
     def of(cls, by_host: dict, exact: set) -> Fits:
-        if not by_host:
-            return NO_FITS
         ids = list(by_host)
-        fits = np.fromiter(by_host.values(), np.float64, len(ids))
-        related = np.fromiter((h not in exact for h in ids), bool, len(ids))
-        scores = fits - RELATED_PENALTY * related
+        return cls.of_rows(
+            ids,
+            np.fromiter(by_host.values(), np.float64, len(ids)),
+            np.fromiter((h in exact for h in ids), bool, len(ids)),
+        )
+
+    @classmethod
+    def of_rows(cls, ids: list, fits: np.ndarray, exact: np.ndarray) -> Fits:
+        """`ids`, their cosines and whether each covers the request's own
+        field, as arrays (the matcher's pools)."""
+        if not ids:
+            return NO_FITS
+        fits = np.asarray(fits, np.float64)
+        scores = fits - RELATED_PENALTY * ~np.asarray(exact, bool)
         best = float(scores.max())
         gaps = np.maximum(best - scores, 0.0)
         bands = np.minimum((gaps / STEP + 1e-9).astype(int), LAST)
         return cls(
-            dict(by_host),
+            dict(zip(ids, fits.tolist(), strict=True)),
             best,
             dict(zip(ids, bands.tolist(), strict=True)),
             dict(zip(ids, gaps.tolist(), strict=True)),

@@ -7,7 +7,9 @@ every fit is `NO_FITS`."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -53,42 +55,87 @@ def fits_of(goal: np.ndarray | None, request: Request, hosts: dict) -> Fits:
     return Fits.of(dict(zip(ids, cosines.tolist(), strict=True)), exact)
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The hosts that may take requests of one kind (fields, length,
+    format, languages, site), as rows: ids, which cover the request's own
+    field, their vectors, and each id's row."""
+
+    ids: list
+    exact: np.ndarray
+    matrix: np.ndarray
+    row: dict
+
+
 class HostWords:
     """Every active host whose words are read as its profile now stands,
     with its vector, by field: read again at most every `HOSTS_FOR` of the
     policy's clock, or at once after a profile this process read (held by
-    the `Policy`: one per process). A request's candidates are then sorted
-    out in memory (`model.refusal`, the rules of the candidate query), not
-    by a second query over the hosts."""
+    the `Policy`: one per process). The hosts that may take a kind of
+    request are sorted out once per reading by the candidate query's own
+    rules (`model.refusal`, and pauses) into a `Pool`: a request then costs
+    one product, not a second query over the hosts."""
 
     def __init__(self) -> None:
-        self._held: tuple | None = None  # (when, {field: [(Host, vector)]})
+        self._held: tuple | None = (
+            None  # (when, {field: [(Host, vector)]}, {email: id})
+        )
+        self._pools: dict = {}
 
-    def covering(self, uow, policy: Policy, fields) -> list:
-        """(Host, vector) of the hosts covering any of `fields`."""
+    def pool(self, uow, policy: Policy, request: Request, fields) -> Pool:
         now = policy.clock()
         held = self._held
         if held is None or not timedelta(0) <= now - held[0] < HOSTS_FOR:
-            held = (now, self._read(uow, policy))
-            self._held = held
-        seen, out = set(), []
-        for f in fields:
-            for host, vector in held[1].get(f, ()):
-                if host.id not in seen:
-                    seen.add(host.id)
-                    out.append((host, vector))
-        return out
+            held = (now, *self._read(uow, policy))
+            self._held, self._pools = held, {}
+        key = (
+            tuple(fields), request.duration, request.format,
+            frozenset(request.languages),
+            request.site if request.format == "in_person" else None,
+        )  # fmt: skip
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = self._sort_out(held[1], request, fields, now)
+        return pool
+
+    def host_of(self, email: str):
+        """The id of the host whose address is `email`, if any."""
+        return self._held[2].get(email) if self._held else None
 
     def drop(self) -> None:
-        self._held = None
+        self._held, self._pools = None, {}
 
-    def _read(self, uow, policy: Policy) -> dict:
+    def _sort_out(self, by_field: dict, request: Request, fields, now) -> Pool:
+        anyone = dataclasses.replace(request, requester_email="")  # self: per request
+        related = set(fields) - {request.field}
+        seen, kept = set(), []
+        for f in fields:
+            for host, vector in by_field.get(f, ()):
+                if host.id in seen:
+                    continue
+                seen.add(host.id)
+                if refusal(host, anyone, related, set()) is None and not paused(
+                    host, now
+                ):
+                    kept.append((host, vector))
+        if not kept:
+            return Pool([], np.zeros(0, bool), np.zeros((0, meaning.DIMENSIONS)), {})
+        ids = [h.id for h, _ in kept]
+        return Pool(
+            ids,
+            np.fromiter((request.field in h.fields for h, _ in kept), bool, len(kept)),
+            np.stack([v for _, v in kept]),
+            {h: k for k, h in enumerate(ids)},
+        )
+
+    def _read(self, uow, policy: Policy) -> tuple[dict, dict]:
         model = policy.encoder.name
         rows = uow.repo.word_hosts(model)
         found = policy.host_vectors.get(
             uow.repo.host_vectors, model, {r["id"]: r["profile_at"] for r in rows}
         )
         by_field: dict = {}
+        emails: dict = {}
         for row in rows:
             if row["id"] not in found:
                 continue
@@ -97,9 +144,10 @@ class HostWords:
             except (ValueError, KeyError, TypeError, OverflowError) as exc:
                 log.warning("host %s skipped: unreadable profile: %s", row["id"], exc)
                 continue
+            emails[host.email] = host.id
             for f in host.fields:
                 by_field.setdefault(f, []).append((host, found[row["id"]]))
-        return by_field
+        return by_field, emails
 
 
 def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> Fits:
@@ -107,18 +155,16 @@ def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> F
     goal = goals(uow, policy, [request]).get(request.id)
     if goal is None:
         return NO_FITS
-    related = set(fields) - {request.field}
-    now = policy.clock()
-    return fits_of(
-        goal,
-        request,
-        {
-            host.id: (host.fields, vector)
-            for host, vector in policy.host_words.covering(uow, policy, fields)
-            if refusal(host, request, related, excluded) is None
-            and not paused(host, now)
-        },
-    )
+    words = policy.host_words
+    pool = words.pool(uow, policy, request, fields)
+    if not pool.ids:
+        return NO_FITS
+    keep = np.ones(len(pool.ids), bool)
+    for h in {*excluded, words.host_of(request.requester_email)}:
+        if h in pool.row:
+            keep[pool.row[h]] = False
+    ids = [h for h, k in zip(pool.ids, keep.tolist(), strict=True) if k]
+    return Fits.of_rows(ids, pool.matrix[keep] @ goal, pool.exact[keep])
 
 
 def batch_vectors(uow, policy: Policy, host_ids: list) -> dict:
