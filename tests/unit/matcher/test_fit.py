@@ -10,8 +10,9 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from services.matcher import ranking, use_cases
+from services.matcher import ranking, use_cases, vectors
 from services.matcher.fit import LAST, NO_FITS, RELATED_PENALTY, STEP, Fits
+from services.matcher.model import Request
 from tests.unit.matcher import factories as f
 from tests.unit.matcher.fakes import FakeUnitOfWork
 from tests.unit.matcher.test_use_cases import T0, Clock, host, live, policy, request
@@ -133,3 +134,34 @@ def test_a_goal_of_too_few_words_is_ranked_on_fields_alone(goal):
     (proposed,) = live(uow.repo, r)
     assert proposed["host_id"] == hospital and proposed["score"]["fit"] is None
     assert goal not in m.encoder.read
+
+
+def test_the_fits_leave_out_the_requesters_own_profile_and_hosts_excluded_or_paused():
+    uow, clock = FakeUnitOfWork(), Clock()
+    m = policy(clock)
+    m.encoder = WordModel()
+    plant = host(uow.repo, experience="Factory costs")
+    own = host(uow.repo, experience="Factory costs in a factory")
+    paused_host = host(
+        uow.repo,
+        experience="Factory costs",
+        paused_until=(T0 + timedelta(days=9)).date(),
+    )
+    declined = host(uow.repo, experience="Factory costs")
+    hospital = host(uow.repo, experience="Hospital budgets")
+    for h in (plant, own, paused_host, declined, hospital):
+        use_cases.serve_new_profile(uow, m, h, [])
+    r = request(
+        uow.repo,
+        goal="How are costs computed in a factory?",
+        requester_email=uow.repo.hosts[own]["email"],
+    )
+    req = Request.from_row(uow.repo.requests[r])
+    fits = vectors.candidate_fits(uow, m, req, ["management"], {declined})
+    assert set(fits.by_host) == {plant, hospital}
+    assert fits.band(plant) == 0 and fits.band(hospital) > 0
+    other = request(uow.repo, goal="How are costs computed in a factory?")
+    again = vectors.candidate_fits(
+        uow, m, Request.from_row(uow.repo.requests[other]), ["management"], set()
+    )
+    assert set(again.by_host) == {plant, own, declined, hospital}  # the same pool
