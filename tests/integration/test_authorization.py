@@ -344,6 +344,12 @@ ROWS = (
     ),
     # the JSON API: one's own host profile, requests, invitations, data
     Row("GET", "/api/v1/hosts", signed_in(200)),
+    Row(
+        "POST",
+        "/api/v1/fields/suggestions",
+        signed_in(200),
+        json=lambda: {"goal": "I would like to understand how data pipelines run"},
+    ),
     Row("GET", "/api/v1/hosts/me", {**signed_in(404), HOST: 200}),
     Row("PUT", "/api/v1/hosts/me", {**signed_in(201), HOST: 200}, json=host_body),
     Row("GET", "/api/v1/hosts/me/calendar", {**signed_in(409), HOST: 200}),
