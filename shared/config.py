@@ -266,6 +266,9 @@ def _one_of(*choices: str):
 
 REQUIRED = object()
 # Variables one service needs that the others must not be given.
+# database connections a notifier needs besides its senders': the consumer,
+# the outbox relay, the purge job and the readiness check
+POOL_OTHERS = 4
 REQUIRED_BY = {"CALENDAR_KEY": ("intake",)}
 # How many guesses a secret setting must take, as zxcvbn estimates them
 # (10^30, about 100 bits: 16 random bytes or more, however written).
@@ -357,6 +360,7 @@ class Settings:
     notify_retry_base: timedelta = setting("NOTIFY_RETRY_BASE", _duration, "PT30S")
     notify_max_attempts: int = setting("NOTIFY_MAX_ATTEMPTS", _count(1), "8")
     notify_batch: int = setting("NOTIFY_BATCH", _count(1), "1")
+    notify_workers: int = setting("NOTIFY_WORKERS", _count(1), "4")  # senders in one notifier
     reminder_before: timedelta = setting("REMINDER_BEFORE", _duration, "PT24H")
     followup_after: timedelta = setting("FOLLOWUP_AFTER", _duration, "PT2H")
     mail_sink_dir: Path | None = setting("MAIL_SINK_DIR", _folder, None)  # shown to ops
@@ -441,6 +445,17 @@ def load(env=None, service: str | None = None) -> Settings:
     for variable, services in REQUIRED_BY.items():
         if service in services and not env.get(variable):
             raise ConfigError(variable, f"is required by {service} but not set")
+    if (
+        service == "notifier"
+        and settings.notify_workers > settings.pool_size - POOL_OTHERS
+    ):
+        raise ConfigError(
+            "NOTIFY_WORKERS",
+            f"must be at most POOL_SIZE - {POOL_OTHERS}"
+            f" ({settings.pool_size - POOL_OTHERS}): each sender holds a database"
+            " connection while it sends; the consumer, the relay and the checks"
+            " need theirs",
+        )
     if settings.calendar_key:
         _check_secret("CALENDAR_KEY", settings.calendar_key)
         if settings.calendar_key == settings.secret_key:

@@ -25,6 +25,9 @@ class Recorder:
         )
         self.held = threading.Event()
         self.release = threading.Event()
+        self.delay_s = 0.0  # kept, then answered this much later (a slow server)
+        self.in_flight = 0
+        self.most_in_flight = 0  # messages kept and not yet answered at once
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -41,6 +44,14 @@ class Recorder:
                 return answer
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         return "250 OK"
 
 

@@ -170,9 +170,13 @@ class Repository:
     # -- sending ---------------------------------------------------------------
     def due(self, limit: int) -> list[dict]:
         """Up to `limit` messages due now, oldest first, locked (others'
-        locked ones skipped)."""
+        locked ones skipped); of a request's messages only the first still
+        queued, so that another sender cannot pass it while it is sent."""
         return self.conn.execute(
-            "SELECT * FROM notifications WHERE status = 'pending' AND due_at <= now()"
+            "SELECT * FROM notifications n WHERE status = 'pending' AND due_at <= now()"
+            " AND NOT EXISTS (SELECT 1 FROM notifications e"
+            "  WHERE e.request_id = n.request_id AND e.status = 'pending'"
+            "  AND (e.due_at, e.created_at, e.id) < (n.due_at, n.created_at, n.id))"
             " ORDER BY due_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED",
             (limit,),
         ).fetchall()

@@ -1,7 +1,11 @@
-"""Sending: a batch of due messages per transaction (`NOTIFY_BATCH`, 1),
-taken with FOR UPDATE SKIP LOCKED (safe with several notifiers), over one
-reused SMTP connection; where each stands is read once for the batch, and
-the batch's records are written in one pipeline and one commit.
+"""Sending: `NOTIFY_WORKERS` senders (4) in one process, each with its own
+SMTP connection, each taking a batch of due messages per transaction
+(`NOTIFY_BATCH`, 1) on a database connection of its own, with FOR UPDATE
+SKIP LOCKED (safe with several senders and several notifiers). Where each
+stands is read once for the batch, and the batch's records are written in
+one pipeline and one commit. Messages about one request go in the order
+they fall due: a sender takes a request's next message only once the one
+before it has left the queue (`Repository.due`).
 
 - sent: the row is marked and NotificationSent emitted in the same transaction;
 - a temporary answer about the message (a 4xx to its recipient or its data)
@@ -19,7 +23,7 @@ committed. A crash of the process or of the database after the SMTP
 server's 250 and before the commit sends the batch's messages already
 accepted again on restart (with the same Message-IDs): the one window where
 a duplicate is possible, as with any SMTP client; `NOTIFY_BATCH=1` narrows
-it to one message, at a third of the speed.
+it to one message per sender (at most `NOTIFY_WORKERS` after a crash).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 import time
 
 from services.notifier import domain
@@ -136,7 +141,9 @@ def _about_message(code: int, text) -> Exception:
 
 class Pause:
     """Sending held back while the mail server is out: from `first_s`,
-    doubling to `most_s`, reset by the first message that goes through."""
+    doubling to `most_s`, reset by the first message that goes through.
+    One for all the senders of a process (an outage is the server's); those
+    that meet the outage while it is already paused do not double it."""
 
     def __init__(
         self, first_s: float = 1.0, most_s: float = 60.0, clock=time.monotonic
@@ -147,25 +154,44 @@ class Pause:
         self.until = 0.0
         self.wait_s = 0.0
         self.reason: str | None = None
+        self.lock = threading.Lock()
 
     @property
     def active(self) -> bool:
         return self.reason is not None and self.clock() < self.until
 
-    def begin(self, reason: str) -> None:
-        self.wait_s = min(self.wait_s * 2, self.most_s) if self.wait_s else self.first_s
-        self.until = self.clock() + self.wait_s
-        self.reason = reason
+    def begin(self, reason: str) -> bool:
+        """True if this began a pause (False: one was running already)."""
+        with self.lock:
+            if self.active:
+                return False
+            self.wait_s = (
+                min(self.wait_s * 2, self.most_s) if self.wait_s else self.first_s
+            )
+            self.until = self.clock() + self.wait_s
+            self.reason = reason
+            return True
 
     def end(self) -> bool:
-        """True if a pause was on."""
-        was = self.reason is not None
-        self.reason, self.wait_s, self.until = None, 0.0, 0.0
-        return was
+        """True if a pause was on (and this ended it)."""
+        with self.lock:
+            was = self.reason is not None
+            self.reason, self.wait_s, self.until = None, 0.0, 0.0
+            return was
+
+
+def senders(pool, settings, renderer: Renderer) -> list[Sender]:
+    """The process's `NOTIFY_WORKERS` senders: one SMTP connection each, one
+    pause for them all."""
+    pause = Pause()
+    return [
+        Sender(pool, settings, renderer=renderer, pause=pause)
+        for _ in range(settings.notify_workers)
+    ]
 
 
 class Sender:
-    """The job `send-mail`: what is due, one message per transaction."""
+    """One sender (a job `send-mail-N`): what is due, a batch per transaction."""
 
     def __init__(
         self,
@@ -224,7 +250,8 @@ class Sender:
         return handled
 
     def _pause(self, reason: str) -> None:
-        self.pause.begin(reason)
+        if not self.pause.begin(reason):
+            return
         log.warning(
             "mail server unavailable (%s): sending paused %.0fs",
             reason,

@@ -2,7 +2,7 @@
 
 from services.notifier import handlers, use_cases
 from services.notifier.render import Renderer
-from services.notifier.sender import Sender
+from services.notifier.sender import senders
 from services.notifier.unit_of_work import UnitOfWork
 from shared import topics
 from shared.fields import load_taxonomy
@@ -37,11 +37,14 @@ ROUTES = {
 
 def wire(rt: Runtime) -> Wiring:
     renderer = Renderer(load_taxonomy(rt.settings.fields_file), Catalogs())
-    sender = Sender(rt.pool, rt.settings, renderer=renderer)
+    sending = [
+        Job(f"send-mail-{n}", 0.2, sender.drain)
+        for n, sender in enumerate(senders(rt.pool, rt.settings, renderer), 1)
+    ]
     return Wiring(
         consumers=[rt.consumer("notifier", ROUTES, UnitOfWork, rt.settings)],
         jobs=[
-            Job("send-mail", 0.2, sender.drain),
+            *sending,
             rt.purge_job(lambda keep: use_cases.purge(UnitOfWork(rt.pool), keep)),
         ],
     )

@@ -160,3 +160,12 @@ def test_an_allowed_server_without_a_port_means_80_and_443_and_star_any():
         (ipaddress.ip_network("10.20.0.0/16"), 0),
         (ipaddress.ip_network("fd00::5/128"), 5232),
     )
+
+
+def test_the_notifiers_senders_must_leave_database_connections_for_the_rest():
+    assert config.load(BASE, service="notifier").notify_workers == 4
+    too_many = {**BASE, "NOTIFY_WORKERS": "5"}
+    with pytest.raises(config.ConfigError, match="NOTIFY_WORKERS"):
+        config.load(too_many, service="notifier")
+    assert config.load({**too_many, "POOL_SIZE": "9"}, service="notifier")
+    assert config.load(too_many).notify_workers == 5  # not a notifier: not its concern
