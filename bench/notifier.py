@@ -1,14 +1,17 @@
-"""Emails per second to a local SMTP sink: the notifier's sender (ledger row
-locked, message composed from templates, sent over its reused connection,
-row marked sent with its NotificationSent outbox row) against plain smtplib
-sending the same rendered messages over one connection, in the same run."""
+"""Emails per second to a local SMTP sink: the notifier's senders (ledger row
+locked, message composed from templates, sent over the sender's reused
+connection, row marked sent with its NotificationSent outbox row), one and
+several (`NOTIFY_WORKERS`), against plain smtplib sending the same rendered
+messages over one connection, in the same run."""
 
 from __future__ import annotations
 
 import smtplib
 import tempfile
+import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +22,7 @@ from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.notifier.render import Renderer
 from services.notifier.repository import Repository
-from services.notifier.sender import Sender
+from services.notifier.sender import senders
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect, make_pool
 from shared.events import Event
@@ -28,6 +31,25 @@ from shared.i18n import Catalogs
 from tests.unit.notifier.test_render import CONTEXT
 
 N = 2000
+RUNS = ((1, 1), (20, 1), (1, 2), (1, 4))  # (NOTIFY_BATCH, NOTIFY_WORKERS)
+
+
+def timed(workers) -> float:
+    """Seconds for the senders, each in a thread as in the notifier, to send
+    everything that is due."""
+
+    def run(sender):
+        while sender.drain():
+            pass
+        sender.smtp.close()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in workers]
+    t = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - t
 
 
 class Sink:
@@ -74,6 +96,7 @@ def main() -> None:
                 smtp_timeout_s=10,
                 notify_max_attempts=8,
                 notify_retry_base=None,
+                notify_merge_window=timedelta(0),
             )
             queue(url, settings, N)
             with connect(url) as conn:
@@ -93,29 +116,22 @@ def main() -> None:
             pool = make_pool(url, name="bench")
             pool.open(wait=True)
             ours = {}
-            for batch in (1, 20):
+            for batch, workers in RUNS:
                 with connect(url) as conn:  # the same messages, due again
                     conn.execute("UPDATE notifications SET status = 'pending'")
-                sender = Sender(
-                    pool,
-                    SimpleNamespace(**{**vars(settings), "notify_batch": batch}),
-                    renderer=renderer,
-                )
-                t = time.perf_counter()
-                while sender.drain():
-                    pass
-                ours[batch] = N / (time.perf_counter() - t)
-                sender.smtp.close()
+                run = SimpleNamespace(**vars(settings))
+                run.notify_batch, run.notify_workers = batch, workers
+                ours[batch, workers] = N / timed(senders(pool, run, renderer))
             pool.close()
         finally:
             pg.stop()
     controller.stop()
     print(f"notifier benchmark: {N} invitations to a local SMTP sink")
     print(f"  plain smtplib, pre-rendered, one connection  {plain:8.0f} emails/s")
-    for batch, rate in ours.items():
+    for (batch, workers), rate in ours.items():
         print(
-            f"  notifier sender, NOTIFY_BATCH={batch:<2}            {rate:8.0f} emails/s,"
-            f" ratio to plain smtplib {rate / plain:.2f}"
+            f"  notifier, NOTIFY_WORKERS={workers} NOTIFY_BATCH={batch:<2}  {rate:8.0f}"
+            f" emails/s, ratio to plain smtplib {rate / plain:.2f}"
         )
 
 

@@ -361,6 +361,7 @@ class Settings:
     notify_max_attempts: int = setting("NOTIFY_MAX_ATTEMPTS", _count(1), "8")
     notify_batch: int = setting("NOTIFY_BATCH", _count(1), "1")
     notify_workers: int = setting("NOTIFY_WORKERS", _count(1), "4")  # senders in one notifier
+    notify_merge_window: timedelta = setting("NOTIFY_MERGE_WINDOW", _duration, "PT5S")
     reminder_before: timedelta = setting("REMINDER_BEFORE", _duration, "PT24H")
     followup_after: timedelta = setting("FOLLOWUP_AFTER", _duration, "PT2H")
     mail_sink_dir: Path | None = setting("MAIL_SINK_DIR", _folder, None)  # shown to ops

@@ -81,5 +81,6 @@ class SmtpServer:
             m
             for m in self.parsed()
             if address in str(m["To"])
-            and (kind is None or m["X-Matchmaker-Kind"] == kind)
+            # an email that says several things lists their kinds
+            and (kind is None or kind in str(m["X-Matchmaker-Kind"]).split())
         ]

@@ -15,6 +15,21 @@ from shared.events import iso
 
 PRODUCER = "notifier"
 SCHEDULED = ("reminder", "followup")  # queued for later; withdrawn on cancellation
+# Notices to the requester with no calendar part: those about one request
+# falling due within NOTIFY_MERGE_WINDOW of each other go as one email (the
+# receipt is held that long, for the news that usually follows it).
+TOGETHER = frozenset(
+    {"request_received", "host_invited", "waitlisted", "unmatched", "slot_withdrawn"}
+)
+HELD = frozenset({"request_received"})
+
+
+def together(rows: list[dict]) -> list[dict]:
+    """Messages sent as one, in the order of their moments; the first one's
+    Message-ID is the email's, whichever of them a sender took first, so
+    that a resend after a crash keeps it."""
+    return sorted(rows, key=lambda r: (r["created_at"], str(r["id"])))
+
 
 # What must still hold when a message is sent, for it to be sent at all: a
 # lagging notifier, or mail queued for later, may meet a meeting cancelled

@@ -13,6 +13,7 @@ from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from services.notifier import invite
 from shared.fields import Taxonomy
@@ -109,19 +110,40 @@ class Renderer:
         )
         return text % {"num": minutes}
 
-    def render(self, kind: str, lang: str, context: dict) -> tuple[str, str, str]:
-        lang = self.catalogs.language(lang)
-        env = self.environments[lang]
-        values = {
+    def _values(self, context: dict, lang: str) -> dict:
+        return {
             **context,
             "when": lambda iso, tz=None: self.when(
                 iso, tz or context["to"]["timezone"], lang
             ),
         }
+
+    def render(self, kind: str, lang: str, context: dict) -> tuple[str, str, str]:
+        lang = self.catalogs.language(lang)
+        env = self.environments[lang]
+        values = self._values(context, lang)
         subject = one_line(env.get_template(f"{kind}/subject.txt").render(values))
         text = paragraphs(env.get_template(f"{kind}/body.txt").render(values))
         html = env.get_template(f"{kind}/body.html").render(values)
         return subject, text, html
+
+    def render_together(self, rows: list[dict]) -> tuple[str, str, str]:
+        """Several messages to one person as one: the greeting and the
+        signature once, each message's own words in turn (its template's
+        `content` block, with its own snapshot), the latest one's subject."""
+        lang = self.catalogs.language(rows[0]["locale"])
+        env = self.environments[lang]
+        texts, htmls = [], []
+        for row in rows:
+            values = self._values(row["context"], lang)
+            texts.append(_content(env, f"{row['kind']}/body.txt", values))
+            htmls.append(Markup(_content(env, f"{row['kind']}/body.html", values)))
+        last = self._values(rows[-1]["context"], lang)
+        kind = rows[-1]["kind"]
+        subject = one_line(env.get_template(f"{kind}/subject.txt").render(last))
+        text = env.get_template("_together/body.txt").render({**last, "parts": texts})
+        html = env.get_template("_together/body.html").render({**last, "parts": htmls})
+        return subject, paragraphs(text), html
 
     def sender(self, mail_from: str, lang: str) -> Address:
         """MAIL_FROM's address; its name in the recipient's language when it
@@ -136,9 +158,34 @@ class Renderer:
             name = self.catalogs.gettext(lang, SERVICE_NAME)
         return Address(display_name=one_line(name), addr_spec=address)
 
+    def compose_together(self, rows: list[dict], settings) -> EmailMessage:
+        """One email for `rows` (`domain.together`: their order, the first
+        one's Message-ID); `compose` for one."""
+        if len(rows) == 1:
+            return self.compose(rows[0], settings)
+        lead = rows[0]
+        msg = self._headers(lead, settings, *self.render_together(rows))
+        msg.replace_header("X-Matchmaker-Kind", " ".join(r["kind"] for r in rows))
+        return msg
+
     def compose(self, row: dict, settings) -> EmailMessage:
+        subject, text, html = self.render(row["kind"], row["locale"], row["context"])
+        msg = self._headers(row, settings, subject, text, html)
+        method = row["context"].get("calendar")
+        if method:
+            ics = invite.invite(row["context"], method, subject)
+            msg.add_attachment(
+                ics,
+                maintype="text",
+                subtype="calendar",
+                filename="invitation.ics",
+                params={"method": method},
+            )
+        return msg
+
+    def _headers(self, row: dict, settings, subject, text, html) -> EmailMessage:
+        """The message without its calendar part: headers, text and HTML."""
         context = row["context"]
-        subject, text, html = self.render(row["kind"], row["locale"], context)
         msg = EmailMessage()
         msg["Subject"] = subject
         msg["From"] = self.sender(settings.mail_from, row["locale"])
@@ -152,14 +199,10 @@ class Renderer:
         msg["X-Matchmaker-Kind"] = row["kind"]
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
-        method = context.get("calendar")
-        if method:
-            ics = invite.invite(context, method, subject)
-            msg.add_attachment(
-                ics,
-                maintype="text",
-                subtype="calendar",
-                filename="invitation.ics",
-                params={"method": method},
-            )
         return msg
+
+
+def _content(env: Environment, name: str, values: dict) -> str:
+    """The `content` block of a body template alone."""
+    template = env.get_template(name)
+    return "".join(template.blocks["content"](template.new_context(values)))

@@ -6,7 +6,7 @@ never mails twice; scheduled mail waits there until due. It reads
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
@@ -60,9 +60,11 @@ class Repository:
     def queue(
         self, *, event, kind: str, person: dict, context: dict, settings,
         request_id=None, match_id=None, due_at: datetime | None = None,
+        hold: timedelta = timedelta(0),
     ) -> None:  # fmt: skip
-        """Queue one message (a duplicate of an already queued one is ignored;
-        nothing is queued for a forgotten person)."""
+        """Queue one message, due at `due_at` or `hold` from now (a
+        duplicate of an already queued one is ignored; nothing is queued for
+        a forgotten person)."""
         recipient = person["email"]
         if forgetting.is_forgotten(recipient):
             return
@@ -73,12 +75,12 @@ class Repository:
             "INSERT INTO notifications (id, event_id, request_id, match_id, kind,"
             " recipient, locale, context, message_id, due_at, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " coalesce(%s, clock_timestamp()), clock_timestamp())"
+            " coalesce(%s, clock_timestamp() + %s), clock_timestamp())"
             " ON CONFLICT (event_id, recipient, kind) DO NOTHING",
             (uuid.uuid4(), event.event_id, request_id, match_id, kind, recipient,
              person["locale"], Jsonb(context),
              domain.message_id(event.event_id, recipient, kind, settings.mail_from),
-             due_at),
+             due_at, hold),
         )  # fmt: skip
 
     def purge_mail(self, before) -> int:
@@ -217,11 +219,25 @@ class Repository:
             (why, notification_id),
         )
 
-    def mark_sent(self, notification_id) -> None:
+    def together_with(self, row: dict, kinds, window) -> list[dict]:
+        """The other messages queued for the same person about the same
+        request, of `kinds`, falling due within `window`, that no other
+        sender holds; locked."""
+        if row["request_id"] is None:
+            return []
+        return self.conn.execute(
+            "SELECT * FROM notifications WHERE request_id = %s AND recipient = %s"
+            " AND status = 'pending' AND id <> %s AND kind = ANY(%s)"
+            " AND due_at <= now() + %s ORDER BY created_at FOR UPDATE SKIP LOCKED",
+            (row["request_id"], row["recipient"], row["id"], list(kinds), window),
+        ).fetchall()
+
+    def mark_sent(self, notification_id, message_id: str) -> None:
+        """Sent, under `message_id` (another's when it went with it)."""
         self.conn.execute(
             "UPDATE notifications SET status = 'sent', sent_at = now(),"
-            " attempts = attempts + 1 WHERE id = %s",
-            (notification_id,),
+            " attempts = attempts + 1, message_id = %s WHERE id = %s",
+            (message_id, notification_id),
         )
 
     def defer(self, notification_id, attempts: int, error: str, delay) -> None:

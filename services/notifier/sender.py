@@ -232,8 +232,7 @@ class Sender:
             for row in rows:
                 try:
                     with correlation(row["context"].get("correlation_id")):
-                        if self._deliver(uow, row, now):
-                            sent.append(row)
+                        sent += self._deliver(uow, row, now)
                 except Outage as exc:  # this row and the rest stay as they were
                     outage = str(exc)
                     break
@@ -268,27 +267,19 @@ class Sender:
         except Exception as exc:  # the database may be out too: the metric says it
             log.warning("could not record the mail outage: %s", exc)
 
-    def _deliver(self, uow, row: dict, now) -> bool:
-        """Send one message; True if the server took it (recorded with the
-        batch), False if it was cancelled, deferred or failed here."""
+    def _deliver(self, uow, row: dict, now) -> list[dict]:
+        """Send one message, with those that go with it; the rows the server
+        took (recorded with the batch), none if it was cancelled, deferred or
+        failed here."""
         repo = uow.repo
-        why = domain.stale(row, now[row["id"]])
-        if why is not None:  # the meeting or the request has moved on since
-            repo.cancel(row["id"], why)
-            metrics.emails.labels(row["kind"], "cancelled").inc()
-            log.info(
-                "mail %s %s (request %s) %s",
-                row["kind"],
-                row["id"],
-                row["request_id"],
-                why,
-            )
-            return False
+        if self._cancel_if_stale(repo, row, now[row["id"]]):
+            return []
+        rows = self._together(repo, row)
         try:
-            message = self.renderer.compose(row, self.settings)
+            message = self.renderer.compose_together(rows, self.settings)
         except Exception as exc:  # a message that cannot be built never will be
             self._fail(uow, row, f"cannot compose: {type(exc).__name__}: {exc}")
-            return False
+            return []
         try:
             self.smtp.send(message, row["recipient"])
         except Temporary as exc:
@@ -304,11 +295,40 @@ class Sender:
                 "mail %s %s (request %s) deferred (attempt %d): %s",
                 row["kind"], row["id"], row["request_id"], attempts, exc,
             )  # fmt: skip
-            return False
+            return []
         except Permanent as exc:
             self._fail(uow, row, str(exc))
+            return []
+        return [{**r, "message_id": message["Message-ID"]} for r in rows]
+
+    def _cancel_if_stale(self, repo, row: dict, current) -> bool:
+        why = domain.stale(row, current)
+        if why is None:
             return False
+        # the meeting or the request has moved on since
+        repo.cancel(row["id"], why)
+        metrics.emails.labels(row["kind"], "cancelled").inc()
+        log.info(
+            "mail %s %s (request %s) %s", row["kind"], row["id"], row["request_id"], why
+        )
         return True
+
+    def _together(self, repo, row: dict) -> list[dict]:
+        """`row` and the notices to the same person about the same request
+        that fall due within NOTIFY_MERGE_WINDOW and still hold, in order
+        (`domain.together`); just `row` for other kinds."""
+        if row["kind"] not in domain.TOGETHER:
+            return [row]
+        window = self.settings.notify_merge_window
+        if not window:
+            return [row]
+        others = repo.together_with(row, domain.TOGETHER, window)
+        if others:
+            now = repo.current(others)
+            others = [
+                o for o in others if not self._cancel_if_stale(repo, o, now[o["id"]])
+            ]
+        return domain.together([row, *others])
 
     def _record_sent(self, uow, rows: list[dict]) -> None:
         """The batch's sent messages marked, each with its NotificationSent,
@@ -320,8 +340,11 @@ class Sender:
                 if domain.stale(row, now[row["id"]]) == domain.FORGOTTEN:
                     # the recipient asked to be forgotten while their mail was
                     # on the wire: it went, but its record keeps no address
-                    row = repo.forget_recipient(row)
-                repo.mark_sent(row["id"])
+                    row = {
+                        **repo.forget_recipient(row),
+                        "message_id": row["message_id"],
+                    }
+                repo.mark_sent(row["id"], row["message_id"])
                 _outbox(uow, row).emit(
                     "NotificationSent",
                     _key(row),

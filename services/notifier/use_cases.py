@@ -20,7 +20,9 @@ from shared.events import Event, iso
 
 
 def acknowledge_request(uow, settings, cause: Event, request_id) -> None:
-    """Tell the requester their request arrived."""
+    """Tell the requester their request arrived: held `NOTIFY_MERGE_WINDOW`,
+    so that the news that follows it (a host invited, the waitlist) goes in
+    the same email."""
     with uow:
         request = uow.repo.request(request_id)
         if request is None:
@@ -32,6 +34,7 @@ def acknowledge_request(uow, settings, cause: Event, request_id) -> None:
             context={"request": d.request_part(request)},
             settings=settings,
             request_id=request["id"],
+            hold=settings.notify_merge_window,
         )
 
 

@@ -407,6 +407,8 @@ def test_notifier_killed_mid_batch_resends_only_the_unaccepted_message(
     smtp.recorder.hold = lambda n: (
         n == 6
     )  # the 6th message is in flight when the process dies
+    # one sender: several, each with its window, are test_senders.py's
+    service_env = {**service_env, "NOTIFY_WORKERS": "1"}
     first = ServiceProcess("notifier", service_env, log_dir).start()
     try:
         assert smtp.recorder.held.wait(60)

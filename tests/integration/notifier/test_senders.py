@@ -11,6 +11,7 @@ import threading
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import replace
+from datetime import timedelta
 
 from devstack import proc
 from services.notifier.render import Renderer
@@ -25,6 +26,8 @@ from shared.i18n import Catalogs
 from tests.integration.intake.helpers import count
 from tests.smtp import SmtpServer
 from tests.support import ROOT, wait_for
+from tests.unit.notifier.test_render import CONTEXT as CONTEXT_OF_A_MEETING
+from tests.unit.notifier.test_render import PERSON
 
 WORKERS = 4
 CONTEXT = {"request": {"id": None, "field": "management", "goal": "Learn",
@@ -165,3 +168,71 @@ def test_a_notifier_killed_while_its_senders_send_loses_none_and_repeats_only_th
     assert all(ids == {ledger[p]} for p, ids in ids_by_person.items())  # one id each
     copies = sum(n - 1 for n in Counter(i for _, i in received).values())
     assert copies <= WORKERS  # at most the messages on the wire at the kill
+
+
+def test_a_receipt_and_the_news_that_follows_it_go_as_one_email(
+    database_url, service_env
+):
+    server = SmtpServer().start()
+    settings = replace(
+        config.load({**service_env, "SMTP_PORT": str(server.port)}),
+        notify_merge_window=timedelta(seconds=1),
+    )
+    request_id, match_id = uuid.uuid4(), uuid.uuid4()
+    context = {**CONTEXT_OF_A_MEETING, "request": {**CONTEXT_OF_A_MEETING["request"],
+               "id": str(request_id)}}  # fmt: skip
+    with connect(database_url) as conn, conn.transaction():
+        repo = Repository(conn)
+        for kind, hold in (("request_received", settings.notify_merge_window),
+                           ("host_invited", timedelta(0))):  # fmt: skip
+            repo.queue(
+                event=Event(uuid.uuid4(), "X", None, uuid.uuid4(), "test", {}),
+                kind=kind, person=PERSON, context=context, settings=settings,
+                request_id=request_id, match_id=match_id, hold=hold,
+            )  # fmt: skip
+        receipt_id = conn.execute(
+            "SELECT message_id FROM notifications WHERE kind = 'request_received'"
+        ).fetchone()["message_id"]
+        # and, for another request, a receipt alone: it waits out the window
+        alone = uuid.uuid4()
+        repo.queue(
+            event=Event(uuid.uuid4(), "X", None, uuid.uuid4(), "test", {}),
+            kind="request_received", person={**PERSON, "email": "alone@example.com"},
+            context=context, settings=settings, request_id=alone,
+            hold=settings.notify_merge_window,
+        )  # fmt: skip
+    pool = make_pool(database_url, name="together-test", max_size=2)
+    pool.open(wait=True)
+    renderer = Renderer(load_taxonomy(DEFAULT_FIELDS_FILE), Catalogs())
+    (sender,) = senders(pool, replace(settings, notify_workers=1), renderer)
+    try:
+        assert sender.drain() == 1  # the news, with the receipt it brings forward
+        assert server.to("alone@example.com") == []  # held for the window
+        wait_for(lambda: sender.drain() or server.to("alone@example.com"), 10, 0.05)
+    finally:
+        sender.smtp.close()
+        pool.close()
+        server.stop()
+    (together,) = server.to(PERSON["email"])
+    assert together["Message-ID"] == receipt_id
+    assert together["X-Matchmaker-Kind"] == "request_received host_invited"
+    text = together.get_body(("plain",)).get_content()
+    assert "Nous avons bien reçu votre demande" in text  # Camille reads French
+    assert "une invitation de calendrier dès que l'hôte aura accepté" in text
+    assert text.count("Bonjour Camille Durand") == 1
+    with connect(database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT kind, status, message_id FROM notifications WHERE request_id = %s",
+            (request_id,),
+        ).fetchall()
+        published = conn.execute(
+            "SELECT convert_from(value, 'UTF8')::jsonb #>> '{payload,message_id}' AS id"
+            " FROM outbox"
+            " WHERE event_type = 'NotificationSent' AND key = %s",
+            (str(request_id),),
+        ).fetchall()
+    assert {(r["kind"], r["status"], r["message_id"]) for r in rows} == {
+        ("request_received", "sent", receipt_id),
+        ("host_invited", "sent", receipt_id),
+    }
+    assert [p["id"] for p in published] == [receipt_id, receipt_id]

@@ -81,6 +81,7 @@ def settings_for(port, security, password="s3cret"):
         notify_max_attempts=8,
         notify_retry_base=timedelta(seconds=30),
         notify_batch=1,
+        notify_merge_window=timedelta(0),
     )
 
 

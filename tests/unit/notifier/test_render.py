@@ -17,7 +17,7 @@ from shared.config import DEFAULT_FIELDS_FILE
 from shared.fields import load_taxonomy
 from shared.i18n import Catalogs
 
-KINDS = sorted(p.name for p in render.TEMPLATES.iterdir() if p.name != "_base")
+KINDS = sorted(p.name for p in render.TEMPLATES.iterdir() if not p.name.startswith("_"))
 SETTINGS = SimpleNamespace(
     mail_from="Entretiens réseau <no-reply@matchmaker.local>",
     notify_retry_base=timedelta(seconds=30),
@@ -361,3 +361,52 @@ def test_the_invitation_says_in_a_sentence_why_the_host_was_chosen(
             "invitation", lang, {**CONTEXT, "match": match}
         )
         assert words in text and words in html
+
+
+def _row(kind: str, n: int, lang: str = "en") -> dict:
+    return {
+        "id": uuid.UUID(int=n),
+        "kind": kind,
+        "locale": lang,
+        "recipient": PERSON["email"],
+        "message_id": f"<{kind}@matchmaker.local>",
+        "created_at": f"2026-11-30T09:00:0{n}+00:00",
+        "context": {**CONTEXT, "match": {**CONTEXT["match"], "status": "proposed"}},
+    }
+
+
+def test_messages_sent_together_say_each_thing_once_in_their_order(renderer):
+    received, invited = _row("request_received", 1), _row("host_invited", 2)
+    rows = domain.together([invited, received])
+    assert rows == [received, invited]  # the order of their moments
+    parsed = email.message_from_bytes(
+        renderer.compose_together(rows, SETTINGS).as_bytes(),
+        policy=email.policy.default,
+    )
+    assert parsed["Message-ID"] == "<request_received@matchmaker.local>"
+    assert parsed["X-Matchmaker-Kind"] == "request_received host_invited"
+    assert parsed["Subject"] == renderer.render("host_invited", "en", CONTEXT)[0]
+    text = parsed.get_body(("plain",)).get_content()
+    assert text.count("Hello Camille Durand,") == 1
+    assert text.count("— Network interviews") == 1
+    said = text.index("We received your request")
+    assert said < text.index("We proposed your interview to Nathalie Renard")
+    html = parsed.get_body(("html",)).get_content()
+    assert html.count("<html") == 1 and "We proposed your interview" in html
+    assert "&lt;p&gt;" not in html  # each part's HTML kept, not escaped again
+    assert not [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+
+
+def test_one_message_alone_is_composed_as_itself(renderer):
+    row = _row("request_received", 1, lang="fr")
+    alone = renderer.compose_together([row], SETTINGS)
+    assert alone["X-Matchmaker-Kind"] == "request_received"
+    assert alone.get_body(("plain",)).get_content() == (
+        renderer.compose(row, SETTINGS).get_body(("plain",)).get_content()
+    )
+
+
+def test_what_may_go_together_has_no_calendar_and_is_for_the_requester():
+    assert domain.HELD <= domain.TOGETHER
+    assert not domain.TOGETHER & {"invitation", "meeting_confirmed", "host_confirmed",
+                                  "cancelled", "reminder", "followup"}  # fmt: skip
