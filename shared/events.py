@@ -217,6 +217,10 @@ def schema_of(event_type: str) -> Schema:
 
 
 class Envelope(Schema):
+    """What wraps every payload (the contract; `parse` checks it as written
+    here, by hand: through marshmallow it cost a fifth of each event's
+    handling)."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -229,7 +233,6 @@ class Envelope(Schema):
     payload = mf.Dict(required=True)
 
 
-_ENVELOPE = Envelope()
 _INSTANCES = {name: cls() for name, cls in PAYLOADS.items()}
 
 
@@ -314,6 +317,42 @@ def build(
     )
 
 
+def _envelope(body: dict) -> dict:
+    """The `Envelope` schema's checks, written out; a ValidationError
+    naming each field that fails them."""
+    errors, env = {}, {}
+    for name in ("event_id", "correlation_id"):
+        try:
+            env[name] = uuid.UUID(body[name])
+        except KeyError:
+            errors[name] = ["Missing data for required field."]
+        except (TypeError, ValueError, AttributeError):
+            errors[name] = ["Not a valid UUID."]
+    event_type = body.get("event_type")
+    if event_type not in PAYLOADS:
+        errors["event_type"] = [f"Must be one of: {', '.join(sorted(PAYLOADS))}."]
+    version = body.get("schema_version")
+    if type(version) is not int or version < 1:
+        errors["schema_version"] = ["Must be an integer, 1 or more."]
+    try:
+        occurred_at = datetime.fromisoformat(body["occurred_at"])
+        if occurred_at.tzinfo is None:
+            errors["occurred_at"] = ["Not a valid aware datetime."]
+        env["occurred_at"] = occurred_at
+    except KeyError:
+        errors["occurred_at"] = ["Missing data for required field."]
+    except (TypeError, ValueError):
+        errors["occurred_at"] = ["Not a valid datetime."]
+    if not isinstance(body.get("producer"), str):
+        errors["producer"] = ["Not a valid string."]
+    if not isinstance(body.get("payload"), dict):
+        errors["payload"] = ["Not a valid mapping type."]
+    if errors:
+        raise ValidationError(errors)
+    return {**env, "event_type": event_type, "schema_version": version,
+            "producer": body["producer"], "payload": body["payload"]}  # fmt: skip
+
+
 def parse(raw: bytes | None) -> Event:
     """Decode and validate a Kafka value; raise InvalidEvent saying why."""
     if raw is None:
@@ -325,7 +364,7 @@ def parse(raw: bytes | None) -> Event:
     if not isinstance(body, dict):
         raise InvalidEvent("envelope is not a JSON object")
     try:
-        env = _ENVELOPE.load(body)
+        env = _envelope(body)
         if env["payload"] == REDACTED:
             payload = dict(REDACTED)  # a forgotten person's event: nothing to act on
         else:

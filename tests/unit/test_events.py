@@ -96,3 +96,34 @@ def test_the_events_page_is_generated_from_the_schemas():
     from tests.support import ROOT
 
     assert (ROOT / "docs" / "events.md").read_text() == events_doc.render()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event_id": "nope"},
+        {"event_id": None},
+        {"correlation_id": 12},
+        {"event_type": "Nope"},
+        {"schema_version": 0},
+        {"schema_version": True},
+        {"schema_version": "1"},
+        {"occurred_at": "2026-12-03T10:00:00"},  # no offset: not aware
+        {"occurred_at": "yesterday"},
+        {"producer": None},
+        {"payload": []},
+    ],
+)
+def test_parse_checks_each_field_of_the_envelope(change):
+    body = json.loads(
+        events.build(
+            "RequestUnmatched", {"request_id": uuid.uuid4(), "reason": "r"},
+            producer="matcher",
+        ).to_bytes()
+    )  # fmt: skip
+    assert events.parse(json.dumps(body).encode()).producer == "matcher"
+    with pytest.raises(events.InvalidEvent, match=next(iter(change))):
+        events.parse(json.dumps({**body, **change}).encode())
+    missing = {k: v for k, v in body.items() if k != next(iter(change))}
+    with pytest.raises(events.InvalidEvent):
+        events.parse(json.dumps(missing).encode())
