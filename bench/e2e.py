@@ -63,10 +63,14 @@ RUNS = (  # (label, rate per second, matcher and notifier processes, round windo
     ("50/s, 2+2 processes", 50, 2, "0"),
     ("50/s, rounds of 3 s", 50, 1, "PT3S"),
     ("50/s, mail in batches of 20", 50, 1, "0"),
+    # the baseline of the senders and of one email per moment, in the same run:
+    # the notifier as it was before them
+    ("50/s, one sender, each email alone", 50, 1, "0"),
     # a diagnosis, not a setting to run with: commits not waiting for the disk
     ("50/s, commits not flushed", 50, 1, "0"),
 )
 BATCHED_MAIL = "mail in batches"
+ONE_SENDER = "one sender"
 UNFLUSHED = "commits not flushed"
 NAME = re.compile(r"Req(\d{7})")
 INF = float("inf")
@@ -84,6 +88,7 @@ class Mailbox:
         self.receipts: dict[int, float] = {}
         self.invitations: dict[int, float] = {}
         self.seen: set[str] = set()
+        self.emails = 0
 
     def start(self) -> None:
         self.process = proc.popen(
@@ -112,11 +117,14 @@ class Mailbox:
             at = path.stat().st_mtime
             with open(path, "rb") as f:
                 msg = email.message_from_binary_file(f, policy=default)
-            kind, rcpt = msg["X-Matchmaker-Kind"], msg["X-Sink-Rcpt-To"] or ""
+            self.emails += 1
+            # an email that says several things lists their kinds
+            kinds = str(msg["X-Matchmaker-Kind"]).split()
+            rcpt = msg["X-Sink-Rcpt-To"] or ""
             found = NAME.search(str(msg["Subject"]))
-            if kind == "request_received" and rcpt.startswith("r"):
+            if "request_received" in kinds and rcpt.startswith("r"):
                 self.receipts[int(rcpt[1:8])] = at
-            elif kind == "invitation" and found:
+            elif "invitation" in kinds and found:
                 self.invitations.setdefault(int(found.group(1)), at)
 
 
@@ -311,6 +319,7 @@ def figures(mailbox: Mailbox, run: Run) -> dict:
         "carried": during / SECONDS, "backlog": len(run.posted) - during,
         "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
         "per_second": per_second,
+        "emails_per_introduction": mailbox.emails / len(invited) if invited else None,
     }  # fmt: skip
 
 
@@ -327,6 +336,8 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
         env = service_env(url, broker.bootstrap, mailbox, window)
         if BATCHED_MAIL in label:
             env["NOTIFY_BATCH"] = "20"
+        if ONE_SENDER in label:
+            env["NOTIFY_WORKERS"], env["NOTIFY_MERGE_WINDOW"] = "1", "PT0S"
         with services(env, processes, log_dir) as (base, running):
             add_hosts(base, url)
             run = Run(label, rate)
@@ -427,7 +438,8 @@ def main() -> None:
                 f" carried {r['carried']:6.1f} introductions/s while posting,"
                 f" backlog {r['backlog']:5d}; POST to invitation p50 {secs(r['p50'])},"
                 f" p95 {secs(r['p95'])}, p99 {secs(r['p99'])};"
-                f" {r['invited']} invited, {r['receipts']} receipts"
+                f" {r['invited']} invited, {r['receipts']} receipts,"
+                f" {r['emails_per_introduction'] or 0:.2f} emails per introduction"
             )
             print(
                 "    CPU, cores busy on average: "
