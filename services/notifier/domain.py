@@ -22,6 +22,9 @@ TOGETHER = frozenset(
     {"request_received", "host_invited", "waitlisted", "unmatched", "slot_withdrawn"}
 )
 HELD = frozenset({"request_received"})
+# The requester's news that their host left: its organizer is the service,
+# not the host, so forgetting the host leaves it to go.
+TELLS_HOST_LEFT = ("host_withdrew",)
 
 
 def together(rows: list[dict]) -> list[dict]:

@@ -140,7 +140,9 @@ class Repository:
     def forget_host(self, host_id) -> None:
         """Mail to a forgotten host (about any of their meetings) likewise; mail
         to the requesters of those meetings loses the host's name and address,
-        and what of it was queued is withdrawn."""
+        and what of it was queued is withdrawn, but for the news that the host
+        left (`domain.TELLS_HOST_LEFT`: it names no one, and the requester
+        must still have it, whichever of the two events came first)."""
         self.conn.execute(
             f"UPDATE notifications n SET recipient = {FORGOTTEN_ADDRESS.format(table='n.')},"
             " context = '{}',"
@@ -154,8 +156,9 @@ class Repository:
         self.conn.execute(
             "UPDATE notifications n SET context = n.context - 'host',"
             " status = CASE WHEN n.status = 'pending' THEN 'cancelled' ELSE n.status END"
-            " FROM matches m WHERE n.match_id = m.id AND m.host_id = %s",
-            (host_id,),
+            " FROM matches m WHERE n.match_id = m.id AND m.host_id = %s"
+            " AND n.kind <> ALL(%s)",
+            (host_id, list(domain.TELLS_HOST_LEFT)),
         )
 
     def forget_referrer(self, request_id) -> None:
