@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "docs" / "benchmarks"  # the accepted figures and their charts
 LAST = ROOT / ".cache" / "bench"  # a run's figures, until accepted
 SECONDS = int(os.environ.get("BENCH_E2E_SECONDS", "60"))
+# `BENCH_E2E_ONLY="10/s|50/s"`: only the settings so labelled
+ONLY = [p for p in os.environ.get("BENCH_E2E_ONLY", "").split("|") if p]
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
 # long enough to be read by meaning (shared/meaning.py: MIN_GOAL_WORDS), as
@@ -66,11 +68,14 @@ RUNS = (  # (label, rate per second, matcher and notifier processes, round windo
     # the baseline of the senders and of one email per moment, in the same run:
     # the notifier as it was before them
     ("50/s, one sender, each email alone", 50, 1, "0"),
+    # the baseline of matching by meaning, in the same run
+    ("50/s, fields alone (MATCH_BY_MEANING=off)", 50, 1, "0"),
     # a diagnosis, not a setting to run with: commits not waiting for the disk
     ("50/s, commits not flushed", 50, 1, "0"),
 )
 BATCHED_MAIL = "mail in batches"
 ONE_SENDER = "one sender"
+FIELDS_ALONE = "fields alone"
 UNFLUSHED = "commits not flushed"
 NAME = re.compile(r"Req(\d{7})")
 INF = float("inf")
@@ -338,6 +343,8 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
             env["NOTIFY_BATCH"] = "20"
         if ONE_SENDER in label:
             env["NOTIFY_WORKERS"], env["NOTIFY_MERGE_WINDOW"] = "1", "PT0S"
+        if FIELDS_ALONE in label:
+            env["MATCH_BY_MEANING"] = "off"
         with services(env, processes, log_dir) as (base, running):
             add_hosts(base, url)
             run = Run(label, rate)
@@ -424,12 +431,18 @@ def main() -> None:
     """Every setting, each figure beside the accepted one (`guard`);
     `--accept` makes this run's figures and charts the accepted ones."""
     accept = "--accept" in sys.argv
+    if accept and ONLY:
+        sys.exit(
+            "--accept keeps every setting's figures: run it without BENCH_E2E_ONLY"
+        )
     accepted = guard.load(CHARTS / "e2e.json")
     worse: dict = {}
     print(f"end-to-end benchmark ({SECONDS} s of posting per setting, {HOSTS} hosts)")
     results = []
     with servers() as (pg, broker), tempfile.TemporaryDirectory() as logs:
         for i, (label, rate, processes, window) in enumerate(RUNS):
+            if ONLY and label not in ONLY:
+                continue
             r = one(pg, broker, label, rate, processes, window, Path(logs),
                     first=(i + 1) * 1_000_000)  # fmt: skip
             results.append(r)
