@@ -265,10 +265,10 @@ def _one_of(*choices: str):
 
 
 REQUIRED = object()
-# Variables one service needs that the others must not be given.
-# database connections a notifier needs besides its senders': the consumer,
-# the outbox relay, the purge job and the readiness check
+# Database connections a notifier needs besides its senders': the consumer,
+# the outbox relay, the purge job and the readiness check.
 POOL_OTHERS = 4
+# Variables one service needs that the others must not be given.
 REQUIRED_BY = {"CALENDAR_KEY": ("intake",)}
 # How many guesses a secret setting must take, as zxcvbn estimates them
 # (10^30, about 100 bits: 16 random bytes or more, however written).

@@ -218,8 +218,8 @@ def schema_of(event_type: str) -> Schema:
 
 class Envelope(Schema):
     """What wraps every payload (the contract; `parse` checks it as written
-    here, by hand: through marshmallow it cost a fifth of each event's
-    handling)."""
+    here, by hand: through marshmallow it cost about a fifth of parsing an
+    event)."""
 
     class Meta:
         unknown = EXCLUDE

@@ -21,7 +21,6 @@ SCHEDULED = ("reminder", "followup")  # queued for later; withdrawn on cancellat
 TOGETHER = frozenset(
     {"request_received", "host_invited", "waitlisted", "unmatched", "slot_withdrawn"}
 )
-HELD = frozenset({"request_received"})
 # The requester's news that their host left: its organizer is the service,
 # not the host, so forgetting the host leaves it to go.
 TELLS_HOST_LEFT = ("host_withdrew",)
