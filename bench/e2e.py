@@ -20,7 +20,6 @@ import email
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import requests
 from bench import guard
 from bench.infra import fresh_database, servers
 from devstack import proc, samples
-from devstack.ports import free_port
+from devstack.ports import free_port, wait_listening
 from shared.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,15 +100,7 @@ class Mailbox:
              "--port", str(self.port)],
             cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                return
-            time.sleep(0.1)  # the sink starting, with a deadline
-        raise RuntimeError("the SMTP sink did not start")
+        wait_listening(self.port, "the SMTP sink")
 
     def stop(self) -> None:
         proc.terminate(self.process)

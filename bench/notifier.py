@@ -6,9 +6,7 @@ messages over one connection, in the same run."""
 
 from __future__ import annotations
 
-import contextlib
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +19,7 @@ from types import SimpleNamespace
 
 from bench.infra import fresh_database
 from devstack import proc
-from devstack.ports import free_port
+from devstack.ports import free_port, wait_listening
 from devstack.postgres import Postgres
 from services.notifier.render import Renderer
 from services.notifier.repository import Repository
@@ -63,15 +61,8 @@ def sink(port: int):
          "-c", "aiosmtpd.handlers.Sink"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=1),
-        ):
-            return process
-        time.sleep(0.1)  # the server starting, with a deadline
-    raise RuntimeError("the SMTP sink did not start")
+    wait_listening(port, "the SMTP sink")
+    return process
 
 
 def queue(url: str, settings, n: int) -> None:
