@@ -28,6 +28,14 @@ def servers():
             pg.stop()
 
 
+def copy_database(pg, source: str, name: str) -> str:
+    """A new database `name`, a copy of `source` (no one connected to it)."""
+    with psycopg.connect(pg.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return pg.url(name)
+
+
 def fresh_database(pg, name: str) -> str:
     with psycopg.connect(pg.url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -10,22 +10,25 @@ import random
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 from psycopg.types.json import Jsonb
 
-from bench.infra import fresh_database
+from bench.infra import copy_database, fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.matcher import assignment, candidates, matching, rounds
 from services.matcher.policy import Policy
 from services.matcher.unit_of_work import UnitOfWork
-from shared import fields
+from shared import fields, slots
 from shared.clock import utc_now
 from shared.config import DEFAULT_FIELDS_FILE
 from shared.db import connect
+from shared.statuses import DAYS as WEEKDAYS
 
 TAXONOMY = fields.load_taxonomy(DEFAULT_FIELDS_FILE)
 SLUGS = sorted(TAXONOMY.fields)
@@ -157,6 +160,52 @@ def per_request(
     }
 
 
+def _passes_all(windows, duration, not_before, zones=()) -> slots.Reach:
+    """The baseline of `reach_versus_none`: a reach that passes over no host
+    for its weekly hours or its calendar (months are still checked)."""
+    months = _REACH(windows, duration, not_before).months
+    anywhere = {slots.ANYWHERE: frozenset(WEEKDAYS)}
+    return slots.Reach(anywhere, months, ((_LONG_AGO, _LONG_AGO + timedelta(1)),))
+
+
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+_REACH = slots.reach
+
+
+def reach_versus_none(pg, hosts: int) -> dict:
+    """The same requests matched one at a time in two copies of one store,
+    alternately: with the candidate query's pre-filter (`slots.Reach`) and
+    with one that passes every host. Both must end alike (a host passed
+    over has no slot); the latencies are compared request by request."""
+    rnd = random.Random(hosts)
+    url = fresh_database(pg, "reach")
+    with connect(url) as conn:
+        insert_hosts(conn, hosts, rnd)
+        ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd)
+    copy_url = copy_database(pg, "reach", "reach_none")
+    with connect(url) as conn, connect(copy_url) as base:
+        policies, out = (policy(), policy()), ([], [])
+        for rid in ids:
+            for k, c in ((0, conn), (1, base)):
+                t = time.perf_counter()
+                with (
+                    c.transaction(),
+                    UnitOfWork(conn=c) as uow,
+                    mock.patch.object(slots, "reach", _passes_all)
+                    if k
+                    else nullcontext(),
+                ):
+                    result = matching.match(uow, policies[k], rid)
+                out[k].append((time.perf_counter() - t, result))
+    same = [a[1] for a in out[0]] == [b[1] for b in out[1]]
+    fig = {}
+    for name, runs in (("reach", out[0]), ("none", out[1])):
+        times = sorted(t for t, _ in runs)
+        fig[name] = {"p50": times[len(times) // 2] * 1000,
+                     "p95": times[int(len(times) * 0.95)] * 1000}  # fmt: skip
+    return {**fig, "same": same}
+
+
 def joint(url: str) -> dict:
     rnd = random.Random(7)
     m = policy()
@@ -279,6 +328,14 @@ def main() -> None:
                     f" latency p50 {r['p50']:6.2f} ms, p95 {r['p95']:6.2f} ms, max {r['max']:6.2f} ms,"
                     f" outcomes {r['outcomes']}"
                 )
+            r = reach_versus_none(pg, 10_000)
+            print(
+                "   10000 hosts, the candidate query's pre-filter (weekly hours, busy"
+                f" calendars) against none, alternately: p50 {r['reach']['p50']:6.2f}"
+                f" vs {r['none']['p50']:6.2f} ms, p95 {r['reach']['p95']:6.2f} vs"
+                f" {r['none']['p95']:6.2f} ms (x{r['reach']['p95'] / r['none']['p95']:.2f}),"
+                f" same outcomes: {r['same']}"
+            )
             j = joint(fresh_database(pg, "joint"))
             print(f"  joint assignment, {j['requests']} waiting requests, 2000 hosts:")
             print(f"    ranking every request's candidates  {j['ranking_s']:7.3f} s")

@@ -27,6 +27,8 @@ _SECOND = timedelta(seconds=1)
 # The slot search looks this far past `not_before` and no further, whatever
 # the windows: a window ending decades ahead costs no more than a year's walk.
 MAX_SEARCH_DAYS = 366
+ANY_ZONE = timedelta(hours=14)  # no wall clock is further from UTC (UTC+14, UTC-12)
+ANYWHERE = "*"  # `Reach.days` of a zone not listed
 
 
 @dataclass(frozen=True)
@@ -230,12 +232,7 @@ def earliest_slot(
     a weekly entry of the host, outside `blocked` (time off and other meetings),
     starting no earlier than `not_before`, in a month where the host has room,
     and ending within `MAX_SEARCH_DAYS` of `not_before`."""
-    last = not_before + timedelta(days=MAX_SEARCH_DAYS)
-    windows = [
-        (max(s, not_before), min(e, last))
-        for s, e in requester_windows
-        if min(e, last) - max(s, not_before) >= duration
-    ]
+    windows = usable_windows(requester_windows, duration, not_before)
     if not windows:
         return None
     blocked = sorted(blocked)
@@ -256,6 +253,75 @@ def earliest_slot(
     return None
 
 
+def usable_windows(
+    requester_windows, duration: timedelta, not_before: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The parts of the windows a slot may lie in: from `not_before` to
+    `MAX_SEARCH_DAYS` after it, those still long enough for `duration`."""
+    last = not_before + timedelta(days=MAX_SEARCH_DAYS)
+    return [
+        (max(s, not_before), min(e, last))
+        for s, e in requester_windows
+        if min(e, last) - max(s, not_before) >= duration
+    ]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a host needs for a slot in some windows, known without its
+    slots: a weekly entry on one of the wall days they touch in its zone
+    (`days[zone]`; `days[ANYWHERE]` for a zone not listed), a month of
+    `months` with room, and a calendar not busy over all of `windows`. A
+    host lacking one has no slot there (`earliest_slot` would find none);
+    one having all may still have none."""
+
+    days: dict[str, frozenset[str]]
+    months: frozenset[str]
+    windows: tuple[tuple[datetime, datetime], ...]
+
+
+def reach(
+    requester_windows, duration: timedelta, not_before: datetime, zones=()
+) -> Reach:
+    """The `Reach` of a request's windows: in each of `zones`, the wall
+    days they touch and the day before each (an entry that runs into the
+    next day), as `weekly_occurrences` walks them; in any other zone, the
+    days they touch in some zone (no wall clock is further than `ANY_ZONE`
+    from UTC); and the months they touch in any zone."""
+    windows = tuple(usable_windows(requester_windows, duration, not_before))
+    days = {ANYWHERE: _days(windows, lambda t: t - ANY_ZONE, lambda t: t + ANY_ZONE)}
+    for zone in zones:
+        try:
+            tz = ZoneInfo(zone)
+        except (ValueError, KeyError):  # not a zone: the hosts' rows say why
+            continue
+        days[zone] = _days(
+            windows,
+            lambda t, tz=tz: t.astimezone(tz),
+            lambda t, tz=tz: t.astimezone(tz),
+        )
+    months: set[str] = set()
+    for s, e in windows:
+        first, last = (s - ANY_ZONE).date(), (e + ANY_ZONE).date()
+        month = date(first.year, first.month, 1)
+        while month <= last:
+            months.add(month.strftime("%Y-%m"))
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return Reach(days, frozenset(months), windows)
+
+
+def _days(windows, earliest, latest) -> frozenset[str]:
+    """The weekdays from the day before the wall date of each window's
+    start (`earliest`) to that of its end (`latest`)."""
+    out: set[str] = set()
+    for s, e in windows:
+        day, last = earliest(s).date() - timedelta(days=1), latest(e).date()
+        while day <= last and len(out) < len(DAYS):
+            out.add(DAYS[day.weekday()])
+            day += timedelta(days=1)
+    return frozenset(out)
+
+
 def windows_passed(
     requester_windows, duration: timedelta, not_before: datetime
 ) -> bool:
@@ -273,6 +339,10 @@ __all__ = [
     "subtract",
     "fit",
     "earliest_slot",
+    "usable_windows",
+    "Reach",
+    "reach",
+    "ANYWHERE",
     "windows_passed",
     "UTC",
     "date",

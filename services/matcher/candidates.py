@@ -10,6 +10,7 @@ from datetime import datetime
 from services.matcher import ranking, vectors
 from services.matcher.model import Host, Request, refusal
 from services.matcher.policy import Policy
+from shared import slots
 
 log = logging.getLogger(__name__)
 ROUND_EXAMINE = 48  # candidates looked at per request in a round (bounds its work)
@@ -41,6 +42,9 @@ def rank(
     bands = {h: b for h, b in fits.bands().items() if b > 0}
     agendas: dict = {}
     span = windows_span(request)
+    reach = slots.reach(
+        request.windows, request.duration, now + policy.lead, policy.zones(repo, now)
+    )
 
     def candidates():
         offset, size = 0, repo.PAGE
@@ -49,6 +53,7 @@ def rank(
                 request,
                 fields,
                 excluded,
+                reach,
                 offset,
                 size,
                 bands=bands,

@@ -16,6 +16,8 @@ from shared.fields import Taxonomy
 from shared.meaning import Encoder
 
 DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (policy clock)
+ZONES_TTL = timedelta(seconds=60)  # the hosts' time zones reused this long
+ZONES = 200  # time zones read, the most common first (others: `slots.ANYWHERE`)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Policy:
         default_factory=vectors.HostWords, repr=False, compare=False
     )
     _demand: tuple | None = field(default=None, repr=False, compare=False)
+    _zones: tuple | None = field(default=None, repr=False, compare=False)
     _rates: forecast.HostRates = field(
         default_factory=forecast.HostRates, repr=False, compare=False
     )
@@ -58,6 +61,16 @@ class Policy:
             figures = dataclasses.replace(figures, rates=rates)
         self._demand = (now, figures)
         return figures
+
+    def zones(self, repo, now: datetime) -> list[str]:
+        """The time zones of the active hosts (`ZONES` at most, the most
+        common first), reused for `ZONES_TTL` of the policy's clock: a
+        host in a zone not read yet is checked as if it could be anywhere
+        (`slots.reach`)."""
+        cached = self._zones
+        if cached is None or not timedelta(0) <= now - cached[0] < ZONES_TTL:
+            cached = self._zones = (now, repo.host_zones(ZONES))
+        return cached[1]
 
     def related(self, field: str) -> set[str]:
         """The fields related to `field` (its parent, its siblings)."""

@@ -13,20 +13,30 @@ from datetime import datetime, timedelta
 
 import psycopg
 from psycopg.types.json import Jsonb
+from psycopg.types.range import Range
 
 from services.matcher.model import Agenda
 from services.matcher.ranking import Demand
-from shared import lifecycle
+from shared import lifecycle, slots
 from shared.statuses import LIVE_SQL, WAITING_SQL
 
 PAGE = 64  # candidates read in the first page (then fourfold)
 
-_MAY_TAKE = """
+# the candidate query's own rules (`model.refusal`, pauses), then what a
+# slot needs that is known without computing it (`slots.Reach`): a weekly
+# entry on a day the windows touch, a calendar not busy all over them, room
+# in a month they touch
+_MAY_TAKE = f"""
 WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
   AND (%(format)s <> 'in_person' OR h.site = %(site)s)
   AND NOT (h.id = ANY(%(excluded)s))
+  AND EXISTS (SELECT FROM jsonb_array_elements(h.weekly_availability) w
+    WHERE coalesce(%(days)s::jsonb -> h.timezone, %(days)s::jsonb -> '{slots.ANYWHERE}') ? (w->>'day'))
+  AND NOT (h.id = ANY(SELECT host_id FROM host_calendars WHERE busy @> ALL(%(windows)s::tstzrange[])))
+  AND EXISTS (SELECT FROM unnest(%(months)s::text[]) mo WHERE h.monthly_capacity > (
+    SELECT count(*) FROM matches x WHERE x.host_id = h.id AND x.month = mo AND x.status IN {LIVE_SQL}))
 """
 
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
@@ -60,8 +70,11 @@ SELECT f, sum(waiting)::int AS waiting, sum(recent)::int AS recent, sum(supply):
 """
 
 
-def _may_take(request, fields: list[str], excluded: set) -> dict:
+def _may_take(request, fields: list[str], excluded: set, reach: slots.Reach) -> dict:
     return {
+        "days": Jsonb({zone: sorted(days) for zone, days in reach.days.items()}),
+        "windows": [Range(s, e, "[)") for s, e in reach.windows],
+        "months": sorted(reach.months),
         "fields": list(fields),
         "duration": int(request.duration.total_seconds() // 60),
         "format": request.format,
@@ -93,17 +106,19 @@ class Repository:
         request,
         fields: list[str],
         excluded: set,
+        reach: slots.Reach,
         offset: int,
         limit: int = PAGE,
         bands: dict | None = None,
     ) -> list[dict]:
-        """Hosts that may take `request` (covering one of `fields`), in the
-        order of `ranking.tier` (with the band of fit of each host in
-        `bands`, else 0), then the least recently invited."""
+        """Hosts that may take `request` (covering one of `fields`) and may
+        have a slot within `reach`, in the order of `ranking.tier` (with
+        the band of fit of each host in `bands`, else 0), then the least
+        recently invited."""
         return self.conn.execute(
             _CANDIDATES,
             {
-                **_may_take(request, fields, excluded),
+                **_may_take(request, fields, excluded, reach),
                 "field": request.field,
                 "preferred": request.preferred_host,
                 "bands": Jsonb({str(k): v for k, v in (bands or {}).items()}),
@@ -111,6 +126,15 @@ class Repository:
                 "offset": offset,
             },
         ).fetchall()
+
+    def host_zones(self, limit: int) -> list[str]:
+        """The time zones of active hosts, the most common first."""
+        rows = self.conn.execute(
+            "SELECT timezone FROM hosts WHERE active GROUP BY timezone"
+            " ORDER BY count(*) DESC, timezone LIMIT %s",
+            (limit,),
+        ).fetchall()
+        return [r["timezone"] for r in rows]
 
     def word_hosts(self, model: str) -> list[dict]:
         """Every active host whose words `model` read as the profile now

@@ -5,6 +5,7 @@ the other way round) fails here, not in production."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from services.matcher.model import Request
 from services.matcher.unit_of_work import UnitOfWork as MatcherUnitOfWork
+from shared import slots
 from shared.db import connect
 from tests.unit.matcher.fakes import FakeRepository, FakeUnitOfWork
 
@@ -118,14 +120,23 @@ def scenario(uow) -> list:
     out = []
     req = {r["id"]: Request.from_row(r) for r in request_rows()}
     first = req[REQUESTS[0]]
-    page = repo.candidate_page(first, ["management"], set(), 0, 64)
+    out.append(("zones", repo.host_zones(10)))
+    reach = slots.reach(first.windows, first.duration, NOW, ["Europe/Paris"])
+    page = repo.candidate_page(first, ["management"], set(), reach, 0, 64)
     out.append(("exact page", [h["id"] for h in page]))
-    both = repo.candidate_page(first, ["management", "recruitment"], set(), 0, 64)
+    both = repo.candidate_page(
+        first, ["management", "recruitment"], set(), reach, 0, 64
+    )
     out.append(("exact and related page", [h["id"] for h in both]))
     banded = repo.candidate_page(
-        first, ["management", "recruitment"], set(), 0, 64,
+        first, ["management", "recruitment"], set(), reach, 0, 64,
         bands={h["id"]: 2 for h in both[:-1]},
     )  # fmt: skip
+    # beyond reach: no Monday in the windows (every host is free only then),
+    # or a month where host b is full
+    tuesday = dataclasses.replace(reach, days={"*": frozenset({"tue"})})
+    out.append(("no weekly entry on those days", [h["id"] for h in repo.candidate_page(
+        first, ["management", "recruitment"], set(), tuesday, 0, 64)]))  # fmt: skip
     out.append(("the best fit first", [h["id"] for h in banded]))
     repo.store_goal_vectors({first.id: b"goal"}, "m")
     out.append(("goal vectors", repo.goal_vectors([first.id], "m")))
@@ -153,7 +164,7 @@ def scenario(uow) -> list:
     out.append(("stale", repo.vector_versions(ids, "m2")))
     own = req[REQUESTS[2]]  # its requester is host a: never themself
     out.append(("self and preferred", [h["id"] for h in repo.candidate_page(
-        own, ["management"], set(), 0, 64)]))  # fmt: skip
+        own, ["management"], set(), reach, 0, 64)]))  # fmt: skip
     out.append(("waiting", [r["id"] for r in repo.waiting_requests()]))
     out.append(("waiting, recruitment", [r["id"] for r in repo.waiting_requests(
         fields=["recruitment"], related_fields=[])]))  # fmt: skip
@@ -205,6 +216,13 @@ def scenario(uow) -> list:
     out.append(("fields", repo.host_fields(HOSTS[1])))
     repo.set_status(REQUESTS[1], "unmatched", "windows passed", NOW)
     out.append(("status", _status(repo.lock_request(REQUESTS[1]))))
+    full = {**booked, "request_id": REQUESTS[2], "host_id": HOSTS[1],
+            "start": SLOT + timedelta(hours=2),
+            "end": SLOT + timedelta(hours=2, minutes=30)}  # fmt: skip
+    out.append(("host b's one meeting of the month", repo.propose(**full) is not None))
+    month = dataclasses.replace(reach, months=frozenset({booked["month"]}))
+    out.append(("room in the month", [h["id"] for h in repo.candidate_page(
+        first, ["management", "recruitment"], set(), month, 0, 64)]))  # fmt: skip
     return out
 
 

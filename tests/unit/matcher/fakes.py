@@ -86,8 +86,33 @@ class FakeRepository:
             and h["id"] not in excluded
         ]  # fmt: skip
 
-    def candidate_page(self, request, fields, excluded, offset, limit=PAGE, bands=None):
-        rows = self._may_take_of(request, fields, excluded)
+    def _within(self, h: dict, reach: slots.Reach) -> bool:
+        """`slots.Reach` as the store's candidate query reads it."""
+        days = {e["day"] for e in h["weekly_availability"]}
+        busy: list = []  # merged, as a multirange holds them
+        for b, c in sorted(self.busy.get(h["id"], [])):
+            if busy and b <= busy[-1][1]:
+                busy[-1] = (busy[-1][0], max(busy[-1][1], c))
+            else:
+                busy.append((b, c))
+        used: dict = {}
+        for m in self._live(host_id=h["id"]):
+            used[m["month"]] = used.get(m["month"], 0) + 1
+        return (
+            bool(days & reach.days.get(h["timezone"], reach.days[slots.ANYWHERE]))
+            and not all(
+                any(b <= s and e <= c for b, c in busy) for s, e in reach.windows
+            )
+            and any(used.get(m, 0) < h["monthly_capacity"] for m in reach.months)
+        )
+
+    def candidate_page(
+        self, request, fields, excluded, reach, offset, limit=PAGE, bands=None
+    ):
+        rows = [
+            h for h in self._may_take_of(request, fields, excluded)
+            if self._within(h, reach)
+        ]  # fmt: skip
 
         def order(h):
             exact = request.field in h["fields"]
@@ -98,6 +123,13 @@ class FakeRepository:
 
         rows.sort(key=order)
         return copy.deepcopy(rows[offset : offset + limit])
+
+    def host_zones(self, limit) -> list[str]:
+        count: dict = {}
+        for h in self.hosts.values():
+            if h["active"]:
+                count[h["timezone"]] = count.get(h["timezone"], 0) + 1
+        return sorted(count, key=lambda z: (-count[z], z))[:limit]
 
     def word_hosts(self, model) -> list[dict]:
         return [

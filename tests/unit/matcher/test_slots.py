@@ -1,9 +1,10 @@
 """The earliest slot: DST, time zones, midnight, time off, lead time, month edges."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.matcher.model import Agenda, slot_for
 from shared import slots
+from shared.statuses import DAYS
 from tests.unit.matcher.factories import host, request, utc
 
 EARLY = utc("2026-01-01T00:00:00+00:00")
@@ -242,3 +243,41 @@ def test_a_slot_further_than_the_search_span_is_not_looked_for():
     )
     r = request(("2026-01-05T00:00:00+00:00", "2100-01-01T00:00:00+00:00"))
     assert slot_for(h, r, Agenda(), EARLY) is None
+
+
+def test_reach_is_the_wall_days_and_months_a_window_touches_in_any_zone():
+    saturday = datetime(2026, 12, 5, 10, tzinfo=UTC)  # 10:00 to 12:00 UTC
+    reach = slots.reach(
+        [(saturday, saturday + timedelta(hours=2))],
+        timedelta(minutes=30),
+        saturday - timedelta(days=1),
+        ["Asia/Tokyo", "Pacific/Kiritimati", "Not/AZone"],
+    )
+    # Saturday evening in Tokyo, and the day before (an entry of Friday may
+    # run past midnight); Sunday at UTC+14
+    assert reach.days["Asia/Tokyo"] == {"fri", "sat"}
+    assert reach.days["Pacific/Kiritimati"] == {"sat", "sun"}
+    # elsewhere, Friday evening at UTC-12 to Sunday at UTC+14, and the day before
+    assert reach.days[slots.ANYWHERE] == {"thu", "fri", "sat", "sun"}
+    assert "Not/AZone" not in reach.days
+    assert reach.months == {"2026-12"}
+    assert reach.windows == ((saturday, saturday + timedelta(hours=2)),)
+
+
+def test_reach_of_a_week_long_window_is_any_day_and_crosses_months():
+    start = datetime(2026, 12, 28, tzinfo=UTC)
+    reach = slots.reach(
+        [(start, start + timedelta(days=7))], timedelta(minutes=30), start
+    )
+    assert reach.days[slots.ANYWHERE] == set(DAYS)
+    assert reach.months == {"2026-12", "2027-01"}
+
+
+def test_reach_ignores_what_is_too_short_or_passed():
+    now = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    reach = slots.reach(
+        [(now - timedelta(days=2), now + timedelta(minutes=20))],
+        timedelta(minutes=30),
+        now,
+    )
+    assert reach.windows == () and reach.months == frozenset()
