@@ -71,11 +71,22 @@ RUNS = (  # (label, rate per second, matcher and notifier processes, round windo
     ("50/s, fields alone (MATCH_BY_MEANING=off)", 50, 1, "0"),
     # a diagnosis, not a setting to run with: commits not waiting for the disk
     ("50/s, commits not flushed", 50, 1, "0"),
+    # the baseline of migration 0018, in the same run: each outbox insert
+    # sends a NOTIFY, as before it (the relays poll all the same)
+    ("50/s, outbox NOTIFY on each insert", 50, 1, "0"),
 )
 BATCHED_MAIL = "mail in batches"
 ONE_SENDER = "one sender"
 FIELDS_ALONE = "fields alone"
 UNFLUSHED = "commits not flushed"
+NOTIFYING = "outbox NOTIFY"
+# the trigger migration 0018 dropped
+OUTBOX_NOTIFY = """
+CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_notify('outbox', NEW.producer); RETURN NEW; END $$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION outbox_notify();
+"""
 NAME = re.compile(r"Req(\d{7})")
 INF = float("inf")
 
@@ -329,6 +340,9 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
                 conn.execute(
                     f'ALTER DATABASE "e2e{first}" SET synchronous_commit = off'
                 )
+        if NOTIFYING in label:
+            with connect(url, autocommit=True) as conn:
+                conn.execute(OUTBOX_NOTIFY)
         env = service_env(url, broker.bootstrap, mailbox, window)
         if BATCHED_MAIL in label:
             env["NOTIFY_BATCH"] = "20"
