@@ -162,14 +162,12 @@ def per_request(
 
 def _passes_all(windows, duration, not_before, zones=()) -> slots.Reach:
     """The baseline of `reach_versus_none`: a reach that passes over no host
-    for its weekly hours or its calendar (months are still checked)."""
-    months = _REACH(windows, duration, not_before).months
+    for its weekly hours or its calendar."""
     anywhere = {slots.ANYWHERE: frozenset(WEEKDAYS)}
-    return slots.Reach(anywhere, months, ((_LONG_AGO, _LONG_AGO + timedelta(1)),))
+    return slots.Reach(anywhere, ((_LONG_AGO, _LONG_AGO + timedelta(1)),))
 
 
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-_REACH = slots.reach
 
 
 def reach_versus_none(pg, hosts: int) -> dict:

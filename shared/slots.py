@@ -270,13 +270,11 @@ def usable_windows(
 class Reach:
     """What a host needs for a slot in some windows, known without its
     slots: a weekly entry on one of the wall days they touch in its zone
-    (`days[zone]`; `days[ANYWHERE]` for a zone not listed), a month of
-    `months` with room, and a calendar not busy over all of `windows`. A
-    host lacking one has no slot there (`earliest_slot` would find none);
-    one having all may still have none."""
+    (`days[zone]`; `days[ANYWHERE]` for a zone not listed), and a calendar
+    not busy over all of `windows`. A host lacking one has no slot there
+    (`earliest_slot` would find none); one having both may still have none."""
 
     days: dict[str, frozenset[str]]
-    months: frozenset[str]
     windows: tuple[tuple[datetime, datetime], ...]
 
 
@@ -287,7 +285,7 @@ def reach(
     days they touch and the day before each (an entry that runs into the
     next day), as `weekly_occurrences` walks them; in any other zone, the
     days they touch in some zone (no wall clock is further than `ANY_ZONE`
-    from UTC); and the months they touch in any zone."""
+    from UTC)."""
     windows = tuple(usable_windows(requester_windows, duration, not_before))
     days = {ANYWHERE: _days(windows, lambda t: t - ANY_ZONE, lambda t: t + ANY_ZONE)}
     for zone in zones:
@@ -300,14 +298,7 @@ def reach(
             lambda t, tz=tz: t.astimezone(tz),
             lambda t, tz=tz: t.astimezone(tz),
         )
-    months: set[str] = set()
-    for s, e in windows:
-        first, last = (s - ANY_ZONE).date(), (e + ANY_ZONE).date()
-        month = date(first.year, first.month, 1)
-        while month <= last:
-            months.add(month.strftime("%Y-%m"))
-            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return Reach(days, frozenset(months), windows)
+    return Reach(days, windows)
 
 
 def _days(windows, earliest, latest) -> frozenset[str]:

@@ -24,8 +24,9 @@ PAGE = 64  # candidates read in the first page (then fourfold)
 
 # the candidate query's own rules (`model.refusal`, pauses), then what a
 # slot needs that is known without computing it (`slots.Reach`): a weekly
-# entry on a day the windows touch, a calendar not busy all over them, room
-# in a month they touch
+# entry on a day the windows touch, a calendar not busy all over them. (Room
+# in a month is left to the slot search: counting each candidate's meetings
+# here cost more than it saved.)
 _MAY_TAKE = f"""
 WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND h.fields && %(fields)s AND %(duration)s = ANY(h.durations) AND %(format)s = ANY(h.formats)
@@ -35,8 +36,6 @@ WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND EXISTS (SELECT FROM jsonb_array_elements(h.weekly_availability) w
     WHERE coalesce(%(days)s::jsonb -> h.timezone, %(days)s::jsonb -> '{slots.ANYWHERE}') ? (w->>'day'))
   AND NOT (h.id = ANY(SELECT host_id FROM host_calendars WHERE busy @> ALL(%(windows)s::tstzrange[])))
-  AND EXISTS (SELECT FROM unnest(%(months)s::text[]) mo WHERE h.monthly_capacity > (
-    SELECT count(*) FROM matches x WHERE x.host_id = h.id AND x.month = mo AND x.status IN {LIVE_SQL}))
 """
 
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
@@ -74,7 +73,6 @@ def _may_take(request, fields: list[str], excluded: set, reach: slots.Reach) -> 
     return {
         "days": Jsonb({zone: sorted(days) for zone, days in reach.days.items()}),
         "windows": [Range(s, e, "[)") for s, e in reach.windows],
-        "months": sorted(reach.months),
         "fields": list(fields),
         "duration": int(request.duration.total_seconds() // 60),
         "format": request.format,

@@ -132,8 +132,7 @@ def scenario(uow) -> list:
         first, ["management", "recruitment"], set(), reach, 0, 64,
         bands={h["id"]: 2 for h in both[:-1]},
     )  # fmt: skip
-    # beyond reach: no Monday in the windows (every host is free only then),
-    # or a month where host b is full
+    # beyond reach: no Monday in the windows (every host is free only then)
     tuesday = dataclasses.replace(reach, days={"*": frozenset({"tue"})})
     out.append(("no weekly entry on those days", [h["id"] for h in repo.candidate_page(
         first, ["management", "recruitment"], set(), tuesday, 0, 64)]))  # fmt: skip
@@ -216,13 +215,6 @@ def scenario(uow) -> list:
     out.append(("fields", repo.host_fields(HOSTS[1])))
     repo.set_status(REQUESTS[1], "unmatched", "windows passed", NOW)
     out.append(("status", _status(repo.lock_request(REQUESTS[1]))))
-    full = {**booked, "request_id": REQUESTS[2], "host_id": HOSTS[1],
-            "start": SLOT + timedelta(hours=2),
-            "end": SLOT + timedelta(hours=2, minutes=30)}  # fmt: skip
-    out.append(("host b's one meeting of the month", repo.propose(**full) is not None))
-    month = dataclasses.replace(reach, months=frozenset({booked["month"]}))
-    out.append(("room in the month", [h["id"] for h in repo.candidate_page(
-        first, ["management", "recruitment"], set(), month, 0, 64)]))  # fmt: skip
     return out
 
 

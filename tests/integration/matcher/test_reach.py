@@ -1,9 +1,9 @@
 """The candidate query passes over hosts that cannot have a slot in a
-request's windows (`slots.Reach`: no weekly entry on a day the windows
-touch in any zone, a calendar busy all over them, every month they touch
-full), and never over one that can: checked against the slot finder on
-random hosts and requests, with zones at both ends of the clock, entries
-that run past midnight, full months and busy calendars, in the real store."""
+request's windows (`slots.Reach`: no weekly entry on a wall day the windows
+touch in the host's zone, a calendar busy all over them), and never over
+one that can: checked against the slot finder on random hosts and
+requests, with zones at both ends of the clock, entries that run past
+midnight, full months and busy calendars, in the real store."""
 
 from __future__ import annotations
 

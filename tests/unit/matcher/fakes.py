@@ -95,16 +95,9 @@ class FakeRepository:
                 busy[-1] = (busy[-1][0], max(busy[-1][1], c))
             else:
                 busy.append((b, c))
-        used: dict = {}
-        for m in self._live(host_id=h["id"]):
-            used[m["month"]] = used.get(m["month"], 0) + 1
-        return (
-            bool(days & reach.days.get(h["timezone"], reach.days[slots.ANYWHERE]))
-            and not all(
-                any(b <= s and e <= c for b, c in busy) for s, e in reach.windows
-            )
-            and any(used.get(m, 0) < h["monthly_capacity"] for m in reach.months)
-        )
+        return bool(
+            days & reach.days.get(h["timezone"], reach.days[slots.ANYWHERE])
+        ) and not all(any(b <= s and e <= c for b, c in busy) for s, e in reach.windows)
 
     def candidate_page(
         self, request, fields, excluded, reach, offset, limit=PAGE, bands=None
