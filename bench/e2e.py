@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from bench import guard
-from bench.infra import fresh_database, servers
+from bench.infra import OUTBOX_NOTIFY, fresh_database, servers
 from devstack import proc, samples
 from devstack.ports import free_port, wait_listening
 from shared.db import connect
@@ -80,13 +80,6 @@ ONE_SENDER = "one sender"
 FIELDS_ALONE = "fields alone"
 UNFLUSHED = "commits not flushed"
 NOTIFYING = "outbox NOTIFY"
-# the trigger migration 0018 dropped
-OUTBOX_NOTIFY = """
-CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_notify('outbox', NEW.producer); RETURN NEW; END $$;
-CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-    FOR EACH ROW EXECUTE FUNCTION outbox_notify();
-"""
 NAME = re.compile(r"Req(\d{7})")
 INF = float("inf")
 
@@ -342,7 +335,7 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
                 )
         if NOTIFYING in label:
             with connect(url, autocommit=True) as conn:
-                conn.execute(OUTBOX_NOTIFY)
+                conn.execute(OUTBOX_NOTIFY)  # as before migration 0018
         env = service_env(url, broker.bootstrap, mailbox, window)
         if BATCHED_MAIL in label:
             env["NOTIFY_BATCH"] = "20"

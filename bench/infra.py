@@ -28,6 +28,16 @@ def servers():
             pg.stop()
 
 
+# The trigger migration 0018 dropped: each outbox insert sent a NOTIFY. The
+# benchmarks put it back in a database of their own as a same-run baseline.
+OUTBOX_NOTIFY = """
+CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_notify('outbox', NEW.producer); RETURN NEW; END $$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION outbox_notify();
+"""
+
+
 def copy_database(pg, source: str, name: str) -> str:
     """A new database `name`, a copy of `source` (no one connected to it)."""
     with psycopg.connect(pg.url("postgres"), autocommit=True) as conn:

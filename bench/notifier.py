@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from bench.infra import fresh_database
+from bench.infra import OUTBOX_NOTIFY, fresh_database
 from devstack import proc
 from devstack.ports import free_port, wait_listening
 from devstack.postgres import Postgres
@@ -128,6 +128,14 @@ def main() -> None:
                 busy[batch, workers] = (
                     (time.process_time() - cpu) * ours[batch, workers] / N
                 )
+            # the baseline of migration 0018, in the same run: the default
+            # senders, each outbox insert sending a NOTIFY as before it
+            with connect(url, autocommit=True) as conn:
+                conn.execute(OUTBOX_NOTIFY)
+                conn.execute("UPDATE notifications SET status = 'pending'")
+            run = SimpleNamespace(**vars(settings))
+            run.notify_batch, run.notify_workers = 1, 4
+            notifying = N / timed(senders(pool, run, renderer))
             pool.close()
         finally:
             pg.stop()
@@ -140,6 +148,12 @@ def main() -> None:
             f" emails/s, ratio to plain smtplib {rate / plain:.2f};"
             f" {busy[batch, workers]:.2f} of a core busy here (Python, one GIL)"
         )
+    print(
+        f"  the same, NOTIFY on each outbox insert     {notifying:8.0f}"
+        f" emails/s, ratio to plain smtplib {notifying / plain:.2f}"
+        f" (as before migration 0018; ratio of the default to it"
+        f" {ours[1, 4] / notifying:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 ROUND_EXAMINE = 48  # candidates looked at per request in a round (bounds its work)
 ROUND_ENOUGH = 16  # feasible proposals kept per request in a round
 ROUND_HOSTS = 5000  # beyond this many hosts to read, a round reads them per request
+CHUNK = 16  # candidates of a page read (profile and agenda) at a time
 
 
 def rank(
@@ -58,9 +59,12 @@ def rank(
                 size,
                 bands=bands,
             )
-            hosts = [h for h in map(host_or_none, page) if h is not None]
-            agendas.update(repo.agendas([h.id for h in hosts], now, span))
-            yield from hosts
+            # read and given their agendas a few at a time: the ranking
+            # often has enough long before the page ends
+            for k in range(0, len(page), CHUNK):
+                hosts = [h for h in map(host_or_none, page[k : k + CHUNK]) if h]
+                agendas.update(repo.agendas([h.id for h in hosts], now, span))
+                yield from hosts
             if len(page) < size:
                 break
             offset, size = offset + len(page), size * 4

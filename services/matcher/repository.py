@@ -38,10 +38,15 @@ WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND NOT (h.id = ANY(SELECT host_id FROM host_calendars WHERE busy @> ALL(%(windows)s::tstzrange[])))
 """
 
+# what `model.Host` reads of a host (not its name, experience, ...)
+_HOST = """h.id, h.email, h.fields, h.languages, h.formats, h.site, h.timezone,
+  h.durations, h.monthly_capacity, h.weekly_availability, h.unavailable, h.active,
+  h.last_invited_at, h.paused_until"""
+
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
 # else 0), then the least recently invited
 _CANDIDATES = f"""
-SELECT h.* FROM hosts h {_MAY_TAKE}
+SELECT {_HOST} FROM hosts h {_MAY_TAKE}
 ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
   coalesce((%(bands)s::jsonb ->> h.id::text)::int, 0),
   %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
