@@ -80,7 +80,7 @@ ONE_SENDER = "one sender"
 FIELDS_ALONE = "fields alone"
 UNFLUSHED = "commits not flushed"
 NOTIFYING = "outbox NOTIFY"
-NAME = re.compile(r"Req(\d{7})")
+NAME = re.compile(r"Req(\d{7})")  # `first` of each setting: 100,000 apart
 INF = float("inf")
 
 
@@ -442,7 +442,7 @@ def main() -> None:
             if ONLY and label not in ONLY:
                 continue
             r = one(pg, broker, label, rate, processes, window, Path(logs),
-                    first=(i + 1) * 1_000_000)  # fmt: skip
+                    first=(i + 1) * 100_000)  # fmt: skip
             results.append(r)
             print(
                 f"  {label:<22} posted {r['posted']:5d} ({r['refused']} refused),"
