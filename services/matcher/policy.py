@@ -17,7 +17,7 @@ from shared.meaning import Encoder
 
 DEMAND_TTL = timedelta(seconds=1)  # demand figures reused this long (policy clock)
 ZONES_TTL = timedelta(seconds=60)  # the hosts' time zones reused this long
-ZONES = 200  # time zones read, the most common first (others: `slots.ANYWHERE`)
+ZONES = 50  # time zones read, the most common first (others: `slots.ANYWHERE`)
 
 
 @dataclass
