@@ -287,26 +287,31 @@ def reach(
     days they touch in some zone (no wall clock is further than `ANY_ZONE`
     from UTC)."""
     windows = tuple(usable_windows(requester_windows, duration, not_before))
-    days = {ANYWHERE: _days(windows, lambda t: t - ANY_ZONE, lambda t: t + ANY_ZONE)}
+    days = {ANYWHERE: _days(windows, lambda s, e: (s - ANY_ZONE, e + ANY_ZONE))}
     for zone in zones:
         try:
             tz = ZoneInfo(zone)
-        except (ValueError, KeyError):  # not a zone: the hosts' rows say why
+        except (ValueError, KeyError, OSError):  # not a zone: the hosts' rows say why
             continue
-        days[zone] = _days(
-            windows,
-            lambda t, tz=tz: t.astimezone(tz),
-            lambda t, tz=tz: t.astimezone(tz),
-        )
+        days[zone] = _days(windows, lambda s, e, tz=tz: _wall_span(s, e, tz))
     return Reach(days, windows)
 
 
-def _days(windows, earliest, latest) -> frozenset[str]:
+def _wall_span(s: datetime, e: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """What the wall clock in `tz` reads at `s` and at `e`, each by the
+    smaller (at `s`) or larger (at `e`) of the zone's two offsets then: a
+    clock set back across midnight reads, after `s`, a date before `s`'s."""
+    at_s, at_e = s.astimezone(tz).utcoffset(), e.astimezone(tz).utcoffset()
+    return s + min(at_s, at_e), e + max(at_s, at_e)
+
+
+def _days(windows, span) -> frozenset[str]:
     """The weekdays from the day before the wall date of each window's
-    start (`earliest`) to that of its end (`latest`)."""
+    start to that of its end (`span(start, end)`: the two wall readings)."""
     out: set[str] = set()
     for s, e in windows:
-        day, last = earliest(s).date() - timedelta(days=1), latest(e).date()
+        first, last = span(s, e)
+        day, last = first.date() - timedelta(days=1), last.date()
         while day <= last and len(out) < len(DAYS):
             out.add(DAYS[day.weekday()])
             day += timedelta(days=1)

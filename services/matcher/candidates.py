@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 from services.matcher import ranking, vectors
-from services.matcher.model import Host, Request, refusal
+from services.matcher.model import UNREADABLE, Host, Request, refusal
 from services.matcher.policy import Policy
 from shared import slots
 
@@ -174,6 +174,6 @@ def host_or_none(row: dict) -> Host | None:
     """A profile that does not parse is passed over (and logged), never fatal to a match."""
     try:
         return Host.from_row(row)
-    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+    except UNREADABLE as exc:
         log.warning("host %s skipped: unreadable profile: %s", row.get("id"), exc)
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from services.matcher.model import Host, Request, refusal
+from services.matcher.model import UNREADABLE, Host, Request, refusal
 from shared import slots
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class HostRates:
 def _could_take(by_field: dict, row: dict, policy) -> tuple:
     try:
         request = Request.from_row(row)
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except UNREADABLE:
         return ()
     related = policy.related_for(request)
     not_before = row["created_at"] + policy.lead
@@ -122,5 +122,5 @@ def _could_take(by_field: dict, row: dict, policy) -> tuple:
 def _host(row: dict) -> Host | None:
     try:
         return Host.from_row(row)
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except UNREADABLE:
         return None

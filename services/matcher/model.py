@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 
 from shared import slots
 
+# what reading a stored row may raise when it holds what intake would refuse
+# (a time zone naming a folder of the tz database raises an OSError): the
+# row is passed over, never fatal to a match
+UNREADABLE = (ValueError, KeyError, TypeError, OverflowError, OSError)
 MAX_ATTEMPTS = (
     5  # proposals per request (declined or expired ones count) before it is unmatched
 )

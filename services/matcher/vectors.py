@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from services.matcher.fit import NO_FITS, Fits, host_text
-from services.matcher.model import Host, Request, paused, refusal
+from services.matcher.model import UNREADABLE, Host, Request, paused, refusal
 from shared import meaning
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class HostWords:
                 continue
             try:
                 host = Host.from_row(row)
-            except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            except UNREADABLE as exc:
                 log.warning("host %s skipped: unreadable profile: %s", row["id"], exc)
                 continue
             emails[host.email] = host.id

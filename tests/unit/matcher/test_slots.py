@@ -1,6 +1,9 @@
 """The earliest slot: DST, time zones, midnight, time off, lead time, month edges."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from services.matcher.model import Agenda, slot_for
 from shared import slots
@@ -279,3 +282,46 @@ def test_reach_ignores_what_is_too_short_or_passed():
         now,
     )
     assert reach.windows == () and reach.days[slots.ANYWHERE] == frozenset()
+
+
+def _utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "entry", "windows", "not_before"),
+    [
+        # St John's set its clock back from 00:01 to 23:01 the day before
+        ("America/St_Johns", {"day": "fri", "start": "23:59", "end": "23:58"},
+         [(_utc(2006, 10, 26, 15), _utc(2006, 10, 26, 16)),
+          (_utc(2006, 10, 29, 2, 30), _utc(2006, 10, 29, 3, 29))],
+         _utc(2006, 10, 26, 12)),
+        # Casey went from +11 to +8 at 02:00: Friday became Thursday again
+        ("Antarctica/Casey", {"day": "fri", "start": "00:00", "end": "02:00"},
+         [(_utc(2010, 3, 4, 13, 5), _utc(2010, 3, 4, 15, 30)),
+          (_utc(2010, 3, 6, 17), _utc(2010, 3, 6, 18))],
+         _utc(2010, 3, 4, 12)),
+    ],
+)  # fmt: skip
+def test_reach_keeps_the_days_of_a_clock_set_back_across_midnight(
+    zone, entry, windows, not_before
+):
+    weekly = slots.parse_weekly([entry])
+    slot = slots.earliest_slot(
+        requester_windows=windows,
+        weekly=weekly,
+        tz=ZoneInfo(zone),
+        blocked=[],
+        duration=timedelta(minutes=30),
+        not_before=not_before,
+    )
+    assert slot is not None  # the host has a slot: the pre-filter must keep it
+    reach = slots.reach(windows, timedelta(minutes=30), not_before, [zone])
+    assert entry["day"] in reach.days[zone]
+
+
+def test_reach_skips_what_is_not_a_zone():
+    now = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    window = [(now, now + timedelta(hours=2))]
+    reach = slots.reach(window, timedelta(minutes=30), now, ["America", "Nope/No"])
+    assert set(reach.days) == {slots.ANYWHERE}
