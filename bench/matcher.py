@@ -150,14 +150,19 @@ def per_request(
             latencies.append(time.perf_counter() - t)
             outcomes[result] = outcomes.get(result, 0) + 1
         total = time.perf_counter() - t0
-    latencies.sort()
     return {
         "rate": len(ids) / total,
-        "p50": latencies[len(ids) // 2] * 1000,
-        "p95": latencies[int(len(ids) * 0.95)] * 1000,
-        "max": latencies[-1] * 1000,
+        **milliseconds(latencies),
+        "max": max(latencies) * 1000,
         "outcomes": outcomes,
     }
+
+
+def milliseconds(latencies: list[float]) -> dict:
+    """The p50 and p95 of `latencies` (seconds), in milliseconds."""
+    times = sorted(latencies)
+    return {"p50": times[len(times) // 2] * 1000,
+            "p95": times[int(len(times) * 0.95)] * 1000}  # fmt: skip
 
 
 def _passes_all(windows, duration, not_before, zones=()) -> slots.Reach:
@@ -196,12 +201,11 @@ def reach_versus_none(pg, hosts: int) -> dict:
                     result = matching.match(uow, policies[k], rid)
                 out[k].append((time.perf_counter() - t, result))
     same = [a[1] for a in out[0]] == [b[1] for b in out[1]]
-    fig = {}
-    for name, runs in (("reach", out[0]), ("none", out[1])):
-        times = sorted(t for t, _ in runs)
-        fig[name] = {"p50": times[len(times) // 2] * 1000,
-                     "p95": times[int(len(times) * 0.95)] * 1000}  # fmt: skip
-    return {**fig, "same": same}
+    return {
+        "reach": milliseconds([t for t, _ in out[0]]),
+        "none": milliseconds([t for t, _ in out[1]]),
+        "same": same,
+    }
 
 
 def joint(url: str) -> dict:
