@@ -25,6 +25,7 @@ the goal, and what does reading words cost?
 from __future__ import annotations
 
 import math
+import random
 import re
 import tempfile
 import time
@@ -38,14 +39,14 @@ import yaml
 from psycopg.types.json import Jsonb
 
 from bench import matcher as matcher_bench
-from bench.infra import fresh_database
+from bench.infra import copy_database, fresh_database
 from devstack.ports import free_port
 from devstack.postgres import Postgres
 from services.intake import finding
 from services.intake.ops import themes
 from services.intake.unit_of_work import UnitOfWork as IntakeUnitOfWork
 from services.intake.words import Hosts, Words, suggest
-from services.matcher import candidates, use_cases
+from services.matcher import candidates, matching, use_cases
 from services.matcher.model import Request
 from services.matcher.unit_of_work import UnitOfWork
 from shared import meaning
@@ -241,37 +242,56 @@ def any_field_order(hosts: list[dict], ids: dict, goals: list[dict]) -> list:
 
 def at_scale(pg) -> dict:
     """Reading 10,000 profiles, and the matcher's latency at 10,000 hosts
-    without and with meaning (the same hosts, requests and seed)."""
+    without and with meaning: the same requests matched one at a time in
+    two copies of one store, alternately (the machine's noise falls on
+    both alike)."""
     data = load()
     texts = [h["experience"] for h in data["hosts"]]
     goals = [g["text"] for g in data["goals"]]
-    out = {}
-
-    def words(url):
-        with connect(url) as conn:
-            conn.execute(
-                "UPDATE hosts SET experience = (%s::text[])[1 + abs(hashtext(id::text)) %% %s]",
-                (texts, len(texts)),
-            )
-            conn.commit()
-            model = with_model()
-            t = time.perf_counter()
-            while True:
+    rnd = random.Random(HOSTS_AT_SCALE)
+    url = fresh_database(pg, "meaning10k")
+    model = with_model()
+    with connect(url) as conn:
+        matcher_bench.insert_hosts(conn, HOSTS_AT_SCALE, rnd)
+        conn.execute(
+            "UPDATE hosts SET experience = (%s::text[])[1 + abs(hashtext(id::text)) %% %s]",
+            (texts, len(texts)),
+        )
+        conn.commit()
+        t = time.perf_counter()
+        while True:
+            with conn.transaction(), UnitOfWork(conn=conn) as uow:
+                if not use_cases.vectors.read_hosts(uow, model):
+                    break
+        read_s = time.perf_counter() - t
+        ids = matcher_bench.insert_requests(
+            conn, matcher_bench.REQUESTS_PER_SIZE, rnd, goals=goals
+        )
+    plain = copy_database(pg, "meaning10k", "plain10k")
+    policies = {url: model, plain: matcher_bench.policy()}
+    runs: dict = {url: [], plain: []}
+    with connect(url) as a, connect(plain) as b:
+        for rid in ids:
+            for key, conn in ((url, a), (plain, b)):
+                t = time.perf_counter()
                 with conn.transaction(), UnitOfWork(conn=conn) as uow:
-                    if not use_cases.vectors.read_hosts(uow, model):
-                        break
-            out["read_s"] = time.perf_counter() - t
+                    result = matching.match(uow, policies[key], rid)
+                runs[key].append((time.perf_counter() - t, result))
+    return {
+        "read_s": read_s,
+        "without": _latencies(runs[plain]),
+        "with": _latencies(runs[url]),
+        "intake": intake_at_scale(url, goals[:40]),
+        "themes_s": grouping(data["goals"]),
+    }
 
-    out["without"] = matcher_bench.per_request(
-        fresh_database(pg, "plain"), HOSTS_AT_SCALE, goals=goals
-    )
-    at_10k = fresh_database(pg, "meaning10k")
-    out["with"] = matcher_bench.per_request(
-        at_10k, HOSTS_AT_SCALE, prepare=words, m=with_model(), goals=goals
-    )
-    out["intake"] = intake_at_scale(at_10k, goals[:40])
-    out["themes_s"] = grouping(data["goals"])
-    return out
+
+def _latencies(run: list) -> dict:
+    return {
+        "rate": len(run) / sum(t for t, _ in run),
+        **matcher_bench.milliseconds([t for t, _ in run]),
+        "outcomes": dict(Counter(result for _, result in run)),
+    }
 
 
 def intake_at_scale(url: str, goals: list[str]) -> dict:

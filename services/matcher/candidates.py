@@ -40,7 +40,7 @@ def rank(
     fits = vectors.candidate_fits(uow, policy, request, fields, excluded)
     # only the hosts behind the best: often none (texts alike), so the
     # query orders as it would on fields alone
-    bands = {h: b for h, b in fits.bands().items() if b > 0}
+    bands = fits.behind()
     agendas: dict = {}
     span = windows_span(request)
     reach = slots.reach(

@@ -27,15 +27,21 @@ RELATED_PENALTY = 0.10
 
 @dataclass(frozen=True)
 class Fits:
-    """The cosine of each host's text with one goal (`by_host`), the best
-    effective one among the candidates (`best`), and each host's band and
-    gap to the best, computed once. Empty: the goal was not read (no
-    model), and every host is in band 0."""
+    """The cosine of each host's text with one goal, as rows (`ids`, with
+    `index` from id to row and `keys`, the ids as text), which rows are
+    candidates (`kept`: not the requester's own profile nor a host
+    excluded), the best effective fit among them (`best`), and each row's
+    band and gap to the best, computed once. Empty: the goal was not read
+    (no model), and every host is in band 0."""
 
-    by_host: dict = field(default_factory=dict)
+    ids: list = field(default_factory=list)
+    index: dict = field(default_factory=dict)
+    keys: list = field(default_factory=list)
+    cosines: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    kept: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     best: float | None = None
-    _bands: dict = field(default_factory=dict)
-    _gaps: dict = field(default_factory=dict)
+    _bands: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    _gaps: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def of(cls, by_host: dict, exact: set) -> Fits:
@@ -47,43 +53,73 @@ class Fits:
         )
 
     @classmethod
-    def of_rows(cls, ids: list, fits: np.ndarray, exact: np.ndarray) -> Fits:
+    def of_rows(
+        cls,
+        ids: list,
+        fits: np.ndarray,
+        exact: np.ndarray,
+        kept: np.ndarray | None = None,
+        index: dict | None = None,
+        keys: list | None = None,
+    ) -> Fits:
         """`ids`, their cosines and whether each covers the request's own
-        field, as arrays (the matcher's pools)."""
-        if not ids:
+        field, as arrays (the matcher's pools, which also give the rows
+        `kept` as candidates and their `index` and `keys`, made once)."""
+        kept = np.ones(len(ids), bool) if kept is None else np.asarray(kept, bool)
+        if not kept.any():
             return NO_FITS
         fits = np.asarray(fits, np.float64)
         scores = fits - RELATED_PENALTY * ~np.asarray(exact, bool)
-        best = float(scores.max())
+        best = float(scores[kept].max())
         gaps = np.maximum(best - scores, 0.0)
         bands = np.minimum((gaps / STEP + 1e-9).astype(int), LAST)
         return cls(
-            dict(zip(ids, fits.tolist(), strict=True)),
+            ids,
+            {h: k for k, h in enumerate(ids)} if index is None else index,
+            [str(h) for h in ids] if keys is None else keys,
+            fits,
+            kept,
             best,
-            dict(zip(ids, bands.tolist(), strict=True)),
-            dict(zip(ids, gaps.tolist(), strict=True)),
+            bands,
+            gaps,
         )
+
+    def _row(self, host_id) -> int | None:
+        k = self.index.get(host_id)
+        return k if k is not None and self.kept[k] else None
+
+    @property
+    def by_host(self) -> dict:
+        """Each candidate's cosine."""
+        rows = np.flatnonzero(self.kept).tolist()
+        return {self.ids[k]: float(self.cosines[k]) for k in rows}
 
     def band(self, host_id) -> int:
         """0 for the best fits (and without a model, or a host whose words
         are not read), to `LAST`."""
-        return self._bands.get(host_id, 0)
+        k = self._row(host_id)
+        return 0 if k is None else int(self._bands[k])
 
     def misfit(self, host_id) -> float:
         """How much less than the best the host fits (0 without a model,
         and when its words are not read)."""
-        return self._gaps.get(host_id, 0.0)
+        k = self._row(host_id)
+        return 0.0 if k is None else float(self._gaps[k])
 
-    def bands(self) -> dict:
-        return self._bands
+    def behind(self) -> dict:
+        """The band of each candidate behind the best (band > 0), by id as
+        text: what the candidate query orders by."""
+        rows = np.flatnonzero(self.kept & (self._bands > 0))
+        keys = [self.keys[k] for k in rows.tolist()]
+        return dict(zip(keys, self._bands[rows].tolist(), strict=True))
 
     def explain(self, host_id) -> dict:
         """What the match keeps of it (`matches.score`)."""
-        fit = self.by_host.get(host_id)
-        if self.best is None or fit is None:
+        k = self._row(host_id)
+        if self.best is None or k is None:
             return {"fit": None, "fit_band": self.band(host_id)}
         return {
-            "fit": round(float(fit), 3),
+            "fit": round(float(self.cosines[k]), 3),
             "fit_band": self.band(host_id),
             "best_fit": round(float(self.best), 3),
         }

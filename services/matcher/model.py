@@ -112,6 +112,17 @@ def paused(host: Host, now: datetime) -> bool:
     )
 
 
+def conditions(host: Host) -> tuple:
+    """A host's conditions: all that `refusal` and `paused` read of a host
+    but who they are (id, address) and their fields. Hosts of the same
+    conditions covering one field are refused alike (the matcher's pools
+    decide once per conditions)."""
+    return (
+        host.active, host.monthly_capacity, host.durations, host.formats,
+        host.site, host.languages, host.tz, host.paused_until,
+    )  # fmt: skip
+
+
 def refusal(
     host: Host, request: Request, related: set[str], excluded: set
 ) -> str | None:

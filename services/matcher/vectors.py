@@ -10,13 +10,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from services.matcher.fit import NO_FITS, Fits, host_text
-from services.matcher.model import UNREADABLE, Host, Request, paused, refusal
+from services.matcher.model import (
+    UNREADABLE,
+    Host,
+    Request,
+    conditions,
+    paused,
+    refusal,
+)
 from shared import meaning
 
 if TYPE_CHECKING:
@@ -56,14 +63,31 @@ def fits_of(goal: np.ndarray | None, request: Request, hosts: dict) -> Fits:
 
 
 @dataclass(frozen=True)
-class Pool:
-    """The hosts that may take requests of one kind (fields, length,
-    format, languages, site), as rows: ids, which cover the request's own
-    field, their vectors, and each id's row."""
+class Reading:
+    """The active hosts whose words are read, as one reading holds them:
+    their ids (and as text, `keys`), vectors (row k of `matrix`), the rows
+    of each field, and each row's conditions (`model.conditions`: an index
+    in `hosts_alike`, which holds one host of each)."""
 
     ids: list
-    exact: np.ndarray
+    keys: list
     matrix: np.ndarray
+    rows_of: dict
+    conditions_of: np.ndarray
+    hosts_alike: list
+    emails: dict
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The hosts that may take requests of one kind (fields, length,
+    format, languages, site): their rows in the `Reading`, which cover the
+    request's own field, their ids and keys, and each id's place here."""
+
+    rows: np.ndarray
+    exact: np.ndarray
+    ids: list
+    keys: list
     row: dict
 
 
@@ -73,20 +97,19 @@ class HostWords:
     policy's clock, or at once after a profile this process read (held by
     the `Policy`: one per process). The hosts that may take a kind of
     request are sorted out once per reading by the candidate query's own
-    rules (`model.refusal`, and pauses) into a `Pool`: a request then costs
-    one product, not a second query over the hosts."""
+    rules (`model.refusal`, once per host conditions, and pauses) into a
+    `Pool`: a request then costs one product, not a second query over the
+    hosts."""
 
     def __init__(self) -> None:
-        self._held: tuple | None = (
-            None  # (when, {field: [(Host, vector)]}, {email: id})
-        )
+        self._held: tuple[datetime, Reading] | None = None
         self._pools: dict = {}
 
     def pool(self, uow, policy: Policy, request: Request, fields) -> Pool:
         now = policy.clock()
         held = self._held
         if held is None or not timedelta(0) <= now - held[0] < HOSTS_FOR:
-            held = (now, *self._read(uow, policy))
+            held = (now, self._read(uow, policy))
             self._held, self._pools = held, {}
         key = (
             tuple(fields), request.duration, request.format,
@@ -95,59 +118,96 @@ class HostWords:
         )  # fmt: skip
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = self._sort_out(held[1], request, fields, now)
+            pool = self._pools[key] = _sort_out(held[1], request, fields, now)
         return pool
+
+    def reading(self) -> Reading | None:
+        return self._held[1] if self._held else None
 
     def host_of(self, email: str):
         """The id of the host whose address is `email`, if any."""
-        return self._held[2].get(email) if self._held else None
+        return self._held[1].emails.get(email) if self._held else None
 
     def drop(self) -> None:
         self._held, self._pools = None, {}
 
-    def _sort_out(self, by_field: dict, request: Request, fields, now) -> Pool:
-        anyone = dataclasses.replace(request, requester_email="")  # self: per request
-        related = set(fields) - {request.field}
-        seen, kept = set(), []
-        for f in fields:
-            for host, vector in by_field.get(f, ()):
-                if host.id in seen:
-                    continue
-                seen.add(host.id)
-                if refusal(host, anyone, related, set()) is None and not paused(
-                    host, now
-                ):
-                    kept.append((host, vector))
-        if not kept:
-            return Pool([], np.zeros(0, bool), np.zeros((0, meaning.DIMENSIONS)), {})
-        ids = [h.id for h, _ in kept]
-        return Pool(
-            ids,
-            np.fromiter((request.field in h.fields for h, _ in kept), bool, len(kept)),
-            np.stack([v for _, v in kept]),
-            {h: k for k, h in enumerate(ids)},
-        )
-
-    def _read(self, uow, policy: Policy) -> tuple[dict, dict]:
+    def _read(self, uow, policy: Policy) -> Reading:
         model = policy.encoder.name
         rows = uow.repo.word_hosts(model)
         found = policy.host_vectors.get(
             uow.repo.host_vectors, model, {r["id"]: r["profile_at"] for r in rows}
         )
-        by_field: dict = {}
-        emails: dict = {}
+        read = []
         for row in rows:
             if row["id"] not in found:
                 continue
             try:
-                host = Host.from_row(row)
+                read.append((Host.from_row(row), found[row["id"]]))
             except UNREADABLE as exc:
                 log.warning("host %s skipped: unreadable profile: %s", row["id"], exc)
-                continue
-            emails[host.email] = host.id
-            for f in host.fields:
-                by_field.setdefault(f, []).append((host, found[row["id"]]))
-        return by_field, emails
+        return reading_of(read)
+
+
+def reading_of(hosts: list[tuple[Host, np.ndarray]]) -> Reading:
+    """The `Reading` of hosts and their vectors."""
+    ids, rows_of, conditions_of, alike = [], {}, [], {}
+    for host, _ in hosts:
+        for f in host.fields:
+            rows_of.setdefault(f, []).append(len(ids))
+        conditions_of.append(alike.setdefault(conditions(host), (len(alike), host))[0])
+        ids.append(host.id)
+    return Reading(
+        ids,
+        [str(h) for h in ids],
+        np.stack([v for _, v in hosts])
+        if hosts
+        else np.zeros((0, meaning.DIMENSIONS), np.float32),
+        {f: np.array(r, np.intp) for f, r in rows_of.items()},
+        np.array(conditions_of, np.intp),
+        [host for _, host in alike.values()],
+        {host.email: host.id for host, _ in hosts},
+    )
+
+
+def _sort_out(reading: Reading, request: Request, fields, now) -> Pool:
+    """The pool of `request`'s kind: the hosts of `fields` that
+    `model.refusal` lets take it and are not paused, decided once per host
+    conditions (as a host of the request's own field, and of a related one)."""
+    anyone = dataclasses.replace(request, requester_email="")  # self: per request
+    related = set(fields) - {request.field}
+    parts = [reading.rows_of[f] for f in fields if f in reading.rows_of]
+    if not parts:
+        return Pool(np.zeros(0, np.intp), np.zeros(0, bool), [], [], {})
+    rows = np.unique(np.concatenate(parts))
+    exact = np.isin(rows, reading.rows_of.get(request.field, ()))
+
+    def taken(as_field: str | None) -> np.ndarray:
+        if as_field is None:
+            return np.zeros(len(reading.hosts_alike), bool)
+        return np.fromiter(
+            (
+                refusal(
+                    dataclasses.replace(h, fields=(as_field,)), anyone, related, set()
+                )
+                is None
+                and not paused(h, now)
+                for h in reading.hosts_alike
+            ),
+            bool,
+            len(reading.hosts_alike),
+        )
+
+    alike = reading.conditions_of[rows]
+    by_exact = taken(request.field)[alike]
+    by_related = taken(min(related) if related else None)[alike]
+    keep = np.where(exact, by_exact, by_related)
+    rows, exact = rows[keep], exact[keep]
+    listed = rows.tolist()
+    ids = [reading.ids[r] for r in listed]
+    return Pool(
+        rows, exact, ids, [reading.keys[r] for r in listed],
+        {h: k for k, h in enumerate(ids)},
+    )  # fmt: skip
 
 
 def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> Fits:
@@ -159,12 +219,18 @@ def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> F
     pool = words.pool(uow, policy, request, fields)
     if not pool.ids:
         return NO_FITS
-    keep = np.ones(len(pool.ids), bool)
+    matrix = words.reading().matrix
+    # the product over every host, then the pool's rows, when the pool is
+    # most of them: cheaper than gathering its rows first
+    if 4 * len(pool.rows) > len(matrix):
+        cosines = (matrix @ goal)[pool.rows]
+    else:
+        cosines = matrix[pool.rows] @ goal
+    kept = np.ones(len(pool.ids), bool)
     for h in {*excluded, words.host_of(request.requester_email)}:
         if h in pool.row:
-            keep[pool.row[h]] = False
-    ids = [h for h, k in zip(pool.ids, keep.tolist(), strict=True) if k]
-    return Fits.of_rows(ids, pool.matrix[keep] @ goal, pool.exact[keep])
+            kept[pool.row[h]] = False
+    return Fits.of_rows(pool.ids, cosines, pool.exact, kept, pool.row, pool.keys)
 
 
 def batch_vectors(uow, policy: Policy, host_ids: list) -> dict:
