@@ -28,11 +28,11 @@ RELATED_PENALTY = 0.10
 @dataclass(frozen=True)
 class Fits:
     """The cosine of each host's text with one goal, as rows (`ids`, with
-    `index` from id to row and `keys`, the ids as text), which rows are
-    candidates (`kept`: not the requester's own profile nor a host
-    excluded), the best effective fit among them (`best`), and each row's
-    band and gap to the best, computed once. Empty: the goal was not read
-    (no model), and every host is in band 0."""
+    `index` from id to row and, if made beforehand, `keys`, the ids as
+    text), which rows are candidates (`kept`: not the requester's own
+    profile nor a host excluded), the best effective fit among them
+    (`best`), and each row's band and gap to the best, computed once.
+    Empty: the goal was not read (no model), and every host is in band 0."""
 
     ids: list = field(default_factory=list)
     index: dict = field(default_factory=dict)
@@ -76,7 +76,7 @@ class Fits:
         return cls(
             ids,
             {h: k for k, h in enumerate(ids)} if index is None else index,
-            [str(h) for h in ids] if keys is None else keys,
+            keys or [],
             fits,
             kept,
             best,
@@ -110,7 +110,12 @@ class Fits:
         """The band of each candidate behind the best (band > 0), by id as
         text: what the candidate query orders by."""
         rows = np.flatnonzero(self.kept & (self._bands > 0))
-        keys = [self.keys[k] for k in rows.tolist()]
+        listed = rows.tolist()
+        keys = (
+            [self.keys[k] for k in listed]
+            if self.keys
+            else [str(self.ids[k]) for k in listed]
+        )
         return dict(zip(keys, self._bands[rows].tolist(), strict=True))
 
     def explain(self, host_id) -> dict:
