@@ -81,9 +81,12 @@ class Reading:
 @dataclass(frozen=True)
 class Pool:
     """The hosts that may take requests of one kind (fields, length,
-    format, languages, site): their rows in the `Reading`, which cover the
-    request's own field, their ids and keys, and each id's place here."""
+    format, languages, site): their rows in the `Reading` whose vectors
+    are `matrix` (held here: another thread may read the hosts again
+    meanwhile), which cover the request's own field, their ids and keys,
+    and each id's place here."""
 
+    matrix: np.ndarray
     rows: np.ndarray
     exact: np.ndarray
     ids: list
@@ -120,9 +123,6 @@ class HostWords:
         if pool is None:
             pool = self._pools[key] = _sort_out(held[1], request, fields, now)
         return pool
-
-    def reading(self) -> Reading | None:
-        return self._held[1] if self._held else None
 
     def host_of(self, email: str):
         """The id of the host whose address is `email`, if any."""
@@ -177,7 +177,7 @@ def _sort_out(reading: Reading, request: Request, fields, now) -> Pool:
     related = set(fields) - {request.field}
     parts = [reading.rows_of[f] for f in fields if f in reading.rows_of]
     if not parts:
-        return Pool(np.zeros(0, np.intp), np.zeros(0, bool), [], [], {})
+        return Pool(reading.matrix, np.zeros(0, np.intp), np.zeros(0, bool), [], [], {})
     rows = np.unique(np.concatenate(parts))
     exact = np.isin(rows, reading.rows_of.get(request.field, ()))
 
@@ -205,7 +205,7 @@ def _sort_out(reading: Reading, request: Request, fields, now) -> Pool:
     listed = rows.tolist()
     ids = [reading.ids[r] for r in listed]
     return Pool(
-        rows, exact, ids, [reading.keys[r] for r in listed],
+        reading.matrix, rows, exact, ids, [reading.keys[r] for r in listed],
         {h: k for k, h in enumerate(ids)},
     )  # fmt: skip
 
@@ -219,7 +219,7 @@ def candidate_fits(uow, policy: Policy, request: Request, fields, excluded) -> F
     pool = words.pool(uow, policy, request, fields)
     if not pool.ids:
         return NO_FITS
-    matrix = words.reading().matrix
+    matrix = pool.matrix
     # the product over every host, then the pool's rows, when the pool is
     # most of them: cheaper than gathering its rows first
     if 4 * len(pool.rows) > len(matrix):
