@@ -127,20 +127,17 @@ def policy() -> Policy:
     )
 
 
-def per_request(
-    url: str, hosts: int, prepare=None, m: Policy | None = None, goals=None
-) -> dict:
+def per_request(url: str, hosts: int, prepare=None) -> dict:
     """Requests matched one at a time against `hosts` hosts (`prepare(url)`
-    adds to them first, if given), by the policy `m` (`policy()`), their
-    goals drawn from `goals` (else "g")."""
+    adds to them first, if given)."""
     rnd = random.Random(hosts)
-    m = m or policy()
+    m = policy()
     with connect(url) as conn:
         insert_hosts(conn, hosts, rnd)
         conn.commit()
         if prepare:
             prepare(url)
-        ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd, goals=goals)
+        ids = insert_requests(conn, REQUESTS_PER_SIZE, rnd)
         outcomes, latencies = {}, []
         t0 = time.perf_counter()
         for rid in ids:

@@ -10,9 +10,9 @@ into pieces by `sentencepiece` (Google's C++ tokenizer, with the model's own
 tenth of the time, which makes reading a text about 0.7 of the time in
 batches (docs/matcher.md). Ordinary text is cut into the same pieces; a
 run of unknown characters, text typed as a control piece ("<s>") or
-normalised to nothing, and rare near-ties differ, so the model's name
-changed with it and vectors stored before are computed again. Nothing is downloaded: the
-weights load from the installed package, once per process
+normalised to nothing, and rare near-ties differ, hence the model's
+`name`. Nothing is downloaded: the weights load from the installed
+package, once per process
 (`sentence_model`), on the first text. Another model replaces it by giving
 another `name`: vectors stored under the old name are computed again.
 
