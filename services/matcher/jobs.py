@@ -4,7 +4,7 @@ case (`use_cases`); several matcher processes may run them at once.
 | job                  | setting                        | use case |
 | match-round          | MATCH_ROUND_WINDOW (every half) | `match_round`: requests submitted a window ago, with the waitlisted ones they compete with, assigned jointly |
 | expire-invitations   | MATCHER_EXPIRY_INTERVAL        | `expire_unanswered`: invitations past their answer-by time expired, the request matched again |
-| retry-waitlist       | MATCHER_RETRY_INTERVAL         | `retry_waitlist`: every waiting request again, jointly |
+| retry-waitlist       | MATCHER_RETRY_INTERVAL         | `retry_waitlist`: every waiting request again (not those just submitted and not tried yet), jointly |
 | unmatch-passed       | MATCHER_UNMATCHED_INTERVAL     | `unmatch_passed`: waiting requests whose windows have passed, unmatched |
 | complete-meetings    | MATCHER_COMPLETION_INTERVAL    | `complete_meetings`: confirmed meetings that are over, completed |
 | read-profiles        | MATCHER_READ_INTERVAL          | `read_profiles`: host profiles the model has not read as they stand, read (MATCH_BY_MEANING) |

@@ -274,12 +274,21 @@ class Repository:
         fields: list[str] | None = None,
         related_fields: list[str] | None = None,
         limit: int = 200,
+        untried_before: datetime | None = None,
     ) -> list[dict]:
         """Requests waiting for a host, oldest first, locked (others' locked ones skipped).
         With `fields`: only those whose field is one of them, or (when they take
-        related fields) one of `related_fields`."""
+        related fields) one of `related_fields`. With `untried_before`: not
+        those submitted since then and never tried (no proposal, no round),
+        which their arrival will try."""
         sql = f"SELECT * FROM requests WHERE status IN {WAITING_SQL}"
         params: list = []
+        if untried_before is not None:
+            sql += (
+                " AND NOT (status = 'submitted' AND retried_at IS NULL"
+                " AND proposed_at IS NULL AND created_at > %s)"
+            )
+            params.append(untried_before)
         if fields is not None:
             sql += " AND (field = ANY(%s) OR (related_ok AND field = ANY(%s)))"
             params += [fields, related_fields or []]

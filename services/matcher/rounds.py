@@ -5,11 +5,17 @@ tries its own proposals. Runs inside the caller's unit of work."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.matcher import assignment, booking, candidates, matching, ranking
 from services.matcher.model import Agenda, Request
 from services.matcher.policy import Policy
 
 RETRY_BATCH = 200
+# a request submitted this recently and never tried is left to its arrival
+# (the consumer, or the round): a retry would hold it, and the consumer
+# would wait for the retry's whole batch before trying it
+ARRIVAL_GRACE = timedelta(minutes=2)
 ROUND_BATCH = 1000  # requests assigned together in one round
 ROUND_PATIENCE = 3  # a round waits for a pause in arrivals at most this many windows
 
@@ -23,15 +29,22 @@ def retry_waiting(
     include: list | None = None,
 ) -> dict:
     """Retry waiting requests (those a host with `host_fields` could serve,
-    or all), and the requests `include` names, assigning them jointly.
-    Returns counts per outcome."""
+    or all, but not those just submitted and not tried yet), and the
+    requests `include` names, assigning them jointly. Returns counts per
+    outcome."""
     repo = uow.repo
     rows = repo.lock_waiting(include) if include else []
+    untried_before = policy.clock() - ARRIVAL_GRACE
     if host_fields is None:
-        rows += repo.waiting_requests(limit=limit)
+        rows += repo.waiting_requests(limit=limit, untried_before=untried_before)
     else:
         exact, related = policy.served_by(host_fields)
-        rows += repo.waiting_requests(fields=exact, related_fields=related, limit=limit)
+        rows += repo.waiting_requests(
+            fields=exact,
+            related_fields=related,
+            limit=limit,
+            untried_before=untried_before,
+        )
     unique = {row["id"]: row for row in rows}
     return assign(uow, policy, list(unique.values()))
 

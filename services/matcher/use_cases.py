@@ -130,7 +130,8 @@ def match_round(uow, policy: Policy) -> dict:
 
 
 def retry_waitlist(uow, policy: Policy) -> dict:
-    """Every waiting request again, jointly (a new month may have freed capacity)."""
+    """Every waiting request again, jointly (a new month may have freed
+    capacity), but those just submitted and not tried yet."""
     with uow:
         return rounds.retry_waiting(uow, policy)
 

@@ -226,8 +226,16 @@ class FakeRepository:
         )
         return copy.deepcopy(rows[:limit])
 
-    def waiting_requests(self, *, fields=None, related_fields=None, limit=200):
+    def waiting_requests(
+        self, *, fields=None, related_fields=None, limit=200, untried_before=None
+    ):
         rows = list(self.requests.values())
+        if untried_before is not None:
+            rows = [
+                r for r in rows
+                if not (r["status"] == "submitted" and r["retried_at"] is None
+                        and r["proposed_at"] is None and r["created_at"] > untried_before)
+            ]  # fmt: skip
         if fields is not None:
             rows = [
                 r for r in rows

@@ -203,6 +203,22 @@ def test_a_round_serves_both_requests_giving_the_scarce_host_to_the_one_only_it_
     assert live(uow.repo, second)[0]["host_id"] == scarce
 
 
+def test_the_waitlist_retry_leaves_a_request_not_tried_yet_to_its_arrival_for_a_while(
+    uow, clock
+):
+    """Retrying would hold the request for the retry's whole batch while the
+    consumer, about to try it, waits; one whose arrival never came through
+    (its event dead-lettered) is retried once the grace is over."""
+    host(uow.repo)
+    fresh = request(uow.repo, created_at=T0 - timedelta(seconds=30))
+    waitlisted = request(uow.repo, status="waitlisted")
+    assert use_cases.retry_waitlist(uow, policy(clock)) == {"proposed": 1}
+    assert live(uow.repo, waitlisted) and not live(uow.repo, fresh)
+    clock.t = T0 + timedelta(minutes=2)
+    assert use_cases.retry_waitlist(uow, policy(clock)) == {"proposed": 1}
+    assert live(uow.repo, fresh)
+
+
 def test_a_request_whose_windows_have_passed_is_unmatched(uow, clock):
     host(uow.repo)
     r = request(uow.repo, day=0, hours=1)  # starts before the lead time allows
