@@ -20,7 +20,9 @@ from services.matcher.ranking import Demand
 from shared import lifecycle, slots
 from shared.statuses import LIVE_SQL, WAITING_SQL
 
-PAGE = 64  # candidates read in the first page (then fourfold)
+PAGE = (
+    16  # candidates read in the first page (then fourfold): often all the ranking needs
+)
 
 # the candidate query's own rules (`model.refusal`, pauses), then what a
 # slot needs that is known without computing it (`slots.Reach`): a weekly
@@ -33,8 +35,7 @@ WHERE h.active AND (h.paused_until IS NULL OR h.paused_until <= CURRENT_DATE)
   AND h.languages && %(languages)s AND h.email <> %(email)s AND h.monthly_capacity > 0
   AND (%(format)s <> 'in_person' OR h.site = %(site)s)
   AND NOT (h.id = ANY(%(excluded)s))
-  AND EXISTS (SELECT FROM jsonb_array_elements(h.weekly_availability) w
-    WHERE coalesce(%(days)s::jsonb -> h.timezone, %(days)s::jsonb -> '{slots.ANYWHERE}') ? (w->>'day'))
+  AND coalesce(%(days)s::jsonb -> h.timezone, %(days)s::jsonb -> '{slots.ANYWHERE}') ?| h.weekly_days
   AND NOT (h.id = ANY(SELECT host_id FROM host_calendars WHERE busy @> ALL(%(windows)s::tstzrange[])))
 """
 
@@ -44,15 +45,21 @@ _HOST = """h.id, h.email, h.fields, h.languages, h.formats, h.site, h.timezone,
   h.last_invited_at, h.paused_until"""
 
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
-# else 0), then the least recently invited
-_CANDIDATES = f"""
-SELECT {_HOST} FROM hosts h {_MAY_TAKE}
-ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,
-  coalesce((%(bands)s::jsonb ->> h.id::text)::int, 0),
+# else 0), then the least recently invited; with no bands (the texts fit
+# alike, or no model), the order on fields alone, without a lookup per host
+_CANDIDATES = """
+SELECT {host} FROM hosts h {may_take}
+ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,{band}
   %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
   h.last_invited_at ASC NULLS FIRST, h.id
 LIMIT %(limit)s OFFSET %(offset)s
 """
+_CANDIDATES_BANDED = _CANDIDATES.format(
+    host=_HOST,
+    may_take=_MAY_TAKE,
+    band="\n  coalesce((%(bands)s::jsonb ->> h.id::text)::int, 0),",
+)
+_CANDIDATES = _CANDIDATES.format(host=_HOST, may_take=_MAY_TAKE, band="")
 
 _WORD_HOSTS = """
 SELECT h.*, v.profile_at FROM hosts h
@@ -119,7 +126,7 @@ class Repository:
         the band of fit of each host in `bands`, else 0), then the least
         recently invited."""
         return self.conn.execute(
-            _CANDIDATES,
+            _CANDIDATES_BANDED if bands else _CANDIDATES,
             {
                 **_may_take(request, fields, excluded, reach),
                 "field": request.field,

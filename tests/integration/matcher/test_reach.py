@@ -115,3 +115,38 @@ def test_a_host_passed_over_by_the_candidate_query_has_no_slot(conn):
                 assert host.id in within, (request.windows, host)
             cut += host.id not in within
     assert with_slot > 50 and cut > 500, (with_slot, cut)  # both sides exercised
+
+
+def test_the_days_a_host_is_available_are_read_from_whatever_was_stored(conn):
+    """`hosts.weekly_days`, which the candidate query compares, is computed
+    by the store from the weekly availability: each day named, once,
+    sorted, and nothing (never an error) from a value it cannot read."""
+    stored = {
+        "entries": ([{"day": "tue", "start": "09:00", "end": "10:00"},
+                     {"day": "mon", "start": "09:00", "end": "10:00"},
+                     {"day": "tue", "start": "14:00", "end": "15:00"}], ["mon", "tue"]),
+        "no day": ([{"start": "09:00", "end": "10:00"}, 3, "mon", None], []),
+        "not a list": ({"day": "mon"}, []),
+        "nothing": ([], []),
+    }  # fmt: skip
+    for i, (name, (weekly_value, _)) in enumerate(stored.items()):
+        conn.execute(
+            "INSERT INTO hosts (id, email, name, fields, languages, formats, timezone,"
+            " durations, monthly_capacity, weekly_availability, unavailable) VALUES"
+            " (gen_random_uuid(), %s, %s, '{management}', '{fr}', '{video}', 'UTC',"
+            " '{30}', 1, %s, '[]')",
+            (f"d{i}@example.com", name, Jsonb(weekly_value)),
+        )  # fmt: skip
+    found = {
+        r["name"]: r["weekly_days"]
+        for r in conn.execute("SELECT name, weekly_days FROM hosts").fetchall()
+    }
+    assert found == {name: days for name, (_, days) in stored.items()}
+    conn.execute(
+        "UPDATE hosts SET weekly_availability = %s WHERE name = 'nothing'",
+        (Jsonb([{"day": "sun", "start": "09:00", "end": "10:00"}]),),
+    )
+    row = conn.execute(
+        "SELECT weekly_days FROM hosts WHERE name = 'nothing'"
+    ).fetchone()
+    assert row["weekly_days"] == ["sun"]

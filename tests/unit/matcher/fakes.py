@@ -25,7 +25,7 @@ def _first(value) -> tuple:
 
 
 class FakeRepository:
-    PAGE = 64
+    PAGE = 16
 
     def __init__(self):
         self.hosts: dict = {}
