@@ -5,7 +5,8 @@ transaction, insert (consumer, event_id) into `inbox` and run the handler
 (a duplicate insert means "already done": skip); commit; then commit the
 Kafka offset. Messages come in batches (`CONSUMER_BATCH`, 50): the inbox
 rows and effects of a batch's messages, in order, share one transaction and
-one commit. If one of them fails, the batch is rolled back, the messages
+one commit (a service may first do, once for the batch's new messages,
+work that costs less for many at once: `ahead`). If one of them fails, the batch is rolled back, the messages
 before it are handled again as a batch, and the failing one goes alone
 through the path below (its retries and its dead letter its own); so does
 a message that does not parse, and every message while the database is
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, events.Event, Any], None]
 # topic -> event type -> handler: each service's wiring is one such table.
 Routes = dict[str, dict[str, Handler]]
+# ahead(uow, events, deps): what a service does once for a batch's new
+# events before their handlers run, in the batch's transaction (work that
+# costs less done for many at once); a failure undoes only what it did.
+Ahead = Callable[[UnitOfWork, list[events.Event], Any], None]
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Consumer(Background):
         max_attempts: int = 3,
         retry_base_s: float = 0.2,
         batch: int = 50,
+        ahead: Ahead | None = None,
     ):
         super().__init__(f"consumer-{name}")
         self.name = name
@@ -86,6 +92,7 @@ class Consumer(Background):
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
         self.batch = batch
+        self.ahead = ahead
         self._kafka = None
 
     def serve(self) -> None:
@@ -204,6 +211,7 @@ class Consumer(Background):
             try:
                 with self.pool.connection() as conn, conn.transaction():
                     fresh = self._claim(conn, run)
+                    self._ahead(conn, [e for _, e in run if e.event_id in fresh])
                     for k, (d, event) in enumerate(run):
                         try:
                             outcomes.append(self._in_batch(conn, d, event, fresh))
@@ -242,6 +250,21 @@ class Consumer(Background):
              [e.event_type for _, e in wanted]),
         ).fetchall()  # fmt: skip
         return {r["event_id"] for r in rows}
+
+    def _ahead(self, conn, fresh: list[events.Event]) -> None:
+        """The service's work for the batch's new events at once, if any; a
+        failure (but the database's) leaves each handler to do its own."""
+        if self.ahead is None or not fresh:
+            return
+        try:
+            with conn.transaction():
+                self.ahead(self.unit_of_work(conn=conn), fresh, self.deps)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.warning(
+                "consumer %s: the batch's work ahead failed: %s", self.name, exc
+            )
 
     def _in_batch(
         self, conn, d: Delivery, event: events.Event, fresh: set

@@ -63,7 +63,7 @@ class Runtime:
         )
 
     def consumer(
-        self, name: str, routes: Routes, unit_of_work: type, deps=None
+        self, name: str, routes: Routes, unit_of_work: type, deps=None, ahead=None
     ) -> Consumer:
         return Consumer(
             name=name,
@@ -75,6 +75,7 @@ class Runtime:
             bootstrap=kafka_clients.Brokers.of(self.settings),
             names=self.names,
             batch=self.settings.consumer_batch,
+            ahead=ahead,
         )
 
 

@@ -14,6 +14,14 @@ def intro_requested(uow, event: Event, policy: Policy) -> None:
     use_cases.match_new_request(uow, policy, event.payload["request_id"])
 
 
+def goals_ahead(uow, events: list[Event], policy: Policy) -> None:
+    """Before a batch's handlers: the goals of its new requests read at once
+    (one call to the model for them all, rather than one each)."""
+    ids = [e.payload["request_id"] for e in events if e.event_type == "IntroRequested"]
+    if len(ids) > 1:
+        use_cases.read_goals(uow, policy, ids)
+
+
 def intro_cancelled(uow, event: Event, policy: Policy) -> None:
     host_id = event.payload.get("host_id")
     if host_id is not None:  # its meeting is freed: someone waiting may take it

@@ -368,6 +368,13 @@ class Repository:
             (since, now, limit),
         ).fetchall()
 
+    def waiting_by_id(self, request_ids: list) -> list[dict]:
+        """Those of these requests still waiting for a host (not locked)."""
+        return self.conn.execute(
+            f"SELECT * FROM requests WHERE id = ANY(%s) AND status IN {WAITING_SQL}",
+            (list(request_ids),),
+        ).fetchall()
+
     def due_requests(self, submitted_before: datetime, limit: int) -> list[dict]:
         """Submitted requests that have waited out the round window (or came back
         after a decline or an expiry), oldest first, locked (others' locked ones skipped)."""

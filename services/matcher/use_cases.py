@@ -11,6 +11,7 @@ processes may run them at once.
 from __future__ import annotations
 
 from services.matcher import expiry, matching, rounds, vectors
+from services.matcher.model import Request
 from services.matcher.policy import Policy
 from shared import metrics, retention
 from shared.statuses import INVITATION_EXPIRED
@@ -24,6 +25,15 @@ def match_new_request(uow, policy: Policy, request_id) -> str:
         return "waiting-for-round"
     with uow:
         return matching.match(uow, policy, request_id)
+
+
+def read_goals(uow, policy: Policy, request_ids: list) -> int:
+    """The goals of these requests (those still waiting) read by the model
+    together and stored, where not stored yet; how many were waiting."""
+    with uow:
+        requests = [Request.from_row(r) for r in uow.repo.waiting_by_id(request_ids)]
+        vectors.goals(uow, policy, requests)
+        return len(requests)
 
 
 def serve_freed_host(uow, policy: Policy, host_id) -> dict:

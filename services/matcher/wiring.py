@@ -38,7 +38,11 @@ def make_policy(settings) -> Policy:
 def wire(rt: Runtime) -> Wiring:
     policy = make_policy(rt.settings)
     return Wiring(
-        consumers=[rt.consumer("matcher", ROUTES, UnitOfWork, policy)],
+        consumers=[
+            rt.consumer(
+                "matcher", ROUTES, UnitOfWork, policy, ahead=handlers.goals_ahead
+            )
+        ],
         jobs=[
             *jobs.jobs(rt.pool, policy, rt.settings),
             rt.purge_job(lambda keep: use_cases.purge(UnitOfWork(rt.pool), keep)),

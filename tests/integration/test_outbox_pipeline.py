@@ -320,3 +320,50 @@ def test_a_failing_event_in_a_batch_goes_alone_and_the_others_take_effect_once(
         assert conn.execute("SELECT count(*) AS n FROM inbox").fetchone()["n"] == 23
     assert row["reason"] == "handler-failed"
     assert attempts == [bad] * 3
+
+
+def test_a_batchs_work_ahead_sees_its_new_events_once_and_its_failure_undoes_only_itself(
+    db, running
+):
+    """A service's `ahead` runs once per batch, before the handlers, on the
+    batch's new events; the first one fails after writing: what it wrote is
+    undone, the handlers still take effect, and later batches' work stays."""
+    ids = pipeline.write_events(db, 24)
+    seen: list[list] = []
+    marks: list = []
+
+    def ahead(uow, events, deps=None):
+        seen.append([e.event_id for e in events])
+        mark = uuid.uuid4()
+        with uow:
+            uow.repo.execute(
+                "INSERT INTO effects (event_id, request_id) VALUES (%s, %s)",
+                (mark, mark),
+            )
+        marks.append(mark)
+        if len(seen) == 1:
+            raise RuntimeError("the work ahead fails once")
+
+    running(relay=True, consumer=False)
+    with connect(db, autocommit=True) as conn:
+        wait_for(
+            lambda: (
+                not conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
+                ).fetchone()["n"]
+            ),
+            30,
+            message="all 24 on the topic before the consumer starts",
+        )
+    running(relay=False, ahead=ahead)
+    counts = wait_for(
+        lambda: (c := pipeline.effect_counts(db)) and set(ids) <= set(c) and c,
+        60,
+        message="the 24 events' effects",
+    )
+    given = [event_id for batch in seen for event_id in batch]
+    assert sorted(given, key=str) == sorted(ids, key=str)  # each once
+    assert max(len(batch) for batch in seen) > 1  # batches, not one by one
+    assert marks[0] not in counts  # the failed work ahead undone
+    assert all(counts[m] == 1 for m in marks[1:])
+    assert all(counts[i] == 1 for i in ids)

@@ -171,6 +171,8 @@ def scenario(uow) -> list:
         fields=["recruitment"], related_fields=["management"])]))  # fmt: skip
     out.append(("waiting, tried or older", [r["id"] for r in repo.waiting_requests(
         untried_before=NOW - timedelta(minutes=2, seconds=30))]))  # fmt: skip
+    out.append(("waiting by id", sorted(str(r["id"]) for r in repo.waiting_by_id(
+        [*REQUESTS, uuid.uuid4()]))))  # fmt: skip
     demand = repo.field_demand(NOW, timedelta(days=30))
     out.append(("demand", (demand.waiting, demand.recent, demand.supply)))
     covering = repo.hosts_covering(["management", "recruitment"], 10)

@@ -311,6 +311,12 @@ class FakeRepository:
         rows.sort(key=lambda r: (r["created_at"], str(r["id"])), reverse=True)
         return copy.deepcopy(rows[:limit])
 
+    def waiting_by_id(self, request_ids):
+        return [
+            copy.deepcopy(r) for r in self.requests.values()
+            if r["id"] in request_ids and r["status"] in WAITING_REQUEST_STATUSES
+        ]  # fmt: skip
+
     def due_requests(self, submitted_before, limit):
         rows = [
             r for r in self.requests.values()

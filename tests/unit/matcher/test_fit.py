@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from services.matcher import ranking, use_cases, vectors
+from services.matcher import handlers, ranking, use_cases, vectors
 from services.matcher.fit import LAST, NO_FITS, RELATED_PENALTY, STEP, Fits
 from services.matcher.model import Request
 from tests.unit.matcher import factories as f
@@ -165,3 +166,28 @@ def test_the_fits_leave_out_the_requesters_own_profile_and_hosts_excluded_or_pau
         uow, m, Request.from_row(uow.repo.requests[other]), ["management"], set()
     )
     assert set(again.by_host) == {plant, own, declined, hospital}  # the same pool
+
+
+def test_a_batchs_new_requests_have_their_goals_read_in_one_call_then_never_again():
+    uow, clock = FakeUnitOfWork(), Clock()
+    m = policy(clock)
+    m.encoder = model = WordModel()
+    calls = []
+    embed = model.embed
+    model.embed = lambda texts, wait=None: calls.append(list(texts)) or embed(texts)
+    plant = host(uow.repo, experience="Factory costs", capacity=3)
+    use_cases.serve_new_profile(uow, m, plant, [])
+    goals = ["How are costs computed in a factory?",
+             "What does a plant controller do all day?",
+             "Factory costs and budgets, from the inside"]  # fmt: skip
+    ids = [request(uow.repo, goal=g) for g in goals]
+    batch = [SimpleNamespace(event_type="IntroRequested", payload={"request_id": r})
+             for r in ids] + [SimpleNamespace(event_type="IntroCancelled",
+                                              payload={"request_id": uuid.uuid4()})]  # fmt: skip
+    calls.clear()
+    handlers.goals_ahead(uow, batch, m)
+    assert calls == [goals]  # one call to the model for the batch's goals
+    for r in ids:
+        use_cases.match_new_request(uow, m, r)
+    assert calls == [goals]  # each handler found its goal read
+    assert all(live(uow.repo, r) for r in ids)
