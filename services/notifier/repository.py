@@ -194,13 +194,18 @@ class Repository:
 
     def current(self, rows: list[dict]) -> dict:
         """Where the request and the match each message is about stand now,
-        by the message's id (one query for them all)."""
+        by the message's id (one query for them all, each row looked up by
+        its keys: joined plainly, a prepared plan that guesses ten ids read
+        every request to hash them, 1 ms a call at 1,500 requests)."""
         found = self.conn.execute(
-            "SELECT ids.nid, r.status AS request_status, r.requester_email,"
-            " m.status AS match_status, h.email AS host_email"
+            "SELECT ids.nid, r.request_status, r.requester_email, m.match_status,"
+            " m.host_email"
             " FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[]) AS ids (nid, rid, mid)"
-            " LEFT JOIN requests r ON r.id = ids.rid LEFT JOIN matches m ON m.id = ids.mid"
-            " LEFT JOIN hosts h ON h.id = m.host_id",
+            " LEFT JOIN LATERAL (SELECT status AS request_status, requester_email"
+            "  FROM requests WHERE id = ids.rid LIMIT 1) r ON true"
+            " LEFT JOIN LATERAL (SELECT m.status AS match_status, h.email AS host_email"
+            "  FROM matches m LEFT JOIN hosts h ON h.id = m.host_id"
+            "  WHERE m.id = ids.mid LIMIT 1) m ON true",
             ([r["id"] for r in rows], [r["request_id"] for r in rows],
              [r["match_id"] for r in rows]),
         ).fetchall()  # fmt: skip
