@@ -202,6 +202,27 @@ def cpu_seconds(processes: list) -> dict:
     return out
 
 
+def machine_ticks() -> list[int] | None:
+    """The whole machine's CPU time so far, by state (`/proc/stat`: user,
+    nice, system, idle, iowait, irq, softirq, steal); None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:9]]
+    except OSError:
+        return None
+
+
+def machine_share(before, after) -> dict:
+    """Of the machine's time between two `machine_ticks`: the share busy,
+    and the share the hypervisor took for others (`steal`), which no
+    process here can use: a run that lost much of it says little."""
+    if not before or not after:
+        return {}
+    spent = [a - b for a, b in zip(after, before, strict=True)]
+    total = sum(spent) or 1
+    return {"busy": 1 - (spent[3] + spent[4]) / total, "stolen": spent[7] / total}
+
+
 def wait_ready(process, url: str, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -347,11 +368,13 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
             add_hosts(base, url)
             run = Run(label, rate)
             before, t0 = cpu_seconds(running), time.monotonic()
+            ticks = machine_ticks()
             post_at_rate(base, run, first)
             follow(mailbox, run)
             after, elapsed = cpu_seconds(running), time.monotonic() - t0
             result = figures(mailbox, run)
             result["cpu"] = {k: (after[k] - before[k]) / elapsed for k in after}
+            result["machine"] = machine_share(ticks, machine_ticks())
             result["stages"] = stages(url)
             return result
     finally:
@@ -452,9 +475,16 @@ def main() -> None:
                 f" {r['invited']} invited, {r['receipts']} receipts,"
                 f" {r['emails_per_introduction'] or 0:.2f} emails per introduction"
             )
+            machine = r.get("machine")
             print(
                 "    CPU, cores busy on average: "
                 + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu"].items())
+                + (
+                    f"; the machine {machine['busy']:.0%} busy,"
+                    f" {machine['stolen']:.0%} taken by the hypervisor"
+                    if machine
+                    else ""
+                )
             )
             print(
                 "    stages p50/p95 s: "

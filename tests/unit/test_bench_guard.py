@@ -7,6 +7,7 @@ import json
 import math
 
 from bench import guard
+from bench.e2e import machine_share
 
 ACCEPTED = {"label": "50/s", "carried": 24.5, "p50": 31.0, "p99": 39.8}
 
@@ -42,3 +43,13 @@ def test_the_verdict_names_what_went_backwards_and_says_so_when_nothing_did(
     assert guard.load(path) == {"50/s": ACCEPTED}
     assert guard.load(tmp_path / "none.json") == {}
     assert guard.compare(ACCEPTED, None) == []
+
+
+def test_each_run_says_how_busy_the_machine_was_and_what_the_hypervisor_took():
+    # user, nice, system, idle, iowait, irq, softirq, steal
+    before = [100, 0, 50, 800, 10, 0, 0, 40]
+    after = [400, 0, 150, 850, 20, 0, 0, 140]  # 560 ticks: 60 idle, 100 stolen
+    share = machine_share(before, after)
+    assert round(share["busy"], 3) == round(500 / 560, 3)
+    assert round(share["stolen"], 3) == round(100 / 560, 3)
+    assert machine_share(None, after) == {}
