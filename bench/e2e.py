@@ -47,6 +47,9 @@ LAST = ROOT / ".cache" / "bench"  # a run's figures, until accepted
 SECONDS = int(os.environ.get("BENCH_E2E_SECONDS", "60"))
 # `BENCH_E2E_ONLY="10/s|50/s"`: only the settings so labelled
 ONLY = [p for p in os.environ.get("BENCH_E2E_ONLY", "").split("|") if p]
+# `BENCH_E2E_DIAGNOSE=1`: each setting also prints the statements that took
+# PostgreSQL the most time and the locks waited for (`diagnosis`)
+DIAGNOSE = os.environ.get("BENCH_E2E_DIAGNOSE", "") not in ("", "0")
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
 # long enough to be read by meaning (shared/meaning.py: MIN_GOAL_WORDS), as
@@ -349,6 +352,7 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
     mailbox.start()
     try:
         url = fresh_database(pg, f"e2e{first}")
+        log_from = diagnosis_start(pg, url) if DIAGNOSE else None
         if UNFLUSHED in label:
             with connect(url, autocommit=True) as conn:
                 conn.execute(
@@ -376,6 +380,8 @@ def one(pg, broker, label, rate, processes, window, log_dir, first) -> dict:
             result["cpu"] = {k: (after[k] - before[k]) / elapsed for k in after}
             result["machine"] = machine_share(ticks, machine_ticks())
             result["stages"] = stages(url)
+            if DIAGNOSE:
+                result["diagnosis"] = diagnosis(pg, url, log_from)
             return result
     finally:
         mailbox.stop()
@@ -391,6 +397,40 @@ SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY
 FROM requests r JOIN notifications n ON n.request_id = r.id AND n.kind = 'invitation'
 WHERE r.proposed_at IS NOT NULL AND n.sent_at IS NOT NULL
 """
+
+
+TOP_STATEMENTS = r"""
+SELECT calls, total_exec_time AS total_ms, mean_exec_time AS mean_ms,
+       left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS statement
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+ORDER BY total_exec_time DESC LIMIT 8
+"""
+LOCK_WAIT = re.compile(r"acquired \w+ on .+ after ([0-9.]+) ms")
+
+
+def diagnosis_start(pg, url: str) -> int:
+    """Statement counts from zero for this setting's database; where its
+    lock waits begin in the server's log."""
+    with connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+    return pg.log_file.stat().st_size if pg.log_file.exists() else 0
+
+
+def diagnosis(pg, url: str, log_from: int) -> dict:
+    """The statements that took the server the most time in this setting,
+    and the locks waited for over 200 ms (how many, how long in all)."""
+    with connect(url) as conn:
+        top = conn.execute(TOP_STATEMENTS).fetchall()
+    with open(pg.log_file, "rb") as f:
+        f.seek(log_from)
+        waits = [float(m) for m in LOCK_WAIT.findall(f.read().decode(errors="replace"))]
+    return {
+        "statements": [dict(r) for r in top],
+        "lock_waits": len(waits),
+        "lock_wait_s": sum(waits) / 1000,
+    }
 
 
 def stages(url: str) -> dict:
@@ -444,6 +484,19 @@ def draw(results: list[dict], folder: Path = CHARTS) -> list[Path]:
     return [throughput, latency]
 
 
+def print_diagnosis(d: dict) -> None:
+    print(
+        f"    locks waited for over 200 ms: {d['lock_waits']},"
+        f" {d['lock_wait_s']:.1f} s in all; the statements that took the server"
+        " the most time (calls, total, mean):"
+    )
+    for st in d["statements"]:
+        print(
+            f"      {st['calls']:7d} {st['total_ms'] / 1000:7.1f} s"
+            f" {st['mean_ms']:7.2f} ms  {st['statement']}"
+        )
+
+
 def secs(value: float) -> str:
     return f"{value:6.2f} s" if value != INF else f"> {SECONDS + DRAIN_S} s"
 
@@ -460,7 +513,7 @@ def main() -> None:
     worse: dict = {}
     print(f"end-to-end benchmark ({SECONDS} s of posting per setting, {HOSTS} hosts)")
     results = []
-    with servers() as (pg, broker), tempfile.TemporaryDirectory() as logs:
+    with servers(DIAGNOSE) as (pg, broker), tempfile.TemporaryDirectory() as logs:
         for i, (label, rate, processes, window) in enumerate(RUNS):
             if ONLY and label not in ONLY:
                 continue
@@ -491,6 +544,8 @@ def main() -> None:
                 + ", ".join(f"{k} {a:.2f}/{b:.2f}" for k, (a, b) in r["stages"].items())
                 + " (stored→proposed, proposed→queued, queued→sent)"
             )
+            if "diagnosis" in r:
+                print_diagnosis(r["diagnosis"])
             beside = guard.compare(r, accepted.get(label))
             if beside:
                 print("    against the accepted: " + guard.line(beside))

@@ -13,11 +13,25 @@ from devstack.ports import free_port
 from devstack.postgres import Postgres
 from shared.migrations import migrate
 
+# `servers(diagnose=True)`: PostgreSQL counts each statement's calls and
+# time (pg_stat_statements) and logs every lock waited for over 200 ms
+DIAGNOSE = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    "log_lock_waits": "on",
+    "deadlock_timeout": "200ms",
+}
+
 
 @contextlib.contextmanager
-def servers():
+def servers(diagnose: bool = False):
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        pg = Postgres(Path(tmp) / "pg", port=free_port(), database="bench").start()
+        pg = Postgres(
+            Path(tmp) / "pg",
+            port=free_port(),
+            database="bench",
+            settings=DIAGNOSE if diagnose else None,
+        ).start()
         broker = Broker(
             Path(tmp) / "kafka", port=free_port(), controller_port=free_port()
         ).start()

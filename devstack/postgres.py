@@ -200,11 +200,12 @@ def _relocated_data(workdir: Path, user: ServiceUser) -> Path:
 
 class Postgres:
     def __init__(self, workdir: Path, port: int = 5432, database: str = "matchmaker",
-                 fast: bool = False):  # fmt: skip
+                 fast: bool = False, settings: dict | None = None):  # fmt: skip
         self.workdir = Path(workdir)
         self.port = port
         self.database = database
         self.fast = fast
+        self.settings = settings or {}  # more server settings (-c name=value)
         self.process: subprocess.Popen | None = None
         self.data: Path = self.workdir / "data"
 
@@ -256,6 +257,8 @@ class Postgres:
         if self.fast:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off",
                      "-c", "full_page_writes=off"]  # fmt: skip
+        for name, value in self.settings.items():
+            args += ["-c", f"{name}={value}"]
         with open(
             self.log_file, "ab"
         ) as log:  # opened here: the server needs no path to it
