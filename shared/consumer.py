@@ -211,7 +211,10 @@ class Consumer(Background):
             try:
                 with self.pool.connection() as conn, conn.transaction():
                     fresh = self._claim(conn, run)
-                    self._ahead(conn, [e for _, e in run if e.event_id in fresh])
+                    try:
+                        self._ahead(conn, [e for _, e in run if e.event_id in fresh])
+                    except Exception as exc:  # the database went: as for a handler
+                        raise _Failed(0) from exc
                     for k, (d, event) in enumerate(run):
                         try:
                             outcomes.append(self._in_batch(conn, d, event, fresh))
@@ -253,7 +256,8 @@ class Consumer(Background):
 
     def _ahead(self, conn, fresh: list[events.Event]) -> None:
         """The service's work for the batch's new events at once, if any; a
-        failure (but the database's) leaves each handler to do its own."""
+        failure leaves each handler to do its own, but an outage of the
+        database, which is raised."""
         if self.ahead is None or not fresh:
             return
         try:

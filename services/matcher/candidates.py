@@ -48,26 +48,28 @@ def rank(
     )
 
     def candidates():
-        offset, size = 0, repo.PAGE
+        seen: set = set()
+        size = repo.PAGE
         while True:
+            # each page read from the top of the order again, the hosts read
+            # before skipped: a proposal another transaction commits in
+            # between moves its host in the order (last invited), and an
+            # offset would then pass over a host or read one twice
+            limit = len(seen) + size
             page = repo.candidate_page(
-                request,
-                fields,
-                excluded,
-                reach,
-                offset,
-                size,
-                bands=bands,
+                request, fields, excluded, reach, 0, limit, bands=bands
             )
+            fresh = [row for row in page if row["id"] not in seen]
+            seen.update(row["id"] for row in fresh)
             # read and given their agendas a few at a time: the ranking
             # often has enough long before the page ends
-            for k in range(0, len(page), CHUNK):
-                hosts = [h for h in map(host_or_none, page[k : k + CHUNK]) if h]
+            for k in range(0, len(fresh), CHUNK):
+                hosts = [h for h in map(host_or_none, fresh[k : k + CHUNK]) if h]
                 agendas.update(repo.agendas([h.id for h in hosts], now, span))
                 yield from hosts
-            if len(page) < size:
+            if len(page) < limit or not fresh:
                 break
-            offset, size = offset + len(page), size * 4
+            size *= 4
 
     return ranking.rank(
         request,

@@ -15,8 +15,11 @@ def intro_requested(uow, event: Event, policy: Policy) -> None:
 
 
 def goals_ahead(uow, events: list[Event], policy: Policy) -> None:
-    """Before a batch's handlers: the goals of its new requests read at once
-    (one call to the model for them all, rather than one each)."""
+    """Before a batch's handlers, when they match on arrival: the goals of
+    its new requests read at once (one call to the model for them all,
+    rather than one each). With rounds, the round reads them together."""
+    if policy.rounds:
+        return
     ids = [e.payload["request_id"] for e in events if e.event_type == "IntroRequested"]
     if len(ids) > 1:
         use_cases.read_goals(uow, policy, ids)

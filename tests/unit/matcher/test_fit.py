@@ -191,3 +191,15 @@ def test_a_batchs_new_requests_have_their_goals_read_in_one_call_then_never_agai
         use_cases.match_new_request(uow, m, r)
     assert calls == [goals]  # each handler found its goal read
     assert all(live(uow.repo, r) for r in ids)
+
+
+def test_with_rounds_a_batchs_goals_are_left_to_the_round():
+    uow, clock = FakeUnitOfWork(), Clock()
+    m = policy(clock, round_window=timedelta(seconds=3))
+    m.encoder = model = WordModel()
+    ids = [request(uow.repo, goal=f"How are costs computed in factory {i}?")
+           for i in range(3)]  # fmt: skip
+    batch = [SimpleNamespace(event_type="IntroRequested", payload={"request_id": r})
+             for r in ids]  # fmt: skip
+    handlers.goals_ahead(uow, batch, m)
+    assert model.read == [] and uow.repo.goal_vecs == {}

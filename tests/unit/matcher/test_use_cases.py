@@ -251,3 +251,38 @@ def test_a_use_case_that_fails_leaves_nothing_behind(uow, clock):
     with pytest.raises(RuntimeError):
         use_cases.match_new_request(uow, policy(clock), r)
     assert uow.repo.requests[r]["status"] == "submitted" and uow.sent == []
+
+
+def test_a_host_moved_in_the_order_between_two_pages_is_neither_passed_over_nor_read_twice(
+    uow, clock
+):
+    """Candidates are read in pages (16, then 64, ...); between two pages
+    another transaction's proposal moves a host to the end of the order
+    (invited just now). The only host that can take the request, 17th
+    before the move, is still read, and no host is read twice."""
+    busy = [host(uow.repo, unavailable=[{"start": "2026-03-01", "end": "2026-03-31"}],
+                 last_invited_at=T0 - timedelta(days=30 - i)) for i in range(16)]  # fmt: skip
+    free = host(uow.repo, last_invited_at=T0 - timedelta(days=1))
+    r = request(uow.repo)
+    page = uow.repo.candidate_page
+    read: list = []
+
+    def candidate_page(*args, **kw):
+        rows = page(*args, **kw)
+        if not read:  # after the first page: the first host invited just now
+            uow.repo.hosts[busy[0]]["last_invited_at"] = T0
+        read.extend(row["id"] for row in rows)
+        return rows
+
+    agendas = uow.repo.agendas
+    given: list = []
+
+    def agendas_of(host_ids, now, *span):
+        if span:  # the candidates' (the booking reads its host's again)
+            given.extend(host_ids)
+        return agendas(host_ids, now, *span)
+
+    uow.repo.candidate_page, uow.repo.agendas = candidate_page, agendas_of
+    assert use_cases.match_new_request(uow, policy(clock), r) == "proposed"
+    assert live(uow.repo, r)[0]["host_id"] == free
+    assert len(given) == len(set(given)) == 17
