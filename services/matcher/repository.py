@@ -20,9 +20,8 @@ from services.matcher.ranking import Demand
 from shared import lifecycle, slots
 from shared.statuses import LIVE_SQL, WAITING_SQL
 
-PAGE = (
-    16  # candidates read in the first page (then fourfold): often all the ranking needs
-)
+# candidates read in the first page (then fourfold): often all the ranking needs
+PAGE = 16
 
 # the candidate query's own rules (`model.refusal`, pauses), then what a
 # slot needs that is known without computing it (`slots.Reach`): a weekly
