@@ -57,7 +57,7 @@ def rank(
             # offset would then pass over a host or read one twice
             limit = len(seen) + size
             page = repo.candidate_page(
-                request, fields, excluded, reach, 0, limit, bands=bands
+                request, fields, excluded, reach, limit, bands=bands
             )
             fresh = [row for row in page if row["id"] not in seen]
             seen.update(row["id"] for row in fresh)

@@ -46,19 +46,19 @@ _HOST = """h.id, h.email, h.fields, h.languages, h.formats, h.site, h.timezone,
 # the order of ranking.tier (the band of fit of each host in %(bands)s,
 # else 0), then the least recently invited; with no bands (the texts fit
 # alike, or no model), the order on fields alone, without a lookup per host
-_CANDIDATES = """
+_CANDIDATES_ORDERED = """
 SELECT {host} FROM hosts h {may_take}
 ORDER BY (h.id = %(preferred)s AND %(field)s = ANY(h.fields)) IS TRUE DESC,{band}
   %(field)s = ANY(h.fields) DESC, (h.id = %(preferred)s) IS TRUE DESC,
   h.last_invited_at ASC NULLS FIRST, h.id
-LIMIT %(limit)s OFFSET %(offset)s
+LIMIT %(limit)s
 """
-_CANDIDATES_BANDED = _CANDIDATES.format(
+_CANDIDATES_BANDED = _CANDIDATES_ORDERED.format(
     host=_HOST,
     may_take=_MAY_TAKE,
     band="\n  coalesce((%(bands)s::jsonb ->> h.id::text)::int, 0),",
 )
-_CANDIDATES = _CANDIDATES.format(host=_HOST, may_take=_MAY_TAKE, band="")
+_CANDIDATES = _CANDIDATES_ORDERED.format(host=_HOST, may_take=_MAY_TAKE, band="")
 
 _WORD_HOSTS = """
 SELECT h.*, v.profile_at FROM hosts h
@@ -116,14 +116,13 @@ class Repository:
         fields: list[str],
         excluded: set,
         reach: slots.Reach,
-        offset: int,
         limit: int = PAGE,
         bands: dict | None = None,
     ) -> list[dict]:
-        """Hosts that may take `request` (covering one of `fields`) and may
-        have a slot within `reach`, in the order of `ranking.tier` (with
-        the band of fit of each host in `bands`, else 0), then the least
-        recently invited."""
+        """The first `limit` hosts that may take `request` (covering one of
+        `fields`) and may have a slot within `reach`, in the order of
+        `ranking.tier` (with the band of fit of each host in `bands`, else
+        0), then the least recently invited."""
         return self.conn.execute(
             _CANDIDATES_BANDED if bands else _CANDIDATES,
             {
@@ -132,7 +131,6 @@ class Repository:
                 "preferred": request.preferred_host,
                 "bands": Jsonb({str(k): v for k, v in (bands or {}).items()}),
                 "limit": limit,
-                "offset": offset,
             },
         ).fetchall()
 

@@ -122,20 +122,18 @@ def scenario(uow) -> list:
     first = req[REQUESTS[0]]
     out.append(("zones", repo.host_zones(10)))
     reach = slots.reach(first.windows, first.duration, NOW, ["Europe/Paris"])
-    page = repo.candidate_page(first, ["management"], set(), reach, 0, 64)
+    page = repo.candidate_page(first, ["management"], set(), reach, 64)
     out.append(("exact page", [h["id"] for h in page]))
-    both = repo.candidate_page(
-        first, ["management", "recruitment"], set(), reach, 0, 64
-    )
+    both = repo.candidate_page(first, ["management", "recruitment"], set(), reach, 64)
     out.append(("exact and related page", [h["id"] for h in both]))
     banded = repo.candidate_page(
-        first, ["management", "recruitment"], set(), reach, 0, 64,
+        first, ["management", "recruitment"], set(), reach, 64,
         bands={h["id"]: 2 for h in both[:-1]},
     )  # fmt: skip
     # beyond reach: no Monday in the windows (every host is free only then)
     tuesday = dataclasses.replace(reach, days={"*": frozenset({"tue"})})
     out.append(("no weekly entry on those days", [h["id"] for h in repo.candidate_page(
-        first, ["management", "recruitment"], set(), tuesday, 0, 64)]))  # fmt: skip
+        first, ["management", "recruitment"], set(), tuesday, 64)]))  # fmt: skip
     out.append(("the best fit first", [h["id"] for h in banded]))
     repo.store_goal_vectors({first.id: b"goal"}, "m")
     out.append(("goal vectors", repo.goal_vectors([first.id], "m")))
@@ -163,7 +161,7 @@ def scenario(uow) -> list:
     out.append(("stale", repo.vector_versions(ids, "m2")))
     own = req[REQUESTS[2]]  # its requester is host a: never themself
     out.append(("self and preferred", [h["id"] for h in repo.candidate_page(
-        own, ["management"], set(), reach, 0, 64)]))  # fmt: skip
+        own, ["management"], set(), reach, 64)]))  # fmt: skip
     out.append(("waiting", [r["id"] for r in repo.waiting_requests()]))
     out.append(("waiting, recruitment", [r["id"] for r in repo.waiting_requests(
         fields=["recruitment"], related_fields=[])]))  # fmt: skip

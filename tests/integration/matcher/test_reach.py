@@ -105,7 +105,7 @@ def test_a_host_passed_over_by_the_candidate_query_has_no_slot(conn):
     for request in requests:
         # every zone but UTC read: its hosts are checked as if anywhere
         reach = slots.reach(request.windows, request.duration, now + LEAD, ZONES[:-1])
-        page = repo.candidate_page(request, ["management"], set(), reach, 0, 10_000)
+        page = repo.candidate_page(request, ["management"], set(), reach, 10_000)
         within = {h["id"] for h in page}
         for host in hosts:
             if refusal(host, request, set(), set()) or paused(host, now):

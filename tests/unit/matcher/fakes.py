@@ -99,9 +99,7 @@ class FakeRepository:
             days & reach.days.get(h["timezone"], reach.days[slots.ANYWHERE])
         ) and not all(any(b <= s and e <= c for b, c in busy) for s, e in reach.windows)
 
-    def candidate_page(
-        self, request, fields, excluded, reach, offset, limit=PAGE, bands=None
-    ):
+    def candidate_page(self, request, fields, excluded, reach, limit=PAGE, bands=None):
         rows = [
             h for h in self._may_take_of(request, fields, excluded)
             if self._within(h, reach)
@@ -115,7 +113,7 @@ class FakeRepository:
                     _first(h["last_invited_at"]), str(h["id"]))  # fmt: skip
 
         rows.sort(key=order)
-        return copy.deepcopy(rows[offset : offset + limit])
+        return copy.deepcopy(rows[:limit])
 
     def host_zones(self, limit) -> list[str]:
         count: dict = {}
