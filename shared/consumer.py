@@ -6,11 +6,11 @@ transaction, insert (consumer, event_id) into `inbox` and run the handler
 Kafka offset. Messages come in batches (`CONSUMER_BATCH`, 50): the inbox
 rows and effects of a batch's messages, in order, share one transaction and
 one commit (a service may first do, once for the batch's new messages,
-work that costs less for many at once: `ahead`). If one of them fails, the batch is rolled back, the messages
-before it are handled again as a batch, and the failing one goes alone
-through the path below (its retries and its dead letter its own); so does
-a message that does not parse, and every message while the database is
-out. A message that cannot be parsed, or whose handler keeps failing, is
+work that costs less for many at once: `ahead`). If one of them fails, the
+batch is rolled back, the messages before it are handled again as a batch,
+and the failing one goes alone through the path below (its retries and its
+dead letter its own); so does a message that does not parse, and every
+message while the database is out. A message that cannot be parsed, or whose handler keeps failing, is
 recorded in `dead_letters` and copied to `<topic>.dlq` through
 the outbox, in one transaction, and the loop goes on. A database that is
 down (`db.is_outage`) is waited for, never blamed on the message; a
@@ -211,10 +211,7 @@ class Consumer(Background):
             try:
                 with self.pool.connection() as conn, conn.transaction():
                     fresh = self._claim(conn, run)
-                    try:
-                        self._ahead(conn, [e for _, e in run if e.event_id in fresh])
-                    except Exception as exc:  # the database went: as for a handler
-                        raise _Failed(0) from exc
+                    self._ahead(conn, [e for _, e in run if e.event_id in fresh])
                     for k, (d, event) in enumerate(run):
                         try:
                             outcomes.append(self._in_batch(conn, d, event, fresh))
@@ -257,7 +254,7 @@ class Consumer(Background):
     def _ahead(self, conn, fresh: list[events.Event]) -> None:
         """The service's work for the batch's new events at once, if any; a
         failure leaves each handler to do its own, but an outage of the
-        database, which is raised."""
+        database, which ends the batch as a handler's would."""
         if self.ahead is None or not fresh:
             return
         try:
@@ -265,7 +262,7 @@ class Consumer(Background):
                 self.ahead(self.unit_of_work(conn=conn), fresh, self.deps)
         except Exception as exc:
             if is_outage(exc):
-                raise
+                raise _Failed(0) from exc
             log.warning(
                 "consumer %s: the batch's work ahead failed: %s", self.name, exc
             )
