@@ -277,6 +277,22 @@ def test_stop_finishes_the_message_in_hand_and_commits_its_offset(
         reader.close()
 
 
+def publish_before_consuming(db, running) -> None:
+    """Every event written so far on the topic before a consumer starts, so
+    that it finds them waiting (and takes them in batches)."""
+    running(relay=True, consumer=False)
+    with connect(db, autocommit=True) as conn:
+        wait_for(
+            lambda: (
+                not conn.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
+                ).fetchone()["n"]
+            ),
+            30,
+            message="every event on the topic before the consumer starts",
+        )
+
+
 def test_a_failing_event_in_a_batch_goes_alone_and_the_others_take_effect_once(
     db, bootstrap, names, running
 ):
@@ -293,17 +309,7 @@ def test_a_failing_event_in_a_batch_goes_alone_and_the_others_take_effect_once(
             raise RuntimeError("this one, every time")
         pipeline.record_effect(uow, event, deps)
 
-    running(relay=True, consumer=False)
-    with connect(db, autocommit=True) as conn:
-        wait_for(
-            lambda: (
-                not conn.execute(
-                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
-                ).fetchone()["n"]
-            ),
-            30,
-            message="all 24 on the topic before the consumer starts",
-        )
+    publish_before_consuming(db, running)
     running(relay=False, handler=handler, max_attempts=3, retry_base_s=0.01)
     counts = wait_for(
         lambda: (c := pipeline.effect_counts(db)) and len(c) == 23 and c,
@@ -344,17 +350,7 @@ def test_a_batchs_work_ahead_sees_its_new_events_once_and_its_failure_undoes_onl
         if len(seen) == 1:
             raise RuntimeError("the work ahead fails once")
 
-    running(relay=True, consumer=False)
-    with connect(db, autocommit=True) as conn:
-        wait_for(
-            lambda: (
-                not conn.execute(
-                    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"
-                ).fetchone()["n"]
-            ),
-            30,
-            message="all 24 on the topic before the consumer starts",
-        )
+    publish_before_consuming(db, running)
     running(relay=False, ahead=ahead)
     counts = wait_for(
         lambda: (c := pipeline.effect_counts(db)) and set(ids) <= set(c) and c,
