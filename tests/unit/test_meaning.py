@@ -64,3 +64,43 @@ def test_sentencepiece_cuts_text_into_the_same_pieces_as_usem3s_own_tokenizer():
     assert [t for t in texts if pieces(ours, t) != pieces(port, t)] == []
     for differs in ("🙂🙂", "<s>", "\u200b"):
         assert pieces(ours, differs) != pieces(port, differs)
+
+
+class _Recording:
+    """A backend that reads a text as its length, and says which thread
+    read which texts."""
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, texts):
+        import threading
+
+        import numpy as np
+
+        self.calls.append((threading.current_thread().name, list(texts)))
+        out = np.zeros((len(texts), meaning.DIMENSIONS), np.float32)
+        out[:, 0] = [len(t) for t in texts]
+        out[:, 1] = 1.0
+        return out
+
+
+def test_many_texts_are_read_in_parts_side_by_side_and_come_back_in_their_order():
+    model = meaning.SentenceModel(threads=2)
+    model._model = backend = _Recording()
+    texts = [f"text{'x' * i}" for i in range(3 * meaning.PER_THREAD)]
+    vectors = model.embed(texts)
+    assert len(backend.calls) == 2
+    assert all(name.startswith("sentence-model") for name, _ in backend.calls)
+    assert sorted(t for _, part in backend.calls for t in part) == sorted(texts)
+    lengths = vectors[:, 0] / vectors[:, 1]  # unit rows keep the ratio
+    assert lengths.round().astype(int).tolist() == [len(t) for t in texts]
+
+
+def test_a_few_texts_are_read_in_the_calling_thread_in_one_part():
+    import threading
+
+    model = meaning.SentenceModel(threads=2)
+    model._model = backend = _Recording()
+    model.embed(["a goal"] * (2 * meaning.PER_THREAD - 1))
+    assert [name for name, _ in backend.calls] == [threading.current_thread().name]

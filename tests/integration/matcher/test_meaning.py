@@ -54,3 +54,11 @@ def test_a_french_goal_is_proposed_the_host_whose_english_words_fit_it(
     ).fetchone()["score"]
     assert score["fit_band"] == 0 and score["fit"] == score["best_fit"]
     assert running.policy.encoder.name == meaning.SentenceModel.name
+
+
+def test_texts_read_in_parts_side_by_side_are_read_as_one_part_reads_them():
+    texts = [PLANT, HOSPITAL, GOAL_FR] * meaning.PER_THREAD
+    alone = meaning.SentenceModel(threads=1).embed(texts)
+    parts = meaning.SentenceModel(threads=3).embed(texts)
+    assert alone.shape == parts.shape == (len(texts), meaning.DIMENSIONS)
+    assert (alone * parts).sum(axis=1).min() > 0.9999
