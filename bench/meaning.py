@@ -20,7 +20,9 @@ the goal, and what does reading words cost?
 2. The cost, in the same run: reading 10,000 host profiles, the matcher's
    per-request latency at 10,000 hosts with and without meaning
    (`bench.matcher.per_request`, the same seed), intake's suggestions and
-   directory search at 10,000 hosts, and grouping 1,000 unmet goals."""
+   directory search at 10,000 hosts, and grouping 1,000 unmet goals; and
+   the model alone on 2,000 hosts' texts, in parts side by side (the
+   shipped model) against one part (one thread), alternately."""
 
 from __future__ import annotations
 
@@ -283,7 +285,25 @@ def at_scale(pg) -> dict:
         "with": _latencies(runs[url]),
         "intake": intake_at_scale(url, goals[:40]),
         "themes_s": grouping(data["goals"]),
+        "sides": sides(texts),
     }
+
+
+def sides(texts: list[str], n: int = 2_000, runs: int = 3) -> dict:
+    """Seconds to read `n` hosts' texts with the shipped model (parts side
+    by side, one thread per core) and with one part, alternately; medians."""
+    batch = [texts[i % len(texts)] + f" ({i})" for i in range(n)]
+    models = {
+        "parts": meaning.sentence_model(),
+        "one": meaning.SentenceModel(threads=1),
+    }
+    times: dict = {name: [] for name in models}
+    for _ in range(runs):
+        for name, model in models.items():
+            t = time.perf_counter()
+            model.embed(batch)
+            times[name].append(time.perf_counter() - t)
+    return {name: sorted(ts)[runs // 2] for name, ts in times.items()}
 
 
 def _latencies(run: list) -> dict:
@@ -374,6 +394,12 @@ def main() -> None:
             pg.stop()
     w, m = s["without"], s["with"]
     print(f"  reading {HOSTS_AT_SCALE:,} host profiles: {s['read_s']:.1f} s")
+    sd = s["sides"]
+    print(
+        f"  the model alone, 2,000 hosts' texts: {sd['parts']:.1f} s in parts side by"
+        f" side ({meaning.sentence_model().threads} threads), {sd['one']:.1f} s in one"
+        f" (×{sd['parts'] / sd['one']:.2f})"
+    )
     print(f"  matcher at {HOSTS_AT_SCALE:,} hosts, one request at a time:")
     for name, r in (("fields alone", w), ("with meaning", m)):
         print(

@@ -76,7 +76,7 @@ class SentenceModel:
     def __init__(self, threads: int | None = None) -> None:
         self._model = None
         self._lock = threading.Lock()
-        self._threads = threads or min(THREADS, len(os.sched_getaffinity(0)))
+        self.threads = threads or min(THREADS, len(os.sched_getaffinity(0)))
         self._pool: ThreadPoolExecutor | None = None
 
     def embed(self, texts: list[str], wait: float | None = None) -> np.ndarray:
@@ -95,11 +95,11 @@ class SentenceModel:
     def _encode(self, texts: list[str]) -> np.ndarray:
         """The texts in consecutive parts, one per thread, in their order
         (each text is read on its own, whatever its neighbours)."""
-        parts = min(self._threads, len(texts) // PER_THREAD)
+        parts = min(self.threads, len(texts) // PER_THREAD)
         if parts < 2:
             return self._model.encode(texts)
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._threads, "sentence-model")
+            self._pool = ThreadPoolExecutor(self.threads, "sentence-model")
         cuts = [len(texts) * i // parts for i in range(parts + 1)]
         pieces = [texts[a:b] for a, b in pairwise(cuts)]
         return np.concatenate(list(self._pool.map(self._model.encode, pieces)))
