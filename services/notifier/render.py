@@ -7,8 +7,13 @@ Message-ID and, where due, a calendar part."""
 from __future__ import annotations
 
 import re
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 
@@ -24,12 +29,22 @@ SERVICE_NAME = N_("Network interviews")  # the sender's name, translated
 IN_PERSON_AT = N_("%(format)s at %(site)s")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
-CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # all that ends a line
 BLANK_LINES = re.compile(r"\n{3,}")
+MAX_LINE = 997  # bytes of a line SMTP carries as it is (RFC 5321), less
+# the ">" smtplib puts before a line starting "From "
+ASCII = Charset("us-ascii")  # a body in plain ASCII, as it is (7bit)
+ASCII.body_encoding = None
+UTF8 = Charset("utf-8")  # any other in quoted-printable: 7bit on the wire
+UTF8.body_encoding = QP
+SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # a name with one is quoted
+UNICODE_SMTP = SMTP.clone(refold_source="none")  # headers as written here
 
 
 def one_line(text: str) -> str:
-    """Header-safe: no CR, LF or other control character can reach a header."""
+    """Header-safe: no CR, LF or other control character, nor any other
+    character Python ends a line at (U+0085, U+2028, U+2029), can reach a
+    header."""
     return CONTROL.sub(" ", text or "").strip()
 
 
@@ -158,48 +173,90 @@ class Renderer:
             name = self.catalogs.gettext(lang, SERVICE_NAME)
         return Address(display_name=one_line(name), addr_spec=address)
 
-    def compose_together(self, rows: list[dict], settings) -> EmailMessage:
+    def compose_together(self, rows: list[dict], settings) -> Message:
         """One email for `rows` (`domain.together`: their order, the first
         one's Message-ID); `compose` for one."""
         if len(rows) == 1:
             return self.compose(rows[0], settings)
         lead = rows[0]
-        msg = self._headers(lead, settings, *self.render_together(rows))
+        msg = self._message(lead, settings, *self.render_together(rows))
         msg.replace_header("X-Matchmaker-Kind", " ".join(r["kind"] for r in rows))
         return msg
 
-    def compose(self, row: dict, settings) -> EmailMessage:
+    def compose(self, row: dict, settings) -> Message:
         subject, text, html = self.render(row["kind"], row["locale"], row["context"])
-        msg = self._headers(row, settings, subject, text, html)
         method = row["context"].get("calendar")
-        if method:
-            ics = invite.invite(row["context"], method, subject)
-            msg.add_attachment(
-                ics,
-                maintype="text",
-                subtype="calendar",
-                filename="invitation.ics",
-                params={"method": method},
-            )
-        return msg
+        calendar = method and invite.invite(row["context"], method, subject)
+        return self._message(row, settings, subject, text, html, calendar)
 
-    def _headers(self, row: dict, settings, subject, text, html) -> EmailMessage:
-        """The message without its calendar part: headers, text and HTML."""
+    def _message(
+        self, row: dict, settings, subject, text, html, calendar=None
+    ) -> Message:
+        """multipart/alternative (text, HTML), inside multipart/mixed with the
+        calendar part when there is one; built with the `email` package's
+        plain classes (`compat32`), whose headers are kept as written: the
+        structured headers of `EmailMessage` cost several times more for the
+        same bytes, and every value here is one line already."""
         context = row["context"]
-        msg = EmailMessage()
-        msg["Subject"] = subject
-        msg["From"] = self.sender(settings.mail_from, row["locale"])
-        msg["To"] = Address(
+        msg = MIMEMultipart(
+            "alternative", None, [_text(text, "plain"), _text(html, "html")]
+        )
+        if calendar:
+            part = _text(calendar.decode("utf-8"), "calendar")
+            part.set_param("method", row["context"]["calendar"])
+            part.add_header(
+                "Content-Disposition", "attachment", filename="invitation.ics"
+            )
+            inner, msg = msg, MIMEMultipart("mixed", None, [msg, part])
+            del inner["MIME-Version"]
+        sender = self.sender(settings.mail_from, row["locale"])
+        to = Address(
             display_name=one_line(context["to"].get("name", "")),
             addr_spec=row["recipient"],
         )
+        msg["Subject"] = _words(subject, "Subject")
+        msg["From"], msg["To"] = _address(sender, "From"), _address(to, "To")
         msg["Message-ID"] = row["message_id"]
         msg["Date"] = formatdate(usegmt=True)
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-Matchmaker-Kind"] = row["kind"]
-        msg.set_content(text)
-        msg.add_alternative(html, subtype="html")
+        if not (sender.addr_spec + to.addr_spec).isascii():
+            msg.policy = UNICODE_SMTP  # smtplib sends it over SMTPUTF8
         return msg
+
+
+def _words(text: str, header: str) -> str:
+    """A header's words: plain ASCII as it is; any other text encoded
+    (RFC 2047, in as many encoded words as it takes), and so is text typed
+    to look encoded ("=?"), so that no reader decodes what a person wrote
+    into something else."""
+    if text.isascii() and "=?" not in text:
+        return text
+    return Header(text, "utf-8", header_name=header).encode()
+
+
+def _address(address: Address, header: str) -> str:
+    """The header's value: the name (quoted when it has a special, else
+    `_words`) and the address; an address not in ASCII is written as it is,
+    the message going over SMTPUTF8."""
+    name, addr = address.display_name, address.addr_spec
+    if not name:
+        return addr
+    if name.isascii() and "=?" not in name:
+        if SPECIALS.search(name):
+            name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+        return f"{name} <{addr}>"
+    return f"{_words(name, header)} <{addr}>"
+
+
+def _text(body: str, subtype: str) -> MIMENonMultipart:
+    """A text part: plain ASCII with no line longer than SMTP carries as it
+    is (7bit), any other in UTF-8, quoted-printable."""
+    plain = body.isascii() and all(len(line) <= MAX_LINE for line in body.splitlines())
+    part = MIMENonMultipart("text", subtype, charset="us-ascii" if plain else "utf-8")
+    part.set_payload(body, ASCII if plain else UTF8)
+    del part["MIME-Version"]  # the message's own, once
+    return part
 
 
 def _content(env: Environment, name: str, values: dict) -> str:

@@ -124,6 +124,8 @@ class Smtp:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise Outage(f"{type(exc).__name__}: {exc}") from None
+        except (ValueError, LookupError) as exc:  # writing it, before any command
+            raise Permanent(f"cannot write: {type(exc).__name__}: {exc}") from None
         if refused:
             code, text = next(iter(refused.values()))
             raise _about_message(code, text)

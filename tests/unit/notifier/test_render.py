@@ -399,10 +399,16 @@ def test_messages_sent_together_say_each_thing_once_in_their_order(renderer):
 
 def test_one_message_alone_is_composed_as_itself(renderer):
     row = _row("request_received", 1, lang="fr")
-    alone = renderer.compose_together([row], SETTINGS)
+    alone, itself = (
+        email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+        for m in (
+            renderer.compose_together([row], SETTINGS),
+            renderer.compose(row, SETTINGS),
+        )
+    )
     assert alone["X-Matchmaker-Kind"] == "request_received"
     assert alone.get_body(("plain",)).get_content() == (
-        renderer.compose(row, SETTINGS).get_body(("plain",)).get_content()
+        itself.get_body(("plain",)).get_content()
     )
 
 
@@ -410,3 +416,97 @@ def test_what_may_go_together_has_no_calendar_and_is_for_the_requester():
     assert "request_received" in domain.TOGETHER  # the held receipt joins the news
     assert not domain.TOGETHER & {"invitation", "meeting_confirmed", "host_confirmed",
                                   "cancelled", "reminder", "followup"}  # fmt: skip
+
+
+def _sent(message) -> bytes:
+    """The bytes smtplib's `send_message` writes: the message's own policy,
+    cloned for UTF-8 when an address needs it."""
+    import io
+    from email.generator import BytesGenerator
+
+    out = io.BytesIO()
+    policy = message.policy
+    if getattr(policy, "utf8", None) is False:
+        policy = policy.clone(utf8=True)
+    BytesGenerator(out, policy=policy).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'Zoë "Zo" Çava, de la Maison',
+        "Camille (Cam) Durand; <RH>",
+        "=?utf-8?q?Mallory_=3Cmallory@evil.example=3E?=",  # typed to look encoded
+        "=?utf-8?q?Camille=0D=0AReply-To:_phish@evil.example?=",
+        "Ana María López-Hernández y Fernández de Córdoba, Condesa de la Vega",
+    ],
+)
+@pytest.mark.parametrize("recipient", [PERSON["email"], "camille@exämple.com"])
+def test_names_come_back_as_written_in_one_address_and_one_header(
+    renderer, name, recipient
+):
+    row = {
+        **_row("invitation", 3, lang="fr"),
+        "recipient": recipient,
+        "context": {
+            **CONTEXT,
+            "to": {**PERSON, "name": name},
+            "requester": {**HOST, "name": name},
+        },
+    }
+    raw = _sent(renderer.compose(row, SETTINGS))
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert not [line for line in head.split(b"\r\n") if line.startswith(b"Reply-To")]
+    assert b"MIME-Version" not in body  # once, the message's own
+    parsed = email.message_from_string(raw.decode("utf-8"), policy=email.policy.default)
+    assert parsed["Reply-To"] is None
+    (to,) = parsed["To"].addresses
+    assert to.addr_spec == recipient
+    # Python's reader puts a space where a long encoded name was cut in
+    # two encoded words (RFC 2047 says to ignore it); the letters are kept
+    assert to.display_name.replace(" ", "") == name.replace(" ", "")
+    subject = renderer.render("invitation", "fr", row["context"])[0]
+    assert parsed["Subject"].replace(" ", "") == subject.replace(" ", "")
+    assert parsed.get_body(("plain",)).get_content().startswith(f"Bonjour {name}")
+
+
+@pytest.mark.parametrize("goal", ["x" * 990 + " ça", "From " + "x" * 990])
+def test_a_body_line_longer_than_smtp_carries_is_cut_and_comes_back_whole(
+    renderer, goal
+):
+    row = {
+        **_row("invitation", 3),
+        "context": {**CONTEXT, "request": {**CONTEXT["request"], "goal": goal}},
+    }
+    raw = _sent(renderer.compose(row, SETTINGS))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert goal in parsed.get_body(("plain",)).get_content()
+
+
+def test_an_address_in_unicode_is_written_as_it_is_for_smtputf8(renderer):
+    row = {**_row("invitation", 3), "recipient": "camille@exämple.com"}
+    raw = _sent(renderer.compose(row, SETTINGS))
+    assert "<camille@exämple.com>".encode() in raw
+
+
+@pytest.mark.parametrize("brk", ["\r\n", "\n", "\x0b", "\x85", "\u2028", "\u2029"])
+@pytest.mark.parametrize("recipient", [PERSON["email"], "camille@exämple.com"])
+def test_a_name_with_a_line_break_of_any_kind_adds_no_header(renderer, brk, recipient):
+    name = f"Camille{brk}Bcc: mallory@example.com"
+    row = {
+        **_row("invitation", 3),
+        "recipient": recipient,
+        "context": {
+            **CONTEXT,
+            "to": {**PERSON, "name": name},
+            "requester": {**PERSON, "name": name},
+        },
+    }
+    parsed = email.message_from_bytes(
+        _sent(renderer.compose(row, SETTINGS)), policy=email.policy.default
+    )
+    assert parsed["Bcc"] is None
+    assert "mallory" in parsed["To"].addresses[0].display_name
