@@ -76,7 +76,7 @@ class SentenceModel:
     def __init__(self, threads: int | None = None) -> None:
         self._model = None
         self._lock = threading.Lock()
-        self.threads = threads or min(THREADS, len(os.sched_getaffinity(0)))
+        self.threads = threads or min(THREADS, _cores())
         self._pool: ThreadPoolExecutor | None = None
 
     def embed(self, texts: list[str], wait: float | None = None) -> np.ndarray:
@@ -103,6 +103,14 @@ class SentenceModel:
         cuts = [len(texts) * i // parts for i in range(parts + 1)]
         pieces = [texts[a:b] for a, b in pairwise(cuts)]
         return np.concatenate(list(self._pool.map(self._model.encode, pieces)))
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of them where the system
+    does not say)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _load():
