@@ -50,6 +50,7 @@ ONLY = [p for p in os.environ.get("BENCH_E2E_ONLY", "").split("|") if p]
 # `BENCH_E2E_DIAGNOSE=1`: each setting also prints the statements that took
 # PostgreSQL the most time and the locks waited for (`diagnosis`)
 DIAGNOSE = os.environ.get("BENCH_E2E_DIAGNOSE", "") not in ("", "0")
+SMOOTH_S = 5  # seconds averaged in the throughput chart
 DRAIN_S = 120  # after posting, how long a backlog is followed before giving up
 HOSTS = 300
 # long enough to be read by meaning (shared/meaning.py: MIN_GOAL_WORDS), as
@@ -442,6 +443,18 @@ def stages(url: str) -> dict:
     return {k: tuple(v or (float("nan"), float("nan"))) for k, v in row.items()}
 
 
+def smooth(per_second: list, width: int = 0) -> list[float]:
+    """Each second as the average of the `width` seconds around it (fewer at
+    the ends), so that ten settings' lines can be told apart."""
+    width = width or SMOOTH_S
+    half = width // 2
+    out = []
+    for i in range(len(per_second)):
+        around = per_second[max(0, i - half) : i + half + 1]
+        out.append(sum(around) / len(around))
+    return out
+
+
 def draw(results: list[dict], folder: Path = CHARTS) -> list[Path]:
     import matplotlib
 
@@ -451,16 +464,22 @@ def draw(results: list[dict], folder: Path = CHARTS) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for r in results:
-        ax.plot(range(len(r["per_second"])), r["per_second"], label=r["label"], lw=1.2)
+        ax.plot(
+            range(len(r["per_second"])),
+            smooth(r["per_second"]),
+            label=r["label"],
+            lw=1.2,
+        )
     ax.axvline(SECONDS, color="grey", ls="--", lw=0.8)
-    ax.set(xlabel="seconds since the first POST", ylabel="invitations delivered per second",
+    ax.set(xlabel="seconds since the first POST",
+           ylabel=f"invitations delivered per second ({SMOOTH_S} s average)",
            title="End to end: introductions carried over time")  # fmt: skip
     ax.legend(fontsize=8)
     fig.tight_layout()
     throughput = folder / "e2e-throughput.png"
     fig.savefig(throughput, dpi=110)
     plt.close(fig)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     labels = [r["label"] for r in results]
     x = range(len(results))
     for key, offset in (("p50", -0.25), ("p95", 0), ("p99", 0.25)):
@@ -468,7 +487,7 @@ def draw(results: list[dict], folder: Path = CHARTS) -> list[Path]:
             min(r[key], SECONDS + DRAIN_S) for r in results
         ]  # unfinished: capped
         ax.bar([i + offset for i in x], heights, width=0.25, label=key)
-    ax.set_xticks(list(x), labels, fontsize=7)
+    ax.set_xticks(list(x), labels, fontsize=7, rotation=30, ha="right")
     for i, r in enumerate(results):
         if r["p50"] == INF or r["p99"] == INF:
             ax.annotate(f"not all invited\nwithin {SECONDS + DRAIN_S} s",

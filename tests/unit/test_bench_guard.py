@@ -53,3 +53,10 @@ def test_each_run_says_how_busy_the_machine_was_and_what_the_hypervisor_took():
     assert round(share["busy"], 3) == round(500 / 560, 3)
     assert round(share["stolen"], 3) == round(100 / 560, 3)
     assert machine_share(None, after) == {}
+
+
+def test_the_throughput_chart_averages_each_second_with_its_neighbours():
+    from bench.e2e import smooth
+
+    assert smooth([0, 0, 10, 0, 0], 5) == [10 / 3, 2.5, 2.0, 2.5, 10 / 3]
+    assert smooth([4, 4, 4], 5) == [4, 4, 4]
