@@ -96,7 +96,10 @@ class Smtp:
         try:
             if self.conn is None:
                 self.conn = self._open()
-            refused = self.conn.send_message(message, to_addrs=[recipient])
+            try:
+                refused = self.conn.send_message(message, to_addrs=[recipient])
+            except (ValueError, LookupError) as exc:  # writing it, before any command
+                raise Permanent(f"cannot write: {type(exc).__name__}: {exc}") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             raise Outage(
@@ -124,8 +127,6 @@ class Smtp:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise Outage(f"{type(exc).__name__}: {exc}") from None
-        except (ValueError, LookupError) as exc:  # writing it, before any command
-            raise Permanent(f"cannot write: {type(exc).__name__}: {exc}") from None
         if refused:
             code, text = next(iter(refused.values()))
             raise _about_message(code, text)

@@ -38,3 +38,16 @@ def test_a_message_python_cannot_write_fails_alone_instead_of_being_tried_foreve
     with pytest.raises(Permanent, match="cannot write: ValueError"):
         smtp.send(message, "camille@exämple.com")
     assert not hasattr(server, "sent") and smtp.conn is server  # nothing went out
+
+
+def test_a_connection_that_cannot_be_opened_fails_no_message_for_good():
+    """Only writing the message is the message's fault: a setting smtplib
+    cannot use (a password not in ASCII) is not turned into `Permanent`."""
+    smtp = Smtp(SimpleNamespace())
+
+    def cannot_open():
+        raise UnicodeEncodeError("ascii", "é", 0, 1, "ordinal not in range(128)")
+
+    smtp._open = cannot_open
+    with pytest.raises(UnicodeEncodeError):
+        smtp.send(Message(), "camille@example.com")
