@@ -14,7 +14,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import SMTP
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate, parseaddr, quote
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -225,12 +225,17 @@ class Renderer:
         return msg
 
 
+def _plain(text: str) -> bool:
+    """Written in a header as it is: ASCII, and nothing a reader decodes."""
+    return text.isascii() and "=?" not in text
+
+
 def _words(text: str, header: str) -> str:
-    """A header's words: plain ASCII as it is; any other text encoded
+    """A header's words: plain text as it is; any other text encoded
     (RFC 2047, in as many encoded words as it takes), and so is text typed
     to look encoded ("=?"), so that no reader decodes what a person wrote
     into something else."""
-    if text.isascii() and "=?" not in text:
+    if _plain(text):
         return text
     return Header(text, "utf-8", header_name=header).encode()
 
@@ -242,10 +247,8 @@ def _address(address: Address, header: str) -> str:
     name, addr = address.display_name, address.addr_spec
     if not name:
         return addr
-    if name.isascii() and "=?" not in name:
-        if SPECIALS.search(name):
-            name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
-        return f"{name} <{addr}>"
+    if _plain(name) and SPECIALS.search(name):
+        return f'"{quote(name)}" <{addr}>'
     return f"{_words(name, header)} <{addr}>"
 
 
