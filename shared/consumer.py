@@ -10,9 +10,9 @@ work that costs less for many at once: `ahead`). If one of them fails, the
 batch is rolled back, the messages before it are handled again as a batch,
 and the failing one goes alone through the path below (its retries and its
 dead letter its own); so does a message that does not parse, and every
-message while the database is out. A message that cannot be parsed, or whose handler keeps failing, is
-recorded in `dead_letters` and copied to `<topic>.dlq` through
-the outbox, in one transaction, and the loop goes on. A database that is
+message while the database is out. A message that cannot be parsed, or
+whose handler keeps failing, is recorded in `dead_letters` and copied to
+`<topic>.dlq` through the outbox, in one transaction, and the loop goes on. A database that is
 down (`db.is_outage`) is waited for, never blamed on the message; a
 statement that fails on its own (a time-out, a key too large for its index)
 is the message's failure and counts as an attempt. `stop()` lets the message
