@@ -6,6 +6,10 @@ by day with `zoneinfo`, so a DST change moves it the way a wall clock does:
 an entry holds the instants at which the host's clock reads inside it, none
 of an hour the clock skips and, of an hour it repeats, each reading inside.
 An entry whose end is "24:00", or not after its start, runs into the next day.
+Most days a zone keeps one offset from midnight to midnight; the search reads
+each day's midnight once and converts only the days where it changes with
+care. That rests on a fact of the tz database: no zone changes its offset
+twice within 48 hours (the closest two changes are 95 hours apart).
 The search stops `MAX_SEARCH_DAYS` after its earliest start, so its work is
 bounded whatever the windows say.
 """
@@ -97,22 +101,22 @@ def weekly_occurrences(
         by_day.setdefault(w.weekday, []).append(w)
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
+    midnight = _midnight_offsets(tz)
     found: list[tuple[datetime, datetime]] = []  # a heap: not merged yet
     pending = None
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
-            for piece in _wall_instants(
-                datetime.combine(day, w.start),
-                datetime.combine(
-                    day + timedelta(days=1) if w.overnight else day, w.end
-                ),
-                tz,
-            ):
+            until = day + timedelta(days=1) if w.overnight else day
+            for piece in _entry_instants(day, until, w, tz, midnight):
                 heapq.heappush(found, piece)
         day += timedelta(days=1)
         # a piece of a later day starts when the clock reads that day; one of
         # this day may start later (a clock set back repeats the hour it ends in)
-        ready = _earliest(datetime.combine(day, time()), tz) if day <= last else end
+        ready = (
+            datetime.combine(day, time(), tzinfo=UTC) - max(midnight(day))
+            if day <= last
+            else end
+        )
         while found and found[0][0] < ready:
             s, e = heapq.heappop(found)
             if e <= start or s >= end:
@@ -125,6 +129,46 @@ def weekly_occurrences(
             pending = (s, e)
     if pending:
         yield pending
+
+
+def _midnight_offsets(tz: ZoneInfo):
+    """`offsets(day)`: the zone's UTC offsets (fold 0 and 1) at the wall
+    midnight that starts `day`, each day read from the zone once."""
+    seen: dict[date, tuple[timedelta, timedelta]] = {}
+
+    def offsets(day: date) -> tuple[timedelta, timedelta]:
+        if day not in seen:
+            wall = datetime.combine(day, time())
+            seen[day] = (
+                wall.replace(tzinfo=tz).utcoffset(),
+                wall.replace(tzinfo=tz, fold=1).utcoffset(),
+            )
+        return seen[day]
+
+    return offsets
+
+
+def _entry_instants(
+    day: date, until: date, w: Weekly, tz: ZoneInfo, midnight
+) -> list[tuple[datetime, datetime]]:
+    """The intervals (UTC) of entry `w` held on `day` (ending on `until`).
+    Most days the zone keeps one offset from the midnight that starts `day`
+    to the one that ends `until`: the entry is that offset from its wall
+    times. Otherwise the clock changes inside it: `_wall_instants`."""
+    offsets = {*midnight(day), *midnight(until + timedelta(days=1))}
+    if until != day:
+        offsets.update(midnight(until))
+    if len(offsets) > 1:
+        return _wall_instants(
+            datetime.combine(day, w.start), datetime.combine(until, w.end), tz
+        )
+    offset = offsets.pop()
+    return [
+        (
+            datetime.combine(day, w.start, tzinfo=UTC) - offset,
+            datetime.combine(until, w.end, tzinfo=UTC) - offset,
+        )
+    ]
 
 
 def _wall_instants(

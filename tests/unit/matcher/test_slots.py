@@ -325,3 +325,57 @@ def test_reach_skips_what_is_not_a_zone():
     window = [(now, now + timedelta(hours=2))]
     reach = slots.reach(window, timedelta(minutes=30), now, ["America", "Nope/No"])
     assert set(reach.days) == {slots.ANYWHERE}
+
+
+ENTRIES = [  # on every day: whole days, early hours, around midnight, overnight
+    {"start": "00:00", "end": "00:45"},
+    {"start": "00:30", "end": "02:30"},
+    {"start": "01:59", "end": "03:01"},
+    {"start": "09:00", "end": "12:00"},
+    {"start": "23:00", "end": "01:00"},
+    {"start": "23:59", "end": "23:58"},
+]
+
+
+def _held_minutes(zone: str, entry: dict, start: datetime, end: datetime):
+    """The minutes in [start, end) at which the wall clock in `zone` reads
+    inside `entry` on some day: read minute by minute, the slow way."""
+    tz, (w,) = ZoneInfo(zone), slots.parse_weekly([{"day": "mon", **entry}])
+    held, t = set(), start
+    while t < end:
+        wall = t.astimezone(tz).replace(tzinfo=None)
+        for day in (wall.date(), wall.date() - timedelta(days=1)):
+            until = day + timedelta(days=1) if w.overnight else day
+            if datetime.combine(day, w.start) <= wall < datetime.combine(until, w.end):
+                held.add(t)
+        t += timedelta(minutes=1)
+    return held
+
+
+@pytest.mark.parametrize(
+    ("zone", "change"),
+    [
+        ("Europe/Paris", _utc(2026, 3, 29, 1)),
+        ("Europe/Paris", _utc(2026, 10, 25, 1)),
+        ("America/St_Johns", _utc(2006, 10, 29, 2, 31)),
+        ("Antarctica/Casey", _utc(2010, 3, 4, 15)),
+        ("Australia/Lord_Howe", _utc(2026, 4, 4, 15)),
+        ("Pacific/Apia", _utc(2011, 12, 30, 10)),  # Friday 30 December never was
+        ("America/Havana", _utc(2026, 3, 8, 5)),
+        ("America/Santiago", _utc(2026, 4, 5, 3)),
+        ("Pacific/Chatham", _utc(2026, 9, 26, 14)),
+    ],
+)
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_weekly_entries_hold_the_minutes_the_wall_clock_reads_inside_them(
+    zone, change, entry
+):
+    start, end = change - timedelta(days=2), change + timedelta(days=2)
+    every_day = slots.parse_weekly([{"day": day, **entry} for day in DAYS])
+    held = set()
+    for s, e in slots.weekly_occurrences(every_day, ZoneInfo(zone), start, end):
+        t = max(s, start)
+        while t < min(e, end):
+            held.add(t)
+            t += timedelta(minutes=1)
+    assert held == _held_minutes(zone, entry, start, end)
