@@ -16,6 +16,7 @@ bounded whatever the windows say.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -101,19 +102,18 @@ def weekly_occurrences(
         by_day.setdefault(w.weekday, []).append(w)
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
-    midnight = _midnight_offsets(tz)
     found: list[tuple[datetime, datetime]] = []  # a heap: not merged yet
     pending = None
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
             until = day + timedelta(days=1) if w.overnight else day
-            for piece in _entry_instants(day, until, w, tz, midnight):
+            for piece in _entry_instants(day, until, w, tz):
                 heapq.heappush(found, piece)
         day += timedelta(days=1)
         # a piece of a later day starts when the clock reads that day; one of
         # this day may start later (a clock set back repeats the hour it ends in)
         ready = (
-            datetime.combine(day, time(), tzinfo=UTC) - max(midnight(day))
+            datetime.combine(day, time(), tzinfo=UTC) - max(_midnight(tz, day))
             if day <= last
             else end
         )
@@ -131,33 +131,27 @@ def weekly_occurrences(
         yield pending
 
 
-def _midnight_offsets(tz: ZoneInfo):
-    """`offsets(day)`: the zone's UTC offsets (fold 0 and 1) at the wall
-    midnight that starts `day`, each day read from the zone once."""
-    seen: dict[date, tuple[timedelta, timedelta]] = {}
-
-    def offsets(day: date) -> tuple[timedelta, timedelta]:
-        if day not in seen:
-            wall = datetime.combine(day, time())
-            seen[day] = (
-                wall.replace(tzinfo=tz).utcoffset(),
-                wall.replace(tzinfo=tz, fold=1).utcoffset(),
-            )
-        return seen[day]
-
-    return offsets
+@functools.lru_cache(maxsize=4096)  # a pure function of the tz database
+def _midnight(tz: ZoneInfo, day: date) -> tuple[timedelta, timedelta]:
+    """The zone's UTC offsets (fold 0 and 1) at the wall midnight that
+    starts `day`: read once for every host of the zone."""
+    wall = datetime.combine(day, time())
+    return (
+        wall.replace(tzinfo=tz).utcoffset(),
+        wall.replace(tzinfo=tz, fold=1).utcoffset(),
+    )
 
 
 def _entry_instants(
-    day: date, until: date, w: Weekly, tz: ZoneInfo, midnight
+    day: date, until: date, w: Weekly, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime]]:
     """The intervals (UTC) of entry `w` held on `day` (ending on `until`).
     Most days the zone keeps one offset from the midnight that starts `day`
     to the one that ends `until`: the entry is that offset from its wall
     times. Otherwise the clock changes inside it: `_wall_instants`."""
-    offsets = {*midnight(day), *midnight(until + timedelta(days=1))}
+    offsets = {*_midnight(tz, day), *_midnight(tz, until + timedelta(days=1))}
     if until != day:
-        offsets.update(midnight(until))
+        offsets.update(_midnight(tz, until))
     if len(offsets) > 1:
         return _wall_instants(
             datetime.combine(day, w.start), datetime.combine(until, w.end), tz
