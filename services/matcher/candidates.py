@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from itertools import chain
+from operator import itemgetter
 
 from services.matcher import ranking, vectors
 from services.matcher.model import UNREADABLE, Host, Request, refusal
@@ -116,11 +118,11 @@ def rank_batch(
     wanted = {h.id: sum(demand.pressure(f) for f in h.fields) for h in hosts}
     if demand.rates:  # the host figures, per unit of capacity, when known
         wanted = {h.id: demand.rates.get(h.id, 0.0) / h.monthly_capacity for h in hosts}
-    order = {h.id: (round(wanted[h.id], 6), i) for i, h in enumerate(hosts)}
-    by_field: dict = {}
-    for h in sorted(hosts, key=lambda h: order[h.id]):
+    by_field: dict = {}  # (position, host) pairs in that order
+    least_wanted = sorted(hosts, key=lambda h: round(wanted[h.id], 6))
+    for position, h in enumerate(least_wanted):
         for f in h.fields:
-            by_field.setdefault(f, []).append(h)
+            by_field.setdefault(f, []).append((position, h))
     agendas = repo.agendas(list(by_id), now, windows_span(*requests.values()))
     excluded = repo.excluded_for(list(requests))
     goals = vectors.goals(uow, policy, list(requests.values()))
@@ -128,21 +130,22 @@ def rank_batch(
     out = {}
     for key, request in requests.items():
         related, gone = related_of[key], excluded[key]
-        pool = {h.id: h for f in [request.field, *related] for h in by_field.get(f, [])}
+        pool = _union([by_field.get(f, []) for f in [request.field, *related]])
+        goal = goals.get(request.id)
         fits = vectors.fits_of(
-            goals.get(request.id),
+            goal,
             request,
-            {h: (pool[h].fields, stored[h]) for h in pool if h in stored},
+            {h.id: (h.fields, stored[h.id]) for _, h in pool if h.id in stored}
+            if goal is not None
+            else {},
         )
 
         def candidates(
             request=request, related=related, gone=gone, fits=fits, pool=pool
         ):
-            ordered = sorted(
-                pool.values(),
-                key=lambda h: (ranking.tier(h, request, fits), order[h.id]),
-            )
-            for h in ordered:
+            # stable: within a tier, the order of `pool`
+            ordered = sorted(pool, key=lambda p: ranking.tier(p[1], request, fits))
+            for _, h in ordered:
                 if not refusal(h, request, related, gone):
                     yield h
 
@@ -161,6 +164,14 @@ def rank_batch(
             fits=fits,
         )
     return out
+
+
+def _union(lists: list[list]) -> list:
+    """The (position, host) pairs of `lists`, in the order of position,
+    each host once."""
+    if len(lists) == 1:
+        return lists[0]
+    return list(dict(sorted(chain.from_iterable(lists), key=itemgetter(0))).items())
 
 
 def windows_span(*requests: Request) -> tuple | None:

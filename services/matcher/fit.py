@@ -85,6 +85,8 @@ class Fits:
         )
 
     def _row(self, host_id) -> int | None:
+        if not self.index:  # no fits (and no id to hash)
+            return None
         k = self.index.get(host_id)
         return k if k is not None and self.kept[k] else None
 

@@ -1,4 +1,5 @@
-"""A stored host profile the matcher cannot read is passed over."""
+"""Reading candidates: a stored host profile the matcher cannot read is passed
+over; a round reads each host once, in the order of the tiers."""
 
 import uuid
 
@@ -30,3 +31,27 @@ def test_a_readable_profile_is_read():
 )
 def test_an_unreadable_profile_is_passed_over(change):
     assert host_or_none({**ROW, **change}) is None
+
+
+def test_a_round_reads_a_host_of_two_fields_once_and_the_exact_field_first():
+    """More related hosts than a round keeps (`ROUND_ENOUGH`) are read
+    before the exact ones: the exact ones are looked at first all the same."""
+    from services.matcher import candidates, ranking
+    from services.matcher.model import Request
+    from tests.unit.matcher.fakes import FakeUnitOfWork
+    from tests.unit.matcher.test_use_cases import T0, Clock, host, policy, request
+
+    uow, rules = FakeUnitOfWork(), policy(Clock())
+    related = [host(uow.repo, host_fields=("management",)) for _ in range(20)]
+    invited = {"last_invited_at": T0}  # then last in the order of fairness
+    both = host(uow.repo, host_fields=("strategy", "project-management"), **invited)
+    exact = host(uow.repo, host_fields=("project-management",), **invited)
+    asked = request(uow.repo, field="project-management", related_ok=True)
+    row = next(r for r in uow.repo.waiting_requests(limit=10) if r["id"] == asked)
+    ranked = candidates.rank_batch(
+        uow, rules, {asked: Request.from_row(row)}, T0, ranking.NO_DEMAND
+    )[asked]
+    hosts = [p.host.id for p in ranked]
+    assert sorted(hosts[:2]) == sorted([both, exact])  # the exact field first
+    assert len(hosts) == candidates.ROUND_ENOUGH
+    assert set(hosts[2:]) < set(related)
