@@ -5,7 +5,11 @@ import uuid
 
 import pytest
 
+from services.matcher import candidates, ranking
 from services.matcher.candidates import host_or_none
+from services.matcher.model import Request
+from tests.unit.matcher.fakes import FakeUnitOfWork
+from tests.unit.matcher.test_use_cases import T0, Clock, host, policy, request
 
 ROW = {
     "id": uuid.uuid4(), "email": "h@example.com", "fields": ["management"],
@@ -36,11 +40,6 @@ def test_an_unreadable_profile_is_passed_over(change):
 def test_a_round_reads_a_host_of_two_fields_once_and_the_exact_field_first():
     """More related hosts than a round keeps (`ROUND_ENOUGH`) are read
     before the exact ones: the exact ones are looked at first all the same."""
-    from services.matcher import candidates, ranking
-    from services.matcher.model import Request
-    from tests.unit.matcher.fakes import FakeUnitOfWork
-    from tests.unit.matcher.test_use_cases import T0, Clock, host, policy, request
-
     uow, rules = FakeUnitOfWork(), policy(Clock())
     related = [host(uow.repo, host_fields=("management",)) for _ in range(20)]
     invited = {"last_invited_at": T0}  # then last in the order of fairness
