@@ -7,12 +7,23 @@ import sys
 # numpy on one BLAS thread, as the matcher and intake processes run it
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from bench import calendars, e2e, intake, matcher, meaning, notifier, pipeline, quality  # noqa: E402
+from bench import (  # noqa: E402
+    calendars,
+    e2e,
+    intake,
+    matcher,
+    meaning,
+    notifier,
+    pipeline,
+    quality,
+    slots,
+)
 
 BENCHES = {
     "pipeline": pipeline.main,
     "intake": intake.main,
     "matcher": matcher.main,
+    "slots": slots.main,
     "notifier": notifier.main,
     "quality": quality.main,
     "calendars": calendars.main,

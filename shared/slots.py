@@ -95,15 +95,21 @@ def weekly_occurrences(
 ) -> Iterator[tuple[datetime, datetime]]:
     """The host's available intervals (UTC) that touch [start, end), in order,
     adjacent or overlapping ones merged."""
-    if not weekly:
-        return
+    if weekly:
+        yield from merged(_pieces(weekly, tz, start, end), start, end)
+
+
+def _pieces(
+    weekly: tuple[Weekly, ...], tz: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """The intervals (UTC) of the weekly entries, day by day from the day
+    before `start`'s to `end`'s in `tz`, in order of their starts."""
     by_day: dict[int, list[Weekly]] = {}
     for w in weekly:
         by_day.setdefault(w.weekday, []).append(w)
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
-    found: list[tuple[datetime, datetime]] = []  # a heap: not merged yet
-    pending = None
+    found: list[tuple[datetime, datetime]] = []  # a heap: not given yet
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
             until = day + timedelta(days=1) if w.overnight else day
@@ -118,15 +124,24 @@ def weekly_occurrences(
             else end
         )
         while found and found[0][0] < ready:
-            s, e = heapq.heappop(found)
-            if e <= start or s >= end:
-                continue
-            if pending and s <= pending[1]:
-                pending = (pending[0], max(pending[1], e))
-                continue
-            if pending:
-                yield pending
-            pending = (s, e)
+            yield heapq.heappop(found)
+
+
+def merged(
+    pieces: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """`pieces` (in order of their starts) that touch [start, end),
+    adjacent or overlapping ones merged."""
+    pending = None
+    for s, e in pieces:
+        if e <= start or s >= end or e <= s:
+            continue
+        if pending and s <= pending[1]:
+            pending = (pending[0], max(pending[1], e))
+            continue
+        if pending:
+            yield pending
+        pending = (s, e)
     if pending:
         yield pending
 
@@ -370,6 +385,7 @@ __all__ = [
     "month_of",
     "next_month_start",
     "weekly_occurrences",
+    "merged",
     "subtract",
     "fit",
     "earliest_slot",
