@@ -108,7 +108,10 @@ def _pieces(
     for w in weekly:
         by_day.setdefault(w.weekday, []).append(w)
     day = start.astimezone(tz).date() - timedelta(days=1)
-    last = end.astimezone(tz).date()
+    # the last wall date read before `end`: a clock set back across midnight
+    # in the last day read a later date before the change than at `end`
+    ahead = (end - timedelta(days=1)).astimezone(tz).utcoffset()
+    last = (end + max(end.astimezone(tz).utcoffset(), ahead)).date()
     found: list[tuple[datetime, datetime]] = []  # a heap: not given yet
     while day <= last:
         for w in by_day.get(day.weekday(), ()):

@@ -1,7 +1,9 @@
 """The earliest slot: DST, time zones, midnight, time off, lead time, month edges."""
 
+import itertools
+import zoneinfo
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, _zoneinfo
 
 import pytest
 
@@ -379,3 +381,78 @@ def test_weekly_entries_hold_the_minutes_the_wall_clock_reads_inside_them(
             held.add(t)
             t += timedelta(minutes=1)
     assert held == _held_minutes(zone, entry, start, end)
+
+
+def _offset_changes(name: str, last_year: int = 2100) -> list[float]:
+    """The instants (seconds since 1970, UTC) at which zone `name` changes
+    its UTC offset, to `last_year`: read with the standard library's
+    pure-Python reader of the tz database (its transitions, then the
+    zone's rule after the last of them)."""
+    z = _zoneinfo.ZoneInfo.no_cache(name)
+    out, now = [], z._tti_before.utcoff if z._tti_before else None
+    for t, kind in zip(z._trans_utc, z._ttinfos, strict=True):
+        if now is not None and kind.utcoff != now:
+            out.append(t)
+        now = kind.utcoff
+    rule = z._tz_after
+    if isinstance(rule, _zoneinfo._TZStr):
+        last = z._trans_utc[-1] if z._trans_utc else float("-inf")
+        first = 1970 if not z._trans_utc else datetime.fromtimestamp(last, UTC).year
+        ruled = []
+        for year in range(first - 1, last_year + 1):
+            starts, ends = rule.transitions(year)
+            ruled.append((starts - rule.std.utcoff.total_seconds(), rule.dst.utcoff))
+            ruled.append((ends - rule.dst.utcoff.total_seconds(), rule.std.utcoff))
+        for t, after in sorted(ruled):
+            if t > last and after != now:
+                out.append(t)
+                now = after
+    return out
+
+
+def test_no_zone_changes_its_offset_twice_within_48_hours():
+    """What the slot search rests on (shared/slots.py): a day whose two
+    midnights read one offset has no change inside it. A tz database
+    update that breaks it fails here, not in people's slots."""
+    closest = min(
+        (b - a, name)
+        for name in zoneinfo.available_timezones()
+        for a, b in itertools.pairwise(_offset_changes(name))
+    )
+    assert closest[0] > 48 * 3600, closest
+
+
+CASEY = ZoneInfo(
+    "Antarctica/Casey"
+)  # 5 March 2010, 02:00 (+11) became 4 March, 23:00 (+8)
+
+
+def test_a_horizon_ending_just_after_a_clock_set_back_across_midnight_reads_the_day_before_it():
+    friday = slots.parse_weekly([{"day": "fri", "start": "00:00", "end": "02:00"}])
+    start, end = (
+        _utc(2010, 3, 4, 13),
+        _utc(2010, 3, 4, 15, 30),
+    )  # ends on Thursday's clock
+    assert list(slots.weekly_occurrences(friday, CASEY, start, end)) == [
+        (_utc(2010, 3, 4, 13), _utc(2010, 3, 4, 15))
+    ]
+    assert slots.earliest_slot(
+        requester_windows=[(start, end)], weekly=friday, tz=CASEY, blocked=[],
+        duration=timedelta(minutes=60), not_before=start,
+    ) == (_utc(2010, 3, 4, 13), _utc(2010, 3, 4, 14))  # fmt: skip
+
+
+def test_entries_of_neighbouring_days_around_a_midnight_read_twice_come_in_order():
+    week = slots.parse_weekly(
+        [
+            {"day": "thu", "start": "23:00", "end": "23:30"},
+            {"day": "fri", "start": "00:00", "end": "00:20"},
+        ]
+    )
+    found = slots.weekly_occurrences(week, CASEY, _utc(2010, 3, 3), _utc(2010, 3, 6))
+    assert list(found) == [
+        (_utc(2010, 3, 4, 12), _utc(2010, 3, 4, 12, 30)),  # Thursday 23:00 (+11)
+        (_utc(2010, 3, 4, 13), _utc(2010, 3, 4, 13, 20)),  # Friday 00:00 (+11)
+        (_utc(2010, 3, 4, 15), _utc(2010, 3, 4, 15, 30)),  # Thursday 23:00 again (+8)
+        (_utc(2010, 3, 4, 16), _utc(2010, 3, 4, 16, 20)),  # Friday 00:00 again (+8)
+    ]
