@@ -30,7 +30,8 @@ def one_offset(weekly_entries, tz, start, end):
 
     def pieces():
         day = start.astimezone(tz).date() - timedelta(days=1)
-        while day <= end.astimezone(tz).date():
+        last = end.astimezone(tz).date()
+        while day <= last:
             for w in by_day.get(day.weekday(), ()):
                 until = day + timedelta(days=1) if w.overnight else day
                 yield (
