@@ -107,8 +107,11 @@ def _pieces(
     by_day: dict[int, list[Weekly]] = {}
     for w in weekly:
         by_day.setdefault(w.weekday, []).append(w)
-    first, last = _wall_dates(start, end, tz)
-    day = first - timedelta(days=1)  # an entry of the day before may run into it
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    # the last wall date read before `end`: a clock set back across midnight
+    # in the last day read a later date before the change than at `end`
+    ahead = (end - timedelta(days=1)).astimezone(tz).utcoffset()
+    last = (end + max(end.astimezone(tz).utcoffset(), ahead)).date()
     found: list[tuple[datetime, datetime]] = []  # a heap: not given yet
     while day <= last:
         for w in by_day.get(day.weekday(), ()):
@@ -340,40 +343,31 @@ def reach(
     days they touch in some zone (no wall clock is further than `ANY_ZONE`
     from UTC)."""
     windows = tuple(usable_windows(requester_windows, duration, not_before))
-    days = {
-        ANYWHERE: _days(
-            windows, lambda s, e: ((s - ANY_ZONE).date(), (e + ANY_ZONE).date())
-        )
-    }
+    days = {ANYWHERE: _days(windows, lambda s, e: (s - ANY_ZONE, e + ANY_ZONE))}
     for zone in zones:
         try:
             tz = ZoneInfo(zone)
         except (ValueError, KeyError, OSError):  # not a zone: the hosts' rows say why
             continue
-        days[zone] = _days(windows, lambda s, e, tz=tz: _wall_dates(s, e, tz))
+        days[zone] = _days(windows, lambda s, e, tz=tz: _wall_span(s, e, tz))
     return Reach(days, windows)
 
 
-def _wall_dates(s: datetime, e: datetime, tz: ZoneInfo) -> tuple[date, date]:
-    """The first and the last wall date the clock in `tz` reads from `s` to
-    `e`. A clock set back across midnight within a day after `s` reads a
-    date before `s`'s, and one set back within the day before `e` read a
-    date after `e`'s: each is read with the zone's offset a day away too
-    (a set-back is never more than a day, and no zone changes its offset
-    twice within 48 hours)."""
-    a_day = timedelta(days=1)
-    at_s = min(s.astimezone(tz).utcoffset(), (s + a_day).astimezone(tz).utcoffset())
-    at_e = max(e.astimezone(tz).utcoffset(), (e - a_day).astimezone(tz).utcoffset())
-    return (s + at_s).date(), (e + at_e).date()
+def _wall_span(s: datetime, e: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """What the wall clock in `tz` reads at `s` and at `e`, each by the
+    smaller (at `s`) or larger (at `e`) of the zone's two offsets then: a
+    clock set back across midnight reads, after `s`, a date before `s`'s."""
+    at_s, at_e = s.astimezone(tz).utcoffset(), e.astimezone(tz).utcoffset()
+    return s + min(at_s, at_e), e + max(at_s, at_e)
 
 
 def _days(windows, span) -> frozenset[str]:
-    """The weekdays from the day before the first wall date of each window
-    to its last (`span(start, end)`: those two dates)."""
+    """The weekdays from the day before the wall date of each window's
+    start to that of its end (`span(start, end)`: the two wall readings)."""
     out: set[str] = set()
     for s, e in windows:
         first, last = span(s, e)
-        day = first - timedelta(days=1)
+        day, last = first.date() - timedelta(days=1), last.date()
         while day <= last and len(out) < len(DAYS):
             out.add(DAYS[day.weekday()])
             day += timedelta(days=1)
